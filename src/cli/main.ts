@@ -1,0 +1,121 @@
+import { readFileSync } from 'node:fs';
+import { ConfigError, EppoApiError, GitHostError, UsageError } from '../errors.js';
+import type { Command, Io } from './io.js';
+import { redactSecrets } from './redact.js';
+
+type Loader = () => Promise<{ command: Command }>;
+
+/** Commands load lazily so `validate` never pays for octokit or the emulator. */
+const COMMANDS: Record<string, { summary: string; load: Loader }> = {
+  validate: { summary: 'check definition files against the schema and rules (offline)', load: () => import('./commands/validate.js') },
+  plan: { summary: 'show what apply would change in Eppo', load: () => import('./commands/plan.js') },
+  apply: { summary: 'apply a saved plan, or plan and apply', load: () => import('./commands/apply.js') },
+  import: { summary: 'write YAML files for live experiments not yet in git', load: () => import('./commands/import.js') },
+  outcome: { summary: "record one experiment's outcome (a PR, or a local branch)", load: () => import('./commands/outcome.js') },
+  outcomes: { summary: 'outcomes sync: propose every concluded outcome not yet in git', load: () => import('./commands/outcomes.js') },
+  serve: { summary: 'webhook receiver: POST /webhooks/eppo, GET /healthz', load: () => import('./commands/serve.js') },
+  emulator: { summary: 'run the embedded Eppo emulator', load: () => import('./commands/emulator.js') },
+  demo: { summary: 'the whole loop on the embedded emulator in a temp copy', load: () => import('./commands/demo.js') },
+};
+
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+export function rootHelp(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return `eppo-gitops — Eppo experiment analyses as code
+
+Usage: eppo-gitops <command> [options]
+
+Commands:
+${lines.join('\n')}
+
+Common options:
+  --dir DIR        definitions folder (default: experiments)
+  --format FMT     text | json | markdown | github (per command)
+  --local          use an embedded Eppo emulator (state in .eppo-local/)
+  --debug          print stack traces
+  -h, --help       help for a command: eppo-gitops <command> --help
+  -v, --version    print the version
+
+Environment: EPPO_API_KEY, EPPO_BASE_URL, EPPO_WEBHOOK_SECRET, GITHUB_TOKEN,
+GITHUB_REPOSITORY, GITHUB_API_URL, EPPO_GITOPS_BASE_BRANCH, PORT.
+Exit codes: 0 ok, 1 error or problems, 2 changes (plan --detailed-exitcode).
+`;
+}
+
+/** Runs the CLI; returns the exit code. Never throws. */
+export async function main(argv: string[], io: Io): Promise<number> {
+  const debug = argv.includes('--debug');
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
+    if (name === 'help' && rest[0] !== undefined) return main([rest[0], '--help'], io);
+    io.stdout.write(rootHelp());
+    return name === undefined ? 1 : 0;
+  }
+  if (name === '-v' || name === '--version') {
+    io.stdout.write(`${version()}\n`);
+    return 0;
+  }
+  const entry = COMMANDS[name];
+  if (entry === undefined) {
+    io.stderr.write(`error: unknown command "${name}"${suggest(name, Object.keys(COMMANDS))}\nRun "eppo-gitops --help" for the list of commands.\n`);
+    return 1;
+  }
+  try {
+    const { command } = await entry.load();
+    if (rest.includes('--help') || rest.includes('-h')) {
+      io.stdout.write(command.help.endsWith('\n') ? command.help : `${command.help}\n`);
+      return 0;
+    }
+    return await command.run(rest.filter((a) => a !== '--debug'), io);
+  } catch (error) {
+    io.stderr.write(`${redactSecrets(formatError(error, name, debug), io.env)}\n`);
+    return 1;
+  }
+}
+
+export function formatError(error: unknown, command: string, debug: boolean): string {
+  if (error instanceof UsageError) {
+    return `error: ${error.message}\nRun "eppo-gitops ${command} --help" for usage.`;
+  }
+  if (error instanceof EppoApiError) {
+    const status = error.status === undefined ? '' : ` ${error.status}`;
+    const hint = error.hint === undefined ? '' : `\nhint: ${error.hint}`;
+    const base = `error: Eppo API ${error.method} ${error.path}${status}: ${error.message}${hint}`;
+    return debug && error.stack ? `${base}\n${error.stack}` : base;
+  }
+  if (error instanceof ConfigError || error instanceof GitHostError) {
+    return debug && error.stack ? `error: ${error.message}\n${error.stack}` : `error: ${error.message}`;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  const stack = error instanceof Error ? error.stack : undefined;
+  return debug && stack
+    ? `error: ${message}\n${stack}`
+    : `error: ${message}\n(this looks like a bug in eppo-gitops; run again with --debug for a stack trace)`;
+}
+
+function suggest(input: string, known: string[]): string {
+  const best = known
+    .map((k) => ({ k, d: editDistance(input, k) }))
+    .sort((a, b) => a.d - b.d)[0];
+  return best !== undefined && best.d <= 2 ? ` (did you mean "${best.k}"?)` : '';
+}
+
+/** Levenshtein distance, for "did you mean" hints. */
+export function editDistance(a: string, b: string): number {
+  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0]!;
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = prev[j]!;
+      prev[j] = Math.min(prev[j]! + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = tmp;
+    }
+  }
+  return prev[b.length]!;
+}

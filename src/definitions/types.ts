@@ -1,0 +1,90 @@
+/** A position in a source file, 1-based. */
+export interface SourcePos {
+  line: number;
+  col: number;
+}
+
+export type Severity = 'error' | 'warning';
+
+/**
+ * One validation problem. Problems are data, never exceptions.
+ * `rule` is `yaml` for syntax problems, `schema` for JSON Schema problems,
+ * `io` for unreadable files, or a FORMAT.md rule id (`weights-sum`, …).
+ */
+export interface Problem {
+  file: string;
+  line: number;
+  col: number;
+  severity: Severity;
+  rule: string;
+  message: string;
+}
+
+export interface Variation {
+  variant_key: string;
+  /** default: variant_key */
+  name: string;
+  /** default: false */
+  is_control: boolean;
+  /** maps to weighted_expected_traffic */
+  weight: number;
+  /** default: true */
+  is_active: boolean;
+}
+
+export interface MetricRef {
+  /** metric NAME, resolved to metric_id at plan time */
+  metric: string;
+  /** default: false */
+  is_primary: boolean;
+}
+
+export interface Outcome {
+  status: string;
+  outcome?: string;
+  winning_variant_key?: string;
+  eppo_experiment_id?: number;
+  /** ISO-8601 UTC with milliseconds */
+  recorded_at?: string;
+}
+
+/**
+ * A normalised experiment definition: defaults applied, dates as ISO-8601 UTC
+ * with milliseconds (`2026-01-05T00:00:00.000Z`).
+ *
+ * `owned` lists the field paths written in the file (FORMAT.md, ownership):
+ * top-level keys (`hypothesis`, `assignments_end_date`, `traffic_allocation`,
+ * `metrics`, …) and variation fields as `variations[<variant_key>].<field>`.
+ * A default-filled value whose path is not in `owned` is used on create only and
+ * never sent on update nor reported as drift.
+ *
+ * `positions` maps paths to where they stand in the file, for problems found
+ * later (name resolution at plan time): `experiment_key`, `entity`,
+ * `assignment_source`, `metrics[0].metric`, `variations[1]`, `variations[1].weight`,
+ * and `''` for the top-level mapping.
+ */
+export interface Definition {
+  /** path as given / relative to the working directory, POSIX separators */
+  file: string;
+  experiment_key: string;
+  name: string;
+  hypothesis?: string;
+  entity: string;
+  assignment_source: string;
+  assignments_start_date: string;
+  assignments_end_date?: string;
+  /** default: 1 */
+  traffic_allocation: number;
+  variations: Variation[];
+  metrics?: MetricRef[];
+  outcome?: Outcome;
+  owned: string[];
+  positions: Record<string, SourcePos>;
+}
+
+export interface LoadResult {
+  definitions: Definition[];
+  problems: Problem[];
+  /** number of files read (or attempted) */
+  files: number;
+}

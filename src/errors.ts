@@ -1,0 +1,56 @@
+/**
+ * Operational failures. Validation problems are data (`Problem[]`), never these.
+ * Each adapter wraps its low-level errors into one of these classes at one
+ * boundary, with `{ cause }`, and every message says what to do next.
+ */
+
+/** Wrong flags, a missing environment variable, an unreadable config file. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Bad command-line usage; the CLI prints the command's help hint. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export interface EppoApiErrorInit {
+  method: string;
+  path: string;
+  status?: number;
+  hint?: string;
+  cause?: unknown;
+}
+
+/** A failed call to the Eppo REST API (after retries, when retryable). */
+export class EppoApiError extends Error {
+  override readonly name = 'EppoApiError';
+  readonly method: string;
+  readonly path: string;
+  readonly status: number | undefined;
+  readonly hint: string | undefined;
+
+  constructor(message: string, init: EppoApiErrorInit) {
+    super(message, init.cause === undefined ? undefined : { cause: init.cause });
+    this.method = init.method;
+    this.path = init.path;
+    this.status = init.status;
+    this.hint = init.hint;
+  }
+}
+
+/** A failed call to the git host (GitHub API or the local git CLI). */
+export class GitHostError extends Error {
+  override readonly name = 'GitHostError';
+  readonly status: number | undefined;
+
+  constructor(message: string, options?: { status?: number; cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.status = options?.status;
+  }
+}
+
+/** A bug: something that should never happen. */
+export class InternalError extends Error {
+  override readonly name = 'InternalError';
+}
