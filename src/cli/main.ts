@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { ConfigError, EppoApiError, GitHostError, UsageError } from '../errors.js';
 import type { Command, Io } from './io.js';
 import { redactSecrets } from './redact.js';
+import { didYouMean } from '../util/did-you-mean.js';
 
 type Loader = () => Promise<{ command: Command }>;
 
@@ -99,23 +100,6 @@ export function formatError(error: unknown, command: string, debug: boolean): st
 }
 
 function suggest(input: string, known: string[]): string {
-  const best = known
-    .map((k) => ({ k, d: editDistance(input, k) }))
-    .sort((a, b) => a.d - b.d)[0];
-  return best !== undefined && best.d <= 2 ? ` (did you mean "${best.k}"?)` : '';
-}
-
-/** Levenshtein distance, for "did you mean" hints. */
-export function editDistance(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0]!;
-    prev[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = prev[j]!;
-      prev[j] = Math.min(prev[j]! + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = tmp;
-    }
-  }
-  return prev[b.length]!;
+  const best = didYouMean(input, known);
+  return best === undefined ? '' : ` (did you mean "${best}"?)`;
 }
