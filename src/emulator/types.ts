@@ -1,0 +1,70 @@
+import type {
+  EppoAssignmentSource,
+  EppoEntity,
+  EppoExperimentMetric,
+  EppoMetric,
+  EppoVariation,
+  ExperimentWrite,
+} from '../eppo/types.js';
+
+/** An experiment as the emulator keeps it: every read field but the derived `status` and `results_url`. */
+export interface StoredExperiment {
+  id: number;
+  name: string;
+  experiment_key: string;
+  entity_id: number;
+  assignment_source_id: number;
+  assignments_start_date: string | null;
+  assignments_end_date: string | null;
+  hypothesis: string | null;
+  traffic_allocation: number;
+  variations: EppoVariation[];
+  metrics: EppoExperimentMetric[];
+  winning_variant_key: string | null;
+  outcome: string | null;
+  created_date: string;
+  concluded_date: string | null;
+  is_traffic_imbalanced: boolean;
+}
+
+export interface ExperimentRecord {
+  experiment: StoredExperiment;
+  /** Internal last-change time for `updated_since` (Eppo exposes no such field). */
+  updatedAt: string;
+}
+
+/** The whole emulated workspace; this is what the state file holds. */
+export interface EmulatorState {
+  version: 1;
+  nextExperimentId: number;
+  nextVariationId: number;
+  entities: EppoEntity[];
+  assignmentSources: EppoAssignmentSource[];
+  metrics: EppoMetric[];
+  experiments: ExperimentRecord[];
+}
+
+/**
+ * An experiment to insert directly (benchmarks, tests): a create body, plus any
+ * read field to force (`id`, `created_date`, a decision…).
+ */
+export type ExperimentInput = ExperimentWrite & {
+  id?: number;
+  created_date?: string;
+  concluded_date?: string | null;
+  winning_variant_key?: string | null;
+  outcome?: string | null;
+  is_traffic_imbalanced?: boolean;
+};
+
+export type WebhookEvent =
+  | 'experiment.status.updated'
+  | 'experiment.configuration.updated'
+  | 'experiment.metric.updated'
+  | 'experiment.calculated_metrics.updated'
+  | 'flag.configuration.updated';
+
+export interface WebhookReceiver {
+  url: string;
+  secret: string;
+}
