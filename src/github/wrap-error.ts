@@ -1,0 +1,33 @@
+import { GitHostError } from '../errors.js';
+
+/**
+ * Turns an @octokit/rest failure into a GitHostError that says what was being
+ * done and what to do about it. `permission` names the workflow permission the
+ * call needs (e.g. "pull-requests: write").
+ */
+export function wrapGitHubError(error: unknown, doing: string, permission: string): GitHostError {
+  const status = httpStatus(error);
+  const detail = error instanceof Error ? error.message : String(error);
+  let hint: string;
+  if (status === 401) {
+    hint = 'check that GITHUB_TOKEN is set and still valid';
+  } else if (status === 403) {
+    hint = `the token lacks access; give the job "permissions: ${permission}" (fork pull requests only get a read-only token)`;
+  } else if (status === 404) {
+    hint = `check GITHUB_REPOSITORY and that the token can see the repository (it needs "${permission}")`;
+  } else if (status === 422) {
+    hint = 'GitHub rejected the content (a body over 65,536 characters is the usual cause)';
+  } else if (status !== undefined && status >= 500) {
+    hint = 'GitHub had a server error; run the job again';
+  } else {
+    hint = 'check GITHUB_API_URL and the network, then run again';
+  }
+  const code = status === undefined ? '' : ` (HTTP ${status})`;
+  return new GitHostError(`GitHub: ${doing} failed${code}: ${detail}; ${hint}`, { status, cause: error });
+}
+
+function httpStatus(error: unknown): number | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const status = (error as { status?: unknown }).status;
+  return typeof status === 'number' && status > 0 ? status : undefined;
+}

@@ -1,0 +1,37 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createOctokit } from '../../src/git-host/github-client.js';
+import { DRIFT_LABEL, PLAN_COMMENT_MARKER, upsertDriftIssue, upsertStickyComment } from '../../src/github/index.js';
+import { startFakeGitHubIssues, type FakeGitHubIssues } from '../helpers/fake-github-issues.js';
+
+/**
+ * The functions take the client the CLI builds (retry + throttling plugins).
+ * That client spaces content-creating writes 3 s apart, as GitHub asks, so this
+ * file makes only one write; the behaviour is covered with the plain client.
+ */
+
+let github: FakeGitHubIssues;
+
+beforeAll(async () => {
+  github = await startFakeGitHubIssues();
+});
+
+afterAll(async () => {
+  await github.close();
+});
+
+describe('with the client from createOctokit', () => {
+  it('upserts the sticky comment and reads the drift issues', async () => {
+    const octokit = createOctokit({ token: github.token, baseUrl: github.url, retries: 0, retryBaseMs: 1 });
+    github.addComment(5, `${PLAN_COMMENT_MARKER}\nsame plan`, 'github-actions[bot]');
+    const comment = await upsertStickyComment(octokit, { owner: 'acme', repo: 'experiments', issueNumber: 5, marker: PLAN_COMMENT_MARKER, body: 'same plan' });
+    expect(comment.action).toBe('unchanged');
+    const issue = await upsertDriftIssue(octokit, { owner: 'acme', repo: 'experiments', drift: true, title: 'Eppo drift', body: 'plan', label: DRIFT_LABEL });
+    expect(issue).toMatchObject({ action: 'created', number: 1 });
+    expect(github.issues).toMatchObject([{ title: 'Eppo drift', labels: [DRIFT_LABEL] }]);
+    expect(github.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      'GET /repos/acme/experiments/issues/5/comments',
+      'GET /repos/acme/experiments/issues',
+      'POST /repos/acme/experiments/issues',
+    ]);
+  });
+});

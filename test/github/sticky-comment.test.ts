@@ -1,0 +1,119 @@
+import { Octokit } from '@octokit/rest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { GitHostError, InternalError } from '../../src/errors.js';
+import { buildStickyBody, GITHUB_BODY_LIMIT, PLAN_COMMENT_MARKER, upsertStickyComment } from '../../src/github/index.js';
+import { startFakeGitHubIssues, type FakeGitHubIssues } from '../helpers/fake-github-issues.js';
+
+let github: FakeGitHubIssues;
+// The plain client: the product's throttled one spaces content-creating writes 3 s apart (see product-client.test.ts).
+const client = () => new Octokit({ auth: github.token, baseUrl: github.url, log: quiet });
+const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+const upsert = (body: string, issueNumber = 12) =>
+  upsertStickyComment(client(), { owner: 'acme', repo: 'experiments', issueNumber, marker: PLAN_COMMENT_MARKER, body });
+
+beforeEach(async () => {
+  github = await startFakeGitHubIssues();
+});
+
+afterEach(async () => {
+  await github.close();
+});
+
+describe('upsertStickyComment', () => {
+  it('creates the comment, then edits that one, then leaves an unchanged body alone', async () => {
+    const first = await upsert('Plan: 1 to create');
+    expect(first).toEqual({ action: 'created', id: 1000, url: 'https://github.example/acme/experiments/pull/12#issuecomment-1000' });
+    expect(github.comments).toEqual([{ id: 1000, issueNumber: 12, body: `${PLAN_COMMENT_MARKER}\nPlan: 1 to create`, user: 'github-actions[bot]' }]);
+
+    const second = await upsert('Plan: 2 to create');
+    expect(second).toEqual({ action: 'updated', id: 1000, url: first.url });
+    expect(github.comments.map((c) => c.body)).toEqual([`${PLAN_COMMENT_MARKER}\nPlan: 2 to create`]);
+
+    const third = await upsert('Plan: 2 to create');
+    expect(third).toEqual({ action: 'unchanged', id: 1000, url: first.url });
+
+    expect(github.writes().map((r) => [r.method, r.path, r.body])).toEqual([
+      ['POST', '/repos/acme/experiments/issues/12/comments', { body: `${PLAN_COMMENT_MARKER}\nPlan: 1 to create` }],
+      ['PATCH', '/repos/acme/experiments/issues/comments/1000', { body: `${PLAN_COMMENT_MARKER}\nPlan: 2 to create` }],
+    ]);
+  });
+
+  it("leaves other people's comments alone, including ones that only mention the marker", async () => {
+    const review = github.addComment(12, 'Looks good to me', 'alice');
+    const quoting = github.addComment(12, `Why does the bot write ${PLAN_COMMENT_MARKER}?`, 'bob');
+    const otherPr = github.addComment(13, `${PLAN_COMMENT_MARKER}\nplan of another PR`, 'github-actions[bot]');
+
+    const result = await upsert('Plan: no changes');
+    expect(result.action).toBe('created');
+    expect(github.comments.find((c) => c.id === review.id)?.body).toBe('Looks good to me');
+    expect(github.comments.find((c) => c.id === quoting.id)?.body).toBe(`Why does the bot write ${PLAN_COMMENT_MARKER}?`);
+    expect(github.comments.find((c) => c.id === otherPr.id)?.body).toBe(`${PLAN_COMMENT_MARKER}\nplan of another PR`);
+    expect(github.comments.filter((c) => c.issueNumber === 12)).toHaveLength(3);
+  });
+
+  it('finds its comment past the first page of 100 and stops reading there', async () => {
+    for (let i = 0; i < 150; i++) github.addComment(12, `comment ${i}`, 'alice');
+    const ours = github.addComment(12, `${PLAN_COMMENT_MARKER}\nold plan`, 'github-actions[bot]');
+    for (let i = 0; i < 120; i++) github.addComment(12, `later ${i}`, 'alice');
+
+    const result = await upsert('new plan');
+    expect(result).toMatchObject({ action: 'updated', id: ours.id });
+    expect(github.comments.find((c) => c.id === ours.id)?.body).toBe(`${PLAN_COMMENT_MARKER}\nnew plan`);
+    const reads = github.requests.filter((r) => r.method === 'GET');
+    expect(reads.map((r) => [r.query.per_page, r.query.page])).toEqual([
+      ['100', undefined],
+      ['100', '2'],
+    ]);
+    expect(github.writes()).toHaveLength(1);
+  });
+
+  it('creates a comment after reading every page when none is marked', async () => {
+    for (let i = 0; i < 230; i++) github.addComment(12, `comment ${i}`, 'alice');
+    expect((await upsert('plan')).action).toBe('created');
+    expect(github.requests.filter((r) => r.method === 'GET')).toHaveLength(3);
+  });
+
+  it('counts a body GitHub returns with CRLF or without the final newline as unchanged', async () => {
+    github.addComment(12, `${PLAN_COMMENT_MARKER}\r\nline one\r\nline two`, 'github-actions[bot]');
+    expect((await upsert('line one\nline two\n')).action).toBe('unchanged');
+    expect(github.writes()).toEqual([]);
+  });
+
+  it('refuses a body over 65,536 characters before calling GitHub', async () => {
+    const attempt = upsert('x'.repeat(GITHUB_BODY_LIMIT));
+    await expect(attempt).rejects.toBeInstanceOf(GitHostError);
+    await expect(attempt).rejects.toThrow(`over GitHub's ${GITHUB_BODY_LIMIT}-character limit; cut it before posting`);
+    expect(github.requests).toEqual([]);
+  });
+
+  it('refuses a marker that is not a single hidden HTML comment', async () => {
+    const attempt = upsertStickyComment(client(), { owner: 'acme', repo: 'experiments', issueNumber: 1, marker: 'eppo-gitops:plan', body: 'x' });
+    await expect(attempt).rejects.toBeInstanceOf(InternalError);
+    await expect(attempt).rejects.toThrow('the sticky comment marker must be one hidden HTML comment like "<!-- name -->", got "eppo-gitops:plan"');
+  });
+
+  it('turns a 403 into advice about the job permissions', async () => {
+    github.failWritesWith = 403;
+    const attempt = upsert('plan');
+    await expect(attempt).rejects.toBeInstanceOf(GitHostError);
+    await expect(attempt).rejects.toThrow(
+      /^GitHub: creating the plan comment on acme\/experiments#12 failed \(HTTP 403\): Resource not accessible by integration.*; the token lacks access; give the job "permissions: pull-requests: write"/,
+    );
+  });
+
+  it('turns a bad token into advice about GITHUB_TOKEN', async () => {
+    const octokit = new Octokit({ auth: 'wrong', baseUrl: github.url, log: quiet });
+    const attempt = upsertStickyComment(octokit, { owner: 'acme', repo: 'experiments', issueNumber: 12, marker: PLAN_COMMENT_MARKER, body: 'x' });
+    await expect(attempt).rejects.toThrow(/listing the comments of acme\/experiments#12 failed \(HTTP 401\).*check that GITHUB_TOKEN is set and still valid$/);
+  });
+});
+
+describe('buildStickyBody', () => {
+  it.each([
+    ['plan', `${PLAN_COMMENT_MARKER}\nplan`],
+    [`${PLAN_COMMENT_MARKER}\nplan`, `${PLAN_COMMENT_MARKER}\nplan`],
+    [`plan\n${PLAN_COMMENT_MARKER}`, `${PLAN_COMMENT_MARKER}\nplan\n${PLAN_COMMENT_MARKER}`],
+  ])('%j', (body, expected) => {
+    expect(buildStickyBody(PLAN_COMMENT_MARKER, body)).toBe(expected);
+  });
+});
