@@ -88,3 +88,18 @@ export interface LoadResult {
   /** number of files read (or attempted) */
   files: number;
 }
+
+/**
+ * Non-secret settings from the optional `eppo-gitops.yaml` at the repository
+ * root (schemas/config.schema.json). Flags beat environment variables, which
+ * beat this file.
+ */
+export interface Config {
+  dir?: string;
+  eppo_base_url?: string;
+  base_branch?: string;
+  parallelism?: number;
+  github_repository?: string;
+  github_api_url?: string;
+  port?: number;
+}

@@ -1,12 +1,67 @@
+import { parseArgs } from 'node:util';
+import { UsageError } from '../../errors.js';
+import { loadConfig, loadDefinitions, renderProblems } from '../../definitions/index.js';
+import type { ProblemFormat } from '../../definitions/index.js';
 import type { Command } from '../io.js';
 
-// Placeholder until the command lands; replaced by its real implementation.
+const FORMATS: readonly ProblemFormat[] = ['text', 'json', 'github'];
+
 export const command: Command = {
   name: 'validate',
-  summary: '',
-  help: 'Usage: eppo-gitops validate\n\nNot available yet.\n',
-  async run(_args, io) {
-    io.stderr.write('error: "validate" is not available yet\n');
-    return 1;
+  summary: 'check definition files against the schema and rules (offline)',
+  help: `Usage: eppo-gitops validate [paths..] [--dir DIR] [--format text|json|github]
+
+Checks experiment definition files against schemas/experiment.schema.json and
+the format rules (one control, weights sum to 1, unique keys, …). Offline: it
+never calls Eppo. Every problem points at its file, line and column. All files
+are checked in one run.
+
+Arguments:
+  paths            files or folders to check (default: the definitions folder)
+
+Options:
+  --dir DIR        definitions folder, searched recursively for *.yaml and *.yml
+                   (default: "dir" in eppo-gitops.yaml, else experiments)
+  --format FMT     text (default): file:line:col  severity  message  [rule]
+                   json: {"problems": [...], "summary": {...}}
+                   github: workflow commands that annotate a pull request
+  --debug          print stack traces on unexpected errors
+  -h, --help       show this help
+
+Examples:
+  eppo-gitops validate
+  eppo-gitops validate experiments/checkout-button-color.yaml
+  eppo-gitops validate --format github     # in a GitHub Actions step
+
+Exit codes:
+  0  no errors (warnings allowed)
+  1  at least one error, or bad usage
+`,
+  async run(args, io) {
+    let parsed;
+    try {
+      parsed = parseArgs({
+        args,
+        allowPositionals: true,
+        strict: true,
+        options: { dir: { type: 'string' }, format: { type: 'string', default: 'text' } },
+      });
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+    const format = parsed.values.format as ProblemFormat;
+    if (!FORMATS.includes(format)) {
+      throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, not "${parsed.values.format}"`);
+    }
+    const settings = await loadConfig(io.cwd);
+    const dir = parsed.values.dir ?? settings.config.dir;
+    const result = await loadDefinitions({
+      cwd: io.cwd,
+      ...(dir === undefined ? {} : { dir }),
+      paths: parsed.positionals,
+    });
+    const problems = [...settings.problems, ...result.problems];
+    io.stdout.write(renderProblems(problems, { format, files: result.files }));
+    return problems.some((p) => p.severity === 'error') ? 1 : 0;
   },
 };

@@ -1,0 +1,12 @@
+/** The definitions module: the only place that reads YAML. */
+export { parseDefinition } from './parse-definition.js';
+export type { ParseResult } from './parse-definition.js';
+export { loadDefinitions } from './load-definitions.js';
+export type { LoadOptions } from './load-definitions.js';
+export { renderProblems } from './render-problems.js';
+export type { ProblemFormat, RenderOptions } from './render-problems.js';
+export { loadConfig, parseConfig, CONFIG_FILE } from './config.js';
+export type * from './types.js';
+export { renderDefinitionYaml } from './render.js';
+export type { RenderDefinitionOptions } from './render.js';
+export type { ExperimentSpec, VariationSpec, MetricSpec, OutcomeSpec } from './spec.js';

@@ -1,0 +1,186 @@
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { readdir, realpath, stat } from 'node:fs/promises';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { parseDefinition, sortProblems } from './parse-definition.js';
+import type { Definition, LoadResult, Problem } from './types.js';
+import { MAX_FILE_BYTES, oversizeProblem } from './yaml-source.js';
+
+export interface LoadOptions {
+  /** working directory; `file` in results is relative to it */
+  cwd: string;
+  /** definitions folder, searched recursively (default `experiments`); ignored when `paths` is given */
+  dir?: string;
+  /** files or folders to check instead of `dir` */
+  paths?: string[];
+}
+
+/** Files read and parsed between two yields to the event loop. */
+const BATCH = 64;
+
+const DEFINITION_FILE = /\.ya?ml$/i;
+
+/**
+ * Finds, reads and validates definition files, then checks `unique-key`
+ * across them. Never throws for bad input: unreadable files, missing paths and
+ * symlink loops are `io` problems and the run goes on with the other files.
+ */
+export async function loadDefinitions(options: LoadOptions): Promise<LoadResult> {
+  const { cwd } = options;
+  const problems: Problem[] = [];
+  const found = new Map<string, string>(); // absolute path → display path
+  const ioProblem = (file: string, message: string): Problem => ({ file, line: 1, col: 1, severity: 'error', rule: 'io', message });
+
+  const roots = options.paths !== undefined && options.paths.length > 0 ? options.paths : [options.dir ?? 'experiments'];
+  const fromDir = options.paths === undefined || options.paths.length === 0;
+  for (const root of roots) {
+    const absolute = resolve(cwd, root);
+    let info;
+    try {
+      info = await stat(absolute);
+    } catch (error) {
+      const what = fromDir ? 'definitions folder' : 'path';
+      const hint = fromDir ? '; create it or pass --dir' : '';
+      problems.push(ioProblem(display(cwd, absolute), `${what} not found (${code(error)})${hint}`));
+      continue;
+    }
+    if (info.isDirectory()) await walk(absolute, [await realpath(absolute)], found, problems, cwd, ioProblem);
+    else if (info.isFile()) found.set(absolute, display(cwd, absolute));
+    else problems.push(ioProblem(display(cwd, absolute), 'not a regular file or folder'));
+  }
+
+  const files = [...found.entries()].sort((a, b) => (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
+  // Small files read synchronously, one at a time, into one reused buffer, and
+  // parsed at once: an order of magnitude faster than promise-based reads
+  // (which cost four thread-pool round trips per file), and bounded (one open
+  // file, one buffer). The event loop gets a turn after every batch.
+  const buffer = new Uint8Array(MAX_FILE_BYTES + 1);
+  const results: Array<{ definition?: Definition; problems: Problem[] }> = [];
+  for (let i = 0; i < files.length; i++) {
+    if (i > 0 && i % BATCH === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    const [absolute, shown] = files[i]!;
+    results.push(readAndParse(absolute, shown, buffer, ioProblem));
+  }
+
+  const definitions: Definition[] = [];
+  const byKey = new Map<string, Definition>();
+  const fileProblems: Problem[] = [];
+  for (const result of results) {
+    fileProblems.push(...result.problems);
+    const definition = result.definition;
+    if (definition === undefined) continue;
+    const first = byKey.get(definition.experiment_key);
+    if (first !== undefined) {
+      const pos = definition.positions['experiment_key'] ?? { line: 1, col: 1 };
+      fileProblems.push({
+        file: definition.file,
+        line: pos.line,
+        col: pos.col,
+        severity: 'error',
+        rule: 'unique-key',
+        message: `experiment_key "${definition.experiment_key}" is already used by ${first.file}; each experiment needs its own key`,
+      });
+      continue;
+    }
+    byKey.set(definition.experiment_key, definition);
+    definitions.push(definition);
+  }
+  return { definitions, problems: [...problems, ...groupByFile(fileProblems)], files: files.length };
+}
+
+function readAndParse(
+  absolute: string,
+  shown: string,
+  buffer: Uint8Array,
+  ioProblem: (file: string, message: string) => Problem,
+): { definition?: Definition; problems: Problem[] } {
+  let length = 0;
+  let fd: number | undefined;
+  try {
+    fd = openSync(absolute, 'r');
+    for (;;) {
+      const n = readSync(fd, buffer, length, buffer.length - length, null);
+      if (n === 0) break;
+      length += n;
+      if (length === buffer.length) return { problems: [oversizeProblem(shown, fstatSync(fd).size)] };
+    }
+  } catch (error) {
+    return { problems: [ioProblem(shown, `cannot read the file (${code(error)}); check that it exists and is readable`)] };
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+  return parseDefinition(shown, buffer.subarray(0, length));
+}
+
+async function walk(
+  folder: string,
+  ancestors: string[],
+  found: Map<string, string>,
+  problems: Problem[],
+  cwd: string,
+  ioProblem: (file: string, message: string) => Problem,
+): Promise<void> {
+  let entries;
+  try {
+    entries = await readdir(folder, { withFileTypes: true });
+  } catch (error) {
+    problems.push(ioProblem(display(cwd, folder), `cannot read the folder (${code(error)})`));
+    return;
+  }
+  for (const entry of entries) {
+    const path = resolve(folder, entry.name);
+    let isDir = entry.isDirectory();
+    let isFile = entry.isFile();
+    if (entry.isSymbolicLink()) {
+      try {
+        const target = await stat(path);
+        isDir = target.isDirectory();
+        isFile = target.isFile();
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ELOOP') {
+          problems.push(ioProblem(display(cwd, path), 'symlink loop: the link points back to itself; remove or fix the link'));
+          continue;
+        }
+        isFile = true; // a dangling link named *.yaml is reported when it cannot be read
+      }
+    }
+    if (isDir) {
+      let real: string;
+      try {
+        real = await realpath(path);
+      } catch (error) {
+        problems.push(ioProblem(display(cwd, path), `cannot resolve the folder (${code(error)})`));
+        continue;
+      }
+      if (ancestors.includes(real)) {
+        problems.push(ioProblem(display(cwd, path), `symlink loop: the link points back to ${display(cwd, real)}; remove or fix the link`));
+        continue;
+      }
+      await walk(path, [...ancestors, real], found, problems, cwd, ioProblem);
+    } else if (isFile && DEFINITION_FILE.test(entry.name)) {
+      found.set(path, display(cwd, path));
+    }
+  }
+}
+
+/** Keeps the loader's file order and sorts each file's problems by position. */
+function groupByFile(problems: Problem[]): Problem[] {
+  const byFile = new Map<string, Problem[]>();
+  for (const p of problems) {
+    const list = byFile.get(p.file);
+    if (list === undefined) byFile.set(p.file, [p]);
+    else list.push(p);
+  }
+  return [...byFile.values()].flatMap(sortProblems);
+}
+
+/** Relative to cwd with POSIX separators; absolute when outside cwd on another drive. */
+function display(cwd: string, absolute: string): string {
+  const rel = relative(cwd, absolute);
+  const shown = rel === '' ? '.' : isAbsolute(rel) ? absolute : rel;
+  return sep === '/' ? shown : shown.split(sep).join('/');
+}
+
+function code(error: unknown): string {
+  const e = error as NodeJS.ErrnoException;
+  return e.code ?? e.message;
+}

@@ -1,0 +1,255 @@
+import { readFileSync } from 'node:fs';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import { didYouMean } from '../util/did-you-mean.js';
+import type { Problem, SourcePos } from './types.js';
+import { escapePointer } from './yaml-source.js';
+import type { YamlSource } from './yaml-source.js';
+
+// ajv-formats is CommonJS; under NodeNext its default import is the plugin itself.
+const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
+
+export type SchemaName = 'experiment' | 'config';
+
+type JsonSchema = Record<string, unknown>;
+
+const SCHEMA_FILES: Record<SchemaName, string> = {
+  experiment: 'experiment.schema.json',
+  config: 'config.schema.json',
+};
+
+/** The schema files ship next to dist/ and src/ (package.json "files"). */
+export function readSchema(name: SchemaName): JsonSchema {
+  const url = new URL(`../../schemas/${SCHEMA_FILES[name]}`, import.meta.url);
+  return JSON.parse(readFileSync(url, 'utf8')) as JsonSchema;
+}
+
+interface Compiled {
+  schema: JsonSchema;
+  validate: ValidateFunction;
+}
+
+let ajv: Ajv2020 | undefined;
+const compiled = new Map<SchemaName, Compiled>();
+
+/** One ajv instance and one compile per schema for the whole process. */
+function validator(name: SchemaName): Compiled {
+  let entry = compiled.get(name);
+  if (entry === undefined) {
+    ajv ??= (() => {
+      // The schemas are checked against the meta-schema by the tests; compiling
+      // the meta-schema on every run would cost more than validating 1,000 files.
+      const instance = new Ajv2020({ allErrors: true, strict: true, strictTypes: false, validateSchema: false, meta: false });
+      addFormats(instance, ['date', 'date-time', 'uri']);
+      return instance;
+    })();
+    const schema = readSchema(name);
+    entry = { schema, validate: ajv.compile(schema) };
+    compiled.set(name, entry);
+  }
+  return entry;
+}
+
+export interface SchemaCheckOptions {
+  /** an extra sentence for an unknown key (e.g. "secrets belong in the environment") */
+  unknownKeyHint?: (key: string) => string | undefined;
+  /** what the top-level mapping is called in messages */
+  topLabel?: string;
+}
+
+/**
+ * Validates parsed data against a schema and maps every ajv error to the
+ * line:col of the node it is about: the key itself for an unknown key, the
+ * parent mapping for a missing one, the value otherwise.
+ */
+export function checkSchema(
+  name: SchemaName,
+  file: string,
+  source: YamlSource,
+  options: SchemaCheckOptions = {},
+): Problem[] {
+  const { schema, validate } = validator(name);
+  if (validate(source.data)) return [];
+  const errors = collapse(validate.errors ?? []);
+  const problems = errors.map((error): Problem => {
+    const { pos, message } = describe(error, schema, source, options);
+    return { file, line: pos.line, col: pos.col, severity: 'error', rule: 'schema', message };
+  });
+  return problems;
+}
+
+/**
+ * Drops the per-branch errors of an `anyOf` (the anyOf error says it better),
+ * and a `pattern` error on a value that already fails its `format`.
+ */
+function collapse(errors: ErrorObject[]): ErrorObject[] {
+  const anyOf = errors.filter((e) => e.keyword === 'anyOf');
+  const formats = new Set(errors.filter((e) => e.keyword === 'format').map((e) => e.instancePath));
+  return errors.filter(
+    (e) =>
+      !anyOf.some((a) => a !== e && a.instancePath === e.instancePath && e.schemaPath.startsWith(`${a.schemaPath}/`)) &&
+      !(e.keyword === 'pattern' && formats.has(e.instancePath)),
+  );
+}
+
+function describe(
+  error: ErrorObject,
+  schema: JsonSchema,
+  source: YamlSource,
+  options: SchemaCheckOptions,
+): { pos: SourcePos; message: string } {
+  const at = source.nodes.get(error.instancePath);
+  const valuePos = at?.value ?? source.start;
+  const label = labelOf(error.instancePath) || (options.topLabel ?? 'the definition');
+  const value = valueAt(source.data, error.instancePath);
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'additionalProperties': {
+      const key = String(params['additionalProperty']);
+      const childPointer = `${error.instancePath}/${escapePointer(key)}`;
+      const pos = source.nodes.get(childPointer)?.key ?? valuePos;
+      const known = Object.keys((schemaFor(schema, error.instancePath).schema['properties'] as object | undefined) ?? {});
+      const suggestion = didYouMean(key, known);
+      const where = error.instancePath === '' ? '' : ` in ${label}`;
+      const hint = options.unknownKeyHint?.(key);
+      const tail =
+        hint ?? (suggestion !== undefined ? `did you mean "${suggestion}"?` : `known fields: ${known.join(', ')}`);
+      return { pos, message: `unknown field "${key}"${where}; ${tail}` };
+    }
+    case 'required': {
+      const missing = String(params['missingProperty']);
+      return { pos: at?.key ?? valuePos, message: `${label} is missing the required field "${missing}"` };
+    }
+    case 'type': {
+      if (error.instancePath === '' && options.topLabel === undefined) {
+        return { pos: valuePos, message: `a definition must be a mapping of fields (experiment_key: …, name: …), not ${kindOf(value)}` };
+      }
+      const wanted = String(params['type']);
+      const hint = value === null ? ' (leave the field out instead of leaving it empty)' : '';
+      return { pos: valuePos, message: `${label} must be ${article(wanted)}, not ${kindOf(value)}${hint}` };
+    }
+    case 'anyOf':
+      if (schemaFor(schema, error.instancePath).def === 'date') {
+        return {
+          pos: valuePos,
+          message: `${label} must be a date (2026-01-05) or a date-time with a time zone (2026-01-05T09:00:00Z), not "${String(value)}"`,
+        };
+      }
+      return { pos: valuePos, message: `${label} ${error.message ?? 'is invalid'}` };
+    case 'format':
+      if (params['format'] === 'date-time') {
+        return { pos: valuePos, message: `${label} must be a date-time with a time zone (2026-02-10T12:00:00Z), not "${String(value)}"` };
+      }
+      return { pos: valuePos, message: `${label} must be ${article(String(params['format']))}, not "${String(value)}"` };
+    case 'pattern':
+      if (schemaFor(schema, error.instancePath).def === 'key') {
+        return {
+          pos: valuePos,
+          message: `${label} "${String(value)}" is not a valid key: start with a letter or digit, then use only letters, digits, ".", "_" and "-" (at most 128 characters)`,
+        };
+      }
+      if (params['pattern'] === '^https?://') {
+        return { pos: valuePos, message: `${label} must start with https:// (http:// only for a loopback address), not "${String(value)}"` };
+      }
+      {
+        const example = (schemaFor(schema, error.instancePath).schema['examples'] as unknown[] | undefined)?.[0];
+        const hint = example === undefined ? ` (pattern ${String(params['pattern'])})` : `, for example "${String(example)}"`;
+        return { pos: valuePos, message: `${label} "${String(value)}" is not in the expected form${hint}` };
+      }
+    case 'minLength':
+      return { pos: valuePos, message: params['limit'] === 1 ? `${label} must not be empty` : `${label} needs at least ${String(params['limit'])} characters` };
+    case 'maxLength':
+      return { pos: valuePos, message: `${label} is longer than ${String(params['limit'])} characters` };
+    case 'minItems':
+      return { pos: at?.key ?? valuePos, message: `${label} needs at least ${String(params['limit'])} items, has ${lengthOf(value)}` };
+    case 'maxItems':
+      return { pos: at?.key ?? valuePos, message: `${label} allows at most ${String(params['limit'])} items, has ${lengthOf(value)}` };
+    case 'minimum':
+    case 'maximum':
+    case 'exclusiveMinimum':
+    case 'exclusiveMaximum':
+      return { pos: valuePos, message: `${label} must be ${String(params['comparison'])} ${String(params['limit'])}, not ${String(value)}` };
+    default:
+      return { pos: valuePos, message: `${label} ${error.message ?? 'is invalid'}` };
+  }
+}
+
+/** `/variations/1/weight` → `variations[1].weight` */
+export function labelOf(pointer: string): string {
+  let out = '';
+  for (const raw of pointer.split('/').slice(1)) {
+    const segment = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    out += /^\d+$/.test(segment) ? `[${segment}]` : out === '' ? segment : `.${segment}`;
+  }
+  return out;
+}
+
+function valueAt(data: unknown, pointer: string): unknown {
+  let current = data;
+  for (const raw of pointer.split('/').slice(1)) {
+    const segment = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (current === null || typeof current !== 'object') return undefined;
+    current = Object.hasOwn(current, segment) ? (current as Record<string, unknown>)[segment] : undefined;
+  }
+  return current;
+}
+
+/**
+ * The subschema that applies at an instance pointer, following local `$ref`s,
+ * and the name of the `$defs` entry it came from (`key`, `date`, …). ajv's own
+ * `schemaPath` is relative to a referenced schema unless it was inlined, so it
+ * cannot tell where an error came from.
+ */
+export function schemaFor(root: JsonSchema, pointer: string): { schema: JsonSchema; def?: string } {
+  let current: JsonSchema = root;
+  let def: string | undefined;
+  const follow = (): void => {
+    for (let i = 0; i < 8 && typeof current['$ref'] === 'string'; i++) {
+      const match = /^#\/\$defs\/([^/]+)$/.exec(current['$ref']);
+      const target = match ? (root['$defs'] as Record<string, JsonSchema> | undefined)?.[match[1]!] : undefined;
+      if (target === undefined) return;
+      def = match![1];
+      current = target;
+    }
+  };
+  follow();
+  for (const raw of pointer.split('/').slice(1)) {
+    const segment = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    const properties = current['properties'] as Record<string, JsonSchema> | undefined;
+    const next = /^\d+$/.test(segment) && current['items'] !== undefined ? (current['items'] as JsonSchema) : properties?.[segment];
+    if (next === undefined) return { schema: {} };
+    current = next;
+    def = undefined;
+    follow();
+  }
+  return def === undefined ? { schema: current } : { schema: current, def };
+}
+
+function kindOf(value: unknown): string {
+  if (value === null || value === undefined) return 'an empty value';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  if (typeof value === 'string') return `the text "${value.length > 40 ? `${value.slice(0, 40)}…` : value}"`;
+  if (typeof value === 'number') return `the number ${value}`;
+  if (typeof value === 'boolean') return `${value}`;
+  return typeof value;
+}
+
+function article(type: string): string {
+  const names: Record<string, string> = {
+    string: 'text',
+    number: 'a number',
+    integer: 'a whole number',
+    boolean: 'true or false',
+    array: 'a list',
+    object: 'a mapping',
+    date: 'a date (2026-01-05)',
+    uri: 'a URL',
+  };
+  return names[type] ?? type;
+}
+
+function lengthOf(value: unknown): number {
+  return Array.isArray(value) ? value.length : 0;
+}

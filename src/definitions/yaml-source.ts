@@ -1,0 +1,265 @@
+import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument } from 'yaml';
+import type { Alias, Document, Node } from 'yaml';
+import { parseSimpleYaml } from './simple-yaml.js';
+import type { Problem, Severity, SourcePos } from './types.js';
+
+/** Definition files are small; anything larger is a mistake or an attack. */
+export const MAX_FILE_BYTES = 1024 * 1024;
+
+/** Alias expansions allowed in one file (a billion-laughs file needs millions). */
+export const MAX_ALIAS_EXPANSIONS = 100;
+
+/** Where a value stands in the file: its key (for mapping values) and the value node. */
+export interface NodeRef {
+  key?: SourcePos;
+  value: SourcePos;
+}
+
+/** A parsed YAML file: the plain data (null-prototype objects) and where each node stands. */
+export interface YamlSource {
+  /** undefined when the file holds no document (empty, or comments only) */
+  data: unknown;
+  /** JSON pointer (as in ajv's instancePath: `''`, `/variations/0/weight`) to positions */
+  nodes: Map<string, NodeRef>;
+  /** the position of the start of the document's content (1:1 when empty) */
+  start: SourcePos;
+}
+
+export type ParsedYaml = { ok: true; source: YamlSource; problems: Problem[] } | { ok: false; problems: Problem[] };
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Decodes, size-checks and parses one YAML file into plain data with positions.
+ * Pure. YAML 1.2 core schema (dates stay strings), duplicate keys, several
+ * documents, tabs as indentation, invalid UTF-8, oversized input and alias bombs
+ * all become `yaml` problems with a line and column.
+ */
+export function parseYamlSource(file: string, input: Uint8Array | string, options: { simple?: boolean } = {}): ParsedYaml {
+  const problem = (pos: SourcePos, message: string, severity: Severity = 'error'): Problem => ({
+    file,
+    line: pos.line,
+    col: pos.col,
+    severity,
+    rule: 'yaml',
+    message,
+  });
+  const size = byteLength(input);
+  if (size > MAX_FILE_BYTES) return { ok: false, problems: [oversizeProblem(file, size)] };
+  let text: string;
+  if (typeof input === 'string') {
+    text = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
+  } else {
+    try {
+      text = decoder.decode(input);
+    } catch {
+      const at = firstInvalidUtf8(input);
+      const byte = input[at] ?? 0;
+      return {
+        ok: false,
+        problems: [problem(bytePosition(input, at), `invalid UTF-8 (byte 0x${byte.toString(16).padStart(2, '0')}); save the file as UTF-8`)],
+      };
+    }
+  }
+
+  const simple = options.simple === false ? undefined : parseSimpleYaml(text);
+  if (simple !== undefined) return { ok: true, source: simple, problems: [] };
+
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, {
+    lineCounter,
+    prettyErrors: false,
+    uniqueKeys: true,
+    version: '1.2',
+    schema: 'core',
+    strict: true,
+    keepSourceTokens: false,
+  });
+  const posAt = (offset: number): SourcePos => lineCounter.linePos(offset);
+  const problems: Problem[] = [];
+  for (const error of doc.errors) problems.push(problem(posAt(error.pos[0]), yamlMessage(error.code, error.message)));
+  for (const warning of doc.warnings) problems.push(problem(posAt(warning.pos[0]), warning.message, 'warning'));
+  if (problems.some((p) => p.severity === 'error')) return { ok: false, problems };
+
+  const contents = doc.contents;
+  const start = contents?.range ? posAt(contents.range[0]) : { line: 1, col: 1 };
+  const nodes = new Map<string, NodeRef>();
+  if (contents === null) return { ok: true, source: { data: undefined, nodes, start }, problems };
+  const converter = new Converter(doc, posAt, nodes);
+  try {
+    const data = converter.convert(contents, '', undefined);
+    return { ok: true, source: { data, nodes, start }, problems };
+  } catch (error) {
+    if (error instanceof ConvertError) {
+      problems.push(problem(error.pos, error.message));
+      return { ok: false, problems };
+    }
+    throw error;
+  }
+}
+
+class ConvertError extends Error {
+  constructor(
+    message: string,
+    readonly pos: SourcePos,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Builds plain data from the YAML node tree. Own walk rather than `toJS()` so
+ * that mappings get a null prototype (`__proto__`/`constructor` are just keys),
+ * every node's position is recorded, and alias expansion has a hard budget.
+ */
+class Converter {
+  private expansions = 0;
+  /** the outermost alias being expanded: where an alias bomb is reported */
+  private outer: SourcePos = { line: 1, col: 1 };
+
+  constructor(
+    private readonly doc: Document,
+    private readonly posAt: (offset: number) => SourcePos,
+    private readonly nodes: Map<string, NodeRef>,
+  ) {}
+
+  convert(node: unknown, pointer: string, key: SourcePos | undefined): unknown {
+    const pos = this.pos(node);
+    this.nodes.set(pointer, key === undefined ? { value: pos } : { key, value: pos });
+    return this.value(node, pointer, pos, 0);
+  }
+
+  private value(node: unknown, pointer: string, pos: SourcePos, depth: number): unknown {
+    if (depth > 64) throw new ConvertError('aliases nest too deeply', pos);
+    if (isAlias(node)) return this.alias(node, pointer, pos, depth);
+    if (isScalar(node)) return node.value;
+    if (isMap(node)) {
+      const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+      for (const pair of node.items) {
+        const keyNode = pair.key;
+        if (keyNode !== null && !isScalar(keyNode)) {
+          throw new ConvertError('mapping keys must be plain words, not lists, mappings or aliases', this.pos(keyNode, pos));
+        }
+        const name = String(keyNode?.value ?? '');
+        const keyPos = this.pos(keyNode, pos);
+        const valuePos = pair.value === null ? keyPos : this.pos(pair.value, keyPos);
+        const child = `${pointer}/${escapePointer(name)}`;
+        this.nodes.set(child, { key: keyPos, value: valuePos });
+        out[name] = pair.value === null ? null : this.value(pair.value, child, valuePos, depth);
+      }
+      return out;
+    }
+    if (isSeq(node)) {
+      return node.items.map((item, index) => {
+        const child = `${pointer}/${index}`;
+        const itemPos = this.pos(item, pos);
+        this.nodes.set(child, { value: itemPos });
+        return this.value(item, child, itemPos, depth);
+      });
+    }
+    return null;
+  }
+
+  private alias(node: Alias, pointer: string, pos: SourcePos, depth: number): unknown {
+    if (depth === 0) this.outer = pos;
+    this.expansions++;
+    if (this.expansions > MAX_ALIAS_EXPANSIONS) {
+      throw new ConvertError(`more than ${MAX_ALIAS_EXPANSIONS} alias expansions (*name); the file looks like an alias bomb`, this.outer);
+    }
+    const target = node.resolve(this.doc);
+    if (target === undefined) throw new ConvertError(`unknown alias *${node.source}: set the anchor &${node.source} before using it`, pos);
+    return this.value(target, pointer, pos, depth + 1);
+  }
+
+  private pos(node: unknown, fallback: SourcePos = { line: 1, col: 1 }): SourcePos {
+    const range = (node as Node | null)?.range;
+    return range ? this.posAt(range[0]) : fallback;
+  }
+}
+
+/** JSON pointer escaping, as ajv writes `instancePath`. */
+export function escapePointer(segment: string): string {
+  return segment.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+function yamlMessage(code: string, message: string): string {
+  switch (code) {
+    case 'MULTIPLE_DOCS':
+      return 'the file holds several YAML documents (---); keep one experiment per file';
+    case 'DUPLICATE_KEY':
+      return 'duplicate key: each key may appear once in a mapping';
+    case 'TAB_AS_INDENT':
+      return 'tab used for indentation; YAML allows only spaces there';
+    default:
+      return message;
+  }
+}
+
+function byteLength(input: Uint8Array | string): number {
+  if (typeof input !== 'string') return input.byteLength;
+  // UTF-8 needs at least one byte and at most three per UTF-16 unit.
+  if (input.length > MAX_FILE_BYTES || input.length * 3 <= MAX_FILE_BYTES) return input.length;
+  return new TextEncoder().encode(input).byteLength;
+}
+
+/** The problem for a file over MAX_FILE_BYTES, so a reader can skip reading it. */
+export function oversizeProblem(file: string, bytes: number): Problem {
+  const size = `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
+  return {
+    file,
+    line: 1,
+    col: 1,
+    severity: 'error',
+    rule: 'yaml',
+    message: `the file is ${size}, over the 1 MiB limit for one file; a definition is a few dozen lines`,
+  };
+}
+
+/** Offset of the first byte that breaks UTF-8 (RFC 3629: no overlongs, no surrogates, <= U+10FFFF). */
+export function firstInvalidUtf8(bytes: Uint8Array): number {
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i]!;
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
+    let need: number;
+    let min = 0x80;
+    let max = 0xbf;
+    if (b >= 0xc2 && b <= 0xdf) need = 1;
+    else if (b >= 0xe0 && b <= 0xef) {
+      need = 2;
+      if (b === 0xe0) min = 0xa0;
+      if (b === 0xed) max = 0x9f;
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      need = 3;
+      if (b === 0xf0) min = 0x90;
+      if (b === 0xf4) max = 0x8f;
+    } else return i;
+    for (let k = 1; k <= need; k++) {
+      const c = bytes[i + k];
+      if (c === undefined) return i;
+      const lo = k === 1 ? min : 0x80;
+      const hi = k === 1 ? max : 0xbf;
+      if (c < lo || c > hi) return i;
+    }
+    i += need + 1;
+  }
+  return bytes.length;
+}
+
+/** Line and column (UTF-16 units, like LineCounter) of a byte offset in valid-up-to-there UTF-8. */
+function bytePosition(bytes: Uint8Array, offset: number): SourcePos {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < offset; i++) {
+    if (bytes[i] === 0x0a) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  const hasBom = lineStart === 0 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+  const prefix = new TextDecoder('utf-8').decode(bytes.subarray(lineStart + (hasBom ? 3 : 0), offset));
+  return { line, col: prefix.length + 1 };
+}

@@ -1,0 +1,138 @@
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { captureIo } from '../helpers/io.js';
+
+const repo = fileURLToPath(new URL('../..', import.meta.url));
+const fixtures = fileURLToPath(new URL('../fixtures/definitions', import.meta.url));
+
+let cwd: string;
+beforeEach(async () => {
+  cwd = await mkdtemp(join(tmpdir(), 'eppo-gitops-validate-'));
+});
+afterEach(async () => {
+  await rm(cwd, { recursive: true, force: true });
+});
+
+describe('eppo-gitops validate', () => {
+  it('exits 0 on the experiments/ folder of this repository', async () => {
+    const io = captureIo({ cwd: repo });
+    expect(await main(['validate'], io)).toBe(0);
+    expect(io.out()).toMatch(/^\d+ files checked: no problems\n$/);
+    expect(io.err()).toBe('');
+  });
+
+  it('prints every problem of every file with file:line:col and rule, and exits 1', async () => {
+    await cp(join(fixtures, 'rules'), join(cwd, 'experiments'), { recursive: true });
+    const io = captureIo({ cwd });
+    expect(await main(['validate'], io)).toBe(1);
+    const lines = io.out().trimEnd().split('\n');
+    expect(lines).toContain('experiments/weights-sum.yaml:6:1  error  weights of active variations sum to 0.9, not 1  [weights-sum]');
+    expect(lines).toContain(
+      'experiments/file-name.yaml:1:17  warning  file name "file-name.yaml" does not match experiment_key "not-the-file-name"; rename the file to not-the-file-name.yaml  [file-name]',
+    );
+    expect(lines.at(-1)).toBe('10 files checked: 9 errors, 1 warning');
+    expect(io.err()).toBe('');
+  });
+
+  it('exits 0 when there are only warnings', async () => {
+    const io = captureIo({ cwd: fixtures });
+    expect(await main(['validate', 'rules/file-name.yaml'], io)).toBe(0);
+    expect(io.out()).toContain('1 file checked: 0 errors, 1 warning');
+  });
+
+  it('--format json matches the CLI.md shape', async () => {
+    const io = captureIo({ cwd: fixtures });
+    expect(await main(['validate', '--format', 'json', 'unique-key', 'missing.yaml'], io)).toBe(1);
+    expect(JSON.parse(io.out())).toEqual({
+      problems: [
+        { file: 'missing.yaml', line: 1, col: 1, severity: 'error', rule: 'io', message: 'path not found (ENOENT)' },
+        {
+          file: 'unique-key/a.yaml',
+          line: 1,
+          col: 17,
+          severity: 'warning',
+          rule: 'file-name',
+          message: 'file name "a.yaml" does not match experiment_key "shared-key"; rename the file to shared-key.yaml',
+        },
+        {
+          file: 'unique-key/b.yaml',
+          line: 1,
+          col: 17,
+          severity: 'warning',
+          rule: 'file-name',
+          message: 'file name "b.yaml" does not match experiment_key "shared-key"; rename the file to shared-key.yaml',
+        },
+        {
+          file: 'unique-key/b.yaml',
+          line: 1,
+          col: 17,
+          severity: 'error',
+          rule: 'unique-key',
+          message: 'experiment_key "shared-key" is already used by unique-key/a.yaml; each experiment needs its own key',
+        },
+      ],
+      summary: { files: 2, errors: 2, warnings: 2 },
+    });
+  });
+
+  it('--format github prints well-formed workflow commands', async () => {
+    const io = captureIo({ cwd: fixtures });
+    expect(await main(['validate', '--format=github', 'invalid'], io)).toBe(1);
+    const lines = io.out().trimEnd().split('\n');
+    const commands = lines.slice(0, -1);
+    expect(commands.length).toBeGreaterThan(10);
+    for (const line of commands) {
+      expect(line).toMatch(/^::(error|warning) file=[^,:\n]+,line=\d+,col=\d+,title=eppo-gitops [a-z-]+::[^\r\n]+$/);
+    }
+    expect(commands).toContain('::error file=invalid/tabs.yaml,line=4,col=1,title=eppo-gitops yaml::tab used for indentation; YAML allows only spaces there');
+    expect(lines.at(-1)).toMatch(/^16 files checked: \d+ errors, 0 warnings$/);
+  });
+
+  it('uses --dir, and dir from eppo-gitops.yaml when no flag is given', async () => {
+    await cp(join(fixtures, 'valid'), join(cwd, 'defs'), { recursive: true });
+    const flag = captureIo({ cwd });
+    expect(await main(['validate', '--dir', 'defs'], flag)).toBe(0);
+    expect(flag.out()).toBe('2 files checked: no problems\n');
+
+    const missing = captureIo({ cwd });
+    expect(await main(['validate'], missing)).toBe(1);
+    expect(missing.out()).toContain('experiments:1:1  error  definitions folder not found (ENOENT); create it or pass --dir  [io]');
+
+    await writeFile(join(cwd, 'eppo-gitops.yaml'), 'dir: defs\n');
+    const fromFile = captureIo({ cwd });
+    expect(await main(['validate'], fromFile)).toBe(0);
+    expect(fromFile.out()).toBe('2 files checked: no problems\n');
+  });
+
+  it('reports problems in eppo-gitops.yaml', async () => {
+    await cp(join(fixtures, 'valid'), join(cwd, 'experiments'), { recursive: true });
+    await writeFile(join(cwd, 'eppo-gitops.yaml'), 'dri: defs\n');
+    const io = captureIo({ cwd });
+    expect(await main(['validate'], io)).toBe(1);
+    expect(io.out()).toBe('eppo-gitops.yaml:1:1  error  unknown field "dri"; did you mean "dir"?  [schema]\n2 files checked: 1 error, 0 warnings\n');
+  });
+
+  it('rejects unknown flags and formats with a usage hint, never a stack trace', async () => {
+    const flag = captureIo({ cwd });
+    expect(await main(['validate', '--formt', 'json'], flag)).toBe(1);
+    expect(flag.err()).toContain("Unknown option '--formt'");
+    expect(flag.err()).toContain('Run "eppo-gitops validate --help" for usage.');
+    expect(flag.err()).not.toMatch(/\n\s+at /);
+
+    const format = captureIo({ cwd });
+    expect(await main(['validate', '--format', 'markdown'], format)).toBe(1);
+    expect(format.err()).toBe('error: --format must be one of text, json, github, not "markdown"\nRun "eppo-gitops validate --help" for usage.\n');
+  });
+
+  it('--help explains usage, options, examples and exit codes', async () => {
+    const io = captureIo({ cwd });
+    expect(await main(['validate', '--help'], io)).toBe(0);
+    for (const part of ['Usage: eppo-gitops validate [paths..]', '--dir DIR', '--format FMT', 'Examples:', 'Exit codes:']) {
+      expect(io.out()).toContain(part);
+    }
+  });
+});

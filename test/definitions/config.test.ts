@@ -1,0 +1,75 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig, parseConfig } from '../../src/definitions/index.js';
+import type { Problem } from '../../src/definitions/index.js';
+
+const show = (p: Problem): string => `${p.file}:${p.line}:${p.col} ${p.severity} [${p.rule}] ${p.message}`;
+
+let cwd: string;
+beforeEach(async () => {
+  cwd = await mkdtemp(join(tmpdir(), 'eppo-gitops-config-'));
+});
+afterEach(async () => {
+  await rm(cwd, { recursive: true, force: true });
+});
+
+describe('loadConfig', () => {
+  it('returns an empty config when eppo-gitops.yaml is absent', async () => {
+    expect(await loadConfig(cwd)).toEqual({ config: {}, problems: [] });
+  });
+
+  it('reads the non-secret settings', async () => {
+    await writeFile(
+      join(cwd, 'eppo-gitops.yaml'),
+      'dir: definitions\neppo_base_url: http://127.0.0.1:4010/api/v1\nbase_branch: main\nparallelism: 8\ngithub_repository: acme/experiments\ngithub_api_url: https://github.example.com/api/v3\nport: 8080\n',
+    );
+    const { config, problems } = await loadConfig(cwd);
+    expect(problems).toEqual([]);
+    expect(config).toEqual({
+      dir: 'definitions',
+      eppo_base_url: 'http://127.0.0.1:4010/api/v1',
+      base_branch: 'main',
+      parallelism: 8,
+      github_repository: 'acme/experiments',
+      github_api_url: 'https://github.example.com/api/v3',
+      port: 8080,
+    });
+    expect(Object.getPrototypeOf(config)).toBe(Object.prototype);
+  });
+
+  it('reports an unreadable settings file as io', async () => {
+    await mkdir(join(cwd, 'eppo-gitops.yaml'));
+    const { config, problems } = await loadConfig(cwd);
+    expect(config).toEqual({});
+    expect(problems.map(show)).toEqual(['eppo-gitops.yaml:1:1 error [io] cannot read the settings file (EISDIR)']);
+  });
+});
+
+describe('parseConfig', () => {
+  it.each([
+    ['', []],
+    ['# nothing yet\n', []],
+    ['dri: x\n', ['eppo-gitops.yaml:1:1 error [schema] unknown field "dri"; did you mean "dir"?']],
+    ['parallelism: four\n', ['eppo-gitops.yaml:1:14 error [schema] parallelism must be a whole number, not the text "four"']],
+    ['parallelism: 0\n', ['eppo-gitops.yaml:1:14 error [schema] parallelism must be >= 1, not 0']],
+    ['github_repository: acme\n', ['eppo-gitops.yaml:1:20 error [schema] github_repository "acme" is not in the expected form, for example "acme/experiments"']],
+    ['eppo_base_url: eppo.cloud\n', ['eppo-gitops.yaml:1:16 error [schema] eppo_base_url must be a URL, not "eppo.cloud"']],
+    ['github_api_url: ftp://github.example.com\n', ['eppo-gitops.yaml:1:17 error [schema] github_api_url must start with https:// (http:// only for a loopback address), not "ftp://github.example.com"']],
+    ['eppo_api_key: abc\n', ['eppo-gitops.yaml:1:1 error [schema] unknown field "eppo_api_key"; secrets never belong in eppo-gitops.yaml (it is committed); set EPPO_API_KEY instead']],
+    ['my_password: abc\n', ['eppo-gitops.yaml:1:1 error [schema] unknown field "my_password"; secrets never belong in eppo-gitops.yaml (it is committed); set them in the environment instead']],
+    ['- dir\n', ['eppo-gitops.yaml:1:1 error [schema] eppo-gitops.yaml must be a mapping, not a list']],
+    ['dir: a\ndir: b\n', ['eppo-gitops.yaml:2:1 error [yaml] duplicate key: each key may appear once in a mapping']],
+  ])('%j', (text, expected) => {
+    const result = parseConfig(text);
+    expect(result.problems.map(show)).toEqual(expected);
+    if (expected.length > 0) expect(result.config).toEqual({});
+  });
+
+  it('never echoes a secret value in a problem', () => {
+    const result = parseConfig('github_token: ghp_supersecretvalue\n');
+    expect(result.problems).toHaveLength(1);
+    expect(JSON.stringify(result.problems)).not.toContain('ghp_supersecretvalue');
+  });
+});

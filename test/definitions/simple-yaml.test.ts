@@ -1,0 +1,116 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { parseSimpleYaml } from '../../src/definitions/simple-yaml.js';
+import { parseYamlSource } from '../../src/definitions/yaml-source.js';
+
+const fixtures = new URL('../fixtures/definitions/', import.meta.url);
+const experiments = new URL('../../experiments/', import.meta.url);
+const yamlFiles = (root: URL): URL[] =>
+  readdirSync(root, { recursive: true, encoding: 'utf8' })
+    .filter((f) => /\.ya?ml$/.test(f))
+    .map((f) => new URL(f, root));
+
+/** The fast reader, when it accepts a text, must agree with the full parser on data and every position. */
+function expectSameAsFullParser(text: string): boolean {
+  const simple = parseSimpleYaml(text);
+  if (simple === undefined) return false;
+  const full = parseYamlSource('x.yaml', text, { simple: false });
+  expect(full.ok, text).toBe(true);
+  if (!full.ok) return true;
+  expect(full.problems, text).toEqual([]);
+  expect(simple.data, text).toEqual(full.source.data);
+  expect(JSON.stringify(simple.data), text).toBe(JSON.stringify(full.source.data));
+  expect(simple.start, text).toEqual(full.source.start);
+  expect(new Map([...simple.nodes].sort()), text).toEqual(new Map([...full.source.nodes].sort()));
+  return true;
+}
+
+describe('parseSimpleYaml', () => {
+  it('reads the example definitions (so validate takes the fast path on them) exactly like the full parser', () => {
+    const files = yamlFiles(experiments);
+    expect(files.length).toBeGreaterThanOrEqual(3);
+    for (const file of files) expect(expectSameAsFullParser(readFileSync(file, 'utf8')), file.pathname).toBe(true);
+  });
+
+  it('agrees with the full parser on every fixture it accepts, and leaves every bad one to it', () => {
+    let accepted = 0;
+    for (const file of yamlFiles(fixtures)) {
+      const text = readFileSync(file).toString('utf8').replace(/^\uFEFF/, '');
+      if (expectSameAsFullParser(text)) accepted++;
+      const full = parseYamlSource('x.yaml', text, { simple: false });
+      if (!full.ok || full.problems.length > 0) expect(parseSimpleYaml(text), file.pathname).toBeUndefined();
+    }
+    expect(accepted).toBeGreaterThan(10);
+  });
+
+  it.each([
+    ['extra spaces after colons and dashes', 'a:    1\nb:\n  -   c: x\n      d:   y   # note\n  - e\n'],
+    ['a sequence at the indentation of its key', 'a:\n- b: 1\n  c: 2\n- 3\nd: 4\n'],
+    ['core-schema scalars', 'a: true\nb: False\nc: ~\nd: null\ne: 012\nf: -1.5e3\ng: .5\nh: yes\ni: 2026-01-05\nj: C# is fine\n'],
+    ['quoted scalars', `a: "it's # not a comment"\nb: 'say ''hi'''  # comment\nc: "0.5"\n`],
+    ['block scalars', 'a: >-\n  one\n  two\nb: |\n  x\n  y\n\nc: >\n   three\n# after\n'],
+    ['comments and blank lines everywhere', '# head\n\na: 1 # one\n  # indented comment\nb:\n  # before item\n  - c: 1\n\n    # inside\n    d: 2\n'],
+    ['CRLF', 'a: 1\r\nb:\r\n  - c\r\n'],
+    ['Unicode white space, which YAML keeps as content', 'a: x\u00a0\nb: \u2003y\u3000  # c\nc: >-\n  \u00a0\n'],
+  ])('reads %s like the full parser', (_name, text) => {
+    expect(expectSameAsFullParser(text)).toBe(true);
+  });
+
+  it.each([
+    ['flow sequence', 'a: [1, 2]\n'],
+    ['anchor', 'a: &x 1\nb: *x\n'],
+    ['tag', 'a: !t 1\n'],
+    ['escape', 'a: "x\\ny"\n'],
+    ['multi-line plain scalar', 'a: one\n  two\n'],
+    ['empty value', 'a:\nb: 1\n'],
+    ['duplicate key', 'a: 1\na: 2\n'],
+    ['tab', 'a:\n\tb: 1\n'],
+    ['several documents', 'a: 1\n---\nb: 2\n'],
+    ['hex number', 'a: 0x1F\n'],
+    ['keep chomping', 'a: |+\n  x\n\n'],
+    ['blank line inside a block scalar', 'a: >\n  x\n\n  y\n'],
+    ['quoted key', '"a": 1\n'],
+    ['top-level scalar', 'hello\n'],
+    ['comments only', '# nothing\n'],
+  ])('leaves %s to the full parser', (_name, text) => {
+    expect(parseSimpleYaml(text)).toBeUndefined();
+  });
+
+  it('agrees with the full parser on generated definition-like files', () => {
+    const word = fc.stringMatching(/^[a-z_][a-z0-9_.-]{0,8}$/);
+    const plain = fc.oneof(
+      fc.stringMatching(/^[A-Za-z][A-Za-z0-9 ,.#:'"()-]{0,20}$/),
+      fc.constantFrom('true', 'false', 'null', '~', '0.5', '1', '-3', '+2', '.5', '1e3', '2026-01-05', '2026-01-05T10:00:00Z', 'yes', 'No', '1.', '0o17', '.inf', 'C#', 'a # b', 'x:y', '12345678901234567890', 'trailing nbsp\u00a0', 'em space\u2003', '\u00a0leading', 'ideographic\u3000', 'bell\u0007', 'nel\u0085', 'emoji 😀 ', 'a\u2028b'),
+    );
+    const quoted = fc.oneof(
+      plain.map((s) => `"${s.replace(/["\\]/g, '')}"`),
+      plain.map((s) => `'${s.replace(/'/g, "''")}'`),
+    );
+    const scalarText = fc.oneof(plain, quoted, fc.constant('[]'), fc.constantFrom('>-\n    folded text\n    on two lines', '|\n    literal\n    text', '>\n    one line'));
+    const comment = fc.constantFrom('', '  # note', ' #x');
+    const item = fc.array(fc.tuple(word, scalarText, comment), { minLength: 1, maxLength: 4 }).map((pairs) =>
+      pairs.map(([k, v, c], i) => `${i === 0 ? '  - ' : '    '}${k}: ${v}${v.includes('\n') ? '' : c}`).join('\n'),
+    );
+    const entry = fc.oneof(
+      fc.tuple(word, scalarText, comment).map(([k, v, c]) => `${k}: ${v}${v.includes('\n') ? '' : c}`),
+      fc.tuple(word, fc.array(item, { minLength: 1, maxLength: 3 })).map(([k, items]) => `${k}:\n${items.join('\n')}`),
+      fc.tuple(word, fc.array(fc.tuple(word, scalarText), { minLength: 1, maxLength: 3 })).map(
+        ([k, pairs]) => `${k}:\n${pairs.map(([kk, v]) => `  ${kk}: ${v.replace(/\n {4}/g, '\n      ')}`).join('\n')}`,
+      ),
+      fc.constantFrom('# a comment', '', '   '),
+    );
+    const doc = fc.tuple(fc.array(entry, { minLength: 1, maxLength: 8 }), fc.boolean()).map(([entries, crlf]) => {
+      const text = `${entries.join('\n')}\n`;
+      return crlf ? text.replace(/\n/g, '\r\n') : text;
+    });
+    let accepted = 0;
+    fc.assert(
+      fc.property(doc, (text) => {
+        if (expectSameAsFullParser(text)) accepted++;
+      }),
+      { numRuns: Number(process.env['FUZZ_RUNS'] ?? 400) },
+    );
+    expect(accepted).toBeGreaterThan(20);
+  });
+});
