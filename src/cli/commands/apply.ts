@@ -1,12 +1,180 @@
-import type { Command } from '../io.js';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ConfigError, UsageError } from '../../errors.js';
+import { loadConfig } from '../../definitions/index.js';
+import {
+  applyPlan,
+  checkPlanFresh,
+  parsePlan,
+  planHasChanges,
+  renderApplyJson,
+  renderApplyProgress,
+  renderApplyText,
+  renderPlanText,
+  type Plan,
+} from '../../reconcile/index.js';
+import { connectEppo, type EppoConnection } from '../eppo-connection.js';
+import type { Command, Io } from '../io.js';
+import { reportProblems, runPlanPipeline, useColor } from './plan.js';
 
-// Placeholder until the command lands; replaced by its real implementation.
+const FORMATS = ['text', 'json'] as const;
+type ApplyFormat = (typeof FORMATS)[number];
+const MAX_PARALLELISM = 64;
+
 export const command: Command = {
   name: 'apply',
-  summary: '',
-  help: 'Usage: eppo-gitops apply\n\nNot available yet.\n',
-  async run(_args, io) {
-    io.stderr.write('error: "apply" is not available yet\n');
-    return 1;
+  summary: 'apply a saved plan, or plan and apply',
+  help: `Usage: eppo-gitops apply [PLAN_FILE] [--yes] [--parallelism N] [--format text|json]
+                         [--dir DIR] [--local] [--base-url URL]
+
+With PLAN_FILE (from "plan --out"): re-reads every experiment the plan touches
+and refuses the whole plan, changing nothing, when any of them changed in Eppo
+since the plan was made (a stale plan), or when the plan was made against
+another Eppo. Then it creates and updates what the plan says.
+
+Without PLAN_FILE: plans, prints the plan, asks for confirmation on a terminal
+(a non-interactive shell needs --yes), then applies.
+
+Changes run in parallel; one progress line per change. A failure does not stop
+the others; running apply again converges. A create that failed in a way that
+leaves its fate unknown (timeout, 5xx, dropped connection) is looked up by key
+before it is tried again, so nothing is created twice. Nothing is ever deleted.
+
+Options:
+  --yes                  apply without asking (CI)
+  --parallelism N        changes in flight (default: "parallelism" in
+                         eppo-gitops.yaml, else 4; 1..${MAX_PARALLELISM})
+  --format FMT           text (default) or json ({"results": [...], "summary": {...}})
+  --dir DIR              definitions folder when planning (default: experiments)
+  --local                use the embedded Eppo emulator (state in .eppo-local/)
+  --base-url URL         Eppo API base URL (beats EPPO_BASE_URL and the config file)
+  --debug                print stack traces on unexpected errors
+  -h, --help             show this help
+
+Environment:
+  EPPO_API_KEY           Eppo API key (required unless --local; never printed)
+  EPPO_BASE_URL          default https://eppo.cloud/api/v1
+
+Examples:
+  eppo-gitops plan --out plan.json && eppo-gitops apply plan.json
+  eppo-gitops apply --yes --parallelism 8
+  eppo-gitops apply --local
+
+Exit codes:
+  0  every change applied (or nothing to do)
+  1  any change failed, a stale plan, validation errors, declined, bad usage
+`,
+  async run(args, io) {
+    let parsed;
+    try {
+      parsed = parseArgs({
+        args,
+        allowPositionals: true,
+        strict: true,
+        options: {
+          yes: { type: 'boolean', default: false },
+          parallelism: { type: 'string' },
+          format: { type: 'string', default: 'text' },
+          dir: { type: 'string' },
+          local: { type: 'boolean', default: false },
+          'base-url': { type: 'string' },
+        },
+      });
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+    const format = parsed.values.format as ApplyFormat;
+    if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, not "${parsed.values.format}"`);
+    if (parsed.positionals.length > 1) throw new UsageError(`apply takes at most one plan file, got ${parsed.positionals.length}: ${parsed.positionals.join(' ')}`);
+    const settings = await loadConfig(io.cwd);
+    const parallelism = parseParallelism(parsed.values.parallelism, settings.config.parallelism);
+    const planFile = parsed.positionals[0];
+    const progressOut = format === 'json' ? io.stderr : io.stdout;
+
+    let plan: Plan;
+    let connection: EppoConnection;
+    if (planFile !== undefined) {
+      plan = await readPlanFile(resolve(io.cwd, planFile), planFile);
+      connection = await connectEppo({
+        cwd: io.cwd,
+        env: io.env,
+        local: parsed.values.local,
+        ...(parsed.values['base-url'] === undefined ? {} : { baseUrl: parsed.values['base-url'] }),
+        config: settings.config,
+      });
+      if (plan.eppo_base_url !== connection.baseUrl) {
+        await connection.close();
+        io.stderr.write(
+          `error: ${planFile} was made against ${plan.eppo_base_url}, but this run talks to ${connection.baseUrl}; nothing was changed. Run plan again against ${connection.baseUrl}\n`,
+        );
+        return 1;
+      }
+    } else {
+      const result = await runPlanPipeline({ dir: parsed.values.dir, local: parsed.values.local, baseUrl: parsed.values['base-url'] }, io);
+      if (!result.ok) {
+        reportProblems(result.problems, result.files, format, io);
+        io.stderr.write('error: nothing was applied; fix the problems above and run apply again\n');
+        return 1;
+      }
+      plan = result.plan;
+      connection = result.connection;
+      progressOut.write(renderPlanText(plan, { color: useColor(io) }));
+      if (planHasChanges(plan) && !parsed.values.yes) {
+        if (io.confirm === undefined) {
+          await connection.close();
+          throw new UsageError('apply without a plan file asks for confirmation, and this shell is not interactive: pass --yes, or save a plan with "plan --out FILE" and run "apply FILE"');
+        }
+        const yes = await io.confirm(`Apply these changes to ${connection.baseUrl}?`);
+        if (!yes) {
+          await connection.close();
+          io.stderr.write('Apply cancelled; nothing was changed.\n');
+          return 1;
+        }
+      }
+    }
+
+    try {
+      if (!planHasChanges(plan)) {
+        if (format === 'json') io.stdout.write(renderApplyJson({ results: [], summary: { applied: 0, failed: 0, skipped: 0 } }));
+        else io.stdout.write('No changes. Eppo matches the definitions.\n');
+        return 0;
+      }
+      const stale = await checkPlanFresh(connection.api, plan);
+      if (stale.length > 0) {
+        io.stderr.write(`${stale.map((s) => `error: ${s}`).join('\n')}\nerror: refusing the whole plan (${stale.length} stale); nothing was changed\n`);
+        return 1;
+      }
+      const result = await applyPlan(connection.api, plan, {
+        parallelism,
+        onProgress: ({ item, done, total }) => progressOut.write(`[${done}/${total}] ${renderApplyProgress(item)}\n`),
+      });
+      if (format === 'json') io.stdout.write(renderApplyJson(result));
+      else io.stdout.write(renderApplyText(result));
+      return result.summary.failed > 0 ? 1 : 0;
+    } finally {
+      await connection.close();
+    }
   },
 };
+
+function parseParallelism(flag: string | undefined, fromConfig: number | undefined): number {
+  if (flag === undefined) return fromConfig ?? 4;
+  if (!/^\d+$/.test(flag) || Number(flag) < 1 || Number(flag) > MAX_PARALLELISM) {
+    throw new UsageError(`--parallelism must be a whole number from 1 to ${MAX_PARALLELISM}, not "${flag}"`);
+  }
+  return Number(flag);
+}
+
+async function readPlanFile(path: string, shown: string): Promise<Plan> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ConfigError(`cannot read the plan file ${shown} (${code ?? String(error)}); make one with "eppo-gitops plan --out ${shown}"`);
+  }
+  const parsed = parsePlan(text);
+  if (!parsed.ok) throw new ConfigError(`${shown} is not a usable plan file: ${parsed.message}; make a new one with "eppo-gitops plan --out ${shown}"`);
+  return parsed.plan;
+}

@@ -1,0 +1,64 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ConfigError } from '../errors.js';
+import { createEppoClient, DEFAULT_EPPO_BASE_URL, type EppoApi, type EppoClientOptions } from '../eppo/index.js';
+
+export interface EppoConnection {
+  api: EppoApi;
+  baseUrl: string;
+  close(): Promise<void>;
+}
+
+export interface ConnectEppoOptions {
+  cwd: string;
+  env: Record<string, string | undefined>;
+  /** start the embedded emulator in-process, state in `<cwd>/.eppo-local/` */
+  local?: boolean;
+  /** the --base-url flag */
+  baseUrl?: string;
+  config?: { eppo_base_url?: string };
+  /** client tuning (tests use short backoffs) */
+  client?: Omit<EppoClientOptions, 'baseUrl' | 'apiKey'>;
+}
+
+/** What `--local` plans record as their Eppo: saved plans stay valid across runs. */
+export const LOCAL_BASE_URL = 'local:.eppo-local';
+
+/** Folder that holds the embedded emulator's state for `--local`. */
+export const LOCAL_STATE_DIR = '.eppo-local';
+
+/**
+ * Opens the Eppo API the CLI talks to: with `local`, an embedded emulator whose
+ * state lives in `<cwd>/.eppo-local/state.json`; otherwise the real Eppo at
+ * flag > EPPO_BASE_URL > config > default, with EPPO_API_KEY (required).
+ */
+export async function connectEppo(opts: ConnectEppoOptions): Promise<EppoConnection> {
+  if (opts.local === true) {
+    const dir = join(opts.cwd, LOCAL_STATE_DIR);
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, '.gitignore'), '*\n');
+    const { startEmulator } = await import('../emulator/index.js');
+    const emulator = await startEmulator({ port: 0, statePath: join(dir, 'state.json') });
+    const api = createEppoClient({ ...opts.client, baseUrl: emulator.url, apiKey: emulator.apiKey });
+    return {
+      api,
+      // The emulator's port changes on every run; the state folder is what identifies it.
+      baseUrl: LOCAL_BASE_URL,
+      async close() {
+        await api.close();
+        await emulator.close();
+      },
+    };
+  }
+  const apiKey = opts.env.EPPO_API_KEY;
+  if (apiKey === undefined || apiKey.trim() === '') {
+    throw new ConfigError('EPPO_API_KEY is not set: export EPPO_API_KEY=<an Eppo API key with Experiments read/write>, or use --local to try against the embedded emulator');
+  }
+  const baseUrl = nonEmpty(opts.baseUrl) ?? nonEmpty(opts.env.EPPO_BASE_URL) ?? nonEmpty(opts.config?.eppo_base_url) ?? DEFAULT_EPPO_BASE_URL;
+  const api = createEppoClient({ ...opts.client, baseUrl, apiKey: apiKey.trim() });
+  return { api, baseUrl: api.baseUrl, close: () => api.close() };
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}

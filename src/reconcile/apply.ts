@@ -1,0 +1,185 @@
+import { EppoApiError } from '../errors.js';
+import { EppoRequestError, type EppoApi, type EppoExperiment } from '../eppo/index.js';
+import { fingerprint } from './canonical.js';
+import type { ApplyResult, ApplyResultItem, Change, CreateChange, Plan, UpdateChange } from './types.js';
+
+export interface ApplyProgress {
+  item: ApplyResultItem;
+  /** how many changes have finished, this one included */
+  done: number;
+  total: number;
+}
+
+export interface ApplyOptions {
+  /** changes in flight; default 4 */
+  parallelism?: number;
+  /** create attempts after ambiguous failures; default 5 */
+  maxCreateAttempts?: number;
+  /** backoff base between create attempts; default 500 */
+  retryBaseMs?: number;
+  /** cap on one wait; default 30 000 */
+  maxRetryDelayMs?: number;
+  onProgress?: (progress: ApplyProgress) => void;
+}
+
+/** Above this many touched experiments, one full list is cheaper than one GET each. */
+const LIST_THRESHOLD = 20;
+
+/**
+ * Re-reads every experiment a plan touches and returns one message per change
+ * that no longer holds (an update whose live object moved or vanished, a create
+ * whose key now exists). Empty means the plan is fresh, and then each update's
+ * planned body is exactly the live object re-merged with the owned fields.
+ */
+export async function checkPlanFresh(api: EppoApi, plan: Plan): Promise<string[]> {
+  const touched = plan.changes.filter((c): c is CreateChange | UpdateChange => c.action === 'create' || c.action === 'update');
+  if (touched.length === 0) return [];
+  const stale: string[] = [];
+  const movedMessage = (key: string): string => `stale plan: ${key} changed in Eppo since the plan was made; run plan again`;
+  if (touched.length > LIST_THRESHOLD) {
+    const all = await api.listExperiments();
+    const byId = new Map(all.map((e) => [e.id, e]));
+    const keys = new Set(all.map((e) => e.experiment_key));
+    const perKey = new Map<string, number>();
+    for (const e of all) perKey.set(e.experiment_key, (perKey.get(e.experiment_key) ?? 0) + 1);
+    for (const change of touched) {
+      if (change.action === 'create') {
+        if (keys.has(change.experiment_key)) stale.push(createdMessage(change.experiment_key));
+      } else {
+        const live = byId.get(change.eppo_id);
+        if (live === undefined || live.experiment_key !== change.experiment_key) stale.push(goneMessage(change));
+        else if ((perKey.get(change.experiment_key) ?? 0) > 1 || fingerprint(live) !== change.live_fingerprint) stale.push(movedMessage(change.experiment_key));
+      }
+    }
+    return stale;
+  }
+  // Read through the same list endpoint the plan was built from, so the
+  // fingerprints compare like with like (at most LIST_THRESHOLD reads at once).
+  const verdicts = await Promise.all(
+    touched.map(async (change): Promise<string | undefined> => {
+      const found = await findByKey(api, change.experiment_key);
+      if (change.action === 'create') return found.length > 0 ? createdMessage(change.experiment_key) : undefined;
+      const live = found.find((e) => e.id === change.eppo_id);
+      if (live === undefined) return goneMessage(change);
+      return found.length > 1 || fingerprint(live) !== change.live_fingerprint ? movedMessage(change.experiment_key) : undefined;
+    }),
+  );
+  for (const verdict of verdicts) if (verdict !== undefined) stale.push(verdict);
+  return stale;
+}
+
+function createdMessage(key: string): string {
+  return `stale plan: ${key} was created in Eppo since the plan was made; run plan again`;
+}
+
+function goneMessage(change: UpdateChange): string {
+  return `stale plan: ${change.experiment_key} (#${change.eppo_id}) no longer exists in Eppo under that key; run plan again`;
+}
+
+/** Live experiments with exactly this key (the filter is applied here too, in case the server ignores it). */
+async function findByKey(api: EppoApi, key: string): Promise<EppoExperiment[]> {
+  const found = await api.listExperiments({ experiment_key: key });
+  return found.filter((e) => e.experiment_key === key);
+}
+
+/**
+ * Applies the creates and updates of a plan with bounded parallelism. Each
+ * change is independent: a failure is recorded and the others go on. A create
+ * that fails ambiguously (5xx, dropped connection, 429) is looked up by key
+ * before it is tried again, so nothing is created twice; after a timeout it is
+ * looked up but never sent again in this run (the server may still be on it).
+ * The caller checks freshness first (`checkPlanFresh`).
+ */
+export async function applyPlan(api: EppoApi, plan: Plan, options: ApplyOptions = {}): Promise<ApplyResult> {
+  const parallelism = Math.max(1, options.parallelism ?? 4);
+  const acting = plan.changes.filter((c) => c.action !== 'unchanged');
+  const results: ApplyResultItem[] = new Array(acting.length);
+  let next = 0;
+  let done = 0;
+  const worker = async (): Promise<void> => {
+    while (next < acting.length) {
+      const index = next++;
+      const change = acting[index]!;
+      const item = await applyChange(api, change, options);
+      results[index] = item;
+      done++;
+      options.onProgress?.({ item, done, total: acting.length });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(parallelism, Math.max(1, acting.length)) }, () => worker()));
+  const summary = { applied: 0, failed: 0, skipped: 0 };
+  for (const r of results) summary[r.status]++;
+  return { results, summary };
+}
+
+async function applyChange(api: EppoApi, change: Change, options: ApplyOptions): Promise<ApplyResultItem> {
+  const base = { experiment_key: change.experiment_key, action: change.action };
+  switch (change.action) {
+    case 'create':
+      return { ...base, ...(await createOnce(api, change, options)) };
+    case 'update':
+      try {
+        const updated = await api.updateExperiment(change.eppo_id, change.request.body);
+        return { ...base, status: 'applied', eppo_id: updated.id };
+      } catch (error) {
+        return { ...base, status: 'failed', eppo_id: change.eppo_id, error: describeError(error) };
+      }
+    case 'skip':
+      return { ...base, status: 'skipped', ...(change.eppo_id === undefined ? {} : { eppo_id: change.eppo_id }), reason: change.reason };
+    case 'conflict':
+      return { ...base, status: 'skipped', reason: change.reason };
+    case 'unchanged':
+      return { ...base, status: 'skipped', eppo_id: change.eppo_id };
+  }
+}
+
+async function createOnce(
+  api: EppoApi,
+  change: CreateChange,
+  options: ApplyOptions,
+): Promise<Pick<ApplyResultItem, 'status' | 'eppo_id' | 'error'>> {
+  const maxAttempts = Math.max(1, options.maxCreateAttempts ?? 5);
+  const baseMs = options.retryBaseMs ?? 500;
+  const capMs = options.maxRetryDelayMs ?? 30_000;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const created = await api.createExperiment(change.request.body);
+      return { status: 'applied', eppo_id: created.id };
+    } catch (error) {
+      const ambiguous = error instanceof EppoRequestError && error.retryable;
+      if (!ambiguous) return { status: 'failed', error: describeError(error) };
+      let found: EppoExperiment[];
+      try {
+        found = await findByKey(api, change.experiment_key);
+      } catch (lookupError) {
+        return {
+          status: 'failed',
+          error: `${describeError(error)}; then looking the key up failed too (${describeError(lookupError)}), so it is unknown whether it was created: run plan again`,
+        };
+      }
+      const first = found.sort((a, b) => a.id - b.id)[0];
+      if (first !== undefined) return { status: 'applied', eppo_id: first.id };
+      if (error.timedOut) {
+        // Eppo may still be working on the request; creating again could make a twin.
+        return {
+          status: 'failed',
+          error: `${describeError(error)}; it is not in Eppo yet but may still be created, so it is not sent again: run plan again in a minute`,
+        };
+      }
+      if (attempt >= maxAttempts) return { status: 'failed', error: `${describeError(error)} (after ${attempt} attempts)` };
+      const ceiling = Math.min(capMs, baseMs * 2 ** (attempt - 1));
+      const delay = error.retryAfterMs !== undefined ? Math.min(capMs, error.retryAfterMs) : Math.floor(Math.random() * ceiling);
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+}
+
+/** One line for an operational failure: method, path, status, message and hint. */
+export function describeError(error: unknown): string {
+  if (error instanceof EppoApiError) {
+    const status = error.status === undefined ? '' : ` ${error.status}`;
+    const hint = error.hint === undefined ? '' : ` (${error.hint})`;
+    return `${error.method} ${error.path}${status}: ${error.message}${hint}`;
+  }
+  return error instanceof Error ? error.message : String(error);
+}

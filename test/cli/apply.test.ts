@@ -1,0 +1,123 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { request } from 'undici';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Io } from '../../src/cli/io.js';
+import { main } from '../../src/cli/main.js';
+import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { captureIo } from '../helpers/io.js';
+import { control, definitionText, tempRepo, type TempRepo } from '../eppo/helpers.js';
+
+const TOKEN = 'tok-apply-0123456789';
+
+describe('eppo-gitops apply', () => {
+  let emu: RunningEmulator;
+  let repo: TempRepo;
+  const run = async (args: string[], extra: Partial<Io> = {}, env: Record<string, string | undefined> = {}) => {
+    const captured = captureIo({ cwd: repo.dir, env: { EPPO_API_KEY: TOKEN, EPPO_BASE_URL: emu.url, ...env }, ...extra });
+    const code = await main(args, captured);
+    return { code, out: captured.out(), err: captured.err() };
+  };
+  const writes = async () => ((await control(emu, 'GET', '/requests')) as Array<{ method: string }>).filter((r) => r.method !== 'GET');
+
+  beforeEach(async () => {
+    emu = await startEmulator({ port: 0, apiKeys: [{ key: TOKEN, access: 'read-write' }, { key: 'read-only-key', access: 'read' }] });
+    repo = await tempRepo();
+    await repo.write('experiments/checkout-button-color.yaml', definitionText());
+    await repo.write('experiments/onboarding-flow.yaml', definitionText({ key: 'onboarding-flow', name: 'Onboarding flow' }));
+  });
+  afterEach(async () => {
+    await emu.close();
+    await repo.remove();
+  });
+
+  it('refuses to apply without a plan file in a non-interactive shell unless --yes', async () => {
+    const r = await run(['apply']);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/not interactive: pass --yes/);
+    expect(await writes()).toEqual([]);
+  });
+
+  it('asks on a terminal: no changes nothing, yes applies', async () => {
+    const questions: string[] = [];
+    const no = await run(['apply'], { confirm: async (q) => (questions.push(q), false) });
+    expect(no.code).toBe(1);
+    expect(no.err).toContain('Apply cancelled; nothing was changed.');
+    expect(questions).toEqual([`Apply these changes to ${emu.url}?`]);
+    expect(await writes()).toEqual([]);
+    const yes = await run(['apply'], { confirm: async () => true });
+    expect(yes.code).toBe(0);
+    expect(yes.out).toMatch(/\[1\/2\] \+ created (checkout-button-color|onboarding-flow) \(#\d+\)/);
+    expect(yes.out).toContain('Apply: 2 applied, 0 failed, 0 skipped.');
+  });
+
+  it('applies a saved plan, prints JSON results, and the next plan has no changes', async () => {
+    expect((await run(['plan', '--out', 'plan.json'])).code).toBe(0);
+    const r = await run(['apply', 'plan.json', '--format', 'json', '--parallelism', '2']);
+    expect(r.code).toBe(0);
+    const result = JSON.parse(r.out);
+    expect(result.summary).toEqual({ applied: 2, failed: 0, skipped: 0 });
+    expect(result.results.map((x: { experiment_key: string; action: string; status: string }) => [x.experiment_key, x.action, x.status])).toEqual([
+      ['checkout-button-color', 'create', 'applied'],
+      ['onboarding-flow', 'create', 'applied'],
+    ]);
+    expect(r.err.split('\n').filter((l) => l.startsWith('['))).toHaveLength(2);
+    expect((await run(['plan', '--detailed-exitcode'])).code).toBe(0);
+    const noop = await run(['apply', '--yes']);
+    expect(noop).toMatchObject({ code: 0 });
+    expect(noop.out).toContain('No changes. Eppo matches the definitions.');
+  });
+
+  it('refuses a stale saved plan as a whole, changing nothing', async () => {
+    expect((await run(['apply', '--yes'])).code).toBe(0);
+    await repo.write('experiments/checkout-button-color.yaml', definitionText({ name: 'From git' }));
+    await repo.write('experiments/onboarding-flow.yaml', definitionText({ key: 'onboarding-flow', name: 'Also from git' }));
+    expect((await run(['plan', '--out', 'plan.json', '--detailed-exitcode'])).code).toBe(2);
+    const plan = JSON.parse(await readFile(join(repo.dir, 'plan.json'), 'utf8'));
+    const target = plan.changes.find((c: { experiment_key: string }) => c.experiment_key === 'onboarding-flow');
+    const get = await request(`${emu.url}/experiments/${target.eppo_id}`, { headers: { 'x-eppo-token': TOKEN } });
+    const live = (await get.body.json()) as object;
+    const put = await request(`${emu.url}/experiments/${target.eppo_id}`, {
+      method: 'PUT',
+      headers: { 'x-eppo-token': TOKEN, 'content-type': 'application/json' },
+      body: JSON.stringify({ ...live, hypothesis: 'Changed in the Eppo UI' }),
+    });
+    expect(put.statusCode).toBe(200);
+    await put.body.text();
+    const before = (await writes()).length;
+    const r = await run(['apply', 'plan.json']);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('error: stale plan: onboarding-flow changed in Eppo since the plan was made; run plan again');
+    expect(r.err).toContain('refusing the whole plan (1 stale); nothing was changed');
+    expect((await writes()).length).toBe(before);
+  });
+
+  it('refuses a plan made against another Eppo, and an unreadable plan file', async () => {
+    expect((await run(['plan', '--out', 'plan.json'])).code).toBe(0);
+    const plan = JSON.parse(await readFile(join(repo.dir, 'plan.json'), 'utf8'));
+    await writeFile(join(repo.dir, 'other.json'), JSON.stringify({ ...plan, eppo_base_url: 'https://eppo.cloud/api/v1' }));
+    const other = await run(['apply', 'other.json']);
+    expect(other.code).toBe(1);
+    expect(other.err).toContain(`other.json was made against https://eppo.cloud/api/v1, but this run talks to ${emu.url}; nothing was changed`);
+    const missing = await run(['apply', 'nope.json']);
+    expect(missing.err).toMatch(/cannot read the plan file nope\.json \(ENOENT\)/);
+    await writeFile(join(repo.dir, 'bad.json'), '{"format_version": 1}');
+    expect((await run(['apply', 'bad.json'])).err).toContain('bad.json is not a usable plan file: missing eppo_base_url');
+    expect(await writes()).toEqual([]);
+  });
+
+  it('reports each failure with its hint and exits 1 (read-only key)', async () => {
+    const r = await run(['apply', '--yes', '--format', 'json'], {}, { EPPO_API_KEY: 'read-only-key' });
+    expect(r.code).toBe(1);
+    const result = JSON.parse(r.out);
+    expect(result.summary).toEqual({ applied: 0, failed: 2, skipped: 0 });
+    expect(result.results[0].error).toMatch(/^POST \/experiments 403: .*\(the key needs Experiments read\/write\)$/);
+    expect(r.out + r.err).not.toContain('read-only-key');
+  });
+
+  it('validates --parallelism', async () => {
+    const r = await run(['apply', '--yes', '--parallelism', '0']);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('--parallelism must be a whole number from 1 to 64, not "0"');
+  });
+});

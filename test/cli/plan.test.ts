@@ -1,0 +1,129 @@
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { captureIo } from '../helpers/io.js';
+import { control, definitionText, tempRepo, type TempRepo } from '../eppo/helpers.js';
+
+const TOKEN = 'tok-9f8e7d6c5b4a3210';
+
+describe('eppo-gitops plan', () => {
+  let emu: RunningEmulator;
+  let repo: TempRepo;
+  const io = (extra: Record<string, string | undefined> = {}) =>
+    captureIo({ cwd: repo.dir, env: { EPPO_API_KEY: TOKEN, EPPO_BASE_URL: emu.url, ...extra } });
+  const run = async (args: string[], extra: Record<string, string | undefined> = {}) => {
+    const captured = io(extra);
+    const code = await main(args, captured);
+    return { code, out: captured.out(), err: captured.err() };
+  };
+
+  beforeEach(async () => {
+    emu = await startEmulator({ port: 0, apiKeys: [{ key: TOKEN, access: 'read-write' }] });
+    repo = await tempRepo();
+    await repo.write('experiments/checkout-button-color.yaml', definitionText());
+  });
+  afterEach(async () => {
+    await emu.close();
+    await repo.remove();
+  });
+
+  it('exits 0 with a plan, 2 with --detailed-exitcode, and 0 once applied', async () => {
+    const plain = await run(['plan']);
+    expect(plain).toMatchObject({ code: 0, err: '' });
+    expect(plain.out).toContain('+ create   checkout-button-color experiments/checkout-button-color.yaml');
+    expect(plain.out).toContain('Plan: 1 to create, 0 to update, 0 unchanged, 0 unmanaged in Eppo (not in git).');
+    expect((await run(['plan', '--detailed-exitcode'])).code).toBe(2);
+    expect((await run(['apply', '--yes'])).code).toBe(0);
+    const after = await run(['plan', '--detailed-exitcode']);
+    expect(after.code).toBe(0);
+    expect(after.out).toContain('0 to create, 0 to update, 1 unchanged');
+  });
+
+  it('stops at validation errors before calling Eppo (or needing its key)', async () => {
+    await repo.write('experiments/broken.yaml', definitionText({ key: 'broken' }).replace('weight: 0.5\n  - variant_key: green', 'weight: 0.2\n  - variant_key: green'));
+    const r = await run(['plan', '--detailed-exitcode']);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/^experiments\/broken\.yaml:\d+:\d+ {2}error {2}.*weights.*\[weights-sum\]$/m);
+    expect(r.err).toContain('error: the definitions have errors');
+    expect(r.out).toBe('');
+    const noKey = await run(['plan'], { EPPO_API_KEY: undefined });
+    expect(noKey.code).toBe(1);
+    expect(noKey.err).toContain('[weights-sum]');
+    expect(noKey.err).not.toContain('EPPO_API_KEY');
+    expect(await control(emu, 'GET', '/requests')).toEqual([]);
+  });
+
+  it('reports unknown names at file:line with a suggestion, exit 1', async () => {
+    await repo.write('experiments/checkout-button-color.yaml', definitionText().replace('assignment_source: User assignments', 'assignment_source: User asignments'));
+    const r = await run(['plan']);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(
+      'experiments/checkout-button-color.yaml:5:20  error  assignment source "User asignments" not found in Eppo (did you mean "User assignments"?); known assignment sources: Company assignments, Mobile app assignments, User assignments  [reference]',
+    );
+    expect(r.out).toBe('');
+  });
+
+  it('saves the JSON plan with --out, never with the token, and prints json and markdown', async () => {
+    const r = await run(['plan', '--out', 'out/plan.json', '--format', 'json']);
+    expect(r.code).toBe(0);
+    const saved = await readFile(join(repo.dir, 'out/plan.json'), 'utf8');
+    expect(saved).toBe(r.out);
+    expect(saved).not.toContain(TOKEN);
+    const plan = JSON.parse(saved);
+    expect(plan).toMatchObject({ format_version: 1, eppo_base_url: emu.url, summary: { create: 1 } });
+    expect(plan.changes[0].request).toMatchObject({ method: 'POST', path: '/experiments' });
+    const md = await run(['plan', '--format', 'markdown']);
+    expect(md.out.startsWith('<!-- eppo-gitops:plan -->\n')).toBe(true);
+    expect(md.out).toContain('<details><summary><b>➕ create</b> <code>checkout-button-color</code></summary>');
+  });
+
+  it('needs EPPO_API_KEY (unless --local) and refuses plain http off loopback', async () => {
+    const missing = await run(['plan'], { EPPO_API_KEY: undefined });
+    expect(missing.code).toBe(1);
+    expect(missing.err).toMatch(/^error: EPPO_API_KEY is not set/);
+    const remote = await run(['plan', '--base-url', 'http://eppo.example.com/api/v1']);
+    expect(remote.code).toBe(1);
+    expect(remote.err).toMatch(/refusing plain http .*loopback/);
+    const flagWins = await run(['plan', '--base-url', 'http://127.0.0.1:1/api/v1'], { EPPO_BASE_URL: 'http://eppo.example.com/api/v1' });
+    expect(flagWins.err).not.toMatch(/refusing plain http/);
+    expect(flagWins.err).toMatch(/ECONNREFUSED/);
+    expect(flagWins.err).not.toContain(TOKEN);
+  });
+
+  it('colours the text plan on a terminal only, and never with NO_COLOR', async () => {
+    const tty = (env: Record<string, string | undefined>) => {
+      const captured = captureIo({ cwd: repo.dir, env: { EPPO_API_KEY: TOKEN, EPPO_BASE_URL: emu.url, ...env } });
+      captured.stdout.isTTY = true;
+      return captured;
+    };
+    const coloured = tty({});
+    expect(await main(['plan'], coloured)).toBe(0);
+    expect(coloured.out()).toContain('\u001b[32m+ create  \u001b[0m');
+    const noColor = tty({ NO_COLOR: '1' });
+    expect(await main(['plan'], noColor)).toBe(0);
+    expect(noColor.out()).not.toContain('\u001b[');
+    expect((await run(['plan'])).out).not.toContain('\u001b[');
+  });
+
+  it('rejects unknown flags and bad formats with a usage error', async () => {
+    const r = await run(['plan', '--fromat', 'json']);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/Unknown option '--fromat'[\s\S]*Run "eppo-gitops plan --help"/);
+    expect((await run(['plan', '--format', 'yaml'])).err).toContain('--format must be one of text, json, markdown, not "yaml"');
+    const help = await run(['plan', '--help']);
+    expect(help.out).toMatch(/Exit codes:[\s\S]*2 {2}with --detailed-exitcode/);
+  });
+
+  it('--local runs against an embedded emulator kept in .eppo-local/ (git-ignored)', async () => {
+    const first = await run(['apply', '--local', '--yes'], { EPPO_API_KEY: undefined, EPPO_BASE_URL: undefined });
+    expect(first.code).toBe(0);
+    expect(await readFile(join(repo.dir, '.eppo-local/.gitignore'), 'utf8')).toBe('*\n');
+    expect((await stat(join(repo.dir, '.eppo-local/state.json'))).isFile()).toBe(true);
+    const again = await run(['plan', '--local', '--detailed-exitcode', '--out', 'local-plan.json'], { EPPO_API_KEY: undefined });
+    expect(again.code).toBe(0);
+    expect(JSON.parse(await readFile(join(repo.dir, 'local-plan.json'), 'utf8')).eppo_base_url).toBe('local:.eppo-local');
+    expect(await control(emu, 'GET', '/requests')).toEqual([]);
+  });
+});
