@@ -481,6 +481,10 @@ function readBody(req: IncomingMessage): Promise<string> {
       else resolve(Buffer.concat(chunks).toString('utf8'));
     });
     req.on('error', reject);
+    // A client that gave up (timeout) leaves neither 'end' nor 'error': without this the handler waits forever and close() hangs.
+    const gone = () => reject(new HttpError(499, 'the client closed the connection before the body was read'));
+    if (req.socket.destroyed) gone();
+    else req.on('close', () => { if (!req.readableEnded) gone(); });
   });
 }
 
