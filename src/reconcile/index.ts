@@ -7,5 +7,5 @@ export { renderPlanMarkdown, PLAN_MARKER, MARKDOWN_LIMIT, type MarkdownRenderOpt
 export { renderPlanJson, parsePlan, type ParsedPlan } from './plan-json.js';
 export { escapeMarkdown, codeBlock } from './markdown-escape.js';
 export { applyPlan, checkPlanFresh, describeError, type ApplyOptions, type ApplyProgress } from './apply.js';
-export { renderApplyText, renderApplyJson, renderApplyProgress } from './render-apply.js';
+export { renderApplyText, renderApplyJson, renderApplyMarkdown, renderApplyProgress } from './render-apply.js';
 export { buildImportSpec, SAFE_KEY, type ImportSpecResult } from './import-spec.js';

@@ -1,4 +1,5 @@
 import type { ApplyResult, ApplyResultItem } from './types.js';
+import { escapeMarkdown } from './markdown-escape.js';
 
 /** One progress line per finished change. */
 export function renderApplyProgress(item: ApplyResultItem): string {
@@ -23,4 +24,21 @@ export function renderApplyText(result: ApplyResult): string {
 /** `apply --format json` (CLI.md). */
 export function renderApplyJson(result: ApplyResult): string {
   return `${JSON.stringify(result, null, 2)}\n`;
+}
+
+/** The apply result as Markdown, for the job summary. Text from files/Eppo is escaped. */
+export function renderApplyMarkdown(result: ApplyResult): string {
+  const { applied, failed, skipped } = result.summary;
+  const lines = ['### eppo-gitops apply', '', `**${applied} applied, ${failed} failed, ${skipped} skipped.**`, ''];
+  if (result.results.length > 0) {
+    lines.push('| experiment | action | status | Eppo id | detail |', '|---|---|---|---|---|');
+    for (const item of result.results) {
+      const detail = item.status === 'failed' ? (item.error ?? '') : (item.reason ?? '');
+      lines.push(
+        `| ${escapeMarkdown(item.experiment_key)} | ${item.action} | ${item.status} | ${item.eppo_id ?? ''} | ${escapeMarkdown(detail)} |`,
+      );
+    }
+    lines.push('');
+  }
+  return `${lines.join('\n')}\n`;
 }

@@ -9,12 +9,14 @@ import {
   parsePlan,
   planHasChanges,
   renderApplyJson,
+  renderApplyMarkdown,
   renderApplyProgress,
   renderApplyText,
   renderPlanText,
   type Plan,
 } from '../../reconcile/index.js';
 import { connectEppo, type EppoConnection } from '../eppo-connection.js';
+import { publishSummary } from '../github-publish.js';
 import type { Command, Io } from '../io.js';
 import { reportProblems, runPlanPipeline, useColor } from './plan.js';
 
@@ -26,7 +28,7 @@ export const command: Command = {
   name: 'apply',
   summary: 'apply a saved plan, or plan and apply',
   help: `Usage: eppo-gitops apply [PLAN_FILE] [--yes] [--parallelism N] [--format text|json]
-                         [--dir DIR] [--local] [--base-url URL]
+                         [--dir DIR] [--local] [--base-url URL] [--github-summary]
 
 With PLAN_FILE (from "plan --out"): re-reads every experiment the plan touches
 and refuses the whole plan, changing nothing, when any of them changed in Eppo
@@ -49,6 +51,7 @@ Options:
   --dir DIR              definitions folder when planning (default: experiments)
   --local                use the embedded Eppo emulator (state in .eppo-local/)
   --base-url URL         Eppo API base URL (beats EPPO_BASE_URL and the config file)
+  --github-summary       append the result to the job summary (GITHUB_STEP_SUMMARY)
   --debug                print stack traces on unexpected errors
   -h, --help             show this help
 
@@ -79,6 +82,7 @@ Exit codes:
           dir: { type: 'string' },
           local: { type: 'boolean', default: false },
           'base-url': { type: 'string' },
+          'github-summary': { type: 'boolean', default: false },
         },
       });
     } catch (error) {
@@ -136,8 +140,10 @@ Exit codes:
 
     try {
       if (!planHasChanges(plan)) {
-        if (format === 'json') io.stdout.write(renderApplyJson({ results: [], summary: { applied: 0, failed: 0, skipped: 0 } }));
+        const empty = { results: [], summary: { applied: 0, failed: 0, skipped: 0 } };
+        if (format === 'json') io.stdout.write(renderApplyJson(empty));
         else io.stdout.write('No changes. Eppo matches the definitions.\n');
+        if (parsed.values['github-summary']) io.stderr.write(`${await publishSummary(io, renderApplyMarkdown(empty))}\n`);
         return 0;
       }
       const stale = await checkPlanFresh(connection.api, plan);
@@ -151,6 +157,7 @@ Exit codes:
       });
       if (format === 'json') io.stdout.write(renderApplyJson(result));
       else io.stdout.write(renderApplyText(result));
+      if (parsed.values['github-summary']) io.stderr.write(`${await publishSummary(io, renderApplyMarkdown(result))}\n`);
       return result.summary.failed > 0 ? 1 : 0;
     } finally {
       await connection.close();

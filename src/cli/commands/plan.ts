@@ -14,6 +14,7 @@ import {
   type Plan,
 } from '../../reconcile/index.js';
 import { connectEppo, type EppoConnection } from '../eppo-connection.js';
+import { publishPlan, type GitHubTargets } from '../github-publish.js';
 import type { Io } from '../io.js';
 import type { Command } from '../io.js';
 
@@ -22,6 +23,7 @@ type PlanFormat = (typeof FORMATS)[number];
 
 export const PLAN_HELP = `Usage: eppo-gitops plan [--dir DIR] [--format text|json|markdown] [--out FILE]
                         [--detailed-exitcode] [--local] [--base-url URL]
+                        [--github-comment] [--github-summary] [--github-drift-issue]
 
 Validates the definition files, reads the live state from Eppo and prints what
 apply would change: creates, updates (field by field), unchanged experiments,
@@ -38,6 +40,12 @@ Options:
   --detailed-exitcode    exit 2 when there are changes, 0 when there are none
   --local                use the embedded Eppo emulator (state in .eppo-local/)
   --base-url URL         Eppo API base URL (beats EPPO_BASE_URL and the config file)
+  --github-comment       post the plan (or the validation problems) as ONE sticky
+                         comment on the pull request, edited in place on every run
+                         (GitHub Actions: needs GITHUB_TOKEN with pull-requests: write)
+  --github-summary       append the plan to the job summary (GITHUB_STEP_SUMMARY)
+  --github-drift-issue   keep one open issue labelled eppo-drift while the plan has
+                         changes; close it when there are none (needs issues: write)
   --debug                print stack traces on unexpected errors
   -h, --help             show this help
 
@@ -45,12 +53,15 @@ Environment:
   EPPO_API_KEY           Eppo API key (required unless --local; never printed)
   EPPO_BASE_URL          default https://eppo.cloud/api/v1 (http only for loopback)
   NO_COLOR               no colours in the text plan
+  GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_EVENT_PATH, GITHUB_STEP_SUMMARY,
+  GITHUB_API_URL         read by the --github-* flags (set by GitHub Actions)
 
 Examples:
   eppo-gitops plan
   eppo-gitops plan --out plan.json --detailed-exitcode
   eppo-gitops plan --format markdown > comment.md
   eppo-gitops plan --local
+  eppo-gitops plan --out plan.json --github-comment --github-summary   (in a PR workflow)
 
 Exit codes:
   0  success (with --detailed-exitcode: no changes)
@@ -128,6 +139,9 @@ export const command: Command = {
           format: { type: 'string', default: 'text' },
           local: { type: 'boolean', default: false },
           'base-url': { type: 'string' },
+          'github-comment': { type: 'boolean', default: false },
+          'github-summary': { type: 'boolean', default: false },
+          'github-drift-issue': { type: 'boolean', default: false },
         },
       });
     } catch (error) {
@@ -136,10 +150,17 @@ export const command: Command = {
     const format = parsed.values.format as PlanFormat;
     if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, not "${parsed.values.format}"`);
     if (parsed.values.out === '') throw new UsageError('--out needs a file name');
+    const github: GitHubTargets = {
+      comment: parsed.values['github-comment'],
+      summary: parsed.values['github-summary'],
+      driftIssue: parsed.values['github-drift-issue'],
+    };
 
     const result = await runPlanPipeline({ dir: parsed.values.dir, local: parsed.values.local, baseUrl: parsed.values['base-url'] }, io);
     if (!result.ok) {
       reportProblems(result.problems, result.files, format, io);
+      const headline = result.stage === 'validate' ? 'The definitions have errors; no plan was made.' : 'Some names do not resolve in Eppo; no plan was made.';
+      for (const line of await publishPlan(io, { ...github, driftIssue: false }, { problems: result.problems, headline })) io.stderr.write(`${line}\n`);
       io.stderr.write(
         result.stage === 'validate'
           ? 'error: the definitions have errors (above); fix them, then run plan again\n'
@@ -162,6 +183,7 @@ export const command: Command = {
       else if (format === 'markdown') io.stdout.write(renderPlanMarkdown(plan, { problems: warnings }));
       else io.stdout.write(renderPlanText(plan, { color: useColor(io) }));
       if (parsed.values.out !== undefined && format === 'text') io.stdout.write(`Saved the plan to ${parsed.values.out}; apply it with: eppo-gitops apply ${parsed.values.out}\n`);
+      for (const line of await publishPlan(io, github, { plan, problems: warnings })) io.stderr.write(`${line}\n`);
       return parsed.values['detailed-exitcode'] && planHasChanges(plan) ? 2 : 0;
     } finally {
       await result.connection.close();
