@@ -1,12 +1,69 @@
+import { parseArgs } from 'node:util';
+import { UsageError } from '../../errors.js';
+import { syncOutcomes } from '../../outcomes/index.js';
 import type { Command } from '../io.js';
+import { describeResult, isFailure, openOutcomeContext, OUTCOME_FLAGS } from './outcome.js';
 
-// Placeholder until the command lands; replaced by its real implementation.
+const HELP = `Usage: eppo-gitops outcomes sync [options]
+
+The catch-up that needs no webhook: every experiment managed in git that Eppo
+reports as Concluded, and whose file does not record that outcome yet, gets
+proposed (one branch eppo-gitops/outcome/<key> and one pull request each; a
+local commit on that branch without GitHub). Run it on a schedule and a lost
+webhook delivery loses nothing. Running it again changes nothing.
+
+Options:
+  --git-host KIND   github | local (default: github when GITHUB_TOKEN and
+                    GITHUB_REPOSITORY are set, else local = the checkout in cwd)
+  --dir DIR         definitions folder (default: experiments)
+  --local           use the embedded Eppo emulator (state in .eppo-local/)
+  --base-url URL    Eppo API base URL (default: EPPO_BASE_URL or Eppo's)
+  --format FMT      text | json (default: text)
+
+Environment: EPPO_API_KEY, GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_API_URL,
+EPPO_GITOPS_BASE_BRANCH.
+
+Examples:
+  eppo-gitops outcomes sync
+  eppo-gitops outcomes sync --git-host local --local
+
+Exit codes: 0 every concluded outcome is recorded or proposed; 1 any failure.
+`;
+
 export const command: Command = {
   name: 'outcomes',
-  summary: '',
-  help: 'Usage: eppo-gitops outcomes\n\nNot available yet.\n',
-  async run(_args, io) {
-    io.stderr.write('error: "outcomes" is not available yet\n');
-    return 1;
+  summary: 'outcomes sync: propose every concluded outcome not yet in git',
+  help: HELP,
+  async run(args, io) {
+    let parsed;
+    try {
+      parsed = parseArgs({ args, options: { ...OUTCOME_FLAGS, format: { type: 'string', default: 'text' } }, strict: true, allowPositionals: true });
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+    const [sub, ...extra] = parsed.positionals;
+    if (sub !== 'sync') throw new UsageError(sub === undefined ? 'missing subcommand: eppo-gitops outcomes sync' : `unknown subcommand "${sub}" (the only one is "sync")`);
+    if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
+    const format = parsed.values.format;
+    if (format !== 'text' && format !== 'json') throw new UsageError(`--format must be text or json (got "${format}")`);
+
+    const ctx = await openOutcomeContext(parsed.values, io);
+    try {
+      const results = await syncOutcomes({ eppo: ctx.connection.api, host: ctx.host, dir: ctx.dir });
+      const failures = results.filter(isFailure).length;
+      if (format === 'json') {
+        io.stdout.write(`${JSON.stringify({ results, failures })}\n`);
+      } else {
+        for (const r of results) io.stdout.write(`${describeResult(r, ctx.host.kind)}\n`);
+        const count = (...actions: string[]): number => results.filter((r) => actions.includes(r.action)).length;
+        io.stdout.write(
+          `Outcomes: ${results.length} concluded and managed; ${count('proposed')} proposed, ${count('updated')} updated, ` +
+            `${count('unchanged', 'already-proposed', 'merged', 'closed-unmerged')} already recorded or proposed, ${failures} failed.\n`,
+        );
+      }
+      return failures > 0 ? 1 : 0;
+    } finally {
+      await ctx.close();
+    }
   },
 };

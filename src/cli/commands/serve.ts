@@ -1,12 +1,122 @@
-import type { Command } from '../io.js';
+import { parseArgs } from 'node:util';
+import { request } from 'undici';
+import { ConfigError, UsageError } from '../../errors.js';
+import { recordOutcome } from '../../outcomes/index.js';
+import { startWebhookServer, WEBHOOK_PATH, type HandleResult } from '../../server/index.js';
+import type { Command, Io } from '../io.js';
+import { redactSecrets } from '../redact.js';
+import { openOutcomeContext, OUTCOME_FLAGS } from './outcome.js';
 
-// Placeholder until the command lands; replaced by its real implementation.
+const HELP = `Usage: eppo-gitops serve [options]
+
+Receives Eppo webhooks and turns each concluded experiment into an outcome pull
+request (or a local commit). POST /webhooks/eppo checks the signature, answers
+202 at once and works in the background; deliveries for one experiment are
+coalesced, and every action is idempotent, so redeliveries and several replicas
+are safe. GET /healthz answers 200. Logs one JSON line per delivery on stderr.
+Prints "listening on <url>" when ready; SIGTERM finishes the work in flight and
+exits 0.
+
+Options:
+  --port N          port to listen on (default: PORT, then 8080; 0 picks a free one)
+  --host ADDR       address to bind (default: 127.0.0.1; 0.0.0.0 in a container)
+  --git-host KIND   github | local (default: github when GITHUB_TOKEN and
+                    GITHUB_REPOSITORY are set, else local = the checkout in cwd)
+  --dir DIR         definitions folder (default: experiments)
+  --local           use the embedded Eppo emulator, and register this server
+                    as its webhook receiver
+  --base-url URL    Eppo API base URL (default: EPPO_BASE_URL or Eppo's)
+
+Environment:
+  EPPO_WEBHOOK_SECRET   the secret configured on the Eppo webhook (required)
+  EPPO_API_KEY, GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_API_URL,
+  EPPO_GITOPS_BASE_BRANCH, PORT
+
+Examples:
+  EPPO_WEBHOOK_SECRET=... eppo-gitops serve --host 0.0.0.0 --port 8080
+  EPPO_WEBHOOK_SECRET=dev eppo-gitops serve --local --git-host local --port 0
+
+Exit codes: 0 after SIGTERM/SIGINT; 1 on a configuration error.
+`;
+
 export const command: Command = {
   name: 'serve',
-  summary: '',
-  help: 'Usage: eppo-gitops serve\n\nNot available yet.\n',
-  async run(_args, io) {
-    io.stderr.write('error: "serve" is not available yet\n');
-    return 1;
+  summary: 'webhook receiver: POST /webhooks/eppo, GET /healthz',
+  help: HELP,
+  async run(args, io) {
+    let values;
+    try {
+      ({ values } = parseArgs({ args, options: { ...OUTCOME_FLAGS, port: { type: 'string' }, host: { type: 'string' } }, strict: true, allowPositionals: false }));
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+    const secret = io.env.EPPO_WEBHOOK_SECRET;
+    if (secret === undefined || secret === '') {
+      throw new ConfigError('EPPO_WEBHOOK_SECRET is not set: export the secret configured on the Eppo webhook, so deliveries can be verified');
+    }
+    const portText = values.port ?? io.env.PORT ?? '8080';
+    if (!/^\d+$/.test(portText) || Number(portText) > 65535) throw new UsageError(`--port must be a port number 0..65535 (got "${portText}")`);
+    const host = values.host ?? '127.0.0.1';
+
+    const log = (entry: Record<string, unknown>): void => {
+      io.stderr.write(`${redactSecrets(JSON.stringify({ time: new Date().toISOString(), ...entry }), io.env)}\n`);
+    };
+    const ctx = await openOutcomeContext(values, io);
+    let server;
+    try {
+      server = await startWebhookServer({
+        port: Number(portText),
+        host,
+        secret,
+        log,
+        handle: async (experimentId): Promise<HandleResult> => {
+          const r = await recordOutcome({ experimentId, eppo: ctx.connection.api, host: ctx.host, dir: ctx.dir });
+          return {
+            action: r.action,
+            ...('experimentKey' in r ? { experiment_key: r.experimentKey } : {}),
+            ...('file' in r ? { file: r.file } : {}),
+            ...('branch' in r ? { branch: r.branch } : {}),
+            ...('commit' in r ? { commit: r.commit } : {}),
+            ...('pr' in r && r.pr ? { pr: r.pr.number } : {}),
+            ...('status' in r ? { eppo_status: r.status } : {}),
+            ...('reason' in r ? { reason: r.reason } : {}),
+          };
+        },
+      });
+    } catch (error) {
+      await ctx.close();
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EADDRINUSE' || code === 'EACCES') throw new ConfigError(`cannot listen on ${host}:${portText} (${code}); choose another --port`);
+      throw error;
+    }
+    try {
+      if (values.local === true) await registerWithEmulator(ctx.connection.api.baseUrl, `http://127.0.0.1:${server.port}${WEBHOOK_PATH}`, secret);
+      io.stdout.write(`listening on ${server.url.replace('0.0.0.0', '127.0.0.1')}\n`);
+      await untilAborted(io);
+      log({ msg: 'stopping', reason: 'signal' });
+    } finally {
+      await server.close();
+      await ctx.close();
+    }
+    return 0;
   },
 };
+
+function untilAborted(io: Io): Promise<void> {
+  const signal = io.signal;
+  if (signal === undefined) return new Promise(() => {});
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+}
+
+/** With --local, the embedded emulator delivers its decisions to this server. */
+async function registerWithEmulator(apiBase: string, url: string, secret: string): Promise<void> {
+  const origin = new URL(apiBase).origin;
+  const res = await request(`${origin}/__emulator/webhooks`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ url, secret }),
+  });
+  await res.body.text();
+  if (res.statusCode >= 300) throw new ConfigError(`the embedded emulator refused the webhook registration (HTTP ${res.statusCode})`);
+}

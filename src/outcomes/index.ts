@@ -1,0 +1,15 @@
+export { signWebhookData, verifyWebhookSignature } from './signature.js';
+export {
+  buildOutcome,
+  buildOutcomeBranch,
+  buildOutcomePullRequest,
+  escapeMarkdown,
+  OUTCOME_BRANCH_PREFIX,
+  OUTCOME_LABEL,
+  parseOutcomeMarker,
+  renderOutcomeMarker,
+  sameMarker,
+  type OutcomePullRequest,
+} from './pull-request.js';
+export { recordOutcome, syncOutcomes, type OutcomeLog, type RecordOutcomeOptions, type RecordOutcomeResult, type SyncOutcomesOptions } from './record.js';
+export { OUTCOME_EVENTS, parseWebhookEvent, unwrapDispatchEvent, type WebhookEvent } from './event.js';

@@ -1,0 +1,171 @@
+import type { Outcome } from '../definitions/types.js';
+import type { EppoExperiment } from '../eppo/types.js';
+import type { OutcomeMarker } from '../git-host/types.js';
+
+export const OUTCOME_LABEL = 'experiment-outcome';
+export const OUTCOME_BRANCH_PREFIX = 'eppo-gitops/outcome/';
+const MARKER_PREFIX = '<!-- eppo-gitops:outcome ';
+
+export interface OutcomePullRequest {
+  branch: string;
+  title: string;
+  body: string;
+  commitMessage: string;
+  labels: string[];
+  marker: OutcomeMarker;
+}
+
+/**
+ * `eppo-gitops/outcome/<experiment_key>`. Valid keys are ref-safe already; any
+ * other character becomes `-` so a stray key can never form an invalid ref.
+ */
+export function buildOutcomeBranch(experimentKey: string): string {
+  const safe = experimentKey
+    .replace(/[^A-Za-z0-9._-]/g, '-')
+    .replace(/\.{2,}/g, '.')
+    .replace(/^[.-]+|[.]+$|\.lock$/g, '');
+  return `${OUTCOME_BRANCH_PREFIX}${safe === '' ? 'experiment' : safe}`;
+}
+
+/**
+ * The `outcome` block for a concluded experiment. `recorded_at` is Eppo's
+ * `concluded_date`, not the wall clock, so a redelivery renders the same file.
+ */
+export function buildOutcome(experiment: EppoExperiment): Outcome {
+  const outcome: Outcome = { status: experiment.status };
+  if (typeof experiment.outcome === 'string' && experiment.outcome !== '') outcome.outcome = experiment.outcome;
+  if (typeof experiment.winning_variant_key === 'string' && experiment.winning_variant_key !== '') {
+    outcome.winning_variant_key = experiment.winning_variant_key;
+  }
+  outcome.eppo_experiment_id = experiment.id;
+  if (typeof experiment.concluded_date === 'string' && experiment.concluded_date !== '') outcome.recorded_at = experiment.concluded_date;
+  return outcome;
+}
+
+/**
+ * Branch, title, body (table and hidden marker), commit message and labels of
+ * the pull request that records `experiment`'s outcome in `file`. Text from
+ * Eppo is escaped: no HTML, no @-mentions, no links except the results link.
+ */
+export function buildOutcomePullRequest(experiment: EppoExperiment, file: string): OutcomePullRequest {
+  const key = experiment.experiment_key;
+  const winner = experiment.winning_variant_key ?? null;
+  const result = experiment.outcome ?? null;
+  const marker: OutcomeMarker = { experiment_id: experiment.id, outcome: result, winning_variant_key: winner };
+  // Titles are plain text on GitHub; only a mention could still notify someone.
+  const name = oneLine(experiment.name || key).replace(/@/g, '@\u200D');
+  const title = truncate(`Record outcome: ${name} — ${winner ?? 'no winner'} (${result ?? 'no outcome'})`, 256);
+
+  const rows: Array<[string, string]> = [
+    ['Experiment', `${code(key)} — ${escapeMarkdown(experiment.name ?? '')}`],
+    ['Eppo id', String(experiment.id)],
+    ['Status', escapeMarkdown(experiment.status ?? '')],
+    ['Outcome', result === null ? '—' : escapeMarkdown(result)],
+    ['Winning variant', winner === null ? '—' : code(winner)],
+    ['Concluded', experiment.concluded_date ? escapeMarkdown(experiment.concluded_date) : '—'],
+  ];
+  const link = safeUrl(experiment.results_url);
+  if (link !== undefined) rows.push(['Results', `[Open the results in Eppo](${link})`]);
+
+  const body = [
+    `Eppo reports that experiment ${code(key)} is concluded. This pull request records the decision in ${code(file)}.`,
+    '',
+    '| | |',
+    '|---|---|',
+    ...rows.map(([k, v]) => `| ${k} | ${v} |`),
+    '',
+    'Merge it to keep the outcome in git. Opened by eppo-gitops; a later decision in Eppo updates this pull request.',
+    '',
+    renderOutcomeMarker(marker),
+    '',
+  ].join('\n');
+
+  const commitMessage = [
+    truncate(`Record outcome of ${key}: ${winner ?? 'no winner'} (${result ?? 'no outcome'})`, 200),
+    '',
+    `Eppo experiment ${experiment.id} concluded${experiment.concluded_date ? ` on ${oneLine(experiment.concluded_date)}` : ''}.`,
+    '',
+  ].join('\n');
+
+  return { branch: buildOutcomeBranch(key), title, body, commitMessage, labels: [OUTCOME_LABEL], marker };
+}
+
+/** The hidden marker line; `<` and `>` inside are JSON-escaped so it cannot close early. */
+export function renderOutcomeMarker(marker: OutcomeMarker): string {
+  const json = JSON.stringify({
+    experiment_id: marker.experiment_id,
+    outcome: marker.outcome,
+    winning_variant_key: marker.winning_variant_key,
+  })
+    .replace(/</g, '\\u003c')
+    .replace(/>/g, '\\u003e');
+  return `${MARKER_PREFIX}${json} -->`;
+}
+
+/** Reads back the marker of an outcome pull request body; undefined when absent or malformed. */
+export function parseOutcomeMarker(body: string | null | undefined): OutcomeMarker | undefined {
+  if (typeof body !== 'string') return undefined;
+  const start = body.indexOf(MARKER_PREFIX);
+  if (start === -1) return undefined;
+  const end = body.indexOf(' -->', start);
+  if (end === -1) return undefined;
+  try {
+    const parsed = JSON.parse(body.slice(start + MARKER_PREFIX.length, end)) as Record<string, unknown>;
+    const id = parsed.experiment_id;
+    const outcome = parsed.outcome;
+    const winner = parsed.winning_variant_key;
+    if (typeof id !== 'number' || !Number.isInteger(id)) return undefined;
+    if (outcome !== null && typeof outcome !== 'string') return undefined;
+    if (winner !== null && typeof winner !== 'string') return undefined;
+    return { experiment_id: id, outcome, winning_variant_key: winner };
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when two markers record the same decision. */
+export function sameMarker(a: OutcomeMarker | undefined, b: OutcomeMarker): boolean {
+  return a !== undefined && a.experiment_id === b.experiment_id && a.outcome === b.outcome && a.winning_variant_key === b.winning_variant_key;
+}
+
+/**
+ * Escapes text for a Markdown table cell: HTML entities, Markdown punctuation,
+ * `@` followed by a zero-width joiner (no mention), and `://`/`www.` broken so
+ * GitHub does not autolink it. Newlines become spaces.
+ */
+export function escapeMarkdown(text: string): string {
+  return oneLine(text)
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/[\\`*_{}[\]()#+!|~]/g, (c) => `\\${c}`)
+    .replace(/@/g, '@\u200D')
+    .replace(/:\/\//g, ':\u200D//')
+    .replace(/www\./gi, (m) => `${m.slice(0, 3)}\u200D.`);
+}
+
+/** Inline code that cannot be broken out of (backticks are removed). */
+function code(text: string): string {
+  const clean = oneLine(text).replace(/`/g, "'").replace(/\|/g, '\\|');
+  return `\`${clean}\``;
+}
+
+function oneLine(text: string): string {
+  return text.replace(/[\r\n\t]+/g, ' ').trim();
+}
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** An http(s) URL usable inside `(…)`, or undefined. */
+function safeUrl(url: string | null | undefined): string | undefined {
+  if (typeof url !== 'string' || url === '') return undefined;
+  try {
+    const parsed = new URL(url);
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return undefined;
+    return parsed.href.replace(/[()<>\s]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,165 @@
+import { OutcomeEditError, readExperimentKey, writeOutcome } from '../definitions/outcome-edit.js';
+import { EppoApiError } from '../errors.js';
+import { isConcluded } from '../eppo/index.js';
+import type { EppoApi, EppoExperiment } from '../eppo/types.js';
+import type { DefinitionFile, GitHost, PullRequestRef } from '../git-host/types.js';
+import { buildOutcome, buildOutcomePullRequest } from './pull-request.js';
+
+export type OutcomeLog = (entry: Record<string, unknown>) => void;
+
+export interface RecordOutcomeOptions {
+  experimentId: number;
+  eppo: EppoApi;
+  host: GitHost;
+  /** definitions folder, relative to the repository root */
+  dir: string;
+  log?: OutcomeLog;
+  /** the experiment as just read from Eppo (outcomes sync); otherwise it is read here */
+  experiment?: EppoExperiment;
+  /** definition files at the base head, when already read (outcomes sync) */
+  files?: DefinitionFile[];
+}
+
+interface Known {
+  experimentId: number;
+  experimentKey: string;
+}
+
+/**
+ * What handling one experiment did. Only `proposed` and `updated` changed
+ * anything; every other action is a no-op that is safe to repeat.
+ */
+export type RecordOutcomeResult =
+  | { action: 'not-found'; experimentId: number }
+  | (Known & { action: 'not-concluded'; status: string })
+  | (Known & { action: 'unmanaged' })
+  | (Known & { action: 'ambiguous'; files: string[] })
+  | (Known & { action: 'not-editable'; file: string; reason: string })
+  | (Known & { action: 'unchanged'; file: string })
+  | (Known & { action: 'proposed' | 'updated' | 'already-proposed'; file: string; branch: string; commit: string; pr?: PullRequestRef })
+  | (Known & { action: 'closed-unmerged' | 'merged'; file: string; branch: string; pr: PullRequestRef })
+  | (Known & { action: 'failed'; error: string })
+  | (Known & { action: 'conflict'; experimentIds: number[] });
+
+/**
+ * Records one experiment's outcome: re-reads it from Eppo (a webhook carries
+ * only ids and may be stale, duplicated or out of order), acts only when it is
+ * Concluded, finds its definition at the head of the base branch through the
+ * host, writes the `outcome` block and proposes the change on the experiment's
+ * own branch. Every step is idempotent: running it again changes nothing.
+ */
+export async function recordOutcome(options: RecordOutcomeOptions): Promise<RecordOutcomeResult> {
+  const { experimentId, eppo, host, dir } = options;
+  const log = options.log ?? (() => {});
+  let experiment = options.experiment;
+  if (experiment === undefined) {
+    try {
+      experiment = await eppo.getExperiment(experimentId);
+    } catch (error) {
+      if (error instanceof EppoApiError && error.status === 404) {
+        log({ experiment_id: experimentId, action: 'not-found', message: 'Eppo has no experiment with this id' });
+        return { action: 'not-found', experimentId };
+      }
+      throw error;
+    }
+  }
+  const known: Known = { experimentId, experimentKey: experiment.experiment_key };
+  if (!isConcluded(experiment.status)) {
+    return { ...known, action: 'not-concluded', status: String(experiment.status) };
+  }
+
+  const key = experiment.experiment_key;
+  const byKey = (files: DefinitionFile[]): DefinitionFile[] => files.filter((f) => readExperimentKey(f.text) === key);
+  let matches: DefinitionFile[];
+  if (options.files !== undefined) {
+    matches = byKey(options.files);
+  } else {
+    // Files are named <experiment_key>.yaml by convention: read those first, everything only when that misses.
+    const named = new Set([`${key}.yaml`, `${key}.yml`]);
+    matches = byKey(await host.readDefinitionFiles(dir, (path) => named.has(path.slice(path.lastIndexOf('/') + 1))));
+    if (matches.length === 0) matches = byKey(await host.readDefinitionFiles(dir));
+  }
+  if (matches.length === 0) {
+    log({ experiment_id: experimentId, experiment_key: experiment.experiment_key, action: 'unmanaged', message: `no definition under ${dir}/ has this experiment_key; nothing proposed` });
+    return { ...known, action: 'unmanaged' };
+  }
+  if (matches.length > 1) {
+    const paths = matches.map((f) => f.path);
+    log({ experiment_id: experimentId, experiment_key: experiment.experiment_key, action: 'ambiguous', files: paths });
+    return { ...known, action: 'ambiguous', files: paths };
+  }
+  const file = matches[0]!;
+
+  let edit;
+  try {
+    edit = writeOutcome(file.text, buildOutcome(experiment));
+  } catch (error) {
+    if (error instanceof OutcomeEditError) {
+      log({ experiment_id: experimentId, file: file.path, action: 'not-editable', message: error.message });
+      return { ...known, action: 'not-editable', file: file.path, reason: error.message };
+    }
+    throw error;
+  }
+  if (!edit.changed) return { ...known, action: 'unchanged', file: file.path };
+
+  const pr = buildOutcomePullRequest(experiment, file.path);
+  const result = await host.propose({
+    branch: pr.branch,
+    path: file.path,
+    text: edit.text,
+    baseCommit: file.commit,
+    commitMessage: pr.commitMessage,
+    title: pr.title,
+    body: pr.body,
+    labels: pr.labels,
+    marker: pr.marker,
+  });
+  switch (result.action) {
+    case 'created':
+      return { ...known, action: 'proposed', file: file.path, branch: result.branch, commit: result.commit, ...(result.pr ? { pr: result.pr } : {}) };
+    case 'updated':
+      return { ...known, action: 'updated', file: file.path, branch: result.branch, commit: result.commit, ...(result.pr ? { pr: result.pr } : {}) };
+    case 'unchanged':
+      return { ...known, action: 'already-proposed', file: file.path, branch: result.branch, commit: result.commit, ...(result.pr ? { pr: result.pr } : {}) };
+    case 'closed-unmerged':
+    case 'merged':
+      return { ...known, action: result.action, file: file.path, branch: result.branch, pr: result.pr };
+  }
+}
+
+export interface SyncOutcomesOptions {
+  eppo: EppoApi;
+  host: GitHost;
+  dir: string;
+  log?: OutcomeLog;
+}
+
+/**
+ * The catch-up that needs no webhook: every experiment that Eppo reports as
+ * Concluded and that a definition manages is recorded (proposed when the file
+ * lacks that outcome). Definitions are read once at the base head. One
+ * experiment failing (`failed`, with the error message) does not stop the others.
+ */
+export async function syncOutcomes(options: SyncOutcomesOptions): Promise<RecordOutcomeResult[]> {
+  const { eppo, host, dir } = options;
+  const [experiments, files] = await Promise.all([eppo.listExperiments(), host.readDefinitionFiles(dir)]);
+  const managed = new Set(files.map((f) => readExperimentKey(f.text)).filter((k): k is string => k !== undefined));
+  const candidates = experiments.filter((e) => isConcluded(e.status) && managed.has(e.experiment_key));
+  const idsByKey = new Map<string, number[]>();
+  for (const e of candidates) idsByKey.set(e.experiment_key, [...(idsByKey.get(e.experiment_key) ?? []), e.id]);
+  const results: RecordOutcomeResult[] = [];
+  for (const listed of candidates) {
+    const ids = idsByKey.get(listed.experiment_key)!;
+    if (ids.length > 1) {
+      // Two live experiments with one key: never guess which decision the file should record.
+      results.push({ experimentId: listed.id, experimentKey: listed.experiment_key, action: 'conflict', experimentIds: ids });
+      continue;
+    }
+    try {
+      results.push(await recordOutcome({ experimentId: listed.id, eppo, host, dir, files, ...(options.log ? { log: options.log } : {}) }));
+    } catch (error) {
+      results.push({ experimentId: listed.id, experimentKey: listed.experiment_key, action: 'failed', error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+  return results;
+}

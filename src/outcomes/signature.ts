@@ -1,0 +1,28 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+/**
+ * The signature Eppo puts in a webhook body: lowercase hex of
+ * HMAC-SHA256(secret, JSON.stringify(data)) — the `data` object only, compact.
+ */
+export function signWebhookData(data: unknown, secret: string): string {
+  return createHmac('sha256', secret).update(JSON.stringify(data) ?? '').digest('hex');
+}
+
+const HEX_SHA256 = /^[0-9a-f]{64}$/;
+
+/**
+ * True when `body.signature` is the signature of `body.data` under `secret`.
+ * A missing, non-hex or wrong signature, a missing `data` or an empty secret is
+ * false. The compare is constant-time after a length check.
+ */
+export function verifyWebhookSignature(body: unknown, secret: string): boolean {
+  if (secret.length === 0) return false;
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return false;
+  const { data, signature } = body as { data?: unknown; signature?: unknown };
+  if (data === undefined || typeof signature !== 'string') return false;
+  if (!HEX_SHA256.test(signature)) return false;
+  const expected = Buffer.from(signWebhookData(data, secret), 'hex');
+  const given = Buffer.from(signature, 'hex');
+  if (given.length !== expected.length) return false;
+  return timingSafeEqual(given, expected);
+}

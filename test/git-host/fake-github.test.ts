@@ -1,0 +1,71 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createOctokit } from '../../src/git-host/index.js';
+import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.js';
+
+let github: FakeGitHub;
+beforeEach(async () => {
+  github = await startFakeGitHub();
+});
+afterEach(async () => {
+  await github.close();
+});
+const client = (token = github.token, retries = 0) => createOctokit({ token, baseUrl: github.url, retries, retryBaseMs: 1 });
+const repo = { owner: 'acme', repo: 'experiments' };
+
+describe('fake GitHub API (driven by @octokit/rest)', () => {
+  it('checks the token', async () => {
+    await expect(client('wrong-token').rest.repos.get(repo)).rejects.toMatchObject({ status: 401 });
+    expect((await client().rest.repos.get(repo)).data.default_branch).toBe('main');
+  });
+
+  it('keeps issue comments: create, list with pagination, update, delete', async () => {
+    const octokit = client();
+    const issue = await octokit.rest.issues.create({ ...repo, title: 'Drift', body: 'b', labels: ['eppo-drift'] });
+    for (let i = 0; i < 3; i++) await octokit.rest.issues.createComment({ ...repo, issue_number: issue.data.number, body: `c${i}` });
+    const all = await octokit.paginate(octokit.rest.issues.listComments, { ...repo, issue_number: issue.data.number, per_page: 2 });
+    expect(all.map((c) => c.body)).toEqual(['c0', 'c1', 'c2']);
+    await octokit.rest.issues.updateComment({ ...repo, comment_id: all[1]!.id, body: 'edited' });
+    await octokit.rest.issues.deleteComment({ ...repo, comment_id: all[0]!.id });
+    expect(github.comments().map((c) => c.body)).toEqual(['edited', 'c2']);
+    expect(github.requests.filter((r) => r.path.endsWith('/comments') && r.method === 'GET')).toHaveLength(2);
+  });
+
+  it('keeps issues: list by label and state, update, close', async () => {
+    const octokit = client();
+    await octokit.rest.issues.create({ ...repo, title: 'A', labels: ['eppo-drift'] });
+    const b = await octokit.rest.issues.create({ ...repo, title: 'B', labels: ['other'] });
+    const listed = await octokit.rest.issues.listForRepo({ ...repo, labels: 'eppo-drift', state: 'open' });
+    expect(listed.data.map((i) => i.title)).toEqual(['A']);
+    await octokit.rest.issues.update({ ...repo, issue_number: b.data.number, state: 'closed', body: 'done' });
+    expect(github.issues().map((i) => [i.title, i.state, i.body])).toEqual([
+      ['A', 'open', null],
+      ['B', 'closed', 'done'],
+    ]);
+    expect((await octokit.rest.issues.listForRepo({ ...repo, state: 'closed' })).data.map((i) => i.title)).toEqual(['B']);
+  });
+
+  it('injects faults: 502s are retried by the client, rate limits answer 403 with Retry-After', async () => {
+    github.failNext(2, 502);
+    expect((await client(github.token, 3).rest.repos.get(repo)).status).toBe(200);
+    expect(github.requests.map((r) => r.status)).toEqual([502, 502, 200]);
+    github.secondaryRateLimitNext(1, 1);
+    expect((await client(github.token, 2).rest.repos.get(repo)).status).toBe(200);
+    expect(github.requests.slice(3).map((r) => r.status)).toEqual([403, 200]);
+  });
+
+  it('refuses a non-fast-forward ref update unless forced, and a second open PR for one head', async () => {
+    const octokit = client();
+    const main = github.branchHead('main')!;
+    const side = github.commitFiles({ 'a.txt': 'a\n' }, { branch: 'main' });
+    await octokit.rest.git.createRef({ ...repo, ref: 'refs/heads/topic', sha: side });
+    await expect(octokit.rest.git.createRef({ ...repo, ref: 'refs/heads/topic', sha: side })).rejects.toMatchObject({ status: 422 });
+    await expect(octokit.rest.git.updateRef({ ...repo, ref: 'heads/topic', sha: main })).rejects.toMatchObject({ status: 422 });
+    await octokit.rest.git.updateRef({ ...repo, ref: 'heads/topic', sha: main, force: true });
+    github.commitFiles({ 'b.txt': 'b\n' }, { branch: 'topic' });
+    const pr = await octokit.rest.pulls.create({ ...repo, head: 'topic', base: 'main', title: 't', body: 'b' });
+    await expect(octokit.rest.pulls.create({ ...repo, head: 'topic', base: 'main', title: 't', body: 'b' })).rejects.toMatchObject({ status: 422 });
+    github.mergePull(pr.data.number);
+    expect(github.files('main')).toEqual({ 'a.txt': 'a\n', 'b.txt': 'b\n' });
+    expect((await octokit.rest.pulls.get({ ...repo, pull_number: pr.data.number })).data.merged).toBe(true);
+  });
+});

@@ -1,0 +1,220 @@
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { request } from 'undici';
+import { parseDocument } from 'yaml';
+import { main } from '../../src/cli/main.js';
+import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { signWebhookData } from '../../src/outcomes/index.js';
+import { captureIo, type CapturedIo } from '../helpers/io.js';
+import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.js';
+import { CONCLUDED_AT, DEFINITION, DEFINITION_PATH, experimentBody } from './harness.js';
+
+const SECRET = 'whsec-cli-test-secret';
+const BRANCH = 'eppo-gitops/outcome/checkout-button-color';
+
+let repo: string;
+let emu: RunningEmulator;
+let experimentId: number;
+const cleanups: Array<() => Promise<void>> = [];
+
+const baseEnv = (): Record<string, string | undefined> => {
+  const env: Record<string, string | undefined> = { ...process.env, HOME: repo, GIT_CONFIG_NOSYSTEM: '1' };
+  for (const k of ['GITHUB_TOKEN', 'GITHUB_REPOSITORY', 'GITHUB_API_URL', 'EPPO_GITOPS_BASE_BRANCH', 'EPPO_WEBHOOK_SECRET', 'PORT']) delete env[k];
+  return { ...env, EPPO_BASE_URL: emu.url, EPPO_API_KEY: emu.apiKey };
+};
+const git = (...args: string[]): string => execFileSync('git', args, { cwd: repo, env: { ...process.env, HOME: repo, GIT_CONFIG_NOSYSTEM: '1' }, encoding: 'utf8' }).trim();
+
+async function decide(winner: string, outcome: string): Promise<void> {
+  const res = await request(`${emu.origin}/__emulator/experiments/${experimentId}/decision`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ winning_variant_key: winner, outcome, concluded_date: CONCLUDED_AT }),
+  });
+  await res.body.text();
+  expect(res.statusCode).toBeLessThan(300);
+}
+
+/** Starts `serve` in-process; resolves with its URL, a stop function and its exit code promise. */
+async function serve(env: Record<string, string | undefined>, extra: string[] = []) {
+  const controller = new AbortController();
+  const io = captureIo({ cwd: repo, env, signal: controller.signal });
+  const exit = main(['serve', '--port', '0', ...extra], io);
+  for (let i = 0; i < 200 && !io.out().includes('listening on'); i++) await new Promise((r) => setTimeout(r, 10));
+  const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(io.out())?.[1];
+  if (url === undefined) throw new Error(`serve did not start: ${io.err()}`);
+  return {
+    url,
+    io,
+    stop: async (): Promise<number> => {
+      controller.abort('SIGTERM');
+      return exit;
+    },
+  };
+}
+
+async function registerWebhook(url: string): Promise<void> {
+  const res = await request(`${emu.origin}/__emulator/webhooks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ url: `${url}/webhooks/eppo`, secret: SECRET }) });
+  await res.body.text();
+}
+
+beforeEach(async () => {
+  repo = await mkdtemp(join(tmpdir(), 'eppo-gitops-cli-'));
+  git('init', '-q', '-b', 'main');
+  git('config', 'user.name', 'Test Person');
+  git('config', 'user.email', 'test@example.com');
+  await mkdir(join(repo, 'experiments'), { recursive: true });
+  await writeFile(join(repo, DEFINITION_PATH), DEFINITION);
+  git('add', '.');
+  git('commit', '-q', '-m', 'definitions');
+  emu = await startEmulator({ port: 0, webhookRetry: { attempts: 3, baseDelayMs: 5, maxDelayMs: 20 } });
+  experimentId = emu.seedExperiments([experimentBody()])[0]!.id;
+});
+afterEach(async () => {
+  while (cleanups.length > 0) await cleanups.pop()!();
+  await emu.close();
+  await rm(repo, { recursive: true, force: true });
+});
+
+describe('end to end: emulator decision → signed webhook → serve → outcome', () => {
+  it('local git host: a commit on the outcome branch; redelivery adds none; exits 0 on SIGTERM', async () => {
+    const server = await serve({ ...baseEnv(), EPPO_WEBHOOK_SECRET: SECRET }, ['--git-host', 'local']);
+    await registerWebhook(server.url);
+    await decide('green', 'POSITIVE');
+    await emu.idle();
+    for (let i = 0; i < 300 && !server.io.err().includes('"msg":"processed"'); i++) await new Promise((r) => setTimeout(r, 10));
+    const head = git('rev-parse', BRANCH);
+    const text = execFileSync('git', ['show', `${BRANCH}:${DEFINITION_PATH}`], { cwd: repo }).toString('utf8');
+    expect(text.slice(0, DEFINITION.length)).toBe(DEFINITION);
+    expect(parseDocument(text).toJS().outcome).toEqual({ status: 'Concluded', outcome: 'POSITIVE', winning_variant_key: 'green', eppo_experiment_id: experimentId, recorded_at: CONCLUDED_AT });
+
+    const data = { experiment_id: experimentId, experiment_key: 'checkout-button-color' };
+    const redelivery = await request(`${server.url}/webhooks/eppo`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ event: 'experiment.status.updated', data, signature: signWebhookData(data, SECRET) }),
+    });
+    expect(redelivery.statusCode).toBe(202);
+    await redelivery.body.text();
+    const unknownData = { experiment_id: 987_654, experiment_key: 'nobody' };
+    const unknown = await request(`${server.url}/webhooks/eppo`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ event: 'experiment.status.updated', data: unknownData, signature: signWebhookData(unknownData, SECRET) }),
+    });
+    expect(unknown.statusCode).toBe(202);
+    await unknown.body.text();
+    expect(await server.stop()).toBe(0);
+    expect(git('rev-parse', BRANCH)).toBe(head);
+    expect(git('rev-list', '--count', `main..${BRANCH}`)).toBe('1');
+    expect(git('symbolic-ref', '--short', 'HEAD')).toBe('main');
+    expect(git('status', '--porcelain')).toBe('');
+
+    const lines = server.io.err().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const deliveries = lines.filter((l) => l.msg === 'delivery');
+    expect(deliveries.map((d) => d.experiment_id)).toEqual([experimentId, experimentId, 987_654]);
+    for (const d of deliveries) expect(d).toMatchObject({ event: 'experiment.status.updated', status: 202, duration_ms: expect.any(Number) });
+    const processed = lines.filter((l) => l.msg === 'processed').map((l) => [l.experiment_id, l.action]);
+    expect(processed).toEqual(
+      expect.arrayContaining([
+        [experimentId, 'proposed'],
+        [experimentId, 'already-proposed'],
+        [987_654, 'not-found'],
+      ]),
+    );
+    expect(processed).toHaveLength(3);
+    expect(server.io.err()).not.toContain(SECRET);
+    expect(server.io.err()).not.toContain(emu.apiKey);
+  });
+
+  it('github git host: one pull request on the fake GitHub API', async () => {
+    const github: FakeGitHub = await startFakeGitHub();
+    cleanups.push(() => github.close());
+    github.commitFiles({ [DEFINITION_PATH]: DEFINITION });
+    const env = { ...baseEnv(), EPPO_WEBHOOK_SECRET: SECRET, GITHUB_TOKEN: github.token, GITHUB_REPOSITORY: 'acme/experiments', GITHUB_API_URL: github.url };
+    const server = await serve(env);
+    await registerWebhook(server.url);
+    await decide('green', 'POSITIVE');
+    await emu.idle();
+    expect(await server.stop()).toBe(0);
+    expect(github.pulls().map((p) => [p.head, p.base, p.title, p.labels])).toEqual([[BRANCH, 'main', 'Record outcome: Checkout button colour — green (POSITIVE)', ['experiment-outcome']]]);
+    expect(github.readFile(BRANCH, DEFINITION_PATH)!.slice(0, DEFINITION.length)).toBe(DEFINITION);
+    expect(server.io.err()).not.toContain(github.token);
+  });
+});
+
+describe('outcome and outcomes sync commands', () => {
+  it('outcome --event-file takes a repository_dispatch event, verifies its signature, and is idempotent', async () => {
+    await decide('blue', 'NEGATIVE');
+    const data = { experiment_id: experimentId, experiment_key: 'checkout-button-color' };
+    const eventPath = join(repo, 'event.json');
+    await writeFile(eventPath, JSON.stringify({ action: 'eppo-webhook', client_payload: { event: 'experiment.status.updated', data, signature: signWebhookData(data, SECRET) } }));
+    const env = { ...baseEnv(), EPPO_WEBHOOK_SECRET: SECRET };
+    const first = captureIo({ cwd: repo, env });
+    expect(await main(['outcome', '--event-file', eventPath, '--git-host', 'local'], first)).toBe(0);
+    expect(first.out()).toMatch(new RegExp(`^checkout-button-color \\(#${experimentId}\\): proposed the outcome for experiments/checkout-button-color.yaml in branch ${BRANCH} at [0-9a-f]{12} \\(local commit, no pull request\\)\\n$`));
+    const head = git('rev-parse', BRANCH);
+    const second = captureIo({ cwd: repo, env });
+    expect(await main(['outcome', '--experiment-id', String(experimentId), '--format', 'json'], second)).toBe(0);
+    expect(JSON.parse(second.out())).toMatchObject({ action: 'already-proposed', branch: BRANCH, commit: head });
+
+    const forged = captureIo({ cwd: repo, env: { ...env, EPPO_WEBHOOK_SECRET: 'another-secret' } });
+    expect(await main(['outcome', '--event-file', eventPath], forged)).toBe(1);
+    expect(forged.err()).toMatch(/not signed with EPPO_WEBHOOK_SECRET/);
+    expect(forged.err()).not.toContain('another-secret');
+  });
+
+  it('outcome reports an unknown experiment id with exit 1 and a not-concluded one with exit 0', async () => {
+    const env = baseEnv();
+    const unknown = captureIo({ cwd: repo, env });
+    expect(await main(['outcome', '--experiment-id', '99999'], unknown)).toBe(1);
+    expect(unknown.out()).toBe('experiment #99999: Eppo has no experiment with this id\n');
+    const running = captureIo({ cwd: repo, env });
+    expect(await main(['outcome', '--experiment-id', String(experimentId)], running)).toBe(0);
+    expect(running.out()).toMatch(/not Concluded; nothing to record/);
+  });
+
+  it('outcomes sync proposes what no webhook delivered; a second run changes nothing', async () => {
+    await decide('green', 'POSITIVE');
+    const env = baseEnv();
+    const first = captureIo({ cwd: repo, env });
+    expect(await main(['outcomes', 'sync'], first)).toBe(0);
+    expect(first.out()).toMatch(/proposed the outcome for experiments\/checkout-button-color\.yaml/);
+    expect(first.out()).toMatch(/Outcomes: 1 concluded and managed; 1 proposed, 0 updated, 0 already recorded or proposed, 0 failed\./);
+    const head = git('rev-parse', BRANCH);
+    const second = captureIo({ cwd: repo, env });
+    expect(await main(['outcomes', 'sync'], second)).toBe(0);
+    expect(second.out()).toMatch(/1 already recorded or proposed/);
+    expect(git('rev-parse', BRANCH)).toBe(head);
+  });
+
+  it.each([
+    [['serve'], {}, /EPPO_WEBHOOK_SECRET is not set/],
+    [['serve', '--bogus'], { EPPO_WEBHOOK_SECRET: 'x' }, /Unknown option '--bogus'[\s\S]*Run "eppo-gitops serve --help"/],
+    [['serve', '--port', 'abc'], { EPPO_WEBHOOK_SECRET: 'x' }, /--port must be a port number/],
+    [['outcome'], {}, /give exactly one of --experiment-id N or --event-file FILE/],
+    [['outcome', '--experiment-id', '1', '--event-file', 'x'], {}, /give exactly one/],
+    [['outcome', '--experiment-id', 'abc'], {}, /--experiment-id must be a positive integer/],
+    [['outcome', '--experiment-id', '1', '--git-host', 'gitlab'], {}, /--git-host must be github or local/],
+    [['outcome', '--event-file', 'missing.json'], {}, /cannot read the event file .*missing\.json: ENOENT/],
+    [['outcomes'], {}, /missing subcommand: eppo-gitops outcomes sync/],
+    [['outcomes', 'snyc'], {}, /unknown subcommand "snyc"/],
+  ])('%j fails clearly', async (argv, env, message) => {
+    const io: CapturedIo = captureIo({ cwd: repo, env: { ...baseEnv(), ...env } });
+    expect(await main(argv, io)).toBe(1);
+    expect(io.err()).toMatch(message);
+    expect(io.err()).not.toMatch(/\n\s+at /);
+  });
+
+  it('has help for each command', async () => {
+    for (const name of ['serve', 'outcome', 'outcomes']) {
+      const io = captureIo();
+      expect(await main([name, '--help'], io)).toBe(0);
+      expect(io.out()).toMatch(/^Usage: eppo-gitops /);
+      expect(io.out()).toMatch(/Exit codes:/);
+      expect(io.out()).toMatch(/Examples:/);
+    }
+  });
+});

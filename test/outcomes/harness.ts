@@ -1,0 +1,95 @@
+import { request } from 'undici';
+import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { createEppoClient } from '../../src/eppo/index.js';
+import type { EppoApi } from '../../src/eppo/types.js';
+import { createGitHubHost, createOctokit, type GitHost } from '../../src/git-host/index.js';
+import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.js';
+
+export const DEFINITION_PATH = 'experiments/checkout-button-color.yaml';
+export const DEFINITION = `# yaml-language-server: $schema=../schemas/experiment.schema.json
+experiment_key: checkout-button-color   # the flag key
+name: Checkout button colour
+hypothesis: >-
+  A green checkout button
+  raises checkout conversion.
+entity: user
+assignment_source: User assignments
+assignments_start_date: 2026-01-05
+variations:
+  - variant_key: blue
+    is_control: true
+    weight: 0.5
+  - variant_key: green
+    weight: 0.5
+metrics:
+  - metric: Checkout conversion
+    is_primary: true
+`;
+export const OTHER_PATH = 'experiments/onboarding/onboarding-flow.yml';
+export const OTHER = 'experiment_key: onboarding-flow\nname: Onboarding flow\n';
+export const CONCLUDED_AT = '2026-02-10T12:00:00.000Z';
+
+/** A create body for the emulator. */
+export function experimentBody(over: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    name: 'Checkout button colour',
+    experiment_key: 'checkout-button-color',
+    entity_id: 1,
+    assignment_source_id: 1,
+    assignments_start_date: '2026-01-05T00:00:00.000Z',
+    assignments_end_date: null,
+    hypothesis: 'A green checkout button raises checkout conversion.',
+    traffic_allocation: 1,
+    variations: [
+      { name: 'Blue', variant_key: 'blue', is_control: true, weighted_expected_traffic: 0.5, is_active: true },
+      { name: 'Green', variant_key: 'green', is_control: false, weighted_expected_traffic: 0.5, is_active: true },
+    ],
+    metrics: [{ metric_id: 1, is_primary: true }],
+    ...over,
+  };
+}
+
+export interface Harness {
+  emu: RunningEmulator;
+  eppo: EppoApi;
+  github: FakeGitHub;
+  /** a fresh github host (its own octokit), like another server replica */
+  newHost(): GitHost;
+  host: GitHost;
+  experimentId: number;
+  /** "Make decision" in the emulator */
+  decide(winner: string, outcome: string, id?: number, concludedDate?: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startHarness(options: { webhooks?: Array<{ url: string; secret: string }> } = {}): Promise<Harness> {
+  const emu = await startEmulator({ port: 0, webhookRetry: { attempts: 3, baseDelayMs: 5, maxDelayMs: 20 }, ...(options.webhooks ? { webhooks: options.webhooks } : {}) });
+  const eppo = createEppoClient({ baseUrl: emu.url, apiKey: emu.apiKey, retryBaseMs: 1, maxAttempts: 2 });
+  const github = await startFakeGitHub();
+  github.commitFiles({ [DEFINITION_PATH]: DEFINITION, [OTHER_PATH]: OTHER, 'README.md': '# experiments\n' }, { message: 'Add definitions' });
+  const newHost = (): GitHost =>
+    createGitHubHost({ octokit: createOctokit({ token: github.token, baseUrl: github.url, retryBaseMs: 2 }), owner: github.owner, repo: github.repo });
+  const [created] = emu.seedExperiments([experimentBody()]);
+  return {
+    emu,
+    eppo,
+    github,
+    newHost,
+    host: newHost(),
+    experimentId: created!.id,
+    async decide(winner, outcome, id = created!.id, concludedDate = CONCLUDED_AT) {
+      const res = await request(`${emu.origin}/__emulator/experiments/${id}/decision`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ winning_variant_key: winner, outcome, concluded_date: concludedDate }),
+      });
+      await res.body.text();
+      if (res.statusCode >= 300) throw new Error(`decision failed: ${res.statusCode}`);
+    },
+    async close() {
+      await eppo.close();
+      await emu.close();
+      await github.close();
+    },
+  };
+}

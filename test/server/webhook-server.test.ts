@@ -1,0 +1,268 @@
+import { connect } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { request } from 'undici';
+import { signWebhookData } from '../../src/outcomes/index.js';
+import { startWebhookServer, type HandleResult, type WebhookServer, type WebhookServerOptions } from '../../src/server/index.js';
+import { createWorkQueue } from '../../src/server/work-queue.js';
+
+const SECRET = 'whsec-server-test-secret';
+const servers: WebhookServer[] = [];
+afterEach(async () => {
+  while (servers.length > 0) await servers.pop()!.close();
+});
+
+function signed(experimentId: number, event = 'experiment.status.updated', secret = SECRET): string {
+  const data = { experiment_id: experimentId, experiment_key: `exp-${experimentId}` };
+  return JSON.stringify({ event, data, signature: signWebhookData(data, secret) });
+}
+
+interface Started {
+  server: WebhookServer;
+  logs: Array<Record<string, any>>;
+  handled: number[];
+}
+
+async function start(over: Partial<WebhookServerOptions> = {}, handle?: (id: number) => Promise<HandleResult>): Promise<Started> {
+  const logs: Array<Record<string, any>> = [];
+  const handled: number[] = [];
+  const server = await startWebhookServer({
+    port: 0,
+    secret: SECRET,
+    log: (e) => logs.push(JSON.parse(JSON.stringify(e))),
+    handle: async (id) => {
+      handled.push(id);
+      return handle ? handle(id) : { action: 'unchanged' };
+    },
+    ...over,
+  });
+  servers.push(server);
+  return { server, logs, handled };
+}
+
+async function post(server: WebhookServer, body: string, contentType: string | null = 'application/json', path = '/webhooks/eppo') {
+  const res = await request(`${server.url}${path}`, {
+    method: 'POST',
+    headers: contentType === null ? {} : { 'content-type': contentType },
+    body,
+  });
+  const text = await res.body.text();
+  return { status: res.statusCode, headers: res.headers, body: text === '' ? undefined : JSON.parse(text) };
+}
+
+/** Writes raw bytes on a socket and resolves with everything the server sent until it closed (or `waitMs`). */
+function raw(server: WebhookServer, chunks: string[], waitMs: number): Promise<{ text: string; closed: boolean }> {
+  return new Promise((resolve) => {
+    const socket = connect(server.port, '127.0.0.1');
+    let text = '';
+    let done = false;
+    const finish = (closed: boolean): void => {
+      if (done) return;
+      done = true;
+      socket.destroy();
+      resolve({ text, closed });
+    };
+    socket.on('data', (d) => (text += d.toString('utf8')));
+    socket.on('close', () => finish(true));
+    socket.on('error', () => finish(true));
+    socket.on('connect', () => {
+      for (const c of chunks) socket.write(c);
+    });
+    setTimeout(() => finish(false), waitMs);
+  });
+}
+
+describe('webhook server: transport', () => {
+  it('accepts a signed status event with 202 and processes it in the background', async () => {
+    const { server, logs, handled } = await start();
+    const res = await post(server, signed(4521));
+    expect(res).toMatchObject({ status: 202, body: { status: 'accepted' } });
+    await server.idle();
+    expect(handled).toEqual([4521]);
+    const delivery = logs.find((l) => l.msg === 'delivery')!;
+    expect(delivery).toMatchObject({ event: 'experiment.status.updated', experiment_id: 4521, action: 'queued', status: 202, duration_ms: expect.any(Number) });
+    expect(logs.find((l) => l.msg === 'processed')).toMatchObject({ experiment_id: 4521, action: 'unchanged' });
+    expect(JSON.stringify(logs)).not.toContain(SECRET);
+  });
+
+  it.each([
+    ['text/plain', signed(1), 415],
+    [null, signed(1), 415],
+    ['application/json', '{"event": ', 400],
+    ['application/json', JSON.stringify({ event: 'experiment.status.updated', data: { experiment_id: 1 } }), 401],
+    ['application/json', signed(1, 'experiment.status.updated', 'wrong-secret'), 401],
+    ['application/json', JSON.stringify({ event: 'experiment.status.updated', data: { experiment_id: 'x' }, signature: signWebhookData({ experiment_id: 'x' }, SECRET) }), 400],
+  ])('rejects content type %s / %s with %i and does no work', async (type, body, status) => {
+    const { server, logs, handled } = await start();
+    const res = await post(server, body, type);
+    expect(res.status).toBe(status);
+    await server.idle();
+    expect(handled).toEqual([]);
+    expect(logs).toHaveLength(1);
+    expect(logs[0]).toMatchObject({ msg: 'delivery', action: 'rejected', status });
+    if (status === 401) {
+      expect(res.body).toEqual({ error: 'unauthorized' });
+      expect(logs[0]!.reason).toBe('invalid signature');
+      expect(logs[0]!.event).toBeUndefined();
+    }
+  });
+
+  it('answers 202 to events it ignores, and accepts application/*+json', async () => {
+    const { server, handled, logs } = await start();
+    expect(await post(server, signed(5, 'experiment.metric.updated'))).toMatchObject({ status: 202, body: { status: 'ignored' } });
+    expect(await post(server, signed(5, 'something.unknown'), 'application/vnd.eppo+json; charset=utf-8')).toMatchObject({ status: 202, body: { status: 'ignored' } });
+    await server.idle();
+    expect(handled).toEqual([]);
+    expect(logs.map((l) => [l.event, l.action])).toEqual([
+      ['experiment.metric.updated', 'ignored'],
+      ['something.unknown', 'ignored'],
+    ]);
+  });
+
+  it('refuses bodies over 64 KiB with 413 without reading them', async () => {
+    const { server, handled } = await start();
+    const declared = await raw(server, ['POST /webhooks/eppo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n{"a":'], 2000);
+    expect(declared.text).toMatch(/^HTTP\/1\.1 413 /);
+    expect(declared.closed).toBe(true);
+    const big = JSON.stringify({ event: 'experiment.status.updated', data: { experiment_id: 1, pad: 'x'.repeat(70_000) }, signature: '0'.repeat(64) });
+    const chunked = await raw(server, ['POST /webhooks/eppo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n', `${big.length.toString(16)}\r\n${big}\r\n`], 2000);
+    expect(chunked.text).toMatch(/^HTTP\/1\.1 413 /);
+    expect(handled).toEqual([]);
+  });
+
+  it('times out slow clients: stalled headers and a stalled body', async () => {
+    const { server, logs } = await start({ headersTimeoutMs: 200, requestTimeoutMs: 400, bodyIdleTimeoutMs: 150 });
+    const headers = await raw(server, ['POST /webhooks/eppo HTTP/1.1\r\nHost: x\r\n'], 3000);
+    expect(headers.closed).toBe(true);
+    expect(headers.text === '' || /^HTTP\/1\.1 408 /.test(headers.text)).toBe(true);
+    const body = await raw(server, ['POST /webhooks/eppo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"ev'], 3000);
+    expect(body.closed).toBe(true);
+    expect(body.text).toMatch(/^HTTP\/1\.1 408 /);
+    expect(logs.some((l) => l.status === 408)).toBe(true);
+  });
+
+  it('checks paths and methods, and serves /healthz', async () => {
+    const { server } = await start();
+    const get = (path: string, method = 'GET') => request(`${server.url}${path}`, { method: method as 'GET' }).then(async (r) => ({ status: r.statusCode, allow: r.headers.allow, body: await r.body.text() }));
+    expect(await get('/healthz')).toMatchObject({ status: 200, body: '{"status":"ok"}' });
+    expect(await get('/healthz', 'POST')).toMatchObject({ status: 405, allow: 'GET, HEAD' });
+    expect(await get('/webhooks/eppo')).toMatchObject({ status: 405, allow: 'POST' });
+    expect(await get('/webhooks/other')).toMatchObject({ status: 404 });
+    expect((await post(server, signed(1), 'application/json', '/webhooks/eppo?x=1')).status).toBe(202);
+  });
+});
+
+describe('webhook server: queue', () => {
+  it('coalesces deliveries for one experiment and runs a second pass only for deliveries during a run', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const { server, handled, logs } = await start({ concurrency: 1 }, async (id) => {
+      if (id === 1) await gate;
+      return { action: 'proposed' };
+    });
+    expect((await post(server, signed(1))).status).toBe(202);
+    await new Promise((r) => setTimeout(r, 20));
+    const during = await Promise.all(Array.from({ length: 10 }, () => post(server, signed(1))));
+    const others = await Promise.all([post(server, signed(2)), post(server, signed(2)), post(server, signed(3))]);
+    expect([...during, ...others].every((r) => r.status === 202)).toBe(true);
+    release();
+    await server.idle();
+    expect(handled).toEqual([1, 2, 3, 1]);
+    const actions = logs.filter((l) => l.msg === 'delivery').map((l) => `${l.experiment_id}:${l.action}`);
+    expect(actions.filter((a) => a === '1:coalesced')).toHaveLength(10);
+    expect(actions).toContain('2:queued');
+    expect(actions).toContain('2:coalesced');
+  });
+
+  it('answers 503 with Retry-After when the queue is full', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const { server } = await start({ concurrency: 1, maxPending: 2, retryAfterSeconds: 7 }, async () => {
+      await gate;
+      return { action: 'x' };
+    });
+    expect((await post(server, signed(1))).status).toBe(202);
+    expect((await post(server, signed(2))).status).toBe(202);
+    const full = await post(server, signed(3));
+    expect(full.status).toBe(503);
+    expect(full.headers['retry-after']).toBe('7');
+    expect((await post(server, signed(2))).status).toBe(202);
+    release();
+    await server.idle();
+  });
+
+  it('close() stops accepting and finishes the work in flight', async () => {
+    let finished = false;
+    const { server } = await start({}, async () => {
+      await new Promise((r) => setTimeout(r, 150));
+      finished = true;
+      return { action: 'proposed' };
+    });
+    expect((await post(server, signed(9))).status).toBe(202);
+    await server.close();
+    expect(finished).toBe(true);
+    await expect(post(server, signed(9))).rejects.toThrow();
+  });
+
+  it('tries a failed job again later, and gives up after the configured attempts', async () => {
+    let calls = 0;
+    const { server, logs, handled } = await start({ jobRetry: { attempts: 3, delayMs: 10 } }, async (id) => {
+      calls++;
+      if (id === 1 && calls === 1) throw new Error('GitHub: proposing failed (HTTP 502)');
+      if (id === 2) throw new Error('still down');
+      return { action: 'proposed' };
+    });
+    await post(server, signed(1));
+    await post(server, signed(2));
+    for (let i = 0; i < 200 && logs.filter((l) => l.experiment_id === 2 && l.msg === 'failed').length < 3; i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 200 && !logs.some((l) => l.experiment_id === 1 && l.msg === 'processed'); i++) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 60));
+    await server.idle();
+    expect(handled.filter((id) => id === 1)).toHaveLength(2);
+    expect(handled.filter((id) => id === 2)).toHaveLength(3);
+    expect(logs.filter((l) => l.experiment_id === 2 && l.msg === 'failed').map((l) => [l.attempt, l.next])).toEqual([
+      [1, 'retry in 10 ms'],
+      [2, 'retry in 20 ms'],
+      [3, 'none; the scheduled outcomes sync will catch up'],
+    ]);
+  });
+
+  it('logs a failed job without its stack, and keeps going', async () => {
+    const { server, logs } = await start({ jobRetry: { attempts: 1 } }, async (id) => {
+      if (id === 1) throw new Error('GitHub: proposing failed (HTTP 500)');
+      return { action: 'unchanged' };
+    });
+    await post(server, signed(1));
+    await post(server, signed(2));
+    await server.idle();
+    expect(logs.filter((l) => l.msg !== 'delivery').map((l) => [l.experiment_id, l.action, l.error])).toEqual(
+      expect.arrayContaining([
+        [1, 'error', 'GitHub: proposing failed (HTTP 500)'],
+        [2, 'unchanged', undefined],
+      ]),
+    );
+  });
+});
+
+describe('work queue', () => {
+  it('never runs one key twice at once and bounds distinct keys', async () => {
+    const active = new Set<string>();
+    let overlap = false;
+    const ran: string[] = [];
+    const q = createWorkQueue<string>({
+      concurrency: 3,
+      maxPending: 3,
+      run: async (k) => {
+        if (active.has(k)) overlap = true;
+        active.add(k);
+        ran.push(k);
+        await new Promise((r) => setTimeout(r, 10));
+        active.delete(k);
+      },
+    });
+    expect(['a', 'a', 'b', 'c', 'd', 'a'].map((k) => q.push(k))).toEqual(['queued', 'coalesced', 'queued', 'queued', 'full', 'coalesced']);
+    await q.idle();
+    expect(overlap).toBe(false);
+    expect(ran.sort()).toEqual(['a', 'a', 'b', 'c']);
+    expect(q.size).toBe(0);
+  });
+});
