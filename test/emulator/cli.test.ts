@@ -1,9 +1,10 @@
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createServer } from 'node:net';
-import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildCli, type BuiltCli } from '../helpers/built-cli.js';
 import { main } from '../../src/cli/main.js';
 import { captureIo, type CapturedIo } from '../helpers/io.js';
 import { call, experimentBody } from './helpers.js';
@@ -116,32 +117,15 @@ describe('emulator command (in-process)', () => {
 });
 
 describe('emulator command (real process)', () => {
-  const root = resolve(import.meta.dirname, '../..');
-  let build: string;
+  let cli: BuiltCli;
 
   beforeAll(() => {
-    build = mkdtempSync(join(tmpdir(), 'eppo-emulator-build-'));
-    symlinkSync(join(root, 'node_modules'), join(build, 'node_modules'), 'dir');
-    writeFileSync(join(build, 'package.json'), '{"type":"module"}\n');
-    writeFileSync(
-      join(build, 'tsconfig.json'),
-      JSON.stringify({
-        extends: join(root, 'tsconfig.json'),
-        compilerOptions: { noEmit: false, outDir: join(build, 'dist'), rootDir: join(root, 'src'), sourceMap: false },
-        include: [],
-        files: [join(root, 'src/cli/bin.ts'), join(root, 'src/cli/commands/emulator.ts')],
-      }),
-    );
-    // Other parts of the tree may not typecheck yet; tsc emits anyway, and the emitted files are what matters.
-    spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(build, 'tsconfig.json')], { encoding: 'utf8' });
-    if (!existsSync(join(build, 'dist/cli/bin.js')) || !existsSync(join(build, 'dist/emulator/index.js'))) {
-      throw new Error('could not compile the CLI for the process tests');
-    }
+    cli = buildCli();
   }, 60_000);
-  afterAll(() => rmSync(build, { recursive: true, force: true }));
+  afterAll(() => cli.cleanup());
 
   function spawnCli(args: string[]): { child: ChildProcessWithoutNullStreams; url: Promise<string>; out: () => string; exited: Promise<number | null> } {
-    const child = spawn(process.execPath, [join(build, 'dist/cli/bin.js'), 'emulator', '--port', '0', ...args], { stdio: 'pipe' });
+    const child = spawn(process.execPath, [cli.bin, 'emulator', '--port', '0', ...args], { stdio: 'pipe' });
     let out = '';
     let err = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));

@@ -1,12 +1,41 @@
+import { parseArgs } from 'node:util';
+import { UsageError } from '../../errors.js';
+import { runDemo } from '../../demo/run-demo.js';
 import type { Command } from '../io.js';
 
-// Placeholder until the command lands; replaced by its real implementation.
 export const command: Command = {
   name: 'demo',
-  summary: '',
-  help: 'Usage: eppo-gitops demo\n\nNot available yet.\n',
-  async run(_args, io) {
-    io.stderr.write('error: "demo" is not available yet\n');
-    return 1;
+  summary: 'the whole loop on the embedded emulator in a temp copy',
+  help: `Usage: eppo-gitops demo [--dir DIR] [--keep]
+
+Runs the whole eppo-gitops loop on the embedded Eppo emulator, in a temporary
+git repository holding a copy of your definitions (default: ./experiments, or
+the examples that ship with eppo-gitops):
+
+  1. validate   2. plan   3. apply   4. plan again (no changes)
+  5. a decision is made in the emulator; its signed webhook reaches an
+     in-process "serve", which re-reads the experiment and writes the outcome
+  6. the outcome commit on eppo-gitops/outcome/<experiment_key> is printed
+
+No network, no account, no files outside the temporary folder, nothing left
+running. This is what "npm start" runs.
+
+Options:
+  --dir DIR   the definitions to copy (default: experiments)
+  --keep      keep the temporary repository and print where it is
+  -h, --help  show this help
+
+Exit codes: 0 the loop completed; 1 a step failed (the message says which).
+`,
+  async run(args, io) {
+    let values;
+    try {
+      ({ values } = parseArgs({ args, options: { dir: { type: 'string' }, keep: { type: 'boolean', default: false } }, strict: true, allowPositionals: false }));
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+    const { main } = await import('../main.js');
+    const result = await runDemo({ ...(values.dir === undefined ? {} : { dir: values.dir }), keep: values.keep, cli: main }, io);
+    return result.ok ? 0 : 1;
   },
 };

@@ -1,0 +1,173 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { cp, mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { promisify } from 'node:util';
+import { request } from 'undici';
+import { ConfigError } from '../errors.js';
+import { loadDefinitions, type Definition } from '../definitions/index.js';
+import { createEppoClient } from '../eppo/index.js';
+import { createLocalHost } from '../git-host/index.js';
+import { recordOutcome, type RecordOutcomeResult } from '../outcomes/index.js';
+import { startWebhookServer, WEBHOOK_PATH } from '../server/index.js';
+import { startEmulator } from '../emulator/index.js';
+import type { Io } from '../cli/io.js';
+
+const run = promisify(execFile);
+
+export interface DemoOptions {
+  /** the definitions to copy; default `<cwd>/experiments`, else the examples shipped with eppo-gitops */
+  dir?: string;
+  /** keep the temporary repository instead of removing it */
+  keep?: boolean;
+  /** runs one CLI command in-process (injected to avoid an import cycle with main) */
+  cli: (argv: string[], io: Io) => Promise<number>;
+}
+
+export interface DemoResult {
+  ok: boolean;
+  /** the temporary repository (removed unless keep) */
+  repo: string;
+  /** the outcome branch and the commit that landed on it */
+  branch?: string;
+  commit?: string;
+  seconds: number;
+}
+
+const PACKAGE_EXAMPLES = fileURLToPath(new URL('../../experiments', import.meta.url));
+
+/**
+ * The whole loop on the embedded emulator, in a temporary git repository:
+ * validate, plan, apply, plan again (no changes), a decision in "Eppo", the
+ * signed webhook to an in-process `serve`, and the outcome committed on the
+ * experiment's outcome branch. Nothing outside the temp folder is touched and
+ * nothing is left running.
+ */
+export async function runDemo(options: DemoOptions, io: Io): Promise<DemoResult> {
+  const started = performance.now();
+  const out = (text: string) => io.stdout.write(text);
+  const source = await pickSource(options.dir, io.cwd);
+  const repo = await mkdtemp(join(tmpdir(), 'eppo-gitops-demo-'));
+  const cleanups: Array<() => Promise<void>> = [];
+  let result: DemoResult = { ok: false, repo, seconds: 0 };
+  try {
+    out(`eppo-gitops demo: the whole loop on the embedded Eppo emulator, in ${repo}\n`);
+    await cp(source, join(repo, 'experiments'), { recursive: true });
+    await git(repo, 'init', '--quiet', '--initial-branch=main');
+    await git(repo, 'config', 'user.name', 'eppo-gitops demo');
+    await git(repo, 'config', 'user.email', 'demo@eppo-gitops.invalid');
+    await git(repo, 'config', 'commit.gpgsign', 'false');
+    await git(repo, 'add', 'experiments');
+    await git(repo, 'commit', '--quiet', '-m', 'Add experiment definitions');
+
+    // The webhook receiver first, so the emulator can be told where to deliver.
+    const secret = randomBytes(24).toString('hex');
+    let api: ReturnType<typeof createEppoClient> | undefined;
+    const outcomes: RecordOutcomeResult[] = [];
+    const host = createLocalHost({ cwd: repo, env: { ...io.env, EPPO_GITOPS_BASE_BRANCH: 'main' } });
+    const receiver = await startWebhookServer({
+      port: 0,
+      secret,
+      handle: async (experimentId) => {
+        if (api === undefined) throw new Error('the Eppo client is not ready');
+        const r = await recordOutcome({ experimentId, eppo: api, host, dir: 'experiments' });
+        outcomes.push(r);
+        return { action: r.action };
+      },
+    });
+    cleanups.push(() => receiver.close());
+    const emulator = await startEmulator({ port: 0, webhooks: [{ url: `${receiver.url}${WEBHOOK_PATH}`, secret }] });
+    cleanups.push(() => emulator.close());
+    api = createEppoClient({ baseUrl: emulator.url, apiKey: emulator.apiKey });
+    const client = api;
+    cleanups.push(() => client.close());
+    out(`Eppo emulator: ${emulator.url}   webhook receiver: ${receiver.url}${WEBHOOK_PATH}\n`);
+
+    const env = { ...io.env, EPPO_BASE_URL: emulator.url, EPPO_API_KEY: emulator.apiKey, EPPO_WEBHOOK_SECRET: secret };
+    const cliIo: Io = { ...io, cwd: repo, env };
+    delete cliIo.confirm;
+    const step = async (n: number, title: string, argv: string[], expect: number[]) => {
+      out(`\n── ${n}/6 ${title}\n$ eppo-gitops ${argv.join(' ')}\n`);
+      const code = await options.cli(argv, cliIo);
+      if (!expect.includes(code)) throw new ConfigError(`demo step "eppo-gitops ${argv.join(' ')}" exited ${code}, expected ${expect.join(' or ')}`);
+      return code;
+    };
+
+    await step(1, 'validate the definitions (offline: schema + rules)', ['validate'], [0]);
+    await step(2, 'plan: what apply would change in Eppo', ['plan', '--detailed-exitcode'], [2]);
+    await step(3, 'apply', ['apply', '--yes'], [0]);
+    await step(4, 'plan again: Eppo now matches git', ['plan', '--detailed-exitcode'], [0]);
+
+    const definitions = (await loadDefinitions({ cwd: repo })).definitions;
+    const chosen = pickExperiment(definitions);
+    const live = (await client.listExperiments({ experiment_key: chosen.definition.experiment_key }))[0];
+    if (live === undefined) throw new ConfigError(`the demo could not find ${chosen.definition.experiment_key} in the emulator after apply`);
+    out(
+      `\n── 5/6 someone clicks "Make decision" in Eppo: ${chosen.definition.experiment_key} (#${live.id}), ` +
+        `winner ${chosen.winner}, POSITIVE\n`,
+    );
+    const decision = await request(`${emulator.origin}/__emulator/experiments/${live.id}/decision`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ winning_variant_key: chosen.winner, outcome: 'POSITIVE' }),
+    });
+    await decision.body.text();
+    if (decision.statusCode !== 200) throw new ConfigError(`the emulator refused the decision (${decision.statusCode})`);
+    await emulator.idle();
+    await receiver.idle();
+    const recorded = outcomes.find((o) => o.action === 'proposed' || o.action === 'updated');
+    if (recorded === undefined || !('branch' in recorded) || !('commit' in recorded)) {
+      throw new ConfigError(`the signed webhook did not produce an outcome commit (${outcomes.map((o) => o.action).join(', ') || 'nothing happened'})`);
+    }
+    out(`the signed experiment.status.updated webhook reached serve, which re-read the experiment and committed on ${recorded.branch}\n`);
+
+    out(`\n── 6/6 the outcome commit (what the pull request would contain)\n$ git show ${recorded.branch}\n`);
+    const show = await git(repo, 'show', '--no-color', '--format=commit %H%nAuthor: %an <%ae>%n%n    %s', recorded.branch);
+    out(show);
+    const branches = (await git(repo, 'branch', '--list', '--format=%(refname:short)')).trim().split('\n');
+    const seconds = (performance.now() - started) / 1000;
+    out(
+      `\nDone in ${seconds.toFixed(1)} s: ${definitions.length} experiments validated, planned and applied; ` +
+        `the decision on ${chosen.definition.experiment_key} came back to git as a commit on ${recorded.branch} ` +
+        `(branches: ${branches.join(', ')}). With GITHUB_TOKEN set it would be a pull request.\n` +
+        `Next: edit experiments/*.yaml and run "npx eppo-gitops plan --local", then "apply --local".\n`,
+    );
+    result = { ok: true, repo, branch: recorded.branch, commit: recorded.commit, seconds };
+  } finally {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+    if (options.keep) out(`The demo repository is kept at ${repo}\n`);
+    else await rm(repo, { recursive: true, force: true });
+  }
+  return result;
+}
+
+async function pickSource(dir: string | undefined, cwd: string): Promise<string> {
+  const candidates = dir === undefined ? [resolve(cwd, 'experiments'), PACKAGE_EXAMPLES] : [resolve(cwd, dir)];
+  for (const candidate of candidates) {
+    const info = await stat(candidate).catch(() => undefined);
+    if (info?.isDirectory()) return candidate;
+  }
+  throw new ConfigError(`no definitions folder at ${candidates[0]}; pass --dir DIR`);
+}
+
+/** The first experiment with a non-control active variation: the decision names that variant. */
+function pickExperiment(definitions: Definition[]): { definition: Definition; winner: string } {
+  for (const definition of definitions) {
+    if (definition.outcome !== undefined) continue;
+    const winner = definition.variations.find((v) => !v.is_control && v.is_active);
+    if (winner !== undefined) return { definition, winner: winner.variant_key };
+  }
+  throw new ConfigError('the demo needs one experiment without an outcome and with an active non-control variation');
+}
+
+async function git(cwd: string, ...args: string[]): Promise<string> {
+  const { stdout } = await run('git', args, {
+    cwd,
+    env: { ...process.env, GIT_TERMINAL_PROMPT: '0' },
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  return stdout;
+}

@@ -1,0 +1,71 @@
+import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { buildCli, type BuiltCli } from '../helpers/built-cli.js';
+import { captureIo } from '../helpers/io.js';
+
+const root = resolve(import.meta.dirname, '../..');
+const demoDirs = () => new Set(readdirSync(tmpdir()).filter((name) => name.startsWith('eppo-gitops-demo-')));
+
+function expectWholeLoop(out: string) {
+  expect(out).toContain('3 files checked: no problems');
+  expect(out).toContain('Plan: 3 to create, 0 to update, 0 unchanged, 0 unmanaged in Eppo (not in git).');
+  expect(out).toMatch(/\[3\/3\] \+ created /);
+  expect(out).toContain('Apply: 3 applied, 0 failed, 0 skipped.');
+  expect(out).toContain('Plan: 0 to create, 0 to update, 3 unchanged, 0 unmanaged in Eppo (not in git).');
+  // The outcome diff: only the outcome block is added.
+  expect(out).toContain('$ git show eppo-gitops/outcome/checkout-button-color');
+  expect(out).toMatch(/^\+outcome:$/m);
+  expect(out).toMatch(/^\+ {2}status: Concluded$/m);
+  expect(out).toMatch(/^\+ {2}winning_variant_key: green$/m);
+  expect(out.split('\n').filter((l) => /^-[^-]/.test(l))).toEqual([]);
+  expect(out).toMatch(/Done in \d+\.\d s/);
+}
+
+describe('demo', () => {
+  it('runs the whole loop in-process and leaves no temporary folder behind', async () => {
+    const before = demoDirs();
+    const io = captureIo({ cwd: root, env: {} });
+    const code = await main(['demo'], io);
+    expect(io.err()).toBe('');
+    expect(code).toBe(0);
+    expectWholeLoop(io.out());
+    expect([...demoDirs()].filter((d) => !before.has(d))).toEqual([]);
+  });
+
+  it('uses the examples shipped with eppo-gitops when the folder has no experiments/', async () => {
+    const io = captureIo({ cwd: tmpdir(), env: {} });
+    expect(await main(['demo'], io)).toBe(0);
+    expectWholeLoop(io.out());
+  });
+
+  it('says which folder is missing when --dir points nowhere', async () => {
+    const io = captureIo({ cwd: root, env: {} });
+    expect(await main(['demo', '--dir', 'no-such-folder'], io)).toBe(1);
+    expect(io.err()).toContain('no definitions folder at');
+    expect(io.err()).toContain('no-such-folder');
+  });
+});
+
+describe('npm start (the demo as a real process)', () => {
+  let cli: BuiltCli;
+  beforeAll(() => {
+    cli = buildCli();
+  }, 120_000);
+  afterAll(() => cli.cleanup());
+
+  it('exits 0 and prints the plan, the apply result and the outcome diff', async () => {
+    const child = spawn(process.execPath, [cli.bin, 'demo'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    expectWholeLoop(out);
+  }, 60_000);
+});
