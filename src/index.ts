@@ -1,4 +1,88 @@
+// The library's public face: what the CLI is built from, for programs that
+// drive eppo-gitops themselves (a custom webhook host, a bot, a test suite).
 export * from './errors.js';
+
+// Definitions: YAML files -> validated, normalised Definition[] (problems as data).
+export { CONFIG_FILE, loadConfig, loadDefinitions, parseConfig, parseDefinition, renderDefinitionYaml, renderProblems } from './definitions/index.js';
+export type { LoadOptions, ParseResult, ProblemFormat, RenderDefinitionOptions, RenderOptions } from './definitions/index.js';
 export type * from './definitions/types.js';
+
+// Eppo: the REST client (the EppoApi port) and the live workspace.
+export { createEppoClient, DEFAULT_EPPO_BASE_URL, fetchWorkspace, isConcluded, parseBaseUrl, type EppoClientOptions, type RetryEvent } from './eppo/index.js';
 export type * from './eppo/types.js';
+
+// Reconcile: pure plan building and rendering, applying a plan, import.
+export {
+  applyPlan,
+  buildImportSpec,
+  buildPlan,
+  checkPlanFresh,
+  diffExperiment,
+  parsePlan,
+  planHasChanges,
+  renderApplyJson,
+  renderApplyMarkdown,
+  renderApplyText,
+  renderPlanJson,
+  renderPlanMarkdown,
+  renderPlanText,
+  summaryLine,
+  type ApplyOptions,
+  type ApplyProgress,
+  type BuildPlanOptions,
+  type MarkdownRenderOptions,
+  type ParsedPlan,
+  type TextRenderOptions,
+} from './reconcile/index.js';
+export type * from './reconcile/types.js';
+
+// Outcomes: webhook verification, the outcome pull request, record / sync.
+export {
+  buildOutcome,
+  buildOutcomeBranch,
+  buildOutcomePullRequest,
+  parseOutcomeMarker,
+  parseWebhookEvent,
+  recordOutcome,
+  signWebhookData,
+  syncOutcomes,
+  unwrapDispatchEvent,
+  verifyWebhookSignature,
+  type OutcomeLog,
+  type OutcomePullRequest,
+  type RecordOutcomeOptions,
+  type RecordOutcomeResult,
+  type SyncOutcomesOptions,
+  type WebhookEvent,
+} from './outcomes/index.js';
+
+// The GitHost port: github (pull requests) and local (a branch in a checkout).
+export {
+  createGitHubHost,
+  createGitHubHostFromEnv,
+  createLocalHost,
+  createOctokit,
+  selectGitHost,
+  type CreateOctokitOptions,
+  type GitHostKind,
+  type GitHubClient,
+  type GitHubEnvOptions,
+  type GitHubHostOptions,
+  type LocalHostOptions,
+  type SelectGitHostOptions,
+} from './git-host/index.js';
+export type * from './git-host/types.js';
+
+// The webhook receiver behind `serve`.
+export { HEALTH_PATH, startWebhookServer, WEBHOOK_PATH, type HandleResult, type ServerLog, type WebhookServer, type WebhookServerOptions } from './server/index.js';
+
+// GitHub Actions: the sticky plan comment, the drift issue, the job summary.
+export { appendStepSummary, DRIFT_LABEL, PLAN_COMMENT_MARKER, upsertDriftIssue, upsertStickyComment } from './github/index.js';
+export type { DriftIssueInput, DriftIssueResult, StickyCommentInput, StickyCommentResult } from './github/index.js';
+
+// The embedded Eppo emulator.
+export { DEFAULT_EMULATOR_API_KEY, startEmulator, type EmulatorOptions, type RunningEmulator } from './emulator/index.js';
+
+// The command line, testable in-process: main(argv, io) resolves to the exit code.
 export { main } from './cli/main.js';
+export type { Command, Io } from './cli/io.js';

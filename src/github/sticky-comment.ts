@@ -35,8 +35,9 @@ export function buildStickyBody(marker: string, body: string): string {
 /**
  * Keeps one comment per pull request identified by `marker`: walks the
  * comments page by page (100 a page) to the first one whose body starts with
- * the marker, edits it when its body differs, or creates it when there is none.
- * Comments without the marker at their start are never touched.
+ * the marker and that a trusted author wrote, edits it when its body differs,
+ * or creates it when there is none. Comments without the marker at their
+ * start, and marked comments by anyone else, are never touched.
  */
 export async function upsertStickyComment(octokit: Octokit, input: StickyCommentInput): Promise<StickyCommentResult> {
   const { owner, repo, issueNumber, marker } = input;
@@ -76,13 +77,25 @@ interface CommentRef {
   html_url: string;
 }
 
+/** Who may have written the sticky comment: a bot or app (GITHUB_TOKEN), or someone with write access (a personal token). */
+const TRUSTED_ASSOCIATIONS = new Set(['OWNER', 'MEMBER', 'COLLABORATOR']);
+
+/**
+ * Anyone can comment on a pull request in a public repository. A comment that
+ * merely starts with the marker must not become "the plan": the bot would
+ * write the plan into it, and its author could then edit what reviewers read.
+ */
+export function isTrustedAuthor(comment: { user?: { type?: string } | null; author_association?: string }): boolean {
+  return comment.user?.type === 'Bot' || TRUSTED_ASSOCIATIONS.has(comment.author_association ?? '');
+}
+
 async function findMarkedComment(octokit: Octokit, owner: string, repo: string, issueNumber: number, marker: string): Promise<CommentRef | undefined> {
   try {
     const pages = octokit.paginate.iterator(octokit.rest.issues.listComments, { owner, repo, issue_number: issueNumber, per_page: 100 });
     for await (const page of pages) {
       for (const comment of page.data) {
         const text = comment.body ?? '';
-        if (text.startsWith(marker)) return { id: comment.id, body: text, html_url: comment.html_url };
+        if (text.startsWith(marker) && isTrustedAuthor(comment)) return { id: comment.id, body: text, html_url: comment.html_url };
       }
     }
     return undefined;

@@ -4,6 +4,7 @@ export {
   buildOutcomeBranch,
   buildOutcomePullRequest,
   escapeMarkdown,
+  isValidExperimentKey,
   OUTCOME_BRANCH_PREFIX,
   OUTCOME_LABEL,
   parseOutcomeMarker,

@@ -1,6 +1,7 @@
 import type { Outcome } from '../definitions/types.js';
 import type { EppoExperiment } from '../eppo/types.js';
 import type { OutcomeMarker } from '../git-host/types.js';
+import { SAFE_KEY } from '../reconcile/index.js';
 
 export const OUTCOME_LABEL = 'experiment-outcome';
 export const OUTCOME_BRANCH_PREFIX = 'eppo-gitops/outcome/';
@@ -15,11 +16,23 @@ export interface OutcomePullRequest {
   marker: OutcomeMarker;
 }
 
+/** Whether `key` is an experiment_key the definition format allows (FORMAT.md). */
+export function isValidExperimentKey(key: string): boolean {
+  return SAFE_KEY.test(key);
+}
+
 /**
- * `eppo-gitops/outcome/<experiment_key>`. Valid keys are ref-safe already; any
- * other character becomes `-` so a stray key can never form an invalid ref.
+ * `eppo-gitops/outcome/<experiment_key>`, one branch per key. A valid key is
+ * used as it is, unless git would refuse it as a ref (`..`, a trailing `.` or
+ * `.lock`): then every `.` becomes `=`, a character no valid key holds, so two
+ * keys never share a branch. Anything else (never proposed: recordOutcome
+ * refuses invalid keys) has its other characters turned into `-`.
  */
 export function buildOutcomeBranch(experimentKey: string): string {
+  if (isValidExperimentKey(experimentKey)) {
+    const refSafe = !experimentKey.includes('..') && !experimentKey.endsWith('.') && !/\.lock$/i.test(experimentKey);
+    return `${OUTCOME_BRANCH_PREFIX}${refSafe ? experimentKey : experimentKey.replace(/\./g, '=')}`;
+  }
   const safe = experimentKey
     .replace(/[^A-Za-z0-9._-]/g, '-')
     .replace(/\.{2,}/g, '.')
@@ -53,8 +66,8 @@ export function buildOutcomePullRequest(experiment: EppoExperiment, file: string
   const result = experiment.outcome ?? null;
   const marker: OutcomeMarker = { experiment_id: experiment.id, outcome: result, winning_variant_key: winner };
   // Titles are plain text on GitHub; only a mention could still notify someone.
-  const name = oneLine(experiment.name || key).replace(/@/g, '@\u200D');
-  const title = truncate(`Record outcome: ${name} — ${winner ?? 'no winner'} (${result ?? 'no outcome'})`, 256);
+  const name = oneLine(experiment.name || key);
+  const title = truncate(`Record outcome: ${name} — ${oneLine(winner ?? 'no winner')} (${oneLine(result ?? 'no outcome')})`.replace(/@/g, '@\u200D'), 256);
 
   const rows: Array<[string, string]> = [
     ['Experiment', `${code(key)} — ${escapeMarkdown(experiment.name ?? '')}`],
@@ -81,7 +94,7 @@ export function buildOutcomePullRequest(experiment: EppoExperiment, file: string
   ].join('\n');
 
   const commitMessage = [
-    truncate(`Record outcome of ${key}: ${winner ?? 'no winner'} (${result ?? 'no outcome'})`, 200),
+    truncate(oneLine(`Record outcome of ${key}: ${winner ?? 'no winner'} (${result ?? 'no outcome'})`), 200),
     '',
     `Eppo experiment ${experiment.id} concluded${experiment.concluded_date ? ` on ${oneLine(experiment.concluded_date)}` : ''}.`,
     '',
@@ -150,8 +163,9 @@ function code(text: string): string {
   return `\`${clean}\``;
 }
 
+/** Every kind of line break (CR, LF, NEL, LS, PS, VT, FF) and tab becomes one space. */
 function oneLine(text: string): string {
-  return text.replace(/[\r\n\t]+/g, ' ').trim();
+  return text.replace(/[\r\n\t\v\f\u0085\u2028\u2029]+/g, ' ').trim();
 }
 
 function truncate(text: string, max: number): string {

@@ -3,7 +3,7 @@ import { EppoApiError } from '../errors.js';
 import { isConcluded } from '../eppo/index.js';
 import type { EppoApi, EppoExperiment } from '../eppo/types.js';
 import type { DefinitionFile, GitHost, PullRequestRef } from '../git-host/types.js';
-import { buildOutcome, buildOutcomePullRequest } from './pull-request.js';
+import { buildOutcome, buildOutcomePullRequest, isValidExperimentKey } from './pull-request.js';
 
 export type OutcomeLog = (entry: Record<string, unknown>) => void;
 
@@ -69,6 +69,11 @@ export async function recordOutcome(options: RecordOutcomeOptions): Promise<Reco
   }
 
   const key = experiment.experiment_key;
+  if (typeof key !== 'string' || !isValidExperimentKey(key)) {
+    // No valid definition can declare such a key, and it must never become a file or branch name.
+    log({ experiment_id: experimentId, action: 'unmanaged', message: 'the experiment_key from Eppo is not a valid key (letters, digits, ".", "_", "-"); nothing proposed' });
+    return { ...known, action: 'unmanaged' };
+  }
   const byKey = (files: DefinitionFile[]): DefinitionFile[] => files.filter((f) => readExperimentKey(f.text) === key);
   let matches: DefinitionFile[];
   if (options.files !== undefined) {

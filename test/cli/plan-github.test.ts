@@ -5,16 +5,17 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { PLAN_COMMENT_MARKER } from '../../src/github/index.js';
 import { captureIo } from '../helpers/io.js';
-import { startFakeGitHubIssues, type FakeGitHubIssues } from '../helpers/fake-github-issues.js';
+import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.js';
 
 // plan/apply with the --github-* flags, end to end: the real CLI in-process, the
 // embedded emulator (--local) and a fake GitHub API over HTTP.
-let github: FakeGitHubIssues;
+let github: FakeGitHub;
 let dir: string;
 let env: Record<string, string>;
 
 beforeEach(async () => {
-  github = await startFakeGitHubIssues();
+  github = await startFakeGitHub();
+  github.addPull({ number: 7, title: 'Change experiments', head: 'change-experiments' });
   dir = await mkdtemp(join(tmpdir(), 'eppo-gitops-plan-github-'));
   await cp(join(process.cwd(), 'experiments'), join(dir, 'experiments'), { recursive: true });
   const event = join(dir, 'event.json');
@@ -47,18 +48,18 @@ describe('plan --github-comment / --github-summary', () => {
     const first = await run(['plan', '--local', '--github-comment', '--github-summary']);
     expect(first.code).toBe(0);
     expect(first.err).toMatch(/plan comment created: /);
-    expect(github.comments).toHaveLength(1);
-    expect(github.comments[0]!.issueNumber).toBe(7);
-    expect(github.comments[0]!.body.startsWith(PLAN_COMMENT_MARKER)).toBe(true);
-    expect(github.comments[0]!.body).toContain('3 to create');
+    expect(github.comments()).toHaveLength(1);
+    expect(github.comments()[0]!.issue_number).toBe(7);
+    expect(github.comments()[0]!.body.startsWith(PLAN_COMMENT_MARKER)).toBe(true);
+    expect(github.comments()[0]!.body).toContain('3 to create');
 
     const checklist = join(dir, 'experiments/onboarding-checklist.yaml');
     await writeFile(checklist, (await readFile(checklist, 'utf8')).replace('name: Onboarding checklist', 'name: Onboarding checklist v2'));
     const second = await run(['plan', '--local', '--github-comment', '--github-summary']);
     expect(second.code).toBe(0);
     expect(second.err).toMatch(/plan comment updated: /);
-    expect(github.comments).toHaveLength(1);
-    expect(github.comments[0]!.body).toContain('Onboarding checklist v2');
+    expect(github.comments()).toHaveLength(1);
+    expect(github.comments()[0]!.body).toContain('Onboarding checklist v2');
     expect(github.writes().map((r) => r.method)).toEqual(['POST', 'PATCH']);
 
     const summary = await readFile(env.GITHUB_STEP_SUMMARY!, 'utf8');
@@ -70,10 +71,10 @@ describe('plan --github-comment / --github-summary', () => {
     await writeFile(checklist, (await readFile(checklist, 'utf8')).replace('weight: 0.2', 'weight: 0.3'));
     const result = await run(['plan', '--local', '--github-comment']);
     expect(result.code).toBe(1);
-    expect(github.comments).toHaveLength(1);
-    expect(github.comments[0]!.body).toContain('The definitions have errors; no plan was made.');
-    expect(github.comments[0]!.body).toContain('experiments/onboarding-checklist.yaml');
-    expect(github.comments[0]!.body).toContain('[weights-sum]');
+    expect(github.comments()).toHaveLength(1);
+    expect(github.comments()[0]!.body).toContain('The definitions have errors; no plan was made.');
+    expect(github.comments()[0]!.body).toContain('experiments/onboarding-checklist.yaml');
+    expect(github.comments()[0]!.body).toContain('[weights-sum]');
   });
 
   it('explains what is missing outside GitHub Actions instead of failing obscurely', async () => {
@@ -81,7 +82,7 @@ describe('plan --github-comment / --github-summary', () => {
     const result = await run(['plan', '--local', '--github-comment']);
     expect(result.code).toBe(1);
     expect(result.err).toMatch(/--github-comment/);
-    expect(github.comments).toHaveLength(0);
+    expect(github.comments()).toHaveLength(0);
   });
 });
 
@@ -89,11 +90,11 @@ describe('plan --github-drift-issue and apply --github-summary', () => {
   it('opens one drift issue while there are changes and closes it once applied', async () => {
     const drift = await run(['plan', '--local', '--detailed-exitcode', '--github-drift-issue']);
     expect(drift.code).toBe(2);
-    expect(github.issues.filter((i) => i.state === 'open' && i.labels.includes('eppo-drift'))).toHaveLength(1);
+    expect(github.issues().filter((i) => i.state === 'open' && i.labels.includes('eppo-drift'))).toHaveLength(1);
 
     const again = await run(['plan', '--local', '--detailed-exitcode', '--github-drift-issue']);
     expect(again.code).toBe(2);
-    expect(github.issues).toHaveLength(1);
+    expect(github.issues()).toHaveLength(1);
 
     const applied = await run(['apply', '--local', '--yes', '--github-summary']);
     expect(applied.code).toBe(0);
@@ -103,7 +104,7 @@ describe('plan --github-drift-issue and apply --github-summary', () => {
 
     const clean = await run(['plan', '--local', '--detailed-exitcode', '--github-drift-issue']);
     expect(clean.code).toBe(0);
-    expect(github.issues).toHaveLength(1);
-    expect(github.issues[0]!.state).toBe('closed');
+    expect(github.issues()).toHaveLength(1);
+    expect(github.issues()[0]!.state).toBe('closed');
   });
 });

@@ -44,6 +44,60 @@ describe('fake GitHub API (driven by @octokit/rest)', () => {
     expect((await octokit.rest.issues.listForRepo({ ...repo, state: 'closed' })).data.map((i) => i.title)).toEqual(['B']);
   });
 
+  it('pages issues (pull requests included) newest first or with direction=asc, and records state_reason', async () => {
+    const octokit = client();
+    for (let i = 1; i <= 3; i++) github.addIssue({ title: `issue ${i}`, labels: ['eppo-drift'], user: 'alice' });
+    github.addPull({ title: 'a pull request', labels: ['eppo-drift'] });
+    const newest = await octokit.paginate(octokit.rest.issues.listForRepo, { ...repo, labels: 'eppo-drift', per_page: 3 });
+    expect(newest.map((i) => [i.number, i.pull_request === undefined, i.user?.login])).toEqual([
+      [4, false, 'someone'],
+      [3, true, 'alice'],
+      [2, true, 'alice'],
+      [1, true, 'alice'],
+    ]);
+    const oldest = await octokit.rest.issues.listForRepo({ ...repo, labels: 'eppo-drift', direction: 'asc', per_page: 2 });
+    expect(oldest.data.map((i) => i.number)).toEqual([1, 2]);
+    expect(oldest.headers.link).toMatch(/[?&]page=2>; rel="next"/);
+    await octokit.rest.issues.update({ ...repo, issue_number: 2, state: 'closed', state_reason: 'not_planned' });
+    expect(github.issues().map((i) => [i.number, i.state, i.state_reason])).toEqual([
+      [1, 'open', null],
+      [2, 'closed', 'not_planned'],
+      [3, 'open', null],
+    ]);
+  });
+
+  it('keeps comments by other users apart from its own, and 404s a comment on a missing issue', async () => {
+    const octokit = client();
+    const pr = github.addPull({ number: 12, title: 'Change' });
+    github.addComment(pr.number, 'LGTM', 'alice');
+    await octokit.rest.issues.createComment({ ...repo, issue_number: 12, body: 'plan' });
+    expect(github.comments().map((c) => [c.user.login, c.user.type, c.body])).toEqual([
+      ['alice', 'User', 'LGTM'],
+      [github.botLogin, 'Bot', 'plan'],
+    ]);
+    const listed = await octokit.rest.issues.listComments({ ...repo, issue_number: 12 });
+    expect(listed.data.map((c) => c.html_url)).toEqual([
+      'https://github.test/acme/experiments/pull/12#issuecomment-1000',
+      'https://github.test/acme/experiments/pull/12#issuecomment-1001',
+    ]);
+    await expect(octokit.rest.issues.createComment({ ...repo, issue_number: 99, body: 'x' })).rejects.toMatchObject({ status: 404 });
+    expect(() => github.addComment(99, 'x')).toThrow(/no issue or pull request #99/);
+  });
+
+  it('refuses every write with failWritesWith, and reads still work', async () => {
+    const octokit = client();
+    github.failWritesWith = 403;
+    await expect(octokit.rest.issues.create({ ...repo, title: 'x' })).rejects.toMatchObject({ status: 403, message: expect.stringContaining('Resource not accessible by integration') });
+    expect((await octokit.rest.issues.listForRepo(repo)).status).toBe(200);
+    github.failWritesWith = undefined;
+    expect((await octokit.rest.issues.create({ ...repo, title: 'x' })).status).toBe(201);
+    expect(github.requests.map((r) => [r.method, r.status])).toEqual([
+      ['POST', 403],
+      ['GET', 200],
+      ['POST', 201],
+    ]);
+  });
+
   it('injects faults: 502s are retried by the client, rate limits answer 403 with Retry-After', async () => {
     github.failNext(2, 502);
     expect((await client(github.token, 3).rest.repos.get(repo)).status).toBe(200);

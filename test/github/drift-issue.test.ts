@@ -1,18 +1,18 @@
 import { Octokit } from '@octokit/rest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DRIFT_LABEL, upsertDriftIssue, type DriftIssueInput } from '../../src/github/index.js';
-import { startFakeGitHubIssues, type FakeGitHubIssues } from '../helpers/fake-github-issues.js';
+import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.js';
 
-let github: FakeGitHubIssues;
-// The plain client: the product's throttled one spaces content-creating writes 3 s apart (see product-client.test.ts).
+let github: FakeGitHub;
+// The plain client, so a failure is not retried; the product's client is covered in product-client.test.ts.
 const client = () => new Octokit({ auth: github.token, baseUrl: github.url, log: quiet });
 const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 const drift = (input: Partial<DriftIssueInput> & { drift: boolean }) =>
   upsertDriftIssue(client(), { owner: 'acme', repo: 'experiments', title: 'Eppo drift: 1 experiment differs from git', body: 'plan 1', label: DRIFT_LABEL, ...input });
-const openDrift = () => github.issues.filter((i) => i.state === 'open' && i.labels.includes(DRIFT_LABEL));
+const openDrift = () => github.issues().filter((i) => i.state === 'open' && i.labels.includes(DRIFT_LABEL));
 
 beforeEach(async () => {
-  github = await startFakeGitHubIssues();
+  github = await startFakeGitHub();
 });
 
 afterEach(async () => {
@@ -25,7 +25,7 @@ describe('upsertDriftIssue', () => {
     expect(github.writes()).toEqual([]);
 
     const opened = await drift({ drift: true });
-    expect(opened).toEqual({ action: 'created', number: 1, url: 'https://github.example/acme/experiments/issues/1' });
+    expect(opened).toEqual({ action: 'created', number: 1, url: 'https://github.test/acme/experiments/issues/1' });
     expect(openDrift()).toMatchObject([{ number: 1, title: 'Eppo drift: 1 experiment differs from git', body: 'plan 1', labels: ['eppo-drift'] }]);
 
     expect(await drift({ drift: true })).toEqual({ action: 'unchanged', number: 1, url: opened.action === 'created' ? opened.url : '' });
@@ -35,9 +35,9 @@ describe('upsertDriftIssue', () => {
     expect(openDrift()).toMatchObject([{ number: 1, title: 'Eppo drift: 2 experiments differ from git', body: 'plan 2' }]);
 
     const closed = await drift({ drift: false, body: 'Eppo matches git again.' });
-    expect(closed).toEqual({ action: 'closed', closed: [{ number: 1, url: 'https://github.example/acme/experiments/issues/1' }] });
-    expect(github.issues).toMatchObject([{ number: 1, state: 'closed', stateReason: 'completed' }]);
-    expect(github.comments).toMatchObject([{ issueNumber: 1, body: 'Eppo matches git again.' }]);
+    expect(closed).toEqual({ action: 'closed', closed: [{ number: 1, url: 'https://github.test/acme/experiments/issues/1' }] });
+    expect(github.issues()).toMatchObject([{ number: 1, state: 'closed', state_reason: 'completed' }]);
+    expect(github.comments()).toMatchObject([{ issue_number: 1, body: 'Eppo matches git again.' }]);
 
     expect(github.writes().map((r) => [r.method, r.path, r.body])).toEqual([
       ['POST', '/repos/acme/experiments/issues', { title: 'Eppo drift: 1 experiment differs from git', body: 'plan 1', labels: ['eppo-drift'] }],
@@ -54,23 +54,23 @@ describe('upsertDriftIssue', () => {
   it('ignores closed issues, issues without the label and pull requests with it', async () => {
     github.addIssue({ title: 'old drift', labels: [DRIFT_LABEL], state: 'closed' });
     github.addIssue({ title: 'a bug', labels: ['bug'] });
-    github.addIssue({ title: 'a PR', labels: [DRIFT_LABEL], isPullRequest: true });
+    github.addPull({ title: 'a PR', labels: [DRIFT_LABEL] });
     const result = await drift({ drift: true });
     expect(result).toMatchObject({ action: 'created', number: 4 });
     expect(await drift({ drift: false, body: 'gone' })).toMatchObject({ action: 'closed', closed: [{ number: 4 }] });
-    expect(github.issues.map((i) => [i.title, i.state])).toEqual([
-      ['old drift', 'closed'],
-      ['a bug', 'open'],
-      ['a PR', 'open'],
-      ['Eppo drift: 1 experiment differs from git', 'closed'],
+    expect(github.issues().map((i) => [i.number, i.title, i.state])).toEqual([
+      [1, 'old drift', 'closed'],
+      [2, 'a bug', 'open'],
+      [4, 'Eppo drift: 1 experiment differs from git', 'closed'],
     ]);
+    expect(github.pulls().map((p) => [p.number, p.title, p.state, p.labels])).toEqual([[3, 'a PR', 'open', [DRIFT_LABEL]]]);
   });
 
   it('updates the oldest of several open drift issues and closes all of them when drift is gone', async () => {
     const oldest = github.addIssue({ title: 'drift (by hand)', labels: [DRIFT_LABEL, 'triage'] });
     const newer = github.addIssue({ title: 'drift again', labels: [DRIFT_LABEL] });
     expect(await drift({ drift: true })).toMatchObject({ action: 'updated', number: oldest.number });
-    expect(github.issues.find((i) => i.number === newer.number)?.title).toBe('drift again');
+    expect(github.issues().find((i) => i.number === newer.number)?.title).toBe('drift again');
     const closed = await drift({ drift: false, body: 'fixed' });
     expect(closed).toMatchObject({ action: 'closed', closed: [{ number: oldest.number }, { number: newer.number }] });
     expect(openDrift()).toEqual([]);
@@ -78,7 +78,7 @@ describe('upsertDriftIssue', () => {
 
   it('finds the open issue among more than 100 labelled ones', async () => {
     for (let i = 0; i < 130; i++) github.addIssue({ title: `drift ${i}`, labels: [DRIFT_LABEL], state: i === 0 ? 'open' : 'closed' });
-    for (let i = 0; i < 105; i++) github.addIssue({ title: `other ${i}`, labels: [DRIFT_LABEL], isPullRequest: true });
+    for (let i = 0; i < 105; i++) github.addPull({ title: `other ${i}`, labels: [DRIFT_LABEL] });
     expect(await drift({ drift: true, title: 'drift 0' })).toMatchObject({ action: 'updated', number: 1 });
     const lists = github.requests.filter((r) => r.method === 'GET');
     expect(lists.map((r) => [r.query.state, r.query.labels, r.query.direction, r.query.page])).toEqual([

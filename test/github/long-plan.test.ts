@@ -2,12 +2,13 @@ import { Octokit } from '@octokit/rest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GITHUB_BODY_LIMIT, PLAN_COMMENT_MARKER, upsertStickyComment } from '../../src/github/index.js';
 import { MARKDOWN_LIMIT, PLAN_MARKER, renderPlanMarkdown, type Plan } from '../../src/reconcile/index.js';
-import { startFakeGitHubIssues, type FakeGitHubIssues } from '../helpers/fake-github-issues.js';
+import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.js';
 
-let github: FakeGitHubIssues;
+let github: FakeGitHub;
 
 beforeAll(async () => {
-  github = await startFakeGitHubIssues();
+  github = await startFakeGitHub();
+  github.addPull({ number: 3, title: 'Change 400 experiments' });
 });
 
 afterAll(async () => {
@@ -45,7 +46,7 @@ describe('a plan comment rendered by renderPlanMarkdown', () => {
     const long = renderPlanMarkdown(planWithUpdates(400));
     const first = await upsertStickyComment(octokit, { owner: 'acme', repo: 'experiments', issueNumber: 3, marker: PLAN_COMMENT_MARKER, body: long });
     expect(first.action).toBe('created');
-    const posted = github.comments[0]?.body ?? '';
+    const posted = github.comments()[0]?.body ?? '';
     expect(posted).toBe(long);
     expect(posted.length).toBeLessThanOrEqual(GITHUB_BODY_LIMIT);
     const shown = posted.match(/<details>/g)?.length ?? 0;
@@ -60,6 +61,6 @@ describe('a plan comment rendered by renderPlanMarkdown', () => {
       action: 'updated',
       id: first.id,
     });
-    expect(github.comments.map((c) => c.body)).toEqual([short]);
+    expect(github.comments().map((c) => c.body)).toEqual([short]);
   });
 });

@@ -1,18 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOctokit } from '../../src/git-host/github-client.js';
 import { DRIFT_LABEL, PLAN_COMMENT_MARKER, upsertDriftIssue, upsertStickyComment } from '../../src/github/index.js';
-import { startFakeGitHubIssues, type FakeGitHubIssues } from '../helpers/fake-github-issues.js';
+import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.js';
 
 /**
- * The functions take the client the CLI builds (retry + throttling plugins).
- * That client spaces content-creating writes 3 s apart, as GitHub asks, so this
- * file makes only one write; the behaviour is covered with the plain client.
+ * The functions take the client the CLI builds (retry + throttling plugins,
+ * writes serialised); the behaviour itself is covered with the plain client.
  */
 
-let github: FakeGitHubIssues;
+let github: FakeGitHub;
 
 beforeAll(async () => {
-  github = await startFakeGitHubIssues();
+  github = await startFakeGitHub();
+  github.addPull({ number: 5, title: 'Change experiments' });
 });
 
 afterAll(async () => {
@@ -27,7 +27,7 @@ describe('with the client from createOctokit', () => {
     expect(comment.action).toBe('unchanged');
     const issue = await upsertDriftIssue(octokit, { owner: 'acme', repo: 'experiments', drift: true, title: 'Eppo drift', body: 'plan', label: DRIFT_LABEL });
     expect(issue).toMatchObject({ action: 'created', number: 1 });
-    expect(github.issues).toMatchObject([{ title: 'Eppo drift', labels: [DRIFT_LABEL] }]);
+    expect(github.issues()).toMatchObject([{ title: 'Eppo drift', labels: [DRIFT_LABEL] }]);
     expect(github.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
       'GET /repos/acme/experiments/issues/5/comments',
       'GET /repos/acme/experiments/issues',

@@ -2,17 +2,20 @@ import { Octokit } from '@octokit/rest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GitHostError, InternalError } from '../../src/errors.js';
 import { buildStickyBody, GITHUB_BODY_LIMIT, PLAN_COMMENT_MARKER, upsertStickyComment } from '../../src/github/index.js';
-import { startFakeGitHubIssues, type FakeGitHubIssues } from '../helpers/fake-github-issues.js';
+import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.js';
 
-let github: FakeGitHubIssues;
-// The plain client: the product's throttled one spaces content-creating writes 3 s apart (see product-client.test.ts).
+let github: FakeGitHub;
+// The plain client, so a failure is not retried; the product's client is covered in product-client.test.ts.
 const client = () => new Octokit({ auth: github.token, baseUrl: github.url, log: quiet });
 const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 const upsert = (body: string, issueNumber = 12) =>
   upsertStickyComment(client(), { owner: 'acme', repo: 'experiments', issueNumber, marker: PLAN_COMMENT_MARKER, body });
 
 beforeEach(async () => {
-  github = await startFakeGitHubIssues();
+  github = await startFakeGitHub();
+  // Comments need an existing pull request: #12 (the one commented on) and #13.
+  github.addPull({ number: 12, title: 'Change experiments', head: 'change-a' });
+  github.addPull({ number: 13, title: 'Another change', head: 'change-b' });
 });
 
 afterEach(async () => {
@@ -22,12 +25,14 @@ afterEach(async () => {
 describe('upsertStickyComment', () => {
   it('creates the comment, then edits that one, then leaves an unchanged body alone', async () => {
     const first = await upsert('Plan: 1 to create');
-    expect(first).toEqual({ action: 'created', id: 1000, url: 'https://github.example/acme/experiments/pull/12#issuecomment-1000' });
-    expect(github.comments).toEqual([{ id: 1000, issueNumber: 12, body: `${PLAN_COMMENT_MARKER}\nPlan: 1 to create`, user: 'github-actions[bot]' }]);
+    expect(first).toEqual({ action: 'created', id: 1000, url: 'https://github.test/acme/experiments/pull/12#issuecomment-1000' });
+    expect(github.comments().map(({ id, issue_number, body, user }) => ({ id, issue_number, body, user: user.login }))).toEqual([
+      { id: 1000, issue_number: 12, body: `${PLAN_COMMENT_MARKER}\nPlan: 1 to create`, user: 'github-actions[bot]' },
+    ]);
 
     const second = await upsert('Plan: 2 to create');
     expect(second).toEqual({ action: 'updated', id: 1000, url: first.url });
-    expect(github.comments.map((c) => c.body)).toEqual([`${PLAN_COMMENT_MARKER}\nPlan: 2 to create`]);
+    expect(github.comments().map((c) => c.body)).toEqual([`${PLAN_COMMENT_MARKER}\nPlan: 2 to create`]);
 
     const third = await upsert('Plan: 2 to create');
     expect(third).toEqual({ action: 'unchanged', id: 1000, url: first.url });
@@ -45,10 +50,33 @@ describe('upsertStickyComment', () => {
 
     const result = await upsert('Plan: no changes');
     expect(result.action).toBe('created');
-    expect(github.comments.find((c) => c.id === review.id)?.body).toBe('Looks good to me');
-    expect(github.comments.find((c) => c.id === quoting.id)?.body).toBe(`Why does the bot write ${PLAN_COMMENT_MARKER}?`);
-    expect(github.comments.find((c) => c.id === otherPr.id)?.body).toBe(`${PLAN_COMMENT_MARKER}\nplan of another PR`);
-    expect(github.comments.filter((c) => c.issueNumber === 12)).toHaveLength(3);
+    expect(github.comments().find((c) => c.id === review.id)?.body).toBe('Looks good to me');
+    expect(github.comments().find((c) => c.id === quoting.id)?.body).toBe(`Why does the bot write ${PLAN_COMMENT_MARKER}?`);
+    expect(github.comments().find((c) => c.id === otherPr.id)?.body).toBe(`${PLAN_COMMENT_MARKER}\nplan of another PR`);
+    expect(github.comments().filter((c) => c.issue_number === 12)).toHaveLength(3);
+  });
+
+  it('never adopts a marked comment by an outsider: it posts its own and keeps editing that one', async () => {
+    const planted = github.addComment(12, `${PLAN_COMMENT_MARKER}\nPlan: no changes (trust me)`, 'mallory');
+    for (const [round, body] of [[1, 'Plan: 1 to create'], [2, 'Plan: 2 to create']] as const) {
+      const result = await upsert(body);
+      expect(result.action).toBe(round === 1 ? 'created' : 'updated');
+      expect(result.id).not.toBe(planted.id);
+    }
+    expect(github.comments().map((c) => [c.user.login, c.body])).toEqual([
+      ['mallory', `${PLAN_COMMENT_MARKER}\nPlan: no changes (trust me)`],
+      ['github-actions[bot]', `${PLAN_COMMENT_MARKER}\nPlan: 2 to create`],
+    ]);
+    expect(github.writes().map((r) => r.method)).toEqual(['POST', 'PATCH']);
+  });
+
+  it('edits a marked comment by someone with write access (a personal token posts as its owner)', async () => {
+    await github.close();
+    github = await startFakeGitHub({ collaborators: ['carol'] });
+    github.addPull({ number: 12, title: 'Change experiments' });
+    const carols = github.addComment(12, `${PLAN_COMMENT_MARKER}\nold plan`, 'carol');
+    expect(await upsert('new plan')).toMatchObject({ action: 'updated', id: carols.id });
+    expect(github.comments().map((c) => c.body)).toEqual([`${PLAN_COMMENT_MARKER}\nnew plan`]);
   });
 
   it('finds its comment past the first page of 100 and stops reading there', async () => {
@@ -58,7 +86,7 @@ describe('upsertStickyComment', () => {
 
     const result = await upsert('new plan');
     expect(result).toMatchObject({ action: 'updated', id: ours.id });
-    expect(github.comments.find((c) => c.id === ours.id)?.body).toBe(`${PLAN_COMMENT_MARKER}\nnew plan`);
+    expect(github.comments().find((c) => c.id === ours.id)?.body).toBe(`${PLAN_COMMENT_MARKER}\nnew plan`);
     const reads = github.requests.filter((r) => r.method === 'GET');
     expect(reads.map((r) => [r.query.per_page, r.query.page])).toEqual([
       ['100', undefined],

@@ -1,6 +1,10 @@
 // A stateful fake of the few GitHub REST endpoints eppo-gitops uses, on
-// 127.0.0.1 port 0, for tests driven by the real @octokit/rest. Git objects
-// are real enough: blob ids are git's own (sha1 of "blob <len>\0<bytes>").
+// 127.0.0.1 port 0, for tests driven by the real @octokit/rest: git data
+// (refs, commits, trees, blobs), pull requests, issues, labels and issue
+// comments (pull request comments are issue comments). Git objects are real
+// enough: blob ids are git's own (sha1 of "blob <len>\0<bytes>"). Lists are
+// paged with Link headers; comments and issues can be seeded as other users;
+// faults (5xx, secondary rate limits, refused writes) can be injected.
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,6 +13,8 @@ export interface LoggedRequest {
   method: string;
   /** decoded path without the query, e.g. /repos/acme/exp/git/refs/heads/main */
   path: string;
+  /** the path as requested, with a GitHub Enterprise `/api/v3` prefix when there was one */
+  rawPath: string;
   query: Record<string, string>;
   body: unknown;
   status: number;
@@ -35,6 +41,8 @@ export interface FakePull {
   base: string;
   merged_at: string | null;
   labels: string[];
+  /** login of the author */
+  user: string;
   created_at: string;
   updated_at: string;
 }
@@ -43,7 +51,12 @@ export interface FakeIssue {
   title: string;
   body: string | null;
   state: 'open' | 'closed';
+  /** set by PATCH with `state_reason` (e.g. "completed") */
+  state_reason: string | null;
   labels: string[];
+  /** login of the author */
+  user: string;
+  created_at: string;
 }
 export interface FakeComment {
   id: number;
@@ -67,8 +80,29 @@ export interface FakeGitHubOptions {
   repo?: string;
   token?: string;
   defaultBranch?: string;
-  /** the login that owns comments created through the API */
+  /** the login that owns issues, pull requests and comments created through the API */
   login?: string;
+  /** logins with write access: their comments are COLLABORATOR, the owner's OWNER, everyone else's NONE */
+  collaborators?: string[];
+}
+
+export interface AddIssueInit {
+  title: string;
+  body?: string | null;
+  state?: 'open' | 'closed';
+  state_reason?: string | null;
+  labels?: string[];
+  /** default: someone */
+  user?: string;
+  /** a fixed number; default: the next free one */
+  number?: number;
+}
+
+export interface AddPullInit extends Omit<AddIssueInit, 'state_reason'> {
+  /** default: pr-<number>, created at the base head when missing */
+  head?: string;
+  /** default: the default branch */
+  base?: string;
 }
 
 export interface FakeGitHub {
@@ -78,6 +112,10 @@ export interface FakeGitHub {
   repo: string;
   token: string;
   defaultBranch: string;
+  /** the login that writes made with the token are attributed to */
+  botLogin: string;
+  /** when set, every write (not GET/HEAD) answers with this status ("Resource not accessible by integration") */
+  failWritesWith: number | undefined;
   requests: LoggedRequest[];
   /** requests that changed something (not GET/HEAD) */
   writes(): LoggedRequest[];
@@ -94,6 +132,12 @@ export interface FakeGitHub {
   pulls(): FakePull[];
   issues(): FakeIssue[];
   comments(): FakeComment[];
+  /** seeds a comment on an existing issue or pull request, written by `user` (default: someone) */
+  addComment(issueNumber: number, body: string, user?: string): FakeComment;
+  /** seeds an issue */
+  addIssue(init: AddIssueInit): FakeIssue;
+  /** seeds a pull request (its head branch is created at the base head when missing) */
+  addPull(init: AddPullInit): FakePull;
   /** merges an open PR: its head's changes land on its base, the PR is closed as merged */
   mergePull(number: number): void;
   closePull(number: number): void;
@@ -112,6 +156,8 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   const token = options.token ?? 'ghs_faketoken1234';
   const defaultBranch = options.defaultBranch ?? 'main';
   const login = options.login ?? 'github-actions[bot]';
+  const collaborators = new Set(options.collaborators ?? []);
+  const association = (user: string): string => (user === owner ? 'OWNER' : collaborators.has(user) ? 'COLLABORATOR' : 'NONE');
 
   const blobs = new Map<string, Buffer>();
   const trees = new Map<string, TreeEntry[]>();
@@ -123,10 +169,20 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   const requests: LoggedRequest[] = [];
   const faults: Fault[] = [];
   let treeLimit: number | undefined;
-  let nextNumber = 1;
+  let nextNumberCandidate = 1;
   let nextCommentId = 1000;
   let clock = Date.UTC(2026, 0, 1);
   const now = (): string => new Date((clock += 1000)).toISOString();
+  /** issues and pull requests share one sequence of numbers; seeded fixed numbers are skipped */
+  function nextNumber(): number {
+    while (issueOrPull(nextNumberCandidate) !== undefined) nextNumberCandidate++;
+    return nextNumberCandidate++;
+  }
+  function claimNumber(wanted: number | undefined): number {
+    if (wanted === undefined) return nextNumber();
+    if (issueOrPull(wanted) !== undefined) throw new Error(`#${wanted} exists already`);
+    return wanted;
+  }
 
   const sha1 = (data: Buffer | string): string => createHash('sha1').update(data).digest('hex');
   function putBlob(bytes: Buffer): string {
@@ -202,7 +258,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       base: { ref: p.base, sha: refs.get(`heads/${p.base}`) ?? null, label: `${owner}:${p.base}` },
       created_at: p.created_at,
       updated_at: p.updated_at,
-      user: { login },
+      user: { login: p.user },
     };
   }
   function issueJson(i: FakeIssue | FakePull): Record<string, unknown> {
@@ -213,14 +269,38 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       title: i.title,
       body: i.body,
       state: i.state,
+      state_reason: isPull ? null : i.state_reason,
       labels: i.labels.map((name) => ({ name })),
       html_url: `https://github.test/${owner}/${repo}/${isPull ? 'pull' : 'issues'}/${i.number}`,
-      user: { login },
+      user: { login: i.user },
+      created_at: i.created_at,
       ...(isPull ? { pull_request: { url: `${base}/repos/${owner}/${repo}/pulls/${i.number}` } } : {}),
     };
   }
   function commentJson(c: FakeComment): Record<string, unknown> {
-    return { ...c, html_url: `https://github.test/${owner}/${repo}/issues/${c.issue_number}#issuecomment-${c.id}` };
+    const kind = pulls.some((p) => p.number === c.issue_number) ? 'pull' : 'issues';
+    return { ...c, author_association: association(c.user.login), html_url: `https://github.test/${owner}/${repo}/${kind}/${c.issue_number}#issuecomment-${c.id}` };
+  }
+  function addComment(issueNumber: number, body: string, user: string): FakeComment {
+    const t = now();
+    const c: FakeComment = { id: nextCommentId++, issue_number: issueNumber, body, user: { login: user, type: user.endsWith('[bot]') ? 'Bot' : 'User' }, created_at: t, updated_at: t };
+    comments.push(c);
+    return c;
+  }
+  /** One page of `items` as GitHub pages lists (`per_page` up to 100, default 30; `page` from 1), with Link headers. */
+  function page(items: unknown[], query: Record<string, string>, self: URL): Reply {
+    const perPage = Math.max(1, Math.min(100, Number(query.per_page ?? 30) || 30));
+    const current = Math.max(1, Number(query.page ?? 1) || 1);
+    const last = Math.max(1, Math.ceil(items.length / perPage));
+    const at = (n: number): string => {
+      const next = new URL(self.href);
+      next.searchParams.set('page', String(n));
+      return `${base}${next.pathname}${next.search}`;
+    };
+    const links: string[] = [];
+    if (current < last) links.push(`<${at(current + 1)}>; rel="next"`, `<${at(last)}>; rel="last"`);
+    if (current > 1) links.push(`<${at(1)}>; rel="first"`, `<${at(current - 1)}>; rel="prev"`);
+    return [200, items.slice((current - 1) * perPage, current * perPage), links.length > 0 ? { link: links.join(', ') } : {}];
   }
   function treeJson(sha: string, recursive: boolean): Record<string, unknown> {
     if (!recursive) return { sha, truncated: false, tree: trees.get(sha)!.map((e) => ({ ...e, url: '' })) };
@@ -255,7 +335,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   const notFound: Reply = [404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' }];
   const invalid = (message: string, extra: Record<string, unknown> = {}): Reply => [422, { message, ...extra }];
 
-  function handle(method: string, path: string, query: Record<string, string>, body: Record<string, unknown>): Reply {
+  function handle(method: string, path: string, query: Record<string, string>, body: Record<string, unknown>, self: URL): Reply {
     const prefix = `/repos/${owner}/${repo}`;
     if (!path.startsWith(prefix)) return notFound;
     const rest = path.slice(prefix.length);
@@ -338,7 +418,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
         .filter((p) => state === 'all' || p.state === state)
         .filter((p) => head === undefined || p.head === head)
         .filter((p) => query.base === undefined || p.base === query.base);
-      return [200, list.map(pullJson)];
+      return page(list.map(pullJson), query, self);
     }
     if (rest === '/pulls' && method === 'POST') {
       const head = String(body.head ?? '').replace(`${owner}:`, '');
@@ -349,7 +429,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
         return invalid('Validation Failed', { errors: [{ resource: 'PullRequest', code: 'custom', message: `A pull request already exists for ${owner}:${head}.` }] });
       }
       const t = now();
-      const pr: FakePull = { number: nextNumber++, title: String(body.title ?? ''), body: typeof body.body === 'string' ? body.body : null, state: 'open', head, base: baseRef, merged_at: null, labels: [], created_at: t, updated_at: t };
+      const pr: FakePull = { number: nextNumber(), title: String(body.title ?? ''), body: typeof body.body === 'string' ? body.body : null, state: 'open', head, base: baseRef, merged_at: null, labels: [], user: login, created_at: t, updated_at: t };
       pulls.push(pr);
       return [201, pullJson(pr)];
     }
@@ -380,20 +460,10 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     if ((m = /^\/issues\/(\d+)\/comments$/.exec(rest))) {
       const n = Number(m[1]);
       if (!issueOrPull(n)) return notFound;
-      if (method === 'GET') {
-        const perPage = Number(query.per_page ?? 30);
-        const page = Number(query.page ?? 1);
-        const all = comments.filter((c) => c.issue_number === n);
-        const slice = all.slice((page - 1) * perPage, page * perPage);
-        const headers: Record<string, string> = {};
-        if (page * perPage < all.length) headers.link = `<${base}${path}?per_page=${perPage}&page=${page + 1}>; rel="next"`;
-        return [200, slice.map(commentJson), headers];
-      }
+      if (method === 'GET') return page(comments.filter((c) => c.issue_number === n).map(commentJson), query, self);
       if (method === 'POST') {
-        const t = now();
-        const c: FakeComment = { id: nextCommentId++, issue_number: n, body: String(body.body ?? ''), user: { login, type: 'Bot' }, created_at: t, updated_at: t };
-        comments.push(c);
-        return [201, commentJson(c)];
+        if (typeof body.body !== 'string') return invalid('Validation Failed', { errors: [{ resource: 'IssueComment', field: 'body', code: 'missing_field' }] });
+        return [201, commentJson(addComment(n, body.body, login))];
       }
     }
     if ((m = /^\/issues\/comments\/(\d+)$/.exec(rest))) {
@@ -413,20 +483,24 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     if (rest === '/issues' && method === 'GET') {
       const state = query.state ?? 'open';
       const wanted = query.labels ? query.labels.split(',').map((l) => l.trim()) : [];
+      const ascending = query.direction === 'asc';
       const list = [...issues, ...pulls]
         .filter((i) => state === 'all' || i.state === state)
         .filter((i) => wanted.every((l) => i.labels.includes(l)))
-        .sort((a, b) => b.number - a.number);
-      return [200, list.map(issueJson)];
+        .sort((a, b) => (a.created_at === b.created_at ? a.number - b.number : a.created_at < b.created_at ? -1 : 1) * (ascending ? 1 : -1));
+      return page(list.map(issueJson), query, self);
     }
     if (rest === '/issues' && method === 'POST') {
       if (typeof body.title !== 'string' || body.title === '') return invalid('Validation Failed', { errors: [{ resource: 'Issue', field: 'title', code: 'missing_field' }] });
       const issue: FakeIssue = {
-        number: nextNumber++,
+        number: nextNumber(),
         title: body.title,
         body: typeof body.body === 'string' ? body.body : null,
         state: 'open',
+        state_reason: null,
         labels: Array.isArray(body.labels) ? body.labels.map(String) : [],
+        user: login,
+        created_at: now(),
       };
       issues.push(issue);
       return [201, issueJson(issue)];
@@ -438,7 +512,11 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       if (method === 'PATCH') {
         if (typeof body.title === 'string') target.title = body.title;
         if (typeof body.body === 'string') target.body = body.body;
-        if (body.state === 'open' || body.state === 'closed') target.state = body.state;
+        if (body.state === 'open' || body.state === 'closed') {
+          if ('merged_at' in target && target.merged_at !== null && body.state === 'open') return invalid('cannot reopen a merged pull request');
+          target.state = body.state;
+          if (!('head' in target)) target.state_reason = typeof body.state_reason === 'string' ? body.state_reason : body.state === 'closed' ? 'completed' : 'reopened';
+        }
         if (Array.isArray(body.labels)) target.labels = body.labels.map((l) => (typeof l === 'string' ? l : String((l as { name?: unknown }).name)));
         return [200, issueJson(target)];
       }
@@ -462,7 +540,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       } catch {
         return reply(400, { message: 'Problems parsing JSON' });
       }
-      const entry: LoggedRequest = { method, path, query, body, status: 0 };
+      const entry: LoggedRequest = { method, path, rawPath: url.pathname, query, body, status: 0 };
       requests.push(entry);
 
       function reply(status: number, payload: unknown, headers: Record<string, string> = {}): void {
@@ -475,12 +553,15 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       if (auth !== `token ${token}` && auth !== `bearer ${token}` && auth !== `Bearer ${token}`) {
         return reply(401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' });
       }
+      if (fake.failWritesWith !== undefined && method !== 'GET' && method !== 'HEAD') {
+        return reply(fake.failWritesWith, { message: 'Resource not accessible by integration', documentation_url: 'https://docs.github.com/rest' });
+      }
       const fault = faults.find((f) => f.remaining > 0 && (f.match === undefined || f.match(method, path)));
       if (fault) {
         fault.remaining--;
         return reply(fault.status, fault.body, fault.headers);
       }
-      const [status, payload, headers] = handle(method, path, query, (body ?? {}) as Record<string, unknown>);
+      const [status, payload, headers] = handle(method, path, query, (body ?? {}) as Record<string, unknown>, url);
       reply(status, payload, headers);
     });
   });
@@ -495,12 +576,14 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     return out;
   };
 
-  return {
+  const fake: FakeGitHub = {
     url: base,
     owner,
     repo,
     token,
     defaultBranch,
+    botLogin: login,
+    failWritesWith: undefined,
     requests,
     writes: () => requests.filter((r) => r.method !== 'GET' && r.method !== 'HEAD'),
     clearRequests: () => void requests.splice(0, requests.length),
@@ -512,7 +595,49 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     branches: () => [...refs.keys()].filter((r) => r.startsWith('heads/')).map((r) => r.slice('heads/'.length)),
     pulls: () => pulls.map((p) => ({ ...p, labels: [...p.labels] })),
     issues: () => issues.map((i) => ({ ...i, labels: [...i.labels] })),
-    comments: () => comments.map((c) => ({ ...c })),
+    comments: () => comments.map((c) => ({ ...c, user: { ...c.user } })),
+    addComment(issueNumber, body, user = 'someone') {
+      if (issueOrPull(issueNumber) === undefined) throw new Error(`no issue or pull request #${issueNumber}: add it first`);
+      return { ...addComment(issueNumber, body, user) };
+    },
+    addIssue(init) {
+      const issue: FakeIssue = {
+        number: claimNumber(init.number),
+        title: init.title,
+        body: init.body ?? null,
+        state: init.state ?? 'open',
+        state_reason: init.state_reason ?? (init.state === 'closed' ? 'completed' : null),
+        labels: [...(init.labels ?? [])],
+        user: init.user ?? 'someone',
+        created_at: now(),
+      };
+      issues.push(issue);
+      return { ...issue, labels: [...issue.labels] };
+    },
+    addPull(init) {
+      const number = claimNumber(init.number);
+      const head = init.head ?? `pr-${number}`;
+      const baseRef = init.base ?? defaultBranch;
+      const baseSha = refs.get(`heads/${baseRef}`);
+      if (baseSha === undefined) throw new Error(`no branch ${baseRef}`);
+      if (!refs.has(`heads/${head}`)) refs.set(`heads/${head}`, baseSha);
+      const t = now();
+      const pr: FakePull = {
+        number,
+        title: init.title,
+        body: init.body ?? null,
+        state: init.state ?? 'open',
+        head,
+        base: baseRef,
+        merged_at: null,
+        labels: [...(init.labels ?? [])],
+        user: init.user ?? 'someone',
+        created_at: t,
+        updated_at: t,
+      };
+      pulls.push(pr);
+      return { ...pr, labels: [...pr.labels] };
+    },
     mergePull(number) {
       const pr = pulls.find((p) => p.number === number && p.state === 'open');
       if (!pr) throw new Error(`no open pull request #${number}`);
@@ -552,4 +677,5 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
         server.close(() => resolve());
       }),
   };
+  return fake;
 }

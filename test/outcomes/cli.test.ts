@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import { parseDocument } from 'yaml';
 import { main } from '../../src/cli/main.js';
-import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { DEFAULT_EMULATOR_API_KEY, startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { signWebhookData } from '../../src/outcomes/index.js';
 import { captureIo, type CapturedIo } from '../helpers/io.js';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.js';
@@ -129,6 +129,36 @@ describe('end to end: emulator decision → signed webhook → serve → outcome
     expect(server.io.err()).not.toContain(emu.apiKey);
   });
 
+  it('serve --local: its embedded emulator is announced, and a decision made there becomes a local commit', async () => {
+    const env = { ...baseEnv(), EPPO_WEBHOOK_SECRET: SECRET };
+    // --local keeps the emulator's state in .eppo-local/: put the experiment there first.
+    expect(await main(['apply', '--local', '--yes'], captureIo({ cwd: repo, env }))).toBe(0);
+    const server = await serve(env, ['--local', '--git-host', 'local']);
+    const announced = server.io
+      .err()
+      .split('\n')
+      .filter((l) => l.includes('"embedded Eppo emulator"'))
+      .map((l) => JSON.parse(l) as { url: string; decide: string });
+    expect(announced).toHaveLength(1);
+    const { url, decide } = announced[0]!;
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api\/v1$/);
+    expect(decide).toContain(`${new URL(url).origin}/__emulator/experiments/<id>/decision`);
+    const listed = await request(`${url}/experiments?experiment_key=checkout-button-color`, { headers: { 'x-eppo-token': DEFAULT_EMULATOR_API_KEY } });
+    const [live] = (await listed.body.json()) as Array<{ id: number }>;
+    const decision = await request(`${new URL(url).origin}/__emulator/experiments/${live!.id}/decision`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ winning_variant_key: 'green', outcome: 'POSITIVE' }),
+    });
+    await decision.body.text();
+    expect(decision.statusCode).toBe(200);
+    for (let i = 0; i < 300 && !server.io.err().includes('"msg":"processed"'); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(await server.stop()).toBe(0);
+    const text = execFileSync('git', ['show', `${BRANCH}:${DEFINITION_PATH}`], { cwd: repo }).toString('utf8');
+    expect(parseDocument(text).toJS().outcome).toMatchObject({ status: 'Concluded', outcome: 'POSITIVE', winning_variant_key: 'green', eppo_experiment_id: live!.id });
+    expect(git('status', '--porcelain')).toBe('');
+  });
+
   it('github git host: one pull request on the fake GitHub API', async () => {
     const github: FakeGitHub = await startFakeGitHub();
     cleanups.push(() => github.close());
@@ -201,6 +231,10 @@ describe('outcome and outcomes sync commands', () => {
     [['outcome', '--event-file', 'missing.json'], {}, /cannot read the event file .*missing\.json: ENOENT/],
     [['outcomes'], {}, /missing subcommand: eppo-gitops outcomes sync/],
     [['outcomes', 'snyc'], {}, /unknown subcommand "snyc"/],
+    [['outcome', '--experiment-idd', '1'], {}, /Unknown option '--experiment-idd' \(did you mean "--experiment-id"\?\)/],
+    [['outcomes', 'sync', '--git-hots', 'local'], {}, /Unknown option '--git-hots' \(did you mean "--git-host"\?\)/],
+    [['serve', '--prot', '0'], { EPPO_WEBHOOK_SECRET: 'x' }, /Unknown option '--prot' \(did you mean "--port"\?\)/],
+    [['demo', '--kep'], {}, /Unknown option '--kep' \(did you mean "--keep"\?\)[\s\S]*Run "eppo-gitops demo --help"/],
   ])('%j fails clearly', async (argv, env, message) => {
     const io: CapturedIo = captureIo({ cwd: repo, env: { ...baseEnv(), ...env } });
     expect(await main(argv, io)).toBe(1);
@@ -209,7 +243,7 @@ describe('outcome and outcomes sync commands', () => {
   });
 
   it('has help for each command', async () => {
-    for (const name of ['serve', 'outcome', 'outcomes']) {
+    for (const name of ['serve', 'outcome', 'outcomes', 'demo']) {
       const io = captureIo();
       expect(await main([name, '--help'], io)).toBe(0);
       expect(io.out()).toMatch(/^Usage: eppo-gitops /);

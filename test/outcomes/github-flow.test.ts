@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
 import { writeOutcome } from '../../src/definitions/outcome-edit.js';
 import { buildOutcome, buildOutcomePullRequest, parseOutcomeMarker, recordOutcome, syncOutcomes } from '../../src/outcomes/index.js';
-import { gitBlobSha } from '../../src/git-host/index.js';
+import { createGitHubHostFromEnv, gitBlobSha } from '../../src/git-host/index.js';
 import { GitHostError } from '../../src/errors.js';
 import { CONCLUDED_AT, DEFINITION, DEFINITION_PATH, OTHER_PATH, startHarness, experimentBody, type Harness } from './harness.js';
 
@@ -215,6 +215,19 @@ describe('outcome pull requests on GitHub (fake GitHub API, real octokit, emulat
     }
   });
 
+  it('an experiment_key no definition may have is never turned into a branch, even when a broken file declares it', async () => {
+    h.github.commitFiles({ 'experiments/broken.yaml': 'experiment_key: "../../x"\nname: Broken\n' });
+    const [odd] = h.emu.seedExperiments([experimentBody({ experiment_key: '../../x', name: 'Odd key' })]);
+    await h.decide('green', 'POSITIVE', odd!.id);
+    for (const _round of [1, 2]) {
+      h.github.clearRequests();
+      expect(await recordOutcome({ experimentId: odd!.id, eppo: h.eppo, host: h.host, dir: 'experiments' })).toEqual({ action: 'unmanaged', experimentId: odd!.id, experimentKey: '../../x' });
+      expect((await syncOutcomes({ eppo: h.eppo, host: h.host, dir: 'experiments' })).map((r) => r.action)).toEqual(['unmanaged']);
+      expect(h.github.writes()).toEqual([]);
+      expect(h.github.branches()).toEqual(['main']);
+    }
+  });
+
   it('outcomes sync proposes a concluded experiment whose webhook never came, and only that', async () => {
     const [onboarding, stray] = h.emu.seedExperiments([
       experimentBody({ experiment_key: 'onboarding-flow', name: 'Onboarding flow' }),
@@ -270,6 +283,23 @@ describe('outcome pull requests on GitHub (fake GitHub API, real octokit, emulat
     expect(files.map((f) => f.path).sort()).toEqual([DEFINITION_PATH, OTHER_PATH]);
     expect(h.github.requests.filter((r) => r.path.includes('/git/trees/')).map((r) => r.query.recursive ?? 'flat')).toEqual(['true', 'flat', 'true']);
     expect(await h.host.readDefinitionFiles('nowhere')).toEqual([]);
+  });
+
+  it('honours GITHUB_API_URL with a path (GitHub Enterprise) and EPPO_GITOPS_BASE_BRANCH', async () => {
+    h.github.commitFiles({ [DEFINITION_PATH]: DEFINITION }, { branch: 'release', message: 'Release definitions' });
+    await h.decide('green', 'POSITIVE');
+    const env = { GITHUB_TOKEN: h.github.token, GITHUB_REPOSITORY: 'acme/experiments', GITHUB_API_URL: `${h.github.url}/api/v3/`, EPPO_GITOPS_BASE_BRANCH: 'release' };
+    for (const round of [1, 2]) {
+      h.github.clearRequests();
+      const result = await record(createGitHubHostFromEnv(env, { retryBaseMs: 1 }));
+      expect(result).toMatchObject({ action: round === 1 ? 'proposed' : 'already-proposed', pr: { number: 1 } });
+      expect(h.github.pulls().map((p) => [p.head, p.base])).toEqual([[BRANCH, 'release']]);
+      expect(h.github.commit(h.github.branchHead(BRANCH)!)!.parents).toEqual([h.github.branchHead('release')]);
+      expect(h.github.requests.length).toBeGreaterThan(0);
+      expect(h.github.requests.filter((r) => !r.rawPath.startsWith('/api/v3/repos/acme/experiments'))).toEqual([]);
+      // The base branch is given: the repository's default branch is never asked for.
+      expect(h.github.requests.filter((r) => r.path === REPO)).toEqual([]);
+    }
   });
 
   it('reads definitions with one recursive tree listing plus blob reads', async () => {

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import type { EppoExperiment } from '../../src/eppo/types.js';
 import { buildOutcome, buildOutcomePullRequest, escapeMarkdown, parseOutcomeMarker, renderOutcomeMarker } from '../../src/outcomes/index.js';
@@ -57,6 +58,25 @@ describe('outcome pull request', () => {
     expect(buildOutcomeBranch('checkout-button-color')).toBe('eppo-gitops/outcome/checkout-button-color');
     expect(buildOutcomeBranch('a b:c~d^e..f')).toBe('eppo-gitops/outcome/a-b-c-d-e.f');
     expect(buildOutcomeBranch('.hidden.lock')).toBe('eppo-gitops/outcome/hidden');
+  });
+
+  it('gives every valid key its own branch, and one git accepts, even keys with "..", a trailing "." or ".lock"', async () => {
+    const { buildOutcomeBranch } = await import('../../src/outcomes/index.js');
+    const keys = ['a..b', 'a.b', 'x.lock', 'x', 'x.', 'x.LOCK', 'v1..2', 'v1.2', 'a...', 'a.-b', 'a_b-c.d'];
+    const branches = keys.map(buildOutcomeBranch);
+    expect(new Set(branches).size).toBe(keys.length);
+    expect(branches.slice(0, 2)).toEqual(['eppo-gitops/outcome/a==b', 'eppo-gitops/outcome/a.b']);
+    expect(buildOutcomeBranch('x.lock')).toBe('eppo-gitops/outcome/x=lock');
+    expect(buildOutcomeBranch('a_b-c.d')).toBe('eppo-gitops/outcome/a_b-c.d');
+    for (const branch of branches) expect(() => execFileSync('git', ['check-ref-format', '--branch', branch], { stdio: 'ignore' }), branch).not.toThrow();
+  });
+
+  it('keeps the title and the commit subject on one line whatever Eppo sends', () => {
+    for (const brk of ['\n', '\r\n', '\u2028', '\u0085', '\v']) {
+      const pr = buildOutcomePullRequest({ ...EXP, outcome: `POSITIVE${brk}@team`, winning_variant_key: `green${brk}x` }, 'experiments/a.yaml');
+      expect(pr.title).toBe('Record outcome: Checkout button color — green x (POSITIVE @\u200Dteam)');
+      expect(pr.commitMessage.split('\n')[0]).toBe('Record outcome of checkout-button-color: green x (POSITIVE @team)');
+    }
   });
 
   it('builds the outcome block from Eppo, with recorded_at = concluded_date', () => {

@@ -47,7 +47,7 @@ const validateWorkflow = (text: string) => quietly(() => validator.validateWorkf
 const validateAction = (text: string) => quietly(() => validator.validateAction(text));
 const rules = (problems: PolicyProblem[]) => [...new Set(problems.map((p) => p.rule))].sort();
 
-type Job = { permissions?: Record<string, string>; steps?: { run?: string; uses?: string; with?: Record<string, unknown> }[]; if?: string };
+type Job = { permissions?: Record<string, string>; steps?: { run?: string; uses?: string; with?: Record<string, unknown>; env?: Record<string, string> }[]; if?: string };
 type Workflow = { on: Record<string, unknown>; permissions?: unknown; concurrency?: { group: string; 'cancel-in-progress': boolean }; jobs: Record<string, Job> };
 const workflow = (name: string) => parse(read(join(workflowDir, name))) as Workflow;
 const calls = (name: string) =>
@@ -150,7 +150,8 @@ describe('what the workflows run', () => {
       ['outcome', undefined, '--event-file'],
       ['outcomes', 'sync'],
     ]);
-    expect(wf.jobs.outcome?.steps?.some((s) => s.run?.includes('--event-file "$GITHUB_EVENT_PATH"'))).toBe(true);
+    const record = wf.jobs.outcome?.steps?.find((s) => s.run?.includes('--event-file "$GITHUB_EVENT_PATH"'));
+    expect(record?.env).toMatchObject({ EPPO_WEBHOOK_SECRET: '${{ secrets.EPPO_WEBHOOK_SECRET }}' });
   });
 
   it('every workflow has a restrictive top-level permissions block', () => {

@@ -1,7 +1,6 @@
-import { parseArgs } from 'node:util';
-import { UsageError } from '../../errors.js';
 import { runDemo } from '../../demo/run-demo.js';
 import type { Command } from '../io.js';
+import { parseFlags } from '../parse-flags.js';
 
 export const command: Command = {
   name: 'demo',
@@ -25,15 +24,19 @@ Options:
   --keep      keep the temporary repository and print where it is
   -h, --help  show this help
 
+Environment: nothing is needed. Eppo and GitHub settings (EPPO_API_KEY,
+EPPO_BASE_URL, GITHUB_TOKEN, ...) are not used: the demo talks only to its own
+emulator and its own temporary repository.
+
+Examples:
+  npm start
+  eppo-gitops demo --keep
+  eppo-gitops demo --dir path/to/my-experiments
+
 Exit codes: 0 the loop completed; 1 a step failed (the message says which).
 `,
   async run(args, io) {
-    let values;
-    try {
-      ({ values } = parseArgs({ args, options: { dir: { type: 'string' }, keep: { type: 'boolean', default: false } }, strict: true, allowPositionals: false }));
-    } catch (error) {
-      throw new UsageError((error as Error).message);
-    }
+    const { values } = parseFlags(args, { options: { dir: { type: 'string' }, keep: { type: 'boolean', default: false } }, allowPositionals: false });
     const { main } = await import('../main.js');
     const result = await runDemo({ ...(values.dir === undefined ? {} : { dir: values.dir }), keep: values.keep, cli: main }, io);
     return result.ok ? 0 : 1;

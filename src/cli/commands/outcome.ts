@@ -1,12 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { loadConfig } from '../../definitions/index.js';
 import { ConfigError, UsageError } from '../../errors.js';
 import { selectGitHost, type GitHost } from '../../git-host/index.js';
 import { parseWebhookEvent, recordOutcome, unwrapDispatchEvent, verifyWebhookSignature, type RecordOutcomeResult } from '../../outcomes/index.js';
 import { connectEppo, type EppoConnection } from '../eppo-connection.js';
 import type { Command, Io } from '../io.js';
+import { parseFlags } from '../parse-flags.js';
 
 /** Flags shared by `outcome`, `outcomes sync` and `serve`. */
 export const OUTCOME_FLAGS = {
@@ -139,17 +139,10 @@ export const command: Command = {
   summary: "record one experiment's outcome (a PR, or a local branch)",
   help: HELP,
   async run(args, io) {
-    let values;
-    try {
-      ({ values } = parseArgs({
-        args,
-        options: { ...OUTCOME_FLAGS, 'experiment-id': { type: 'string' }, 'event-file': { type: 'string' }, format: { type: 'string', default: 'text' } },
-        strict: true,
-        allowPositionals: false,
-      }));
-    } catch (error) {
-      throw new UsageError((error as Error).message);
-    }
+    const { values } = parseFlags(args, {
+      options: { ...OUTCOME_FLAGS, 'experiment-id': { type: 'string' }, 'event-file': { type: 'string' }, format: { type: 'string', default: 'text' } },
+      allowPositionals: false,
+    });
     if (values.format !== 'text' && values.format !== 'json') throw new UsageError(`--format must be text or json (got "${values.format}")`);
     const idFlag = values['experiment-id'];
     const eventFile = values['event-file'];

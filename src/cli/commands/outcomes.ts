@@ -1,7 +1,7 @@
-import { parseArgs } from 'node:util';
 import { UsageError } from '../../errors.js';
 import { syncOutcomes } from '../../outcomes/index.js';
 import type { Command } from '../io.js';
+import { parseFlags } from '../parse-flags.js';
 import { describeResult, isFailure, openOutcomeContext, OUTCOME_FLAGS } from './outcome.js';
 
 const HELP = `Usage: eppo-gitops outcomes sync [options]
@@ -35,12 +35,7 @@ export const command: Command = {
   summary: 'outcomes sync: propose every concluded outcome not yet in git',
   help: HELP,
   async run(args, io) {
-    let parsed;
-    try {
-      parsed = parseArgs({ args, options: { ...OUTCOME_FLAGS, format: { type: 'string', default: 'text' } }, strict: true, allowPositionals: true });
-    } catch (error) {
-      throw new UsageError((error as Error).message);
-    }
+    const parsed = parseFlags(args, { options: { ...OUTCOME_FLAGS, format: { type: 'string', default: 'text' } }, allowPositionals: true });
     const [sub, ...extra] = parsed.positionals;
     if (sub !== 'sync') throw new UsageError(sub === undefined ? 'missing subcommand: eppo-gitops outcomes sync' : `unknown subcommand "${sub}" (the only one is "sync")`);
     if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);

@@ -1,9 +1,9 @@
-import { parseArgs } from 'node:util';
 import { request } from 'undici';
 import { ConfigError, UsageError } from '../../errors.js';
 import { recordOutcome } from '../../outcomes/index.js';
 import { startWebhookServer, WEBHOOK_PATH, type HandleResult } from '../../server/index.js';
 import type { Command, Io } from '../io.js';
+import { parseFlags } from '../parse-flags.js';
 import { redactSecrets } from '../redact.js';
 import { openOutcomeContext, OUTCOME_FLAGS } from './outcome.js';
 
@@ -44,12 +44,7 @@ export const command: Command = {
   summary: 'webhook receiver: POST /webhooks/eppo, GET /healthz',
   help: HELP,
   async run(args, io) {
-    let values;
-    try {
-      ({ values } = parseArgs({ args, options: { ...OUTCOME_FLAGS, port: { type: 'string' }, host: { type: 'string' } }, strict: true, allowPositionals: false }));
-    } catch (error) {
-      throw new UsageError((error as Error).message);
-    }
+    const { values } = parseFlags(args, { options: { ...OUTCOME_FLAGS, port: { type: 'string' }, host: { type: 'string' } }, allowPositionals: false });
     const secret = io.env.EPPO_WEBHOOK_SECRET;
     if (secret === undefined || secret === '') {
       throw new ConfigError('EPPO_WEBHOOK_SECRET is not set: export the secret configured on the Eppo webhook, so deliveries can be verified');
@@ -90,7 +85,16 @@ export const command: Command = {
       throw error;
     }
     try {
-      if (values.local === true) await registerWithEmulator(ctx.connection.api.baseUrl, `http://127.0.0.1:${server.port}${WEBHOOK_PATH}`, secret);
+      if (values.local === true) {
+        const apiBase = ctx.connection.api.baseUrl;
+        await registerWithEmulator(apiBase, `http://127.0.0.1:${server.port}${WEBHOOK_PATH}`, secret);
+        // Without this the embedded emulator could not be reached, and no decision could ever be made.
+        log({
+          msg: 'embedded Eppo emulator',
+          url: apiBase,
+          decide: `POST ${new URL(apiBase).origin}/__emulator/experiments/<id>/decision {"winning_variant_key": "...", "outcome": "POSITIVE"}`,
+        });
+      }
       io.stdout.write(`listening on ${server.url.replace('0.0.0.0', '127.0.0.1')}\n`);
       await untilAborted(io);
       log({ msg: 'stopping', reason: 'signal' });
