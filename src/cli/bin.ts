@@ -1,11 +1,15 @@
 #!/usr/bin/env node
-import { createInterface } from 'node:readline/promises';
+import { askYesNo } from './confirm.js';
 import { main } from './main.js';
 
+// Commands that only read (or write files a rerun completes) quit at the first
+// Ctrl-C; the others stop gracefully on the first and quit on the second.
+const QUIT_AT_ONCE = new Set(['validate', 'plan', 'import']);
+const quitAtOnce = QUIT_AT_ONCE.has(process.argv[2] ?? '');
 const controller = new AbortController();
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
-    if (controller.signal.aborted) process.exit(130);
+    if (quitAtOnce || controller.signal.aborted) process.exit(130);
     controller.abort(signal);
   });
 }
@@ -20,15 +24,7 @@ const code = await main(process.argv.slice(2), {
   signal: controller.signal,
   ...(interactive
     ? {
-        confirm: async (question: string) => {
-          const rl = createInterface({ input: process.stdin, output: process.stdout });
-          try {
-            const answer = await rl.question(`${question} [y/N] `);
-            return /^y(es)?$/i.test(answer.trim());
-          } finally {
-            rl.close();
-          }
-        },
+        confirm: (question: string) => askYesNo(question, process.stdin, process.stdout),
       }
     : {}),
 });

@@ -21,6 +21,12 @@ export interface ConnectEppoOptions {
   client?: Omit<EppoClientOptions, 'baseUrl' | 'apiKey'>;
 }
 
+/** The environment block of the help of every command that talks to Eppo. */
+export const EPPO_ENV_HELP = `  EPPO_API_KEY           Eppo API key (required unless --local; never printed)
+  EPPO_BASE_URL          default https://eppo.cloud/api/v1 (plain http only for loopback)
+  EPPO_TIMEOUT_SECONDS   seconds one Eppo request may take (default 30); a timed-out
+                         read is retried, a timed-out create is looked up, never resent`;
+
 /** What `--local` plans record as their Eppo: saved plans stay valid across runs. */
 export const LOCAL_BASE_URL = 'local:.eppo-local';
 
@@ -35,11 +41,16 @@ export const LOCAL_STATE_DIR = '.eppo-local';
 export async function connectEppo(opts: ConnectEppoOptions): Promise<EppoConnection> {
   if (opts.local === true) {
     const dir = join(opts.cwd, LOCAL_STATE_DIR);
-    await mkdir(dir, { recursive: true });
-    await writeFile(join(dir, '.gitignore'), '*\n');
+    try {
+      await mkdir(dir, { recursive: true });
+      await writeFile(join(dir, '.gitignore'), '*\n');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? String(error);
+      throw new ConfigError(`--local keeps the emulator's state in ${LOCAL_STATE_DIR}/, and that folder cannot be created or written (${code}); move away what is at ${LOCAL_STATE_DIR} and run again`);
+    }
     const { startEmulator } = await import('../emulator/index.js');
     const emulator = await startEmulator({ port: 0, statePath: join(dir, 'state.json') });
-    const api = createEppoClient({ ...opts.client, baseUrl: emulator.url, apiKey: emulator.apiKey });
+    const api = createEppoClient({ ...timeouts(opts.env), ...opts.client, baseUrl: emulator.url, apiKey: emulator.apiKey });
     return {
       api,
       // The emulator's port changes on every run; the state folder is what identifies it.
@@ -55,8 +66,23 @@ export async function connectEppo(opts: ConnectEppoOptions): Promise<EppoConnect
     throw new ConfigError('EPPO_API_KEY is not set: export EPPO_API_KEY=<an Eppo API key with Experiments read/write>, or use --local to try against the embedded emulator');
   }
   const baseUrl = nonEmpty(opts.baseUrl) ?? nonEmpty(opts.env.EPPO_BASE_URL) ?? nonEmpty(opts.config?.eppo_base_url) ?? DEFAULT_EPPO_BASE_URL;
-  const api = createEppoClient({ ...opts.client, baseUrl, apiKey: apiKey.trim() });
+  const api = createEppoClient({ ...timeouts(opts.env), ...opts.client, baseUrl, apiKey: apiKey.trim() });
   return { api, baseUrl: api.baseUrl, close: () => api.close() };
+}
+
+/** Longest connect wait; a longer EPPO_TIMEOUT_SECONDS only lengthens the wait for an answer. */
+const MAX_CONNECT_TIMEOUT_MS = 10_000;
+
+/** EPPO_TIMEOUT_SECONDS: how long one request may take before it counts as timed out (default 30). */
+function timeouts(env: Record<string, string | undefined>): Pick<EppoClientOptions, 'requestTimeoutMs' | 'connectTimeoutMs'> {
+  const raw = nonEmpty(env.EPPO_TIMEOUT_SECONDS);
+  if (raw === undefined) return {};
+  const seconds = Number(raw);
+  if (!/^\d+(\.\d+)?$/.test(raw) || !(seconds > 0) || seconds > 3600) {
+    throw new ConfigError(`EPPO_TIMEOUT_SECONDS must be a number of seconds greater than 0 and at most 3600, not "${raw}"`);
+  }
+  const ms = Math.ceil(seconds * 1000);
+  return { requestTimeoutMs: ms, connectTimeoutMs: Math.min(ms, MAX_CONNECT_TIMEOUT_MS) };
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -32,6 +32,7 @@ export async function loadDefinitions(options: LoadOptions): Promise<LoadResult>
 
   const roots = options.paths !== undefined && options.paths.length > 0 ? options.paths : [options.dir ?? 'experiments'];
   const fromDir = options.paths === undefined || options.paths.length === 0;
+  const realCwd = await realpath(cwd).catch(() => resolve(cwd));
   for (const root of roots) {
     const absolute = resolve(cwd, root);
     let info;
@@ -43,7 +44,16 @@ export async function loadDefinitions(options: LoadOptions): Promise<LoadResult>
       problems.push(ioProblem(display(cwd, absolute), `${what} not found (${code(error)})${hint}`));
       continue;
     }
-    if (info.isDirectory()) await walk(absolute, [await realpath(absolute)], found, problems, cwd, ioProblem);
+    const realRoot = await realpath(absolute).catch(() => absolute);
+    // A root named outside the working directory is the user's explicit choice; links are confined to where they start.
+    const inside = [realCwd, ...(isWithin(absolute, cwd) ? [] : [realRoot])];
+    if (!inside.some((folder) => isWithin(realRoot, folder))) {
+      problems.push(ioProblem(display(cwd, absolute), OUTSIDE_MESSAGE));
+      continue;
+    }
+    const scan: Scan = { found, problems, cwd, inside, ioProblem };
+    if (info.isDirectory()) await walk(absolute, [realRoot], scan);
+    else if (fromDir) problems.push(ioProblem(display(cwd, absolute), 'the definitions folder is not a folder; pass --dir a folder of *.yaml files, or check one file with "eppo-gitops validate FILE"'));
     else if (info.isFile()) found.set(absolute, display(cwd, absolute));
     else problems.push(ioProblem(display(cwd, absolute), 'not a regular file or folder'));
   }
@@ -111,14 +121,29 @@ function readAndParse(
   return parseDefinition(shown, buffer.subarray(0, length));
 }
 
-async function walk(
-  folder: string,
-  ancestors: string[],
-  found: Map<string, string>,
-  problems: Problem[],
-  cwd: string,
-  ioProblem: (file: string, message: string) => Problem,
-): Promise<void> {
+interface Scan {
+  found: Map<string, string>;
+  problems: Problem[];
+  cwd: string;
+  /** real folders a link may lead into */
+  inside: string[];
+  ioProblem: (file: string, message: string) => Problem;
+}
+
+/**
+ * A link out of the repository is never followed: in CI a pull request could
+ * add one to a file holding a secret (or /proc/self/environ), and its text
+ * would show up in problems, PR comments and logs.
+ */
+const OUTSIDE_MESSAGE = 'the link points outside the repository, so it is not read; put the definition itself here instead of a link';
+
+function isWithin(path: string, folder: string): boolean {
+  const rel = relative(folder, path);
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
+}
+
+async function walk(folder: string, ancestors: string[], scan: Scan): Promise<void> {
+  const { found, problems, cwd, ioProblem } = scan;
   let entries;
   try {
     entries = await readdir(folder, { withFileTypes: true });
@@ -135,6 +160,11 @@ async function walk(
         const target = await stat(path);
         isDir = target.isDirectory();
         isFile = target.isFile();
+        const real = await realpath(path);
+        if (!scan.inside.some((root) => isWithin(real, root))) {
+          if (isDir || DEFINITION_FILE.test(entry.name)) problems.push(ioProblem(display(cwd, path), OUTSIDE_MESSAGE));
+          continue;
+        }
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'ELOOP') {
           problems.push(ioProblem(display(cwd, path), 'symlink loop: the link points back to itself; remove or fix the link'));
@@ -155,7 +185,7 @@ async function walk(
         problems.push(ioProblem(display(cwd, path), `symlink loop: the link points back to ${display(cwd, real)}; remove or fix the link`));
         continue;
       }
-      await walk(path, [...ancestors, real], found, problems, cwd, ioProblem);
+      await walk(path, [...ancestors, real], scan);
     } else if (isFile && DEFINITION_FILE.test(entry.name)) {
       found.set(path, display(cwd, path));
     }

@@ -93,6 +93,15 @@ function collapse(errors: ErrorObject[]): ErrorObject[] {
   );
 }
 
+/** True when the last key of `pointer` is in its parent's `required` list. */
+function isRequired(schema: JsonSchema, pointer: string): boolean {
+  const cut = pointer.lastIndexOf('/');
+  if (cut < 0) return false;
+  const key = pointer.slice(cut + 1).replace(/~1/g, '/').replace(/~0/g, '~');
+  const required = schemaFor(schema, pointer.slice(0, cut)).schema['required'];
+  return Array.isArray(required) && required.includes(key);
+}
+
 function describe(
   error: ErrorObject,
   schema: JsonSchema,
@@ -126,7 +135,12 @@ function describe(
         return { pos: valuePos, message: `a definition must be a mapping of fields (experiment_key: …, name: …), not ${kindOf(value)}` };
       }
       const wanted = String(params['type']);
-      const hint = value === null ? ' (leave the field out instead of leaving it empty)' : '';
+      const hint =
+        value === null
+          ? isRequired(schema, error.instancePath)
+            ? ' (the field is required: give it a value)'
+            : ' (leave the field out instead of leaving it empty)'
+          : '';
       return { pos: valuePos, message: `${label} must be ${article(wanted)}, not ${kindOf(value)}${hint}` };
     }
     case 'anyOf':

@@ -62,6 +62,8 @@ const bail = (): never => {
   throw BAIL;
 };
 
+const MAX_IMPLICIT_KEY = 1000;
+
 /**
  * End of a word key (`[A-Za-z_][A-Za-z0-9_.-]*`) followed by `:` and a space
  * or the end of the line, or -1.
@@ -75,7 +77,8 @@ function scanKey(text: string): number {
     if (isLetter(c) || (c >= 48 && c <= 57) || c === 95 || c === 46 || c === 45) continue;
     break;
   }
-  if (text.charCodeAt(i) !== 58 /* : */) return -1;
+  // YAML limits an implicit key to 1024 characters; longer ones are the full parser's to refuse.
+  if (text.charCodeAt(i) !== 58 /* : */ || i > MAX_IMPLICIT_KEY) return -1;
   const after = text.charCodeAt(i + 1);
   return Number.isNaN(after) || after === 32 ? i : -1;
 }
@@ -209,12 +212,15 @@ class Reader {
     while (this.index < this.lines.length) {
       const line = this.lines[this.index]!;
       if (trimSpaces(line.raw) === '') {
+        // Spaces on a blank line can be content (beyond the indentation) or not: the full parser knows.
+        if (line.raw !== '') bail();
         trailingBlank = true;
         this.index++;
         continue;
       }
       if (line.indent <= parentIndent) break;
-      if (trailingBlank && content.length > 0) bail();
+      // A blank line before the first content line is part of the value (leading newlines): leave it to the full parser.
+      if (trailingBlank) bail();
       if (contentIndent === -1) contentIndent = line.indent;
       if (line.indent !== contentIndent) bail();
       content.push(line.raw.slice(contentIndent));

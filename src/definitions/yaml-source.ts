@@ -77,8 +77,14 @@ export function parseYamlSource(file: string, input: Uint8Array | string, option
   });
   const posAt = (offset: number): SourcePos => lineCounter.linePos(offset);
   const problems: Problem[] = [];
-  for (const error of doc.errors) problems.push(problem(posAt(error.pos[0]), yamlMessage(error.code, error.message)));
-  for (const warning of doc.warnings) problems.push(problem(posAt(warning.pos[0]), warning.message, 'warning'));
+  // A broken 1 MiB file can hold one error per line: list the first ones and count the rest.
+  for (const error of doc.errors.slice(0, MAX_YAML_PROBLEMS)) problems.push(problem(posAt(error.pos[0]), yamlMessage(error.code, error.message)));
+  const unlisted = doc.errors[MAX_YAML_PROBLEMS];
+  if (unlisted !== undefined) {
+    const more = doc.errors.length - MAX_YAML_PROBLEMS;
+    problems.push(problem(posAt(unlisted.pos[0]), `${more} more YAML errors in this file are not listed; fix the ones above first`));
+  }
+  for (const warning of doc.warnings.slice(0, MAX_YAML_PROBLEMS)) problems.push(problem(posAt(warning.pos[0]), warning.message, 'warning'));
   if (problems.some((p) => p.severity === 'error')) return { ok: false, problems };
 
   const contents = doc.contents;
@@ -176,6 +182,9 @@ class Converter {
     return range ? this.posAt(range[0]) : fallback;
   }
 }
+
+/** YAML errors (and warnings) listed per file. */
+const MAX_YAML_PROBLEMS = 50;
 
 /** JSON pointer escaping, as ajv writes `instancePath`. */
 export function escapePointer(segment: string): string {

@@ -1,7 +1,7 @@
-import type { EppoExperiment, EppoVariation } from '../eppo/types.js';
+import type { EppoExperiment, EppoVariation, ExperimentFields } from '../eppo/types.js';
 import { buildSeedState } from './seed.js';
 import type { EmulatorState, ExperimentInput, ExperimentRecord, StoredExperiment } from './types.js';
-import { validateExperimentBody, type ExperimentFields, type Validation } from './validate.js';
+import { validateExperimentBody, type Validation } from './validate.js';
 
 export interface ListQuery {
   experiment_key?: string;

@@ -1,31 +1,7 @@
-import type {
-  EppoAssignmentSource,
-  EppoEntity,
-  EppoExperimentMetric,
-  EppoMetric,
-  EppoVariation,
-  ExperimentWrite,
-} from '../eppo/types.js';
+import type { EppoAssignmentSource, EppoEntity, EppoExperimentFields, EppoMetric, ExperimentWrite } from '../eppo/types.js';
 
 /** An experiment as the emulator keeps it: every read field but the derived `status` and `results_url`. */
-export interface StoredExperiment {
-  id: number;
-  name: string;
-  experiment_key: string;
-  entity_id: number;
-  assignment_source_id: number;
-  assignments_start_date: string | null;
-  assignments_end_date: string | null;
-  hypothesis: string | null;
-  traffic_allocation: number;
-  variations: EppoVariation[];
-  metrics: EppoExperimentMetric[];
-  winning_variant_key: string | null;
-  outcome: string | null;
-  created_date: string;
-  concluded_date: string | null;
-  is_traffic_imbalanced: boolean;
-}
+export type StoredExperiment = Omit<EppoExperimentFields, 'status' | 'results_url'>;
 
 export interface ExperimentRecord {
   experiment: StoredExperiment;

@@ -1,4 +1,4 @@
-import type { EppoAssignmentSource, EppoEntity, EppoExperimentMetric, EppoMetric } from '../eppo/types.js';
+import type { EppoAssignmentSource, EppoEntity, EppoExperimentMetric, EppoMetric, EppoVariationFields as VariationFields, ExperimentFields } from '../eppo/types.js';
 import type { StoredExperiment } from './types.js';
 
 /** The fields a create/update body may set; everything else in a body is ignored (read-only or unknown). */
@@ -14,27 +14,6 @@ export const WRITABLE_FIELDS = [
   'variations',
   'metrics',
 ] as const;
-
-export interface VariationFields {
-  name: string;
-  variant_key: string;
-  is_control: boolean;
-  weighted_expected_traffic: number;
-  is_active: boolean;
-}
-
-export interface ExperimentFields {
-  name: string;
-  experiment_key: string;
-  entity_id: number;
-  assignment_source_id: number;
-  assignments_start_date: string | null;
-  assignments_end_date: string | null;
-  hypothesis: string | null;
-  traffic_allocation: number;
-  variations: VariationFields[];
-  metrics: EppoExperimentMetric[];
-}
 
 export interface Refs {
   entities: readonly EppoEntity[];

@@ -26,13 +26,17 @@ export interface EppoMetric {
   [key: string]: unknown;
 }
 
-export interface EppoVariation {
-  id?: number;
+/** The named fields of a variation, as a create/update body sends them. */
+export type EppoVariationFields = {
   name: string;
   variant_key: string;
   is_control: boolean;
   weighted_expected_traffic: number;
   is_active: boolean;
+};
+
+export interface EppoVariation extends EppoVariationFields {
+  id?: number;
   [key: string]: unknown;
 }
 
@@ -42,9 +46,11 @@ export interface EppoExperimentMetric {
   [key: string]: unknown;
 }
 
-/** An experiment as GET returns it. Unknown fields are kept as they are. */
-export interface EppoExperiment {
-  id: number;
+/**
+ * The writable fields of an experiment, all present: a complete create body.
+ * The one contract shared by the client and the emulator.
+ */
+export type ExperimentFields = {
   name: string;
   experiment_key: string;
   entity_id: number;
@@ -53,8 +59,14 @@ export interface EppoExperiment {
   assignments_end_date: string | null;
   hypothesis: string | null;
   traffic_allocation: number;
-  variations: EppoVariation[];
+  variations: EppoVariationFields[];
   metrics: EppoExperimentMetric[];
+};
+
+/** The named fields of an experiment as GET returns it: the writable ones plus what Eppo adds. */
+export interface EppoExperimentFields extends ExperimentFields {
+  id: number;
+  variations: EppoVariation[];
   status: string;
   winning_variant_key: string | null;
   outcome: string | null;
@@ -62,6 +74,10 @@ export interface EppoExperiment {
   concluded_date: string | null;
   results_url: string | null;
   is_traffic_imbalanced: boolean;
+}
+
+/** An experiment as GET returns it. Unknown fields are kept as they are. */
+export interface EppoExperiment extends EppoExperimentFields {
   [key: string]: unknown;
 }
 
@@ -75,7 +91,7 @@ export interface ExperimentWrite {
   assignments_end_date?: string | null;
   hypothesis?: string | null;
   traffic_allocation?: number;
-  variations?: Array<Omit<EppoVariation, 'id'> & { id?: number }>;
+  variations?: EppoVariation[];
   metrics?: EppoExperimentMetric[];
   [key: string]: unknown;
 }

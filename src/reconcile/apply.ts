@@ -20,7 +20,12 @@ export interface ApplyOptions {
   /** cap on one wait; default 30 000 */
   maxRetryDelayMs?: number;
   onProgress?: (progress: ApplyProgress) => void;
+  /** once aborted (Ctrl-C), no further change starts; those in flight finish */
+  signal?: AbortSignal;
 }
+
+/** Why a change was not started after the run was interrupted. */
+export const INTERRUPTED_REASON = 'not started: apply was interrupted; run plan again to see what is left';
 
 /** Above this many touched experiments, one full list is cheaper than one GET each. */
 const LIST_THRESHOLD = 20;
@@ -88,6 +93,8 @@ async function findByKey(api: EppoApi, key: string): Promise<EppoExperiment[]> {
  * that fails ambiguously (5xx, dropped connection, 429) is looked up by key
  * before it is tried again, so nothing is created twice; after a timeout it is
  * looked up but never sent again in this run (the server may still be on it).
+ * Once `signal` is aborted no further create or update starts (they are
+ * reported as skipped); the ones in flight finish and are reported.
  * The caller checks freshness first (`checkPlanFresh`).
  */
 export async function applyPlan(api: EppoApi, plan: Plan, options: ApplyOptions = {}): Promise<ApplyResult> {
@@ -100,7 +107,10 @@ export async function applyPlan(api: EppoApi, plan: Plan, options: ApplyOptions 
     while (next < acting.length) {
       const index = next++;
       const change = acting[index]!;
-      const item = await applyChange(api, change, options);
+      const item =
+        options.signal?.aborted === true && (change.action === 'create' || change.action === 'update')
+          ? { experiment_key: change.experiment_key, action: change.action, status: 'skipped' as const, ...(change.action === 'update' ? { eppo_id: change.eppo_id } : {}), reason: INTERRUPTED_REASON }
+          : await applyChange(api, change, options);
       results[index] = item;
       done++;
       options.onProgress?.({ item, done, total: acting.length });

@@ -6,6 +6,6 @@ export { renderPlanText, summaryLine, type TextRenderOptions } from './render-te
 export { renderPlanMarkdown, PLAN_MARKER, MARKDOWN_LIMIT, type MarkdownRenderOptions } from './render-markdown.js';
 export { renderPlanJson, parsePlan, type ParsedPlan } from './plan-json.js';
 export { escapeMarkdown, codeBlock } from './markdown-escape.js';
-export { applyPlan, checkPlanFresh, describeError, type ApplyOptions, type ApplyProgress } from './apply.js';
+export { applyPlan, checkPlanFresh, describeError, INTERRUPTED_REASON, type ApplyOptions, type ApplyProgress } from './apply.js';
 export { renderApplyText, renderApplyJson, renderApplyMarkdown, renderApplyProgress } from './render-apply.js';
 export { buildImportSpec, SAFE_KEY, type ImportSpecResult } from './import-spec.js';

@@ -6,18 +6,15 @@ import type { Io } from '../../src/cli/io.js';
 import { main } from '../../src/cli/main.js';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { captureIo } from '../helpers/io.js';
-import { control, definitionText, tempRepo, type TempRepo } from '../eppo/helpers.js';
+import { control, definitionText, runCli, tempRepo, type TempRepo } from '../eppo/helpers.js';
 
 const TOKEN = 'tok-apply-0123456789';
 
 describe('eppo-gitops apply', () => {
   let emu: RunningEmulator;
   let repo: TempRepo;
-  const run = async (args: string[], extra: Partial<Io> = {}, env: Record<string, string | undefined> = {}) => {
-    const captured = captureIo({ cwd: repo.dir, env: { EPPO_API_KEY: TOKEN, EPPO_BASE_URL: emu.url, ...env }, ...extra });
-    const code = await main(args, captured);
-    return { code, out: captured.out(), err: captured.err() };
-  };
+  const run = (args: string[], extra: Partial<Io> = {}, env: Record<string, string | undefined> = {}) =>
+    runCli(args, { cwd: repo.dir, env: { EPPO_API_KEY: TOKEN, EPPO_BASE_URL: emu.url, ...env }, ...extra });
   const writes = async () => ((await control(emu, 'GET', '/requests')) as Array<{ method: string }>).filter((r) => r.method !== 'GET');
 
   beforeEach(async () => {
@@ -113,6 +110,59 @@ describe('eppo-gitops apply', () => {
     expect(result.summary).toEqual({ applied: 0, failed: 2, skipped: 0 });
     expect(result.results[0].error).toMatch(/^POST \/experiments 403: .*\(the key needs Experiments read\/write\)$/);
     expect(r.out + r.err).not.toContain('read-only-key');
+  });
+
+  it('stops starting changes on Ctrl-C: the one in flight finishes, the rest are skipped, exit 1', async () => {
+    await repo.write('experiments/third-exp.yaml', definitionText({ key: 'third-exp', name: 'Third' }));
+    const interrupt = new AbortController();
+    const captured = captureIo({ cwd: repo.dir, env: { EPPO_API_KEY: TOKEN, EPPO_BASE_URL: emu.url }, signal: interrupt.signal });
+    const out = captured.stdout.write.bind(captured.stdout);
+    // the first progress line is the moment a user would press Ctrl-C
+    captured.stdout.write = (chunk: string) => {
+      if (chunk.startsWith('[1/3]')) interrupt.abort('SIGINT');
+      return out(chunk);
+    };
+    const code = await main(['apply', '--yes', '--parallelism', '1', '--format', 'text'], captured);
+    expect(code).toBe(1);
+    expect(captured.out()).toContain('Apply: 1 applied, 0 failed, 2 skipped.');
+    expect(captured.out()).toMatch(/\[2\/3\] ! skipped \S+: not started: apply was interrupted; run plan again to see what is left/);
+    expect(captured.err()).toContain('stopping: no new change starts; waiting for the ones in flight (Ctrl-C again quits at once)\n');
+    expect(captured.err()).toContain('error: interrupted: the changes in flight finished, the rest were not started');
+    expect((await writes()).filter((w) => w.method === 'POST')).toHaveLength(1);
+    // a rerun converges
+    expect((await run(['apply', '--yes'])).out).toContain('Apply: 2 applied, 0 failed, 0 skipped.');
+    expect((await run(['plan', '--detailed-exitcode'])).code).toBe(0);
+  });
+
+  it('changes nothing when interrupted before applying (Ctrl-C while planning or at the prompt)', async () => {
+    const interrupt = new AbortController();
+    const r = await run(['apply'], {
+      signal: interrupt.signal,
+      confirm: async () => {
+        interrupt.abort('SIGINT');
+        return true;
+      },
+    });
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('error: interrupted before applying; nothing was changed');
+    expect(await writes()).toEqual([]);
+  });
+
+  it('refuses plan files that are not JSON, not a plan, or from a newer format, changing nothing', async () => {
+    await writeFile(join(repo.dir, 'text.json'), 'hello\n');
+    const text = await run(['apply', 'text.json']);
+    expect(text.code).toBe(1);
+    expect(text.err).toMatch(/^error: text\.json is not a usable plan file: not JSON .*make a new one with "eppo-gitops plan --out text\.json"\n$/s);
+    expect((await run(['plan', '--out', 'plan.json'])).code).toBe(0);
+    const plan = JSON.parse(await readFile(join(repo.dir, 'plan.json'), 'utf8'));
+    await writeFile(join(repo.dir, 'future.json'), JSON.stringify({ ...plan, format_version: 2 }));
+    const future = await run(['apply', 'future.json']);
+    expect(future.code).toBe(1);
+    expect(future.err).toContain('future.json is not a usable plan file: unsupported format_version 2 (this version reads 1)');
+    const folder = await run(['apply', 'experiments']);
+    expect(folder.err).toContain('cannot read the plan file experiments (EISDIR)');
+    for (const r of [text, future, folder]) expect(r.err).not.toMatch(/\n\s+at /);
+    expect(await writes()).toEqual([]);
   });
 
   it('validates --parallelism', async () => {

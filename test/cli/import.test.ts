@@ -1,11 +1,9 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
 import { parseDefinition } from '../../src/definitions/index.js';
 import { startEmulator, type ExperimentInput, type RunningEmulator } from '../../src/emulator/index.js';
-import { captureIo } from '../helpers/io.js';
-import { control, tempRepo, type TempRepo } from '../eppo/helpers.js';
+import { control, runCli, tempRepo, type TempRepo } from '../eppo/helpers.js';
 
 const TOKEN = 'tok-import-0123456789';
 
@@ -35,11 +33,7 @@ function live(key: string, over: Partial<ExperimentInput> = {}): ExperimentInput
 describe('eppo-gitops import', () => {
   let emu: RunningEmulator;
   let repo: TempRepo;
-  const run = async (args: string[]) => {
-    const captured = captureIo({ cwd: repo.dir, env: { EPPO_API_KEY: TOKEN, EPPO_BASE_URL: emu.url } });
-    const code = await main(args, captured);
-    return { code, out: captured.out(), err: captured.err() };
-  };
+  const run = (args: string[]) => runCli(args, { cwd: repo.dir, env: { EPPO_API_KEY: TOKEN, EPPO_BASE_URL: emu.url } });
 
   beforeEach(async () => {
     emu = await startEmulator({ port: 0, apiKeys: [{ key: TOKEN, access: 'read-write' }] });
@@ -108,6 +102,20 @@ describe('eppo-gitops import', () => {
     expect(r.err).toContain('error: experiment key "../escape"');
     expect(r.err).toContain('is not safe as a file name');
     expect(await readdir(repo.dir, { recursive: true })).toEqual([]);
+  });
+
+  it('explains a --dir it cannot write into (a file, or under a file), without a stack trace', async () => {
+    emu.seedExperiments([live('fine')]);
+    await repo.write('taken', 'a file\n');
+    for (const [dir, folder] of [
+      ['taken', 'taken'],
+      ['taken/sub', 'taken/sub'],
+    ] as const) {
+      const r = await run(['import', '--all', '--dir', dir]);
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(new RegExp(`^error: cannot create the folder ${folder} for ${folder}/fine\\.yaml \\((EEXIST|ENOTDIR)\\); --dir must name a folder you can write to\n$`));
+    }
+    expect(await readFile(join(repo.dir, 'taken'), 'utf8')).toBe('a file\n');
   });
 
   it('needs --key or --all', async () => {

@@ -1,39 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
 import { buildSeedState, startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
-import { captureIo } from '../helpers/io.js';
-import { control, definitionText, tempRepo, type TempRepo } from '../eppo/helpers.js';
+import { control, definitionText, runCli, tempRepo, type TempRepo } from '../eppo/helpers.js';
+import { definitionBody } from '../reconcile/fixtures.js';
 
 const TOKEN = 'tok-states-0123456789';
 
-function seedBody(key: string, name = `Experiment ${key}`) {
-  return {
-    name,
-    experiment_key: key,
-    entity_id: 1,
-    assignment_source_id: 1,
-    assignments_start_date: '2026-01-05T00:00:00.000Z',
-    hypothesis: 'A green checkout button raises checkout conversion.',
-    traffic_allocation: 1,
-    variations: [
-      { name: 'Control', variant_key: 'control', is_control: true, weighted_expected_traffic: 0.5, is_active: true },
-      { name: 'Green button', variant_key: 'green', is_control: false, weighted_expected_traffic: 0.5, is_active: true },
-    ],
-    metrics: [
-      { metric_id: 1, is_primary: true },
-      { metric_id: 2, is_primary: false },
-    ],
-  };
-}
+const seedBody = (key: string, name = `Experiment ${key}`) => definitionBody({ experiment_key: key, name });
 
 describe('plan over HTTP: conflict, concluded, unmanaged, ambiguous names', () => {
   let emu: RunningEmulator;
   let repo: TempRepo;
-  const run = async (args: string[]) => {
-    const captured = captureIo({ cwd: repo.dir, env: { EPPO_API_KEY: TOKEN, EPPO_BASE_URL: emu.url } });
-    const code = await main(args, captured);
-    return { code, out: captured.out(), err: captured.err() };
-  };
+  const run = (args: string[]) => runCli(args, { cwd: repo.dir, env: { EPPO_API_KEY: TOKEN, EPPO_BASE_URL: emu.url } });
 
   beforeEach(async () => {
     repo = await tempRepo();

@@ -4,20 +4,16 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { captureIo } from '../helpers/io.js';
-import { control, definitionText, tempRepo, type TempRepo } from '../eppo/helpers.js';
+import { control, definitionText, runCli, tempRepo, type TempRepo } from '../eppo/helpers.js';
+import { definitionBody } from '../reconcile/fixtures.js';
 
 const TOKEN = 'tok-9f8e7d6c5b4a3210';
 
 describe('eppo-gitops plan', () => {
   let emu: RunningEmulator;
   let repo: TempRepo;
-  const io = (extra: Record<string, string | undefined> = {}) =>
-    captureIo({ cwd: repo.dir, env: { EPPO_API_KEY: TOKEN, EPPO_BASE_URL: emu.url, ...extra } });
-  const run = async (args: string[], extra: Record<string, string | undefined> = {}) => {
-    const captured = io(extra);
-    const code = await main(args, captured);
-    return { code, out: captured.out(), err: captured.err() };
-  };
+  const run = (args: string[], extra: Record<string, string | undefined> = {}) =>
+    runCli(args, { cwd: repo.dir, env: { EPPO_API_KEY: TOKEN, EPPO_BASE_URL: emu.url, ...extra } });
 
   beforeEach(async () => {
     emu = await startEmulator({ port: 0, apiKeys: [{ key: TOKEN, access: 'read-write' }] });
@@ -79,6 +75,54 @@ describe('eppo-gitops plan', () => {
     expect(md.out).toContain('<details><summary><b>➕ create</b> <code>checkout-button-color</code></summary>');
   });
 
+  it('explains an --out path it cannot write (a folder, or under a file) without a stack trace', async () => {
+    await repo.write('taken', 'a file\n');
+    const folder = await run(['plan', '--out', 'experiments']);
+    expect(folder.code).toBe(1);
+    expect(folder.err).toBe('error: cannot save the plan to experiments (EISDIR); --out needs a file path in a writable folder, e.g. --out plan.json\n');
+    const under = await run(['plan', '--out', 'taken/plan.json']);
+    expect(under.code).toBe(1);
+    expect(under.err).toMatch(/^error: cannot save the plan to taken\/plan\.json \((EEXIST|ENOTDIR)\); --out needs a file path/);
+    expect(under.err).not.toContain('looks like a bug');
+  });
+
+  it('EPPO_TIMEOUT_SECONDS sets how long one request may take; a bad value is a clear error', async () => {
+    await control(emu, 'POST', '/faults', { kind: 'latency', ms: 700, count: 1, match: { method: 'GET', pathPrefix: '/api/v1/metrics' } });
+    const r = await run(['plan'], { EPPO_TIMEOUT_SECONDS: '0.2' });
+    expect(r.code).toBe(0);
+    const metricReads = ((await control(emu, 'GET', '/requests')) as Array<{ path: string }>).filter((q) => q.path === '/api/v1/metrics');
+    // the slow read timed out after 0.2 s and was tried again, instead of waiting the default 30 s
+    expect(metricReads).toHaveLength(2);
+    for (const bad of ['0', '-1', 'soon', '9999']) {
+      const refused = await run(['plan'], { EPPO_TIMEOUT_SECONDS: bad });
+      expect(refused.code).toBe(1);
+      expect(refused.err).toBe(`error: EPPO_TIMEOUT_SECONDS must be a number of seconds greater than 0 and at most 3600, not "${bad}"\n`);
+    }
+  });
+
+  it('--parallelism sets how many list pages are read at once, beating the settings file', async () => {
+    emu.seedExperiments(Array.from({ length: 600 }, (_, i) => definitionBody({ experiment_key: `live-${i}` })));
+    const listReads = async () => ((await control(emu, 'GET', '/requests')) as Array<{ path: string }>).filter((q) => q.path === '/api/v1/experiments').length;
+    // 600 experiments are 3 pages of 250; with N in flight the client asks for pages 1..N at once after the first
+    expect((await run(['plan'])).code).toBe(0);
+    expect(await listReads()).toBe(1 + 4);
+    await control(emu, 'POST', '/reset');
+    emu.seedExperiments(Array.from({ length: 600 }, (_, i) => definitionBody({ experiment_key: `live-${i}` })));
+    await repo.write('eppo-gitops.yaml', 'parallelism: 8\n');
+    expect((await run(['plan', '--parallelism', '1'])).code).toBe(0);
+    expect(await listReads()).toBe(3);
+    const bad = await run(['plan', '--parallelism', '0']);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toContain('--parallelism must be a whole number from 1 to 64, not "0"');
+  });
+
+  it('suggests the flag a typo meant', async () => {
+    const r = await run(['plan', '--detailed-exit-code']);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`Unknown option '--detailed-exit-code' (did you mean "--detailed-exitcode"?)`);
+    expect(r.err).toContain('Run "eppo-gitops plan --help" for usage.');
+  });
+
   it('needs EPPO_API_KEY (unless --local) and refuses plain http off loopback', async () => {
     const missing = await run(['plan'], { EPPO_API_KEY: undefined });
     expect(missing.code).toBe(1);
@@ -125,5 +169,12 @@ describe('eppo-gitops plan', () => {
     expect(again.code).toBe(0);
     expect(JSON.parse(await readFile(join(repo.dir, 'local-plan.json'), 'utf8')).eppo_base_url).toBe('local:.eppo-local');
     expect(await control(emu, 'GET', '/requests')).toEqual([]);
+  });
+
+  it('--local explains a .eppo-local that is not a folder', async () => {
+    await repo.write('.eppo-local', 'a file\n');
+    const r = await run(['plan', '--local'], { EPPO_API_KEY: undefined });
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/^error: --local keeps the emulator's state in \.eppo-local\/, and that folder cannot be created or written \((EEXIST|ENOTDIR)\); move away what is at \.eppo-local and run again\n$/);
   });
 });

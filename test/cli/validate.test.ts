@@ -1,4 +1,4 @@
-import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -108,6 +108,19 @@ describe('eppo-gitops validate', () => {
     expect(fromFile.out()).toBe('2 files checked: no problems\n');
   });
 
+  it('reports a --dir that is a file, or an empty definitions folder, clearly', async () => {
+    await writeFile(join(cwd, 'defs.yaml'), 'experiment_key: x\n');
+    const file = captureIo({ cwd });
+    expect(await main(['validate', '--dir', 'defs.yaml'], file)).toBe(1);
+    expect(file.out()).toBe(
+      'defs.yaml:1:1  error  the definitions folder is not a folder; pass --dir a folder of *.yaml files, or check one file with "eppo-gitops validate FILE"  [io]\n0 files checked: 1 error, 0 warnings\n',
+    );
+    await mkdir(join(cwd, 'experiments'));
+    const empty = captureIo({ cwd });
+    expect(await main(['validate'], empty)).toBe(0);
+    expect(empty.out()).toBe('0 files checked: no problems\n');
+  });
+
   it('reports problems in eppo-gitops.yaml', async () => {
     await cp(join(fixtures, 'valid'), join(cwd, 'experiments'), { recursive: true });
     await writeFile(join(cwd, 'eppo-gitops.yaml'), 'dri: defs\n');
@@ -119,7 +132,7 @@ describe('eppo-gitops validate', () => {
   it('rejects unknown flags and formats with a usage hint, never a stack trace', async () => {
     const flag = captureIo({ cwd });
     expect(await main(['validate', '--formt', 'json'], flag)).toBe(1);
-    expect(flag.err()).toContain("Unknown option '--formt'");
+    expect(flag.err()).toContain(`Unknown option '--formt' (did you mean "--format"?)`);
     expect(flag.err()).toContain('Run "eppo-gitops validate --help" for usage.');
     expect(flag.err()).not.toMatch(/\n\s+at /);
 

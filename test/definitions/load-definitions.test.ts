@@ -4,21 +4,9 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadDefinitions } from '../../src/definitions/index.js';
 import type { Problem } from '../../src/definitions/index.js';
+import { definitionFile as definition } from './texts.js';
 
 const show = (p: Problem): string => `${p.file}:${p.line}:${p.col} ${p.severity} [${p.rule}] ${p.message}`;
-
-const definition = (key: string, extra = ''): string => `experiment_key: ${key}
-name: ${key}
-entity: user
-assignment_source: User assignments
-assignments_start_date: 2026-01-05
-variations:
-  - variant_key: control
-    is_control: true
-    weight: 0.5
-  - variant_key: green
-    weight: 0.5
-${extra}`;
 
 let cwd: string;
 beforeEach(async () => {
@@ -112,6 +100,37 @@ describe('loadDefinitions', () => {
       'experiments/team/back:1:1 error [io] symlink loop: the link points back to experiments; remove or fix the link',
     ]);
     expect(result.definitions.map((d) => d.file)).toEqual(['experiments/team/a.yaml']);
+  });
+
+  it('never follows a link out of the repository (a file holding a secret, a folder, /proc/self/environ)', async () => {
+    const outside = await mkdtemp(join(tmpdir(), 'eppo-gitops-outside-'));
+    try {
+      await writeFile(join(outside, 'secret.yaml'), 'experiment_key: sk-live-0123456789\n');
+      await mkdir(join(outside, 'more'));
+      await writeFile(join(outside, 'more', 'x.yaml'), 'experiment_key: sk-live-0123456789\n');
+      await put('experiments/good.yaml', definition('good'));
+      await symlink(join(outside, 'secret.yaml'), join(cwd, 'experiments/secret.yaml'));
+      await symlink(join(outside, 'more'), join(cwd, 'experiments/more'));
+      await symlink(join(outside, 'secret.yaml'), join(cwd, 'experiments/not-a-definition.txt'));
+      const links = ['experiments/more', 'experiments/secret.yaml'];
+      if (process.platform === 'linux') {
+        await symlink('/proc/self/environ', join(cwd, 'experiments/environ.yaml'));
+        links.splice(0, 0, 'experiments/environ.yaml');
+      }
+      const message = 'the link points outside the repository, so it is not read; put the definition itself here instead of a link';
+      const result = await loadDefinitions({ cwd });
+      expect(result.problems.map(show)).toEqual(links.map((file) => `${file}:1:1 error [io] ${message}`));
+      expect(result.definitions.map((d) => d.file)).toEqual(['experiments/good.yaml']);
+      expect(JSON.stringify(result)).not.toContain('sk-live');
+      // named explicitly as an argument, the link is refused too; a path outside named as such is the user's choice
+      const named = await loadDefinitions({ cwd, paths: ['experiments/secret.yaml'] });
+      expect(named.problems.map(show)).toEqual([`experiments/secret.yaml:1:1 error [io] ${message}`]);
+      const explicit = await loadDefinitions({ cwd, paths: [join(outside, 'secret.yaml')] });
+      expect(explicit.files).toBe(1);
+      expect(explicit.problems.map((p) => p.message)).toContain('the definition is missing the required field "name"');
+    } finally {
+      await rm(outside, { recursive: true, force: true });
+    }
   });
 
   it('follows a symlinked folder that is not a loop', async () => {

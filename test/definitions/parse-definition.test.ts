@@ -1,23 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseDefinition } from '../../src/definitions/index.js';
+import { parseDefinition, renderDefinitionYaml } from '../../src/definitions/index.js';
 import type { Problem } from '../../src/definitions/index.js';
+import { VALID_TAIL } from './texts.js';
 
 const fixture = (path: string): Buffer => readFileSync(new URL(`../fixtures/definitions/${path}`, import.meta.url));
 
 /** `line:col severity [rule] message` — compact enough for tables. */
 const show = (p: Problem): string => `${p.line}:${p.col} ${p.severity} [${p.rule}] ${p.message}`;
-
-const VALID_TAIL = `entity: user
-assignment_source: User assignments
-assignments_start_date: 2026-01-05
-variations:
-  - variant_key: control
-    is_control: true
-    weight: 0.5
-  - variant_key: green
-    weight: 0.5
-`;
 
 describe('parseDefinition: bad input', () => {
   // [fixture, expected problems as `line:col severity [rule]` + a distinctive part of the message]
@@ -137,6 +127,32 @@ describe('parseDefinition: bad input', () => {
     expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
     expect(({} as Record<string, unknown>)['isAdmin']).toBeUndefined();
     expect(Object.prototype.hasOwnProperty.call(Object.prototype, 'polluted')).toBe(false);
+  });
+
+  it('says an empty required field needs a value, and an empty optional one can be left out', () => {
+    const result = parseDefinition('empty.yaml', `experiment_key: empty\nname:\nhypothesis:\n${VALID_TAIL.replace('  - variant_key: green', '  - variant_key:')}`);
+    expect(result.problems.map(show)).toEqual([
+      '2:6 error [schema] name must be text, not an empty value (the field is required: give it a value)',
+      '3:12 error [schema] hypothesis must be text, not an empty value (leave the field out instead of leaving it empty)',
+      '11:17 error [schema] variations[1].variant_key must be text, not an empty value (the field is required: give it a value)',
+    ]);
+  });
+
+  it('keeps leading newlines of a block scalar (what import writes for such a hypothesis)', () => {
+    for (const hypothesis of ['\na', '\n\na', '\n']) {
+      const text = renderDefinitionYaml(
+        { experiment_key: 'lead', name: 'Lead', hypothesis, entity: 'user', assignment_source: 'User assignments', assignments_start_date: '2026-01-05', variations: [{ variant_key: 'a', is_control: true, weight: 0.5 }, { variant_key: 'b', weight: 0.5 }] },
+        { schemaPath: 'x.json', comments: [] },
+      );
+      expect(parseDefinition('lead.yaml', text).definition?.hypothesis, JSON.stringify(text)).toBe(hypothesis);
+    }
+  });
+
+  it('lists at most 50 YAML errors per file and counts the rest', () => {
+    const result = parseDefinition('many.yaml', `experiment_key: many\n${'k: v: w\n'.repeat(300)}`);
+    expect(result.problems).toHaveLength(51);
+    expect(result.problems.every((p) => p.rule === 'yaml' && p.severity === 'error')).toBe(true);
+    expect(result.problems.at(-1)!.message).toMatch(/^\d+ more YAML errors in this file are not listed; fix the ones above first$/);
   });
 
   it('reports an alias to an unknown anchor', () => {

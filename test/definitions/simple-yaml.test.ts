@@ -70,11 +70,19 @@ describe('parseSimpleYaml', () => {
     ['hex number', 'a: 0x1F\n'],
     ['keep chomping', 'a: |+\n  x\n\n'],
     ['blank line inside a block scalar', 'a: >\n  x\n\n  y\n'],
+    ['blank lines before the first line of a block scalar (leading newlines)', 'a: |-\n  \n  x\nb: 1\n'],
+    ['an empty line before the first line of a block scalar', 'a: |-\n\n\n  x\n'],
+    ['a blank line of spaces in a block scalar', 'a: |\n  x\n   \nb: 1\n'],
+    ['a key over 1000 characters (YAML allows 1024 at most)', `${'k'.repeat(1001)}: 1\n`],
     ['quoted key', '"a": 1\n'],
     ['top-level scalar', 'hello\n'],
     ['comments only', '# nothing\n'],
   ])('leaves %s to the full parser', (_name, text) => {
     expect(parseSimpleYaml(text)).toBeUndefined();
+  });
+
+  it('reads a key of 1000 characters like the full parser', () => {
+    expect(expectSameAsFullParser(`${'k'.repeat(1000)}: 1\n`)).toBe(true);
   });
 
   it('agrees with the full parser on generated definition-like files', () => {

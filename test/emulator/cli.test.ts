@@ -135,6 +135,30 @@ describe('emulator command (real process)', () => {
     return { child, url, out: () => out, exited };
   }
 
+  it('plan, run as a process against it, quits at once on the first Ctrl-C (it only reads)', async () => {
+    const emulator = spawnCli([]);
+    const url = await emulator.url;
+    const cwd = mkdtempSync(join(tmpdir(), 'eppo-plan-sigint-'));
+    try {
+      await call(`${url.replace(/\/api\/v1$/, '')}/__emulator/faults`, { method: 'POST', body: { kind: 'latency', ms: 3_000, count: 1, match: { method: 'GET' } } });
+      const plan = spawn(process.execPath, [cli.bin, 'plan', '--dir', '.'], { cwd, stdio: 'pipe', env: { ...process.env, EPPO_API_KEY: 'emulator-key', EPPO_BASE_URL: url } });
+      const exited = new Promise<number | null>((r) => plan.on('exit', (code) => r(code)));
+      // wait until plan's first read is held by the latency fault, then press Ctrl-C
+      const log = async () => (await call(`${url.replace(/\/api\/v1$/, '')}/__emulator/requests`)).body as unknown[];
+      const started = Date.now();
+      while ((await log()).length === 0 && Date.now() - started < 10_000) await new Promise((r) => setTimeout(r, 20));
+      const pressed = Date.now();
+      plan.kill('SIGINT');
+      expect(await exited).toBe(130);
+      expect(Date.now() - pressed).toBeLessThan(1_500);
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+      // SIGKILL: a graceful stop would wait out the held request
+      emulator.child.kill('SIGKILL');
+      await emulator.exited;
+    }
+  });
+
   it('keeps a parseable state file when killed during writes, and restarts on it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'eppo-emulator-kill-'));
     const statePath = join(dir, 'state.json');

@@ -1,10 +1,13 @@
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { request } from 'undici';
+import type { Io } from '../../src/cli/io.js';
+import { main } from '../../src/cli/main.js';
 import { parseDefinition, type Definition } from '../../src/definitions/index.js';
 import { startEmulator, type EmulatorOptions, type FaultSpec, type RequestLogEntry, type RunningEmulator } from '../../src/emulator/index.js';
 import { createEppoClient, type EppoApi, type EppoClientOptions } from '../../src/eppo/index.js';
+import { call } from '../emulator/helpers.js';
+import { captureIo } from '../helpers/io.js';
 
 /** Fast retry settings for tests. */
 export const FAST: Omit<EppoClientOptions, 'baseUrl' | 'apiKey'> = {
@@ -22,14 +25,24 @@ export interface TestEppo {
   close(): Promise<void>;
 }
 
+/** A call to the emulator's control endpoints; throws unless it answers 2xx. */
 export async function control(emu: RunningEmulator, method: string, path: string, body?: unknown): Promise<any> {
-  const res = await request(`${emu.origin}/__emulator${path}`, {
-    method: method as 'GET',
-    ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
-  });
-  const text = await res.body.text();
-  if (res.statusCode >= 300) throw new Error(`control ${method} ${path}: ${res.statusCode} ${text}`);
-  return text === '' ? undefined : JSON.parse(text);
+  const answer = await call(`${emu.origin}/__emulator${path}`, { method, body });
+  if (answer.status >= 300) throw new Error(`control ${method} ${path}: ${answer.status} ${JSON.stringify(answer.body)}`);
+  return answer.body;
+}
+
+export interface CliRun {
+  code: number;
+  out: string;
+  err: string;
+}
+
+/** Runs `eppo-gitops ...args` in-process and returns the exit code and what it printed. */
+export async function runCli(args: string[], init: Partial<Io>): Promise<CliRun> {
+  const io = captureIo(init);
+  const code = await main(args, io);
+  return { code, out: io.out(), err: io.err() };
 }
 
 /** An emulator on 127.0.0.1:0 and a real client pointed at it. */

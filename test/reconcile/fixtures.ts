@@ -1,4 +1,4 @@
-import type { EppoExperiment, Workspace } from '../../src/eppo/index.js';
+import type { EppoExperiment, ExperimentFields, Workspace } from '../../src/eppo/index.js';
 
 /** The emulator's seed data (SEED.md), as a plain workspace. */
 export function seedWorkspace(experiments: EppoExperiment[] = []): Workspace {
@@ -26,10 +26,9 @@ export function seedWorkspace(experiments: EppoExperiment[] = []): Workspace {
   };
 }
 
-/** A live experiment matching `definitionText()` defaults, as Eppo would return it. */
-export function liveExperiment(over: Partial<EppoExperiment> = {}): EppoExperiment {
+/** The create body that `definitionText()` (test/eppo/helpers.ts) plans to, as POST /experiments receives it. */
+export function definitionBody(over: Partial<ExperimentFields> = {}): ExperimentFields {
   return {
-    id: 4521,
     name: 'Checkout button color',
     experiment_key: 'checkout-button-color',
     entity_id: 1,
@@ -39,15 +38,25 @@ export function liveExperiment(over: Partial<EppoExperiment> = {}): EppoExperime
     hypothesis: 'A green checkout button raises checkout conversion.',
     traffic_allocation: 1,
     variations: [
-      { id: 11, name: 'Control', variant_key: 'control', is_control: true, weighted_expected_traffic: 0.5, is_active: true },
-      { id: 12, name: 'Green button', variant_key: 'green', is_control: false, weighted_expected_traffic: 0.5, is_active: true },
+      { name: 'Control', variant_key: 'control', is_control: true, weighted_expected_traffic: 0.5, is_active: true },
+      { name: 'Green button', variant_key: 'green', is_control: false, weighted_expected_traffic: 0.5, is_active: true },
     ],
     metrics: [
       { metric_id: 1, is_primary: true },
       { metric_id: 2, is_primary: false },
-      { metric_id: 7, is_primary: false },
-      { metric_id: 8, is_primary: false },
     ],
+    ...over,
+  };
+}
+
+/** A live experiment matching `definitionText()` defaults, as Eppo would return it (guardrails attached). */
+export function liveExperiment(over: Partial<EppoExperiment> = {}): EppoExperiment {
+  const body = definitionBody();
+  return {
+    ...body,
+    id: 4521,
+    variations: body.variations.map((v, i) => ({ id: 11 + i, ...v })),
+    metrics: [...body.metrics, { metric_id: 7, is_primary: false }, { metric_id: 8, is_primary: false }],
     status: 'Running',
     winning_variant_key: null,
     outcome: null,

@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { ConfigError, UsageError } from '../../errors.js';
 import { loadConfig } from '../../definitions/index.js';
 import {
   applyPlan,
   checkPlanFresh,
+  INTERRUPTED_REASON,
   parsePlan,
   planHasChanges,
   renderApplyJson,
@@ -15,14 +15,14 @@ import {
   renderPlanText,
   type Plan,
 } from '../../reconcile/index.js';
-import { connectEppo, type EppoConnection } from '../eppo-connection.js';
+import { connectEppo, EPPO_ENV_HELP, type EppoConnection } from '../eppo-connection.js';
 import { publishSummary } from '../github-publish.js';
 import type { Command, Io } from '../io.js';
+import { MAX_PARALLELISM, parseFlags, parseParallelism } from '../parse-flags.js';
 import { reportProblems, runPlanPipeline, useColor } from './plan.js';
 
 const FORMATS = ['text', 'json'] as const;
 type ApplyFormat = (typeof FORMATS)[number];
-const MAX_PARALLELISM = 64;
 
 export const command: Command = {
   name: 'apply',
@@ -42,13 +42,16 @@ Changes run in parallel; one progress line per change. A failure does not stop
 the others; running apply again converges. A create that failed in a way that
 leaves its fate unknown (timeout, 5xx, dropped connection) is looked up by key
 before it is tried again, so nothing is created twice. Nothing is ever deleted.
+Ctrl-C stops starting new changes and lets the ones in flight finish (exit 1);
+a second Ctrl-C quits at once.
 
 Options:
   --yes                  apply without asking (CI)
-  --parallelism N        changes in flight (default: "parallelism" in
-                         eppo-gitops.yaml, else 4; 1..${MAX_PARALLELISM})
+  --parallelism N        changes (and list pages) in flight (default:
+                         "parallelism" in eppo-gitops.yaml, else 4; 1..${MAX_PARALLELISM})
   --format FMT           text (default) or json ({"results": [...], "summary": {...}})
-  --dir DIR              definitions folder when planning (default: experiments)
+  --dir DIR              definitions folder when planning (default: "dir" in
+                         eppo-gitops.yaml, else experiments)
   --local                use the embedded Eppo emulator (state in .eppo-local/)
   --base-url URL         Eppo API base URL (beats EPPO_BASE_URL and the config file)
   --github-summary       append the result to the job summary (GITHUB_STEP_SUMMARY)
@@ -56,8 +59,7 @@ Options:
   -h, --help             show this help
 
 Environment:
-  EPPO_API_KEY           Eppo API key (required unless --local; never printed)
-  EPPO_BASE_URL          default https://eppo.cloud/api/v1
+${EPPO_ENV_HELP}
 
 Examples:
   eppo-gitops plan --out plan.json && eppo-gitops apply plan.json
@@ -69,25 +71,18 @@ Exit codes:
   1  any change failed, a stale plan, validation errors, declined, bad usage
 `,
   async run(args, io) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args,
-        allowPositionals: true,
-        strict: true,
-        options: {
-          yes: { type: 'boolean', default: false },
-          parallelism: { type: 'string' },
-          format: { type: 'string', default: 'text' },
-          dir: { type: 'string' },
-          local: { type: 'boolean', default: false },
-          'base-url': { type: 'string' },
-          'github-summary': { type: 'boolean', default: false },
-        },
-      });
-    } catch (error) {
-      throw new UsageError((error as Error).message);
-    }
+    const parsed = parseFlags(args, {
+      allowPositionals: true,
+      options: {
+        yes: { type: 'boolean', default: false },
+        parallelism: { type: 'string' },
+        format: { type: 'string', default: 'text' },
+        dir: { type: 'string' },
+        local: { type: 'boolean', default: false },
+        'base-url': { type: 'string' },
+        'github-summary': { type: 'boolean', default: false },
+      },
+    });
     const format = parsed.values.format as ApplyFormat;
     if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, not "${parsed.values.format}"`);
     if (parsed.positionals.length > 1) throw new UsageError(`apply takes at most one plan file, got ${parsed.positionals.length}: ${parsed.positionals.join(' ')}`);
@@ -104,8 +99,9 @@ Exit codes:
         cwd: io.cwd,
         env: io.env,
         local: parsed.values.local,
-        ...(parsed.values['base-url'] === undefined ? {} : { baseUrl: parsed.values['base-url'] }),
+        baseUrl: parsed.values['base-url'],
         config: settings.config,
+        client: { concurrency: parallelism },
       });
       if (plan.eppo_base_url !== connection.baseUrl) {
         await connection.close();
@@ -115,7 +111,7 @@ Exit codes:
         return 1;
       }
     } else {
-      const result = await runPlanPipeline({ dir: parsed.values.dir, local: parsed.values.local, baseUrl: parsed.values['base-url'] }, io);
+      const result = await runPlanPipeline({ dir: parsed.values.dir, local: parsed.values.local, baseUrl: parsed.values['base-url'], parallelism }, io);
       if (!result.ok) {
         reportProblems(result.problems, result.files, format, io);
         io.stderr.write('error: nothing was applied; fix the problems above and run apply again\n');
@@ -146,32 +142,37 @@ Exit codes:
         if (parsed.values['github-summary']) io.stderr.write(`${await publishSummary(io, renderApplyMarkdown(empty))}\n`);
         return 0;
       }
+      if (io.signal?.aborted === true) {
+        io.stderr.write('error: interrupted before applying; nothing was changed\n');
+        return 1;
+      }
       const stale = await checkPlanFresh(connection.api, plan);
       if (stale.length > 0) {
         io.stderr.write(`${stale.map((s) => `error: ${s}`).join('\n')}\nerror: refusing the whole plan (${stale.length} stale); nothing was changed\n`);
         return 1;
       }
+      const onInterrupt = (): void => {
+        io.stderr.write('stopping: no new change starts; waiting for the ones in flight (Ctrl-C again quits at once)\n');
+      };
+      io.signal?.addEventListener('abort', onInterrupt, { once: true });
       const result = await applyPlan(connection.api, plan, {
         parallelism,
+        ...(io.signal === undefined ? {} : { signal: io.signal }),
         onProgress: ({ item, done, total }) => progressOut.write(`[${done}/${total}] ${renderApplyProgress(item)}\n`),
-      });
+      }).finally(() => io.signal?.removeEventListener('abort', onInterrupt));
       if (format === 'json') io.stdout.write(renderApplyJson(result));
       else io.stdout.write(renderApplyText(result));
       if (parsed.values['github-summary']) io.stderr.write(`${await publishSummary(io, renderApplyMarkdown(result))}\n`);
+      if (result.results.some((r) => r.reason === INTERRUPTED_REASON)) {
+        io.stderr.write('error: interrupted: the changes in flight finished, the rest were not started; run plan again to see what is left\n');
+        return 1;
+      }
       return result.summary.failed > 0 ? 1 : 0;
     } finally {
       await connection.close();
     }
   },
 };
-
-function parseParallelism(flag: string | undefined, fromConfig: number | undefined): number {
-  if (flag === undefined) return fromConfig ?? 4;
-  if (!/^\d+$/.test(flag) || Number(flag) < 1 || Number(flag) > MAX_PARALLELISM) {
-    throw new UsageError(`--parallelism must be a whole number from 1 to ${MAX_PARALLELISM}, not "${flag}"`);
-  }
-  return Number(flag);
-}
 
 async function readPlanFile(path: string, shown: string): Promise<Plan> {
   let text: string;

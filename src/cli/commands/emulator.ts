@@ -1,7 +1,7 @@
-import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { UsageError } from '../../errors.js';
 import type { Command, Io } from '../io.js';
+import { parseFlags } from '../parse-flags.js';
 
 const HELP = `Usage: eppo-gitops emulator [options]
 
@@ -64,27 +64,19 @@ export const command: Command = {
 };
 
 function parseOptions(args: string[], io: Io) {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        port: { type: 'string' },
-        host: { type: 'string' },
-        state: { type: 'string' },
-        'api-key': { type: 'string', multiple: true },
-        'read-only-key': { type: 'string', multiple: true },
-        webhook: { type: 'string', multiple: true },
-        'webhook-secret': { type: 'string', multiple: true },
-        latency: { type: 'string' },
-        empty: { type: 'boolean' },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const { values } = parseFlags(args, {
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      state: { type: 'string' },
+      'api-key': { type: 'string', multiple: true },
+      'read-only-key': { type: 'string', multiple: true },
+      webhook: { type: 'string', multiple: true },
+      'webhook-secret': { type: 'string', multiple: true },
+      latency: { type: 'string' },
+      empty: { type: 'boolean' },
+    },
+  });
   const port = integer(values.port ?? io.env.PORT ?? '8787', values.port === undefined && io.env.PORT !== undefined ? 'PORT' : '--port', 65535);
   const latencyMs = values.latency === undefined ? undefined : integer(values.latency, '--latency', 600_000);
   const readWrite = values['api-key'] ?? [];

@@ -1,13 +1,13 @@
 import { access, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { parseArgs } from 'node:util';
-import { UsageError } from '../../errors.js';
+import { ConfigError, UsageError } from '../../errors.js';
 import { loadConfig, loadDefinitions, parseDefinition, renderDefinitionYaml } from '../../definitions/index.js';
 import { fetchWorkspace, type EppoExperiment } from '../../eppo/index.js';
 import { buildImportSpec, compareText } from '../../reconcile/index.js';
 import { didYouMean } from '../../util/did-you-mean.js';
-import { connectEppo } from '../eppo-connection.js';
+import { connectEppo, EPPO_ENV_HELP } from '../eppo-connection.js';
 import type { Command } from '../io.js';
+import { parseFlags } from '../parse-flags.js';
 
 export const command: Command = {
   name: 'import',
@@ -22,17 +22,17 @@ out. An existing file is never overwritten, and a key that is not safe as a
 file name is refused.
 
 Options:
-  --key KEY        import the experiment with this key (repeatable)
-  --all            import every live experiment not yet in git
-  --dir DIR        definitions folder (default: "dir" in eppo-gitops.yaml, else experiments)
-  --local          use the embedded Eppo emulator (state in .eppo-local/)
-  --base-url URL   Eppo API base URL (beats EPPO_BASE_URL and the config file)
-  --debug          print stack traces on unexpected errors
-  -h, --help       show this help
+  --key KEY              import the experiment with this key (repeatable)
+  --all                  import every live experiment not yet in git
+  --dir DIR              definitions folder (default: "dir" in eppo-gitops.yaml,
+                         else experiments)
+  --local                use the embedded Eppo emulator (state in .eppo-local/)
+  --base-url URL         Eppo API base URL (beats EPPO_BASE_URL and the config file)
+  --debug                print stack traces on unexpected errors
+  -h, --help             show this help
 
 Environment:
-  EPPO_API_KEY     Eppo API key (required unless --local; never printed)
-  EPPO_BASE_URL    default https://eppo.cloud/api/v1
+${EPPO_ENV_HELP}
 
 Examples:
   eppo-gitops import --all
@@ -43,23 +43,15 @@ Exit codes:
   1  any experiment was refused (file exists, unsafe key, unknown key, …), bad usage
 `,
   async run(args, io) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args,
-        allowPositionals: false,
-        strict: true,
-        options: {
-          key: { type: 'string', multiple: true },
-          all: { type: 'boolean', default: false },
-          dir: { type: 'string' },
-          local: { type: 'boolean', default: false },
-          'base-url': { type: 'string' },
-        },
-      });
-    } catch (error) {
-      throw new UsageError((error as Error).message);
-    }
+    const parsed = parseFlags(args, {
+      options: {
+        key: { type: 'string', multiple: true },
+        all: { type: 'boolean', default: false },
+        dir: { type: 'string' },
+        local: { type: 'boolean', default: false },
+        'base-url': { type: 'string' },
+      },
+    });
     const keys = parsed.values.key ?? [];
     if (keys.length === 0 && !parsed.values.all) throw new UsageError('say what to import: --key KEY (repeatable) or --all');
     if (keys.length > 0 && parsed.values.all) throw new UsageError('use either --key or --all, not both');
@@ -77,8 +69,9 @@ Exit codes:
       cwd: io.cwd,
       env: io.env,
       local: parsed.values.local,
-      ...(parsed.values['base-url'] === undefined ? {} : { baseUrl: parsed.values['base-url'] }),
+      baseUrl: parsed.values['base-url'],
       config: settings.config,
+      client: { concurrency: settings.config.parallelism ?? 4 },
     });
     let failures = 0;
     let written = 0;
@@ -128,15 +121,21 @@ Exit codes:
           fail(`${toPosix(relative(io.cwd, twin))} already exists; not overwritten (move it away or import under another --dir)`);
           continue;
         }
-        await mkdir(dirname(target), { recursive: true });
+        try {
+          await mkdir(dirname(target), { recursive: true });
+        } catch (error) {
+          const folder = toPosix(relative(io.cwd, dirname(target))) || '.';
+          throw new ConfigError(`cannot create the folder ${folder} for ${display} (${errorCode(error)}); --dir must name a folder you can write to`);
+        }
         try {
           await writeFile(target, text, { flag: 'wx' });
         } catch (error) {
-          if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
-            fail(`${display} already exists; not overwritten (move it away or import under another --dir)`);
-            continue;
-          }
-          throw error;
+          fail(
+            errorCode(error) === 'EEXIST'
+              ? `${display} already exists; not overwritten (move it away or import under another --dir)`
+              : `cannot write ${display} (${errorCode(error)}); check that the folder is writable`,
+          );
+          continue;
         }
         written++;
         for (const note of built.notes) io.stderr.write(`note: ${key}: ${note}\n`);
@@ -151,6 +150,10 @@ Exit codes:
     return failures > 0 ? 1 : 0;
   },
 };
+
+function errorCode(error: unknown): string {
+  return (error as NodeJS.ErrnoException).code ?? String(error);
+}
 
 async function exists(path: string): Promise<boolean> {
   try {

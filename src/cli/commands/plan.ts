@@ -1,7 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
-import { UsageError } from '../../errors.js';
+import { ConfigError, UsageError } from '../../errors.js';
 import { loadConfig, loadDefinitions, renderProblems, type Config, type Definition, type Problem } from '../../definitions/index.js';
 import { fetchWorkspace } from '../../eppo/index.js';
 import {
@@ -13,16 +12,16 @@ import {
   resolveReferences,
   type Plan,
 } from '../../reconcile/index.js';
-import { connectEppo, type EppoConnection } from '../eppo-connection.js';
+import { connectEppo, EPPO_ENV_HELP, type EppoConnection } from '../eppo-connection.js';
 import { publishPlan, type GitHubTargets } from '../github-publish.js';
-import type { Io } from '../io.js';
-import type { Command } from '../io.js';
+import type { Command, Io } from '../io.js';
+import { MAX_PARALLELISM, parseFlags, parseParallelism } from '../parse-flags.js';
 
 const FORMATS = ['text', 'json', 'markdown'] as const;
 type PlanFormat = (typeof FORMATS)[number];
 
 export const PLAN_HELP = `Usage: eppo-gitops plan [--dir DIR] [--format text|json|markdown] [--out FILE]
-                        [--detailed-exitcode] [--local] [--base-url URL]
+                        [--detailed-exitcode] [--local] [--base-url URL] [--parallelism N]
                         [--github-comment] [--github-summary] [--github-drift-issue]
 
 Validates the definition files, reads the live state from Eppo and prints what
@@ -40,6 +39,8 @@ Options:
   --detailed-exitcode    exit 2 when there are changes, 0 when there are none
   --local                use the embedded Eppo emulator (state in .eppo-local/)
   --base-url URL         Eppo API base URL (beats EPPO_BASE_URL and the config file)
+  --parallelism N        list pages read from Eppo at once (default: "parallelism"
+                         in eppo-gitops.yaml, else 4; 1..${MAX_PARALLELISM})
   --github-comment       post the plan (or the validation problems) as ONE sticky
                          comment on the pull request, edited in place on every run
                          (GitHub Actions: needs GITHUB_TOKEN with pull-requests: write)
@@ -50,8 +51,7 @@ Options:
   -h, --help             show this help
 
 Environment:
-  EPPO_API_KEY           Eppo API key (required unless --local; never printed)
-  EPPO_BASE_URL          default https://eppo.cloud/api/v1 (http only for loopback)
+${EPPO_ENV_HELP}
   NO_COLOR               no colours in the text plan
   GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_EVENT_PATH, GITHUB_STEP_SUMMARY,
   GITHUB_API_URL         read by the --github-* flags (set by GitHub Actions)
@@ -73,6 +73,8 @@ export interface PlanInputs {
   dir: string | undefined;
   local: boolean;
   baseUrl: string | undefined;
+  /** requests to Eppo in flight; default: the settings file, else 4 */
+  parallelism?: number;
 }
 
 export type PlanPipelineResult =
@@ -97,8 +99,9 @@ export async function runPlanPipeline(inputs: PlanInputs, io: Io): Promise<PlanP
     cwd: io.cwd,
     env: io.env,
     local: inputs.local,
-    ...(inputs.baseUrl === undefined ? {} : { baseUrl: inputs.baseUrl }),
+    baseUrl: inputs.baseUrl,
     config,
+    client: { concurrency: inputs.parallelism ?? config.parallelism ?? 4 },
   });
   try {
     const workspace = await fetchWorkspace(connection.api);
@@ -126,27 +129,21 @@ export const command: Command = {
   summary: 'show what apply would change in Eppo',
   help: PLAN_HELP,
   async run(args, io) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args,
-        allowPositionals: false,
-        strict: true,
-        options: {
-          dir: { type: 'string' },
-          out: { type: 'string' },
-          'detailed-exitcode': { type: 'boolean', default: false },
-          format: { type: 'string', default: 'text' },
-          local: { type: 'boolean', default: false },
-          'base-url': { type: 'string' },
-          'github-comment': { type: 'boolean', default: false },
-          'github-summary': { type: 'boolean', default: false },
-          'github-drift-issue': { type: 'boolean', default: false },
-        },
-      });
-    } catch (error) {
-      throw new UsageError((error as Error).message);
-    }
+    const parsed = parseFlags(args, {
+      options: {
+        dir: { type: 'string' },
+        out: { type: 'string' },
+        'detailed-exitcode': { type: 'boolean', default: false },
+        format: { type: 'string', default: 'text' },
+        local: { type: 'boolean', default: false },
+        'base-url': { type: 'string' },
+        'github-comment': { type: 'boolean', default: false },
+        'github-summary': { type: 'boolean', default: false },
+        'github-drift-issue': { type: 'boolean', default: false },
+        parallelism: { type: 'string' },
+      },
+    });
+    const parallelism = parsed.values.parallelism === undefined ? undefined : parseParallelism(parsed.values.parallelism, undefined);
     const format = parsed.values.format as PlanFormat;
     if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, not "${parsed.values.format}"`);
     if (parsed.values.out === '') throw new UsageError('--out needs a file name');
@@ -156,7 +153,7 @@ export const command: Command = {
       driftIssue: parsed.values['github-drift-issue'],
     };
 
-    const result = await runPlanPipeline({ dir: parsed.values.dir, local: parsed.values.local, baseUrl: parsed.values['base-url'] }, io);
+    const result = await runPlanPipeline({ dir: parsed.values.dir, local: parsed.values.local, baseUrl: parsed.values['base-url'], parallelism }, io);
     if (!result.ok) {
       reportProblems(result.problems, result.files, format, io);
       const headline = result.stage === 'validate' ? 'The definitions have errors; no plan was made.' : 'Some names do not resolve in Eppo; no plan was made.';
@@ -175,9 +172,7 @@ export const command: Command = {
         io.stderr.write(warningsText(warnings));
       }
       if (parsed.values.out !== undefined) {
-        const target = resolve(io.cwd, parsed.values.out);
-        await mkdir(dirname(target), { recursive: true });
-        await writeFile(target, renderPlanJson(plan));
+        await savePlan(resolve(io.cwd, parsed.values.out), parsed.values.out, renderPlanJson(plan));
       }
       if (format === 'json') io.stdout.write(renderPlanJson(plan));
       else if (format === 'markdown') io.stdout.write(renderPlanMarkdown(plan, { problems: warnings }));
@@ -190,6 +185,16 @@ export const command: Command = {
     }
   },
 };
+
+async function savePlan(target: string, shown: string, text: string): Promise<void> {
+  try {
+    await mkdir(dirname(target), { recursive: true });
+    await writeFile(target, text);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new ConfigError(`cannot save the plan to ${shown} (${code}); --out needs a file path in a writable folder, e.g. --out plan.json`);
+  }
+}
 
 function warningsText(warnings: Problem[]): string {
   return warnings.map((p) => `${p.file}:${p.line}:${p.col}  ${p.severity}  ${p.message}  [${p.rule}]`).join('\n') + '\n';

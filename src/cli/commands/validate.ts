@@ -1,5 +1,5 @@
-import { parseArgs } from 'node:util';
 import { UsageError } from '../../errors.js';
+import { parseFlags } from '../parse-flags.js';
 import { loadConfig, loadDefinitions, renderProblems } from '../../definitions/index.js';
 import type { ProblemFormat } from '../../definitions/index.js';
 import type { Command } from '../io.js';
@@ -38,17 +38,10 @@ Exit codes:
   1  at least one error, or bad usage
 `,
   async run(args, io) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args,
-        allowPositionals: true,
-        strict: true,
-        options: { dir: { type: 'string' }, format: { type: 'string', default: 'text' } },
-      });
-    } catch (error) {
-      throw new UsageError((error as Error).message);
-    }
+    const parsed = parseFlags(args, {
+      allowPositionals: true,
+      options: { dir: { type: 'string' }, format: { type: 'string', default: 'text' } },
+    });
     const format = parsed.values.format as ProblemFormat;
     if (!FORMATS.includes(format)) {
       throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, not "${parsed.values.format}"`);

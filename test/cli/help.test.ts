@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../eppo/helpers.js';
+
+/** Every `--flag` in a help text's Options section. */
+function documentedFlags(help: string): string[] {
+  const options = help.slice(help.indexOf('Options:'), help.search(/\n(Environment|Examples):/));
+  return [...options.matchAll(/^ {2}(?:-\w, )?(--[a-z-]+)/gm)].map((m) => m[1]!);
+}
+
+describe('--help of validate, plan, apply, import and emulator', () => {
+  it.each([
+    ['validate', ['--dir', '--format'], false],
+    ['plan', ['--dir', '--format', '--out', '--detailed-exitcode', '--local', '--base-url', '--parallelism', '--github-comment', '--github-summary', '--github-drift-issue'], true],
+    ['apply', ['--yes', '--parallelism', '--format', '--dir', '--local', '--base-url', '--github-summary'], true],
+    ['import', ['--key', '--all', '--dir', '--local', '--base-url'], true],
+    ['emulator', ['--port', '--host', '--state', '--api-key', '--read-only-key', '--webhook', '--webhook-secret', '--latency', '--empty'], false],
+  ] as const)('%s: usage, every flag it accepts, examples and exit codes', async (name, flags, talksToEppo) => {
+    const long = await runCli([name, '--help'], {});
+    const short = await runCli([name, '-h'], {});
+    expect(long.code).toBe(0);
+    expect(short.out).toBe(long.out);
+    const help = long.out;
+    expect(help.startsWith(`Usage: eppo-gitops ${name}`)).toBe(true);
+    for (const part of ['Options:', 'Examples:', 'Exit codes:']) expect(help).toContain(part);
+    expect(documentedFlags(help)).toEqual(expect.arrayContaining([...flags]));
+    if (talksToEppo) {
+      for (const env of ['EPPO_API_KEY', 'EPPO_BASE_URL', 'EPPO_TIMEOUT_SECONDS']) expect(help).toContain(env);
+    }
+    for (const line of help.split('\n')) expect(line.length).toBeLessThanOrEqual(100);
+  });
+
+  it('an unknown flag gets a "did you mean" and a pointer to --help, in every command', async () => {
+    for (const [name, typo, meant] of [
+      ['validate', '--dri', '--dir'],
+      ['plan', '--ouy', '--out'],
+      ['apply', '--parallelsim', '--parallelism'],
+      ['import', '--keys', '--key'],
+      ['emulator', '--stat', '--state'],
+    ] as const) {
+      const r = await runCli([name, typo, 'x'], {});
+      expect(r.code).toBe(1);
+      expect(r.err).toContain(`Unknown option '${typo}' (did you mean "${meant}"?)`);
+      expect(r.err).toContain(`Run "eppo-gitops ${name} --help" for usage.`);
+    }
+  });
+});
