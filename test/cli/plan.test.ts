@@ -167,6 +167,7 @@ describe('eppo-gitops plan', () => {
     expect((await stat(join(repo.dir, '.eppo-local/state.json'))).isFile()).toBe(true);
     const again = await run(['plan', '--local', '--detailed-exitcode', '--out', 'local-plan.json'], { EPPO_API_KEY: undefined });
     expect(again.code).toBe(0);
+    expect(again.out).toContain('apply it with: eppo-gitops apply --local local-plan.json');
     expect(JSON.parse(await readFile(join(repo.dir, 'local-plan.json'), 'utf8')).eppo_base_url).toBe('local:.eppo-local');
     expect(await control(emu, 'GET', '/requests')).toEqual([]);
   });

@@ -177,7 +177,7 @@ export const command: Command = {
       if (format === 'json') io.stdout.write(renderPlanJson(plan));
       else if (format === 'markdown') io.stdout.write(renderPlanMarkdown(plan, { problems: warnings }));
       else io.stdout.write(renderPlanText(plan, { color: useColor(io) }));
-      if (parsed.values.out !== undefined && format === 'text') io.stdout.write(`Saved the plan to ${parsed.values.out}; apply it with: eppo-gitops apply ${parsed.values.out}\n`);
+      if (parsed.values.out !== undefined && format === 'text') io.stdout.write(`Saved the plan to ${parsed.values.out}; apply it with: eppo-gitops apply ${parsed.values.local ? '--local ' : ''}${parsed.values.out}\n`);
       for (const line of await publishPlan(io, github, { plan, problems: warnings })) io.stderr.write(`${line}\n`);
       return parsed.values['detailed-exitcode'] && planHasChanges(plan) ? 2 : 0;
     } finally {
