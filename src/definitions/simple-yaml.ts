@@ -14,7 +14,8 @@ import type { NodeRef, YamlSource } from './yaml-source.js';
  * agree.
  */
 export function parseSimpleYaml(text: string): YamlSource | undefined {
-  if (text.includes('\t') || UNUSUAL.test(text)) return undefined;
+  // A CR at the very end (no LF after it) is content to the full parser, not a line end.
+  if (text.includes('\t') || UNUSUAL.test(text) || text.endsWith('\r')) return undefined;
   const raw = text.split('\n');
   const lines: Line[] = [];
   for (let i = 0; i < raw.length; i++) {

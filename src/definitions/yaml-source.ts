@@ -66,15 +66,24 @@ export function parseYamlSource(file: string, input: Uint8Array | string, option
   if (simple !== undefined) return { ok: true, source: simple, problems: [] };
 
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, {
-    lineCounter,
-    prettyErrors: false,
-    uniqueKeys: true,
-    version: '1.2',
-    schema: 'core',
-    strict: true,
-    keepSourceTokens: false,
-  });
+  let doc: Document.Parsed;
+  try {
+    doc = parseDocument(text, {
+      lineCounter,
+      prettyErrors: false,
+      uniqueKeys: true,
+      version: '1.2',
+      schema: 'core',
+      strict: true,
+      keepSourceTokens: false,
+    });
+  } catch (error) {
+    // The parser recurses as blocks nest; some 40 KB of broken nesting exhausts the stack.
+    if (error instanceof RangeError) {
+      return { ok: false, problems: [problem({ line: 1, col: 1 }, 'the file nests too deeply to read; a definition is only a few levels deep')] };
+    }
+    throw error;
+  }
   const posAt = (offset: number): SourcePos => lineCounter.linePos(offset);
   const problems: Problem[] = [];
   // A broken 1 MiB file can hold one error per line: list the first ones and count the rest.
