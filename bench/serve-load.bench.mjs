@@ -16,6 +16,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
 import { percentile, report } from './lib.mjs';
+import { mulberry32, startEmulator } from '../dist/emulator/index.js';
 
 const SECONDS = Number(process.env.LOAD_SECONDS ?? 60);
 const CONCURRENCY = 32;
@@ -32,19 +33,8 @@ const MIX = [
 const EXPECTED = { valid: [202], 'bad-signature': [401], malformed: [400, 401, 415], oversized: [413] };
 
 const bin = fileURLToPath(new URL('../dist/cli/bin.js', import.meta.url));
-const { startEmulator } = await import('../dist/emulator/index.js');
 
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = rng(20260101);
+const random = mulberry32(20260101);
 const sign = (data, secret) => createHmac('sha256', secret).update(JSON.stringify(data)).digest('hex');
 const definition = (key) => `experiment_key: ${key}
 name: Load ${key}

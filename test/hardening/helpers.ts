@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { Document, isMap, isScalar, isSeq, parse, Scalar, visit } from 'yaml';
 import { request } from 'undici';
 import type { ExperimentInput, RunningEmulator } from '../../src/emulator/index.js';
+import { mulberry32 } from '../../src/emulator/index.js';
 
 /**
  * Cases for a fuzz target: FUZZ_RUNS when set (`npm run fuzz` sets 20 000),
@@ -236,16 +237,6 @@ export const layoutArb: fc.Arbitrary<Layout> = fc.record({
   finalNewline: fc.boolean(),
 });
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const COMMENT_TEXTS = [' note', ' TODO: check with the team', ' weights: 50/50 # really', ' é — ünïcödé', '', ' key: value', ' - item', ' outcome: not this one'];
 
@@ -255,7 +246,7 @@ const COMMENT_TEXTS = [' note', ' TODO: check with the team', ' weights: 50/50 #
  * is always valid YAML that reads back as `data`).
  */
 export function renderYaml(data: Record<string, unknown>, layout: Layout, header = true): string {
-  const random = rng(layout.seed);
+  const random = mulberry32(layout.seed);
   const doc = new Document(data);
   const styles = [Scalar.PLAIN, Scalar.QUOTE_DOUBLE, Scalar.QUOTE_SINGLE] as const;
   visit(doc, {
@@ -335,7 +326,7 @@ export async function control(emu: RunningEmulator, method: string, path: string
 
 /** Deterministic shuffle (Fisher–Yates with a seeded PRNG). */
 export function shuffle<T>(items: readonly T[], seed: number): T[] {
-  const random = rng(seed);
+  const random = mulberry32(seed);
   const out = [...items];
   for (let i = out.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
@@ -344,4 +335,4 @@ export function shuffle<T>(items: readonly T[], seed: number): T[] {
   return out;
 }
 
-export { rng as seededRandom };
+export { mulberry32 as seededRandom };
