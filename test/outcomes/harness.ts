@@ -1,3 +1,4 @@
+import { experimentBody } from '../emulator/helpers.js';
 import { request } from 'undici';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { createEppoClient } from '../../src/eppo/index.js';
@@ -29,25 +30,8 @@ export const OTHER_PATH = 'experiments/onboarding/onboarding-flow.yml';
 export const OTHER = 'experiment_key: onboarding-flow\nname: Onboarding flow\n';
 export const CONCLUDED_AT = '2026-02-10T12:00:00.000Z';
 
-/** A create body for the emulator. */
-export function experimentBody(over: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    name: 'Checkout button colour',
-    experiment_key: 'checkout-button-color',
-    entity_id: 1,
-    assignment_source_id: 1,
-    assignments_start_date: '2026-01-05T00:00:00.000Z',
-    assignments_end_date: null,
-    hypothesis: 'A green checkout button raises checkout conversion.',
-    traffic_allocation: 1,
-    variations: [
-      { name: 'Blue', variant_key: 'blue', is_control: true, weighted_expected_traffic: 0.5, is_active: true },
-      { name: 'Green', variant_key: 'green', is_control: false, weighted_expected_traffic: 0.5, is_active: true },
-    ],
-    metrics: [{ metric_id: 1, is_primary: true }],
-    ...over,
-  };
-}
+/** A create body for the emulator (the emulator tests' own). */
+export { experimentBody } from '../emulator/helpers.js';
 
 export interface Harness {
   emu: RunningEmulator;
