@@ -238,7 +238,7 @@ export const layoutArb: fc.Arbitrary<Layout> = fc.record({
 });
 
 
-const COMMENT_TEXTS = [' note', ' TODO: check with the team', ' weights: 50/50 # really', ' é — ünïcödé', '', ' key: value', ' - item', ' outcome: not this one'];
+const COMMENT_TEXTS = [' note', ' check with the team: later', ' weights: 50/50 # really', ' é — ünïcödé', '', ' key: value', ' - item', ' outcome: not this one'];
 
 /**
  * Renders data as a YAML block mapping with the layout's comments, quoting

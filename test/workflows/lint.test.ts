@@ -19,16 +19,6 @@ const workflowFiles = readdirSync(workflowDir).filter((f) => /\.ya?ml$/.test(f))
 const read = (file: string) => readFileSync(file, 'utf8');
 const surface = await readCliSurface();
 
-/**
- * Flags the workflows use whose wiring into the command is still to land (the
- * src/github functions exist; the commands do not call them yet). Each shows
- * as a todo; once a command lists one, the test below fails until the entry is
- * removed here, so the list cannot go stale.
- */
-const AWAITING_WIRING: Record<string, string[]> = {};
-const awaiting = (command: string | undefined, flag: string) => AWAITING_WIRING[command ?? '']?.includes(flag) === true;
-const isAwaitedFlag = (p: PolicyProblem) => p.rule === 'unknown-flag' && Object.entries(AWAITING_WIRING).some(([c, flags]) => flags.some((f) => p.message === `"${c}" has no flag ${f}`));
-
 /** The validator prints a warning for every `paths:` glob it cannot check in WASM; keep the test output clean. */
 function quietly<T>(fn: () => T): T {
   const warn = console.warn;
@@ -66,7 +56,7 @@ describe('workflow files', () => {
     });
 
     it('meets the project policy', () => {
-      expect(checkWorkflow(text, surface).filter((p) => !isAwaitedFlag(p))).toEqual([]);
+      expect(checkWorkflow(text, surface)).toEqual([]);
     });
 
     it('sets up Node 20 in every job that installs', () => {
@@ -174,22 +164,12 @@ describe('eppo-gitops commands and flags used in the workflows', () => {
     expect(surface.commands.get('outcomes')?.subcommands.has('sync')).toBe(true);
   });
 
-  // Until a command's real help replaces its placeholder, its flags cannot be known: reported as skipped.
   for (const [name, flags] of used) {
-    const known = surface.commands.get(name)?.flags;
-    const checked = [...flags].filter((f) => !awaiting(name, f));
-    it.skipIf(known === undefined)(`"${name} --help" lists ${checked.join(' ')}`, () => {
-      expect(checked.filter((f) => !known?.has(f))).toEqual([]);
+    it(`"${name} --help" lists ${[...flags].join(' ')}`, () => {
+      const known = surface.commands.get(name)?.flags;
+      expect(known, `"eppo-gitops ${name} --help" failed`).toBeDefined();
+      expect([...flags].filter((f) => !known?.has(f))).toEqual([]);
     });
-    for (const flag of [...flags].filter((f) => awaiting(name, f))) {
-      if (known?.has(flag)) {
-        it(`"${name} --help" now lists ${flag}: remove it from AWAITING_WIRING`, () => {
-          expect(AWAITING_WIRING[name]).not.toContain(flag);
-        });
-      } else {
-        it.todo(`"${name}" gains ${flag} (calls src/github)`);
-      }
-    }
   }
 });
 

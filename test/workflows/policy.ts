@@ -24,7 +24,7 @@ export interface PolicyProblem {
   message: string;
 }
 
-/** What the CLI accepts: command → flags (undefined when the command's flags are not known yet). */
+/** What the CLI accepts: command → flags (undefined when its --help failed: every flag is then unknown). */
 export interface CliSurface {
   commands: Map<string, { flags: Set<string> | undefined; subcommands: Set<string> }>;
 }
@@ -152,10 +152,8 @@ function checkInvocation(call: Invocation, cli: CliSurface): PolicyProblem[] {
   if (known.subcommands.size > 0 && (call.subcommand === undefined || !known.subcommands.has(call.subcommand))) {
     problems.push({ rule: 'unknown-command', at: call.at, message: `"${call.command}" needs one of: ${[...known.subcommands].join(', ')}` });
   }
-  if (known.flags !== undefined) {
-    for (const flag of call.flags) {
-      if (!known.flags.has(flag)) problems.push({ rule: 'unknown-flag', at: call.at, message: `"${call.command}" has no flag ${flag}` });
-    }
+  for (const flag of call.flags) {
+    if (known.flags?.has(flag) !== true) problems.push({ rule: 'unknown-flag', at: call.at, message: `"${call.command}" has no flag ${flag}` });
   }
   return problems;
 }
