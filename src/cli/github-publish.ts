@@ -14,7 +14,7 @@ import {
   upsertStickyComment,
   type ActionsContext,
 } from '../github/index.js';
-import { planHasChanges, renderPlanMarkdown, type Plan } from '../reconcile/index.js';
+import { emptyPlan, planHasChanges, renderPlanMarkdown, type Plan } from '../reconcile/index.js';
 import type { Io } from './io.js';
 
 /** The `--github-*` flags of plan (apply takes only `summary`). */
@@ -46,7 +46,7 @@ export async function publishPlan(
   if (!wantsGitHub(targets)) return [];
   const context = await readActionsContext(io.env, (path) => readFile(path, 'utf8'));
   const hint = context.runUrl === undefined ? 'the job summary and the saved plan artifact' : `the job summary of ${context.runUrl} and its saved plan artifact`;
-  const markdown = renderPlanMarkdown(input.plan ?? EMPTY_PLAN, {
+  const markdown = renderPlanMarkdown(input.plan ?? emptyPlan(), {
     problems: input.problems,
     fullPlanHint: hint,
     ...(input.headline === undefined ? {} : { headline: input.headline }),
@@ -102,12 +102,3 @@ function githubClient(io: Io, context: ActionsContext, flag: string) {
   }
   return createOctokit({ token, baseUrl: context.apiUrl, onWarning: (m) => io.stderr.write(`warning: ${m}\n`) });
 }
-
-const EMPTY_PLAN: Plan = {
-  format_version: 1,
-  eppo_base_url: '',
-  created_at: '',
-  summary: { create: 0, update: 0, unchanged: 0, skip: 0, conflict: 0, unmanaged: 0 },
-  changes: [],
-  unmanaged: [],
-};

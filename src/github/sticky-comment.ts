@@ -2,8 +2,8 @@ import type { Octokit } from '@octokit/rest';
 import { GitHostError, InternalError } from '../errors.js';
 import { wrapGitHubError } from './wrap-error.js';
 
-/** The hidden marker that identifies the plan comment on a pull request. */
-export const PLAN_COMMENT_MARKER = '<!-- eppo-gitops:plan -->';
+/** The hidden marker that identifies the plan comment on a pull request (the plan renderer writes it). */
+export { PLAN_MARKER as PLAN_COMMENT_MARKER } from '../reconcile/index.js';
 
 /** GitHub refuses issue and comment bodies longer than this (characters). */
 export const GITHUB_BODY_LIMIT = 65_536;

@@ -1,7 +1,9 @@
 import type { Outcome } from '../definitions/types.js';
 import type { EppoExperiment } from '../eppo/types.js';
 import type { OutcomeMarker } from '../git-host/types.js';
-import { SAFE_KEY } from '../reconcile/index.js';
+import { escapeMarkdown, SAFE_KEY } from '../reconcile/index.js';
+
+export { escapeMarkdown };
 
 export const OUTCOME_LABEL = 'experiment-outcome';
 export const OUTCOME_BRANCH_PREFIX = 'eppo-gitops/outcome/';
@@ -139,22 +141,6 @@ export function parseOutcomeMarker(body: string | null | undefined): OutcomeMark
 /** True when two markers record the same decision. */
 export function sameMarker(a: OutcomeMarker | undefined, b: OutcomeMarker): boolean {
   return a !== undefined && a.experiment_id === b.experiment_id && a.outcome === b.outcome && a.winning_variant_key === b.winning_variant_key;
-}
-
-/**
- * Escapes text for a Markdown table cell: HTML entities, Markdown punctuation,
- * `@` followed by a zero-width joiner (no mention), and `://`/`www.` broken so
- * GitHub does not autolink it. Newlines become spaces.
- */
-export function escapeMarkdown(text: string): string {
-  return oneLine(text)
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/[\\`*_{}[\]()#+!|~]/g, (c) => `\\${c}`)
-    .replace(/@/g, '@\u200D')
-    .replace(/:\/\//g, ':\u200D//')
-    .replace(/www\./gi, (m) => `${m.slice(0, 3)}\u200D.`);
 }
 
 /** Inline code that cannot be broken out of (backticks are removed). */

@@ -307,3 +307,15 @@ function diffMetrics(
   });
   return liveList;
 }
+
+/** A plan with nothing in it: what the PR comment renders when validation stopped before a plan. */
+export function emptyPlan(): Plan {
+  return {
+    format_version: 1,
+    eppo_base_url: '',
+    created_at: '',
+    summary: { create: 0, update: 0, unchanged: 0, skip: 0, conflict: 0, unmanaged: 0 },
+    changes: [],
+    unmanaged: [],
+  };
+}

@@ -1,5 +1,5 @@
 export type * from './types.js';
-export { buildPlan, buildCreateBody, diffExperiment, planHasChanges, NUMBER_TOLERANCE, type BuildPlanOptions } from './build-plan.js';
+export { buildPlan, emptyPlan, buildCreateBody, diffExperiment, planHasChanges, NUMBER_TOLERANCE, type BuildPlanOptions } from './build-plan.js';
 export { resolveReferences, lookupName, type ResolvedRefs, type Resolution } from './resolve.js';
 export { canonicalJson, fingerprint, compareText } from './canonical.js';
 export { renderPlanText, summaryLine, type TextRenderOptions } from './render-text.js';

@@ -2,11 +2,14 @@ const ZWSP = '\u200b';
 
 /**
  * Makes text from files or from Eppo inert in GitHub Markdown: no HTML, no
- * @-mentions, no #-references, no links or autolinks, no emphasis.
+ * @-mentions, no #-references, no links or autolinks, no emphasis, one line
+ * (every kind of line break becomes a space). The one escaper for plan
+ * comments and outcome pull requests alike.
  */
 export function escapeMarkdown(text: string): string {
   return text
-    .replace(/[\r\n]+/g, ' ')
+    .replace(/[\r\n\t\v\f\u0085\u2028\u2029]+/g, ' ')
+    .trim()
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')

@@ -6,6 +6,7 @@ import { Document, isMap, isScalar, isSeq, parse, Scalar, visit } from 'yaml';
 import { request } from 'undici';
 import type { ExperimentInput, RunningEmulator } from '../../src/emulator/index.js';
 import { mulberry32 } from '../../src/emulator/index.js';
+import type { ExperimentSpec, VariationSpec } from '../../src/definitions/index.js';
 
 /**
  * Cases for a fuzz target: FUZZ_RUNS when set (`npm run fuzz` sets 20 000),
@@ -116,27 +117,8 @@ export const writtenDateArb = (minDay: number, maxDay: number): fc.Arbitrary<{ t
     }),
   );
 
-export interface VariationSpecGen {
-  variant_key: string;
-  name?: string;
-  is_control?: boolean;
-  weight: number;
-  is_active?: boolean;
-}
-
 /** A valid definition as data (FORMAT.md field names, schema-valid, rules-valid). */
-export interface SpecGen {
-  experiment_key: string;
-  name: string;
-  hypothesis?: string;
-  entity: string;
-  assignment_source: string;
-  assignments_start_date: string;
-  assignments_end_date?: string;
-  traffic_allocation?: number;
-  variations: VariationSpecGen[];
-  metrics?: Array<{ metric: string; is_primary?: boolean }>;
-}
+export type SpecGen = Omit<ExperimentSpec, 'outcome'>;
 
 const trafficArb = fc.oneof(
   fc.integer({ min: 1, max: 1000 }).map((n) => n / 1000),
@@ -171,10 +153,10 @@ export function specArb(key?: fc.Arbitrary<string>): fc.Arbitrary<SpecGen> {
       const sources = ENTITY_SOURCES[r.entity]!;
       const total = r.active + r.inactive;
       const control = r.controlPick % r.active;
-      const variations: VariationSpecGen[] = [];
+      const variations: VariationSpec[] = [];
       for (let i = 0; i < total; i++) {
         const isActive = i < r.active;
-        const v: VariationSpecGen = {
+        const v: VariationSpec = {
           variant_key: r.variantKeys[i]!,
           weight: isActive ? r.weights[i]! : r.inactiveWeights[i - r.active]! / 100,
         };

@@ -11,6 +11,7 @@ import { join, relative } from 'node:path';
 import fc from 'fast-check';
 import { request } from 'undici';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { VALID_TAIL } from '../definitions/texts.js';
 
 vi.mock('node:crypto', async (importOriginal) => {
   const actual = await importOriginal<typeof import('node:crypto')>();
@@ -48,16 +49,7 @@ const SECRETS = [EPPO_KEY, WEBHOOK_SECRET, GH_TOKEN];
 const DEFINITION = `# yaml-language-server: $schema=../schemas/experiment.schema.json
 experiment_key: checkout-button-color
 name: Checkout button color
-entity: user
-assignment_source: User assignments
-assignments_start_date: 2026-01-05
-variations:
-  - variant_key: control
-    is_control: true
-    weight: 0.5
-  - variant_key: green
-    weight: 0.5
-metrics:
+${VALID_TAIL}metrics:
   - metric: Checkout conversion
     is_primary: true
 `;

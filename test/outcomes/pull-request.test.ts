@@ -103,7 +103,7 @@ describe('outcome pull request', () => {
     expect(parseOutcomeMarker(pr.body)).toEqual({ experiment_id: 4521, outcome: 'POSITIVE -->', winning_variant_key: 'green' });
     expect(pr.title).not.toContain('\n');
     expect(pr.title).not.toContain('@octocat');
-    expect(escapeMarkdown('a|b @x <b>')).toBe('a\\|b @\u200Dx &lt;b&gt;');
+    expect(escapeMarkdown('a|b @x <b>')).toBe('a\\|b @\u200Bx &lt;b&gt;');
   });
 
   it('reads back markers and ignores malformed ones', () => {

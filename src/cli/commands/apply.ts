@@ -111,7 +111,7 @@ Exit codes:
         return 1;
       }
     } else {
-      const result = await runPlanPipeline({ dir: parsed.values.dir, local: parsed.values.local, baseUrl: parsed.values['base-url'], parallelism }, io);
+      const result = await runPlanPipeline({ dir: parsed.values.dir, local: parsed.values.local, baseUrl: parsed.values['base-url'], parallelism, settings }, io);
       if (!result.ok) {
         reportProblems(result.problems, result.files, format, io);
         io.stderr.write('error: nothing was applied; fix the problems above and run apply again\n');

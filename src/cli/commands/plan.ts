@@ -5,6 +5,7 @@ import { loadConfig, loadDefinitions, renderProblems, type Config, type Definiti
 import { fetchWorkspace } from '../../eppo/index.js';
 import {
   buildPlan,
+  emptyPlan,
   planHasChanges,
   renderPlanJson,
   renderPlanMarkdown,
@@ -75,6 +76,8 @@ export interface PlanInputs {
   baseUrl: string | undefined;
   /** requests to Eppo in flight; default: the settings file, else 4 */
   parallelism?: number;
+  /** eppo-gitops.yaml as the caller already read it (read here when absent) */
+  settings?: Awaited<ReturnType<typeof loadConfig>>;
 }
 
 export type PlanPipelineResult =
@@ -87,7 +90,7 @@ export type PlanPipelineResult =
  * must close) the connection.
  */
 export async function runPlanPipeline(inputs: PlanInputs, io: Io): Promise<PlanPipelineResult> {
-  const settings = await loadConfig(io.cwd);
+  const settings = inputs.settings ?? (await loadConfig(io.cwd));
   if (settings.problems.some((p) => p.severity === 'error')) return { ok: false, problems: settings.problems, files: 0, stage: 'validate' };
   const config: Config = settings.config;
   const dir = inputs.dir ?? config.dir;
@@ -205,7 +208,7 @@ export function reportProblems(problems: Problem[], files: number, format: PlanF
   if (format === 'markdown') {
     io.stdout.write(
       renderPlanMarkdown(
-        { format_version: 1, eppo_base_url: '', created_at: '', summary: { create: 0, update: 0, unchanged: 0, skip: 0, conflict: 0, unmanaged: 0 }, changes: [], unmanaged: [] },
+        emptyPlan(),
         { problems, headline: 'The definitions have errors; no plan was made.' },
       ),
     );
