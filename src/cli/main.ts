@@ -42,8 +42,9 @@ Common options:
   -h, --help       help for a command: eppo-gitops <command> --help
   -v, --version    print the version
 
-Environment: EPPO_API_KEY, EPPO_BASE_URL, EPPO_WEBHOOK_SECRET, GITHUB_TOKEN,
-GITHUB_REPOSITORY, GITHUB_API_URL, EPPO_GITOPS_BASE_BRANCH, PORT.
+Environment: EPPO_API_KEY, EPPO_BASE_URL, EPPO_TIMEOUT_SECONDS, EPPO_WEBHOOK_SECRET,
+GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_API_URL, EPPO_GITOPS_BASE_BRANCH, PORT,
+NO_COLOR. See the README for what each does.
 Exit codes: 0 ok, 1 error or problems, 2 changes (plan --detailed-exitcode).
 `;
 }
