@@ -77,8 +77,8 @@ export type * from './git-host/types.js';
 export { HEALTH_PATH, startWebhookServer, WEBHOOK_PATH, type HandleResult, type ServerLog, type WebhookServer, type WebhookServerOptions } from './server/index.js';
 
 // GitHub Actions: the sticky plan comment, the drift issue, the job summary.
-export { appendStepSummary, DRIFT_LABEL, PLAN_COMMENT_MARKER, upsertDriftIssue, upsertStickyComment } from './github/index.js';
-export type { DriftIssueInput, DriftIssueResult, StickyCommentInput, StickyCommentResult } from './github/index.js';
+export { appendStepSummary, DRIFT_LABEL, PLAN_COMMENT_MARKER, upsertDriftIssue, upsertStickyComment } from './ci-report/index.js';
+export type { DriftIssueInput, DriftIssueResult, StickyCommentInput, StickyCommentResult } from './ci-report/index.js';
 
 // The embedded Eppo emulator.
 export { DEFAULT_EMULATOR_API_KEY, startEmulator, type EmulatorOptions, type RunningEmulator } from './emulator/index.js';

@@ -13,7 +13,7 @@ import {
   upsertDriftIssue,
   upsertStickyComment,
   type ActionsContext,
-} from '../github/index.js';
+} from '../ci-report/index.js';
 import { emptyPlan, planHasChanges, renderPlanMarkdown, type Plan } from '../reconcile/index.js';
 import type { Io } from './io.js';
 

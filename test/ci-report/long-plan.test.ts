@@ -1,6 +1,6 @@
 import { Octokit } from '@octokit/rest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GITHUB_BODY_LIMIT, PLAN_COMMENT_MARKER, upsertStickyComment } from '../../src/github/index.js';
+import { GITHUB_BODY_LIMIT, PLAN_COMMENT_MARKER, upsertStickyComment } from '../../src/ci-report/index.js';
 import { MARKDOWN_LIMIT, PLAN_MARKER, renderPlanMarkdown, type Plan } from '../../src/reconcile/index.js';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.js';
 

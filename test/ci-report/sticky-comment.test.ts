@@ -1,7 +1,7 @@
 import { Octokit } from '@octokit/rest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GitHostError, InternalError } from '../../src/errors.js';
-import { buildStickyBody, GITHUB_BODY_LIMIT, PLAN_COMMENT_MARKER, upsertStickyComment } from '../../src/github/index.js';
+import { buildStickyBody, GITHUB_BODY_LIMIT, PLAN_COMMENT_MARKER, upsertStickyComment } from '../../src/ci-report/index.js';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.js';
 
 let github: FakeGitHub;

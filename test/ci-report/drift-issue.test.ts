@@ -1,6 +1,6 @@
 import { Octokit } from '@octokit/rest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DRIFT_LABEL, upsertDriftIssue, type DriftIssueInput } from '../../src/github/index.js';
+import { DRIFT_LABEL, upsertDriftIssue, type DriftIssueInput } from '../../src/ci-report/index.js';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.js';
 
 let github: FakeGitHub;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
-import { appendStepSummary, buildSummaryChunk, STEP_SUMMARY_LIMIT } from '../../src/github/index.js';
+import { appendStepSummary, buildSummaryChunk, STEP_SUMMARY_LIMIT } from '../../src/ci-report/index.js';
 
 let dir: string;
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
-import { readActionsContext, requirePullRequest, requireRepository, requireStepSummary } from '../../src/github/index.js';
+import { readActionsContext, requirePullRequest, requireRepository, requireStepSummary } from '../../src/ci-report/index.js';
 
 let dir: string;
 const readUtf8 = (path: string) => readFile(path, 'utf8');
