@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { ConfigError, EppoApiError, GitHostError, UsageError } from '../errors.js';
 import type { Command, Io } from './io.js';
 import { redactSecrets } from './redact.js';
-import { didYouMean } from '../util/did-you-mean.js';
+import { didYouMean } from '../util/index.js';
 
 type Loader = () => Promise<{ command: Command }>;
 

@@ -1,6 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError } from '../errors.js';
-import { didYouMean } from '../util/did-you-mean.js';
+import { didYouMean } from '../util/index.js';
 
 /** What a command declares; parsing is always strict. */
 export type FlagConfig = Omit<ParseArgsConfig, 'args' | 'strict' | 'tokens'>;

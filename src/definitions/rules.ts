@@ -1,4 +1,4 @@
-import { didYouMean } from '../util/did-you-mean.js';
+import { didYouMean } from '../util/index.js';
 import type { ExperimentSpec } from './spec.js';
 import type { Severity, SourcePos } from './types.js';
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import { didYouMean } from '../util/did-you-mean.js';
+import { didYouMean } from '../util/index.js';
 import type { Problem, SourcePos } from './types.js';
 import { escapePointer } from './yaml-source.js';
 import type { YamlSource } from './yaml-source.js';
@@ -73,7 +73,7 @@ export function checkSchema(
   if (validate(source.data)) return [];
   const errors = collapse(validate.errors ?? []);
   const problems = errors.map((error): Problem => {
-    const { pos, message } = describe(error, schema, source, options);
+    const { pos, message } = explainSchemaError(error, schema, source, options);
     return { file, line: pos.line, col: pos.col, severity: 'error', rule: 'schema', message };
   });
   return problems;
@@ -102,7 +102,8 @@ function isRequired(schema: JsonSchema, pointer: string): boolean {
   return Array.isArray(required) && required.includes(key);
 }
 
-function describe(
+/** Where an ajv error points in the YAML, and what to tell the author about it. */
+function explainSchemaError(
   error: ErrorObject,
   schema: JsonSchema,
   source: YamlSource,

@@ -1,6 +1,6 @@
 import type { Definition, Problem, SourcePos } from '../definitions/types.js';
 import type { Workspace } from '../eppo/index.js';
-import { didYouMean } from '../util/did-you-mean.js';
+import { didYouMean } from '../util/index.js';
 import { compareText } from './canonical.js';
 
 /** The Eppo ids a definition's names stand for. */

@@ -4,7 +4,7 @@ import { ConfigError, UsageError } from '../../errors.js';
 import { loadConfig, loadDefinitions, parseDefinition, renderDefinitionYaml } from '../../definitions/index.js';
 import { fetchWorkspace, type EppoExperiment } from '../../eppo/index.js';
 import { buildImportSpec, compareText } from '../../reconcile/index.js';
-import { didYouMean } from '../../util/did-you-mean.js';
+import { didYouMean } from '../../util/index.js';
 import { connectEppo, EPPO_ENV_HELP } from '../eppo-connection.js';
 import type { Command } from '../io.js';
 import { parseFlags } from '../parse-flags.js';
