@@ -5,21 +5,43 @@ export * from './errors.js';
 // Definitions: YAML files -> validated, normalised Definition[] (problems as data).
 export { CONFIG_FILE, loadConfig, loadDefinitions, parseConfig, parseDefinition, renderDefinitionYaml, renderProblems } from './definitions/index.js';
 export type { LoadOptions, ParseResult, ProblemFormat, RenderDefinitionOptions, RenderOptions } from './definitions/index.js';
-export type * from './definitions/types.js';
+export type * from './definitions/index.js';
+
+// Validation: the pipeline validate, plan and import run (settings, then the definitions).
+export { stageProblems, validateRepository, type Settings, type Validation, type ValidationOptions, type ValidationStageName } from './validation/index.js';
 
 // Eppo: the REST client (the EppoApi port) and the live workspace.
-export { createEppoClient, DEFAULT_EPPO_BASE_URL, fetchWorkspace, isConcluded, parseBaseUrl, type EppoClientOptions, type RetryEvent } from './eppo/index.js';
-export type * from './eppo/types.js';
+// connectEppo opens what a command talks to: Eppo, or with `local` an embedded emulator.
+export {
+  backoffDelay,
+  connectEppo,
+  createEppoClient,
+  DEFAULT_EPPO_BASE_URL,
+  fetchWorkspace,
+  isConcluded,
+  LOCAL_BASE_URL,
+  LOCAL_STATE_DIR,
+  parseBaseUrl,
+  type ConnectEppoOptions,
+  type EppoClientOptions,
+  type EppoConnection,
+  type RetryEvent,
+} from './eppo/index.js';
+export type * from './eppo/index.js';
 
-// Reconcile: pure plan building and rendering, applying a plan, import.
+// Reconcile: pure plan building and rendering, applying a plan, import; planWorkspace wires
+// validation, the Eppo connection and the plan together, as plan and apply run them.
 export {
   applyPlan,
+  buildImportPlan,
   buildImportSpec,
   buildPlan,
   checkPlanFresh,
   diffExperiment,
+  groupExperimentsByKey,
   parsePlan,
   planHasChanges,
+  planWorkspace,
   renderApplyJson,
   renderApplyMarkdown,
   renderApplyText,
@@ -27,27 +49,44 @@ export {
   renderPlanMarkdown,
   renderPlanText,
   summaryLine,
+  writeImportFile,
   type ApplyOptions,
   type ApplyProgress,
   type BuildPlanOptions,
+  type ImportDecision,
+  type ImportPlan,
+  type ImportPlanInput,
+  type ImportRefusal,
   type MarkdownRenderOptions,
   type ParsedPlan,
+  type PlanWorkspaceOptions,
+  type PlanWorkspaceResult,
   type TextRenderOptions,
+  type WriteImportResult,
 } from './reconcile/index.js';
-export type * from './reconcile/types.js';
+export type * from './reconcile/index.js';
 
-// Outcomes: webhook verification, the outcome pull request, record / sync.
+// Outcomes: webhook verification, the outcome pull request, record / sync, and the context
+// (Eppo + git host) that outcome, outcomes sync and serve open.
 export {
   buildOutcome,
   buildOutcomeBranch,
   buildOutcomePullRequest,
+  buildResultLogFields,
+  describeResult,
+  isFailure,
+  openOutcomeContext,
   parseOutcomeMarker,
+  readEventFile,
   parseWebhookEvent,
   recordOutcome,
   signWebhookData,
   syncOutcomes,
   unwrapDispatchEvent,
   verifyWebhookSignature,
+  type EventFileResult,
+  type OutcomeContext,
+  type OutcomeContextOptions,
   type OutcomeLog,
   type OutcomePullRequest,
   type RecordOutcomeOptions,
@@ -71,18 +110,18 @@ export {
   type LocalHostOptions,
   type SelectGitHostOptions,
 } from './git-host/index.js';
-export type * from './git-host/types.js';
+export type * from './git-host/index.js';
 
 // The webhook receiver behind `serve`.
 export { HEALTH_PATH, startWebhookServer, WEBHOOK_PATH, type HandleResult, type ServerLog, type WebhookServer, type WebhookServerOptions } from './server/index.js';
 
-// GitHub Actions: the sticky plan comment, the drift issue, the job summary.
-export { appendStepSummary, DRIFT_LABEL, PLAN_COMMENT_MARKER, upsertDriftIssue, upsertStickyComment } from './ci-report/index.js';
-export type { DriftIssueInput, DriftIssueResult, StickyCommentInput, StickyCommentResult } from './ci-report/index.js';
+// CI reports in GitHub Actions: the sticky plan comment, the drift issue, the job summary.
+export { appendStepSummary, DRIFT_LABEL, PLAN_COMMENT_MARKER, publishPlan, publishSummary, upsertDriftIssue, upsertStickyComment } from './ci-report/index.js';
+export type { DriftIssueInput, DriftIssueResult, GitHubTargets, PublishContext, StickyCommentInput, StickyCommentResult } from './ci-report/index.js';
 
 // The embedded Eppo emulator.
 export { DEFAULT_EMULATOR_API_KEY, startEmulator, type EmulatorOptions, type RunningEmulator } from './emulator/index.js';
 
 // The command line, testable in-process: main(argv, io) resolves to the exit code.
-export { main } from './cli/main.js';
-export type { Command, Io } from './cli/io.js';
+export { main } from './cli/index.js';
+export type { Command, Io } from './cli/index.js';

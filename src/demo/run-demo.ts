@@ -7,24 +7,33 @@ import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { request } from 'undici';
-import { ConfigError } from '../errors.js';
-import { loadDefinitions, type Definition } from '../definitions/index.js';
+import { ConfigError, InternalError } from '../errors.js';
+import type { Definition } from '../definitions/index.js';
 import { createEppoClient } from '../eppo/index.js';
 import { createLocalHost } from '../git-host/index.js';
 import { recordOutcome, type RecordOutcomeResult } from '../outcomes/index.js';
 import { startWebhookServer, WEBHOOK_PATH } from '../server/index.js';
 import { startEmulator } from '../emulator/index.js';
-import type { Io } from '../cli/io.js';
+import { validateRepository } from '../validation/index.js';
 
 const run = promisify(execFile);
 
-export interface DemoOptions {
+/** What the demo needs of the command line's Io (which fits as it is). */
+export interface DemoIo {
+  stdout: { write(chunk: string): unknown };
+  env: Record<string, string | undefined>;
+  cwd: string;
+  /** never passed on to the steps: the demo answers no question */
+  confirm?: unknown;
+}
+
+export interface DemoOptions<T extends DemoIo> {
   /** the definitions to copy; default `<cwd>/experiments`, else the examples shipped with eppo-gitops */
   dir?: string;
   /** keep the temporary repository instead of removing it */
   keep?: boolean;
-  /** runs one CLI command in-process (injected to avoid an import cycle with main) */
-  cli: (argv: string[], io: Io) => Promise<number>;
+  /** runs one CLI command in-process (injected: demo/ does not import cli/, which imports it) */
+  cli: (argv: string[], io: T) => Promise<number>;
 }
 
 export interface DemoResult {
@@ -46,7 +55,7 @@ const PACKAGE_EXAMPLES = fileURLToPath(new URL('../../experiments', import.meta.
  * experiment's outcome branch. Nothing outside the temp folder is touched and
  * nothing is left running.
  */
-export async function runDemo(options: DemoOptions, io: Io): Promise<DemoResult> {
+export async function runDemo<T extends DemoIo>(options: DemoOptions<T>, io: T): Promise<DemoResult> {
   const started = performance.now();
   const out = (text: string) => io.stdout.write(text);
   const source = await pickSource(options.dir, io.cwd);
@@ -72,7 +81,7 @@ export async function runDemo(options: DemoOptions, io: Io): Promise<DemoResult>
       port: 0,
       secret,
       handle: async (experimentId) => {
-        if (api === undefined) throw new Error('the Eppo client is not ready');
+        if (api === undefined) throw new InternalError('a webhook reached the demo before its Eppo client was ready; the emulator is started after the receiver, so this should not happen');
         const r = await recordOutcome({ experimentId, eppo: api, host, dir: 'experiments' });
         outcomes.push(r);
         return { action: r.action };
@@ -87,7 +96,7 @@ export async function runDemo(options: DemoOptions, io: Io): Promise<DemoResult>
     out(`Eppo emulator: ${emulator.url}   webhook receiver: ${receiver.url}${WEBHOOK_PATH}\n`);
 
     const env = { ...io.env, EPPO_BASE_URL: emulator.url, EPPO_API_KEY: emulator.apiKey, EPPO_WEBHOOK_SECRET: secret };
-    const cliIo: Io = { ...io, cwd: repo, env };
+    const cliIo: T = { ...io, cwd: repo, env };
     delete cliIo.confirm;
     const step = async (n: number, title: string, argv: string[], expect: number[]) => {
       out(`\n── ${n}/6 ${title}\n$ eppo-gitops ${argv.join(' ')}\n`);
@@ -101,7 +110,7 @@ export async function runDemo(options: DemoOptions, io: Io): Promise<DemoResult>
     await step(3, 'apply', ['apply', '--yes'], [0]);
     await step(4, 'plan again: Eppo now matches git', ['plan', '--detailed-exitcode'], [0]);
 
-    const definitions = (await loadDefinitions({ cwd: repo })).definitions;
+    const definitions = (await validateRepository({ cwd: repo })).definitions;
     const chosen = pickExperiment(definitions);
     const live = (await client.listExperiments({ experiment_key: chosen.definition.experiment_key }))[0];
     if (live === undefined) throw new ConfigError(`the demo could not find ${chosen.definition.experiment_key} in the emulator after apply`);

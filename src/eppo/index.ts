@@ -1,5 +1,6 @@
 export type * from './types.js';
 export {
+  backoffDelay,
   createEppoClient,
   DEFAULT_EPPO_BASE_URL,
   EppoRequestError,
@@ -11,3 +12,4 @@ export {
 } from './client.js';
 export { fetchWorkspace } from './workspace.js';
 export { isConcluded } from './status.js';
+export { connectEppo, LOCAL_BASE_URL, LOCAL_STATE_DIR, type ConnectEppoOptions, type EppoConnection } from './connect-eppo.js';

@@ -14,3 +14,6 @@ export {
 } from './pull-request.js';
 export { recordOutcome, syncOutcomes, type OutcomeLog, type RecordOutcomeOptions, type RecordOutcomeResult, type SyncOutcomesOptions } from './record.js';
 export { OUTCOME_EVENTS, parseWebhookEvent, unwrapDispatchEvent, type WebhookEvent } from './event.js';
+export { openOutcomeContext, type OutcomeContext, type OutcomeContextOptions } from './context.js';
+export { buildResultLogFields, describeResult, isFailure } from './describe-result.js';
+export { readEventFile, type EventFileResult } from './read-event-file.js';

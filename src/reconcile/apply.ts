@@ -1,6 +1,7 @@
 import { EppoApiError } from '../errors.js';
-import { EppoRequestError, type EppoApi, type EppoExperiment } from '../eppo/index.js';
+import { backoffDelay, EppoRequestError, type EppoApi, type EppoExperiment } from '../eppo/index.js';
 import { fingerprint } from './canonical.js';
+import { groupExperimentsByKey } from './group-by-key.js';
 import type { ApplyResult, ApplyResultItem, Change, CreateChange, Plan, UpdateChange } from './types.js';
 
 export interface ApplyProgress {
@@ -44,16 +45,14 @@ export async function checkPlanFresh(api: EppoApi, plan: Plan): Promise<string[]
   if (touched.length > LIST_THRESHOLD) {
     const all = await api.listExperiments();
     const byId = new Map(all.map((e) => [e.id, e]));
-    const keys = new Set(all.map((e) => e.experiment_key));
-    const perKey = new Map<string, number>();
-    for (const e of all) perKey.set(e.experiment_key, (perKey.get(e.experiment_key) ?? 0) + 1);
+    const byKey = groupExperimentsByKey(all);
     for (const change of touched) {
       if (change.action === 'create') {
-        if (keys.has(change.experiment_key)) stale.push(createdMessage(change.experiment_key));
+        if (byKey.has(change.experiment_key)) stale.push(createdMessage(change.experiment_key));
       } else {
         const live = byId.get(change.eppo_id);
         if (live === undefined || live.experiment_key !== change.experiment_key) stale.push(goneMessage(change));
-        else if ((perKey.get(change.experiment_key) ?? 0) > 1 || fingerprint(live) !== change.live_fingerprint) stale.push(movedMessage(change.experiment_key));
+        else if ((byKey.get(change.experiment_key)?.length ?? 0) > 1 || fingerprint(live) !== change.live_fingerprint) stale.push(movedMessage(change.experiment_key));
       }
     }
     return stale;
@@ -177,9 +176,7 @@ async function createOnce(
         };
       }
       if (attempt >= maxAttempts) return { status: 'failed', error: `${describeError(error)} (after ${attempt} attempts)` };
-      const ceiling = Math.min(capMs, baseMs * 2 ** (attempt - 1));
-      const delay = error.retryAfterMs !== undefined ? Math.min(capMs, error.retryAfterMs) : Math.floor(Math.random() * ceiling);
-      await new Promise((resolve) => setTimeout(resolve, delay));
+      await new Promise((resolve) => setTimeout(resolve, backoffDelay(attempt, baseMs, capMs, error.retryAfterMs)));
     }
   }
 }

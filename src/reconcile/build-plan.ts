@@ -1,6 +1,7 @@
-import type { Definition, Variation } from '../definitions/types.js';
+import type { Definition, Variation } from '../definitions/index.js';
 import { isConcluded, type EppoExperiment, type EppoExperimentMetric, type EppoVariation, type ExperimentWrite, type Workspace } from '../eppo/index.js';
 import { compareText, fingerprint } from './canonical.js';
+import { groupExperimentsByKey } from './group-by-key.js';
 import { resolveReferences, type Resolution, type ResolvedRefs } from './resolve.js';
 import type { Change, FieldChange, Plan, PlanSummary, UnmanagedExperiment } from './types.js';
 
@@ -43,12 +44,7 @@ export const NUMBER_TOLERANCE = 1e-9;
  */
 export function buildPlan(definitions: readonly Definition[], workspace: Workspace, options: BuildPlanOptions): Plan {
   const { refs } = options.resolution ?? resolveReferences(definitions, workspace);
-  const byKey = new Map<string, EppoExperiment[]>();
-  for (const exp of workspace.experiments) {
-    const list = byKey.get(exp.experiment_key);
-    if (list === undefined) byKey.set(exp.experiment_key, [exp]);
-    else list.push(exp);
-  }
+  const byKey = groupExperimentsByKey(workspace.experiments);
   const names = {
     entity: new Map(workspace.entities.map((e) => [e.id, e.name])),
     source: new Map(workspace.assignmentSources.map((s) => [s.id, s.name])),

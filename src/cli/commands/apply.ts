@@ -1,13 +1,16 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { ConfigError, UsageError } from '../../errors.js';
+import { publishSummary } from '../../ci-report/index.js';
 import { loadConfig } from '../../definitions/index.js';
+import { connectEppo, type EppoConnection } from '../../eppo/index.js';
+import { ConfigError, UsageError } from '../../errors.js';
 import {
   applyPlan,
   checkPlanFresh,
   INTERRUPTED_REASON,
   parsePlan,
   planHasChanges,
+  planWorkspace,
   renderApplyJson,
   renderApplyMarkdown,
   renderApplyProgress,
@@ -15,11 +18,10 @@ import {
   renderPlanText,
   type Plan,
 } from '../../reconcile/index.js';
-import { connectEppo, EPPO_ENV_HELP, type EppoConnection } from '../eppo-connection.js';
-import { publishSummary } from '../github-publish.js';
-import type { Command, Io } from '../io.js';
+import type { Command } from '../io.js';
 import { MAX_PARALLELISM, parseFlags, parseParallelism } from '../parse-flags.js';
-import { reportProblems, runPlanPipeline, useColor } from './plan.js';
+import { publishContext, reportProblems, useColor } from '../report.js';
+import { EPPO_ENV_HELP } from '../shared-flags.js';
 
 const FORMATS = ['text', 'json'] as const;
 type ApplyFormat = (typeof FORMATS)[number];
@@ -111,7 +113,15 @@ Exit codes:
         return 1;
       }
     } else {
-      const result = await runPlanPipeline({ dir: parsed.values.dir, local: parsed.values.local, baseUrl: parsed.values['base-url'], parallelism, settings }, io);
+      const result = await planWorkspace({
+        cwd: io.cwd,
+        env: io.env,
+        dir: parsed.values.dir,
+        local: parsed.values.local,
+        baseUrl: parsed.values['base-url'],
+        parallelism,
+        settings,
+      });
       if (!result.ok) {
         reportProblems(result.problems, result.files, format, io);
         io.stderr.write('error: nothing was applied; fix the problems above and run apply again\n');
@@ -139,7 +149,7 @@ Exit codes:
         const empty = { results: [], summary: { applied: 0, failed: 0, skipped: 0 } };
         if (format === 'json') io.stdout.write(renderApplyJson(empty));
         else io.stdout.write('No changes. Eppo matches the definitions.\n');
-        if (parsed.values['github-summary']) io.stderr.write(`${await publishSummary(io, renderApplyMarkdown(empty))}\n`);
+        if (parsed.values['github-summary']) io.stderr.write(`${await publishSummary(publishContext(io), renderApplyMarkdown(empty))}\n`);
         return 0;
       }
       if (io.signal?.aborted === true) {
@@ -162,7 +172,7 @@ Exit codes:
       }).finally(() => io.signal?.removeEventListener('abort', onInterrupt));
       if (format === 'json') io.stdout.write(renderApplyJson(result));
       else io.stdout.write(renderApplyText(result));
-      if (parsed.values['github-summary']) io.stderr.write(`${await publishSummary(io, renderApplyMarkdown(result))}\n`);
+      if (parsed.values['github-summary']) io.stderr.write(`${await publishSummary(publishContext(io), renderApplyMarkdown(result))}\n`);
       if (result.results.some((r) => r.reason === INTERRUPTED_REASON)) {
         io.stderr.write('error: interrupted: the changes in flight finished, the rest were not started; run plan again to see what is left\n');
         return 1;

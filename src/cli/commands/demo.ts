@@ -1,4 +1,4 @@
-import { runDemo } from '../../demo/run-demo.js';
+import { runDemo } from '../../demo/index.js';
 import type { Command } from '../io.js';
 import { parseFlags } from '../parse-flags.js';
 

@@ -1,13 +1,10 @@
-import { access, mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join, relative, resolve, sep } from 'node:path';
-import { ConfigError, UsageError } from '../../errors.js';
-import { loadConfig, loadDefinitions, parseDefinition, renderDefinitionYaml } from '../../definitions/index.js';
-import { fetchWorkspace, type EppoExperiment } from '../../eppo/index.js';
-import { buildImportSpec, compareText } from '../../reconcile/index.js';
-import { didYouMean } from '../../util/index.js';
-import { connectEppo, EPPO_ENV_HELP } from '../eppo-connection.js';
+import { connectEppo, fetchWorkspace } from '../../eppo/index.js';
+import { UsageError } from '../../errors.js';
+import { buildImportPlan, writeImportFile } from '../../reconcile/index.js';
+import { stageProblems, validateRepository } from '../../validation/index.js';
 import type { Command } from '../io.js';
 import { parseFlags } from '../parse-flags.js';
+import { EPPO_ENV_HELP } from '../shared-flags.js';
 
 export const command: Command = {
   name: 'import',
@@ -56,93 +53,46 @@ Exit codes:
     if (keys.length === 0 && !parsed.values.all) throw new UsageError('say what to import: --key KEY (repeatable) or --all');
     if (keys.length > 0 && parsed.values.all) throw new UsageError('use either --key or --all, not both');
 
-    const settings = await loadConfig(io.cwd);
-    const dir = parsed.values.dir ?? settings.config.dir ?? 'experiments';
-    const loaded = await loadDefinitions({ cwd: io.cwd, dir });
-    const broken = new Set(loaded.problems.filter((p) => p.severity === 'error' && p.rule !== 'io').map((p) => p.file));
+    const validation = await validateRepository({ cwd: io.cwd, dir: parsed.values.dir });
+    const broken = new Set(stageProblems(validation, 'definitions').filter((p) => p.severity === 'error' && p.rule !== 'io').map((p) => p.file));
     if (broken.size > 0) {
       io.stderr.write(`warning: ${broken.size} definition file(s) have errors and are not counted as managed; run "eppo-gitops validate"\n`);
     }
-    const managed = new Map(loaded.definitions.map((d) => [d.experiment_key, d.file]));
+    const managed = new Map(validation.definitions.map((d) => [d.experiment_key, d.file]));
 
     const connection = await connectEppo({
       cwd: io.cwd,
       env: io.env,
       local: parsed.values.local,
       baseUrl: parsed.values['base-url'],
-      config: settings.config,
-      client: { concurrency: settings.config.parallelism ?? 4 },
+      config: validation.config,
+      client: { concurrency: validation.config.parallelism ?? 4 },
     });
     let failures = 0;
     let written = 0;
     try {
       const workspace = await fetchWorkspace(connection.api);
-      const byKey = new Map<string, EppoExperiment[]>();
-      for (const e of workspace.experiments) byKey.set(e.experiment_key, [...(byKey.get(e.experiment_key) ?? []), e]);
+      const { decisions } = buildImportPlan({ wanted: parsed.values.all ? 'all' : keys, managed, workspace, cwd: io.cwd, dir: validation.dir });
       const fail = (message: string): void => {
         failures++;
         io.stderr.write(`error: ${message}\n`);
       };
-
-      const wanted: string[] = parsed.values.all ? [...byKey.keys()].filter((k) => !managed.has(k)).sort(compareText) : [...new Set(keys)];
-      for (const key of wanted) {
-        const live = byKey.get(key) ?? [];
-        const file = managed.get(key);
-        if (file !== undefined) {
-          fail(`${key} is already managed by ${file}; not imported`);
+      for (const decision of decisions) {
+        if (decision.action === 'refuse') {
+          fail(decision.message);
           continue;
         }
-        if (live.length === 0) {
-          const guess = didYouMean(key, byKey.keys());
-          fail(`no live experiment has the key "${key}"${guess === undefined ? '' : ` (did you mean "${guess}"?)`}`);
-          continue;
-        }
-        if (live.length > 1) {
-          fail(`${live.length} live experiments share the key "${key}" (ids ${live.map((e) => e.id).join(', ')}); rename all but one in Eppo, then import`);
-          continue;
-        }
-        const built = buildImportSpec(live[0]!, workspace);
-        if (!built.ok) {
-          fail(built.message);
-          continue;
-        }
-        const target = resolve(io.cwd, dir, `${key}.yaml`);
-        const display = toPosix(relative(io.cwd, target));
-        const schemaPath = toPosix(relative(dirname(target), join(io.cwd, 'schemas', 'experiment.schema.json')));
-        const text = renderDefinitionYaml(built.spec, { schemaPath, comments: [`imported from Eppo experiment #${live[0]!.id}`] });
-        const check = parseDefinition(display, text);
-        const errors = check.problems.filter((p) => p.severity === 'error');
-        if (errors.length > 0) {
-          fail(`${key} (#${live[0]!.id}) would not make a valid file, not written: ${errors.map((p) => `${p.message} [${p.rule}]`).join('; ')}`);
-          continue;
-        }
-        const twin = target.replace(/\.yaml$/, '.yml');
-        if (await exists(twin)) {
-          fail(`${toPosix(relative(io.cwd, twin))} already exists; not overwritten (move it away or import under another --dir)`);
-          continue;
-        }
-        try {
-          await mkdir(dirname(target), { recursive: true });
-        } catch (error) {
-          const folder = toPosix(relative(io.cwd, dirname(target))) || '.';
-          throw new ConfigError(`cannot create the folder ${folder} for ${display} (${errorCode(error)}); --dir must name a folder you can write to`);
-        }
-        try {
-          await writeFile(target, text, { flag: 'wx' });
-        } catch (error) {
-          fail(
-            errorCode(error) === 'EEXIST'
-              ? `${display} already exists; not overwritten (move it away or import under another --dir)`
-              : `cannot write ${display} (${errorCode(error)}); check that the folder is writable`,
-          );
+        const wrote = await writeImportFile(decision, io.cwd);
+        if (!wrote.ok) {
+          fail(wrote.message);
           continue;
         }
         written++;
-        for (const note of built.notes) io.stderr.write(`note: ${key}: ${note}\n`);
-        io.stdout.write(`+ wrote ${display} (#${live[0]!.id})\n`);
+        for (const note of decision.notes) io.stderr.write(`note: ${decision.key}: ${note}\n`);
+        io.stdout.write(`+ wrote ${decision.file} (#${decision.eppoId})\n`);
       }
       io.stdout.write(
-        wanted.length === 0 ? 'Nothing to import: every live experiment is in git.\n' : `Import: ${written} written, ${failures} refused.\n`,
+        decisions.length === 0 ? 'Nothing to import: every live experiment is in git.\n' : `Import: ${written} written, ${failures} refused.\n`,
       );
     } finally {
       await connection.close();
@@ -150,20 +100,3 @@ Exit codes:
     return failures > 0 ? 1 : 0;
   },
 };
-
-function errorCode(error: unknown): string {
-  return (error as NodeJS.ErrnoException).code ?? String(error);
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function toPosix(path: string): string {
-  return sep === '/' ? path : path.split(sep).join('/');
-}

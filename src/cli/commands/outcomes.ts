@@ -1,8 +1,8 @@
 import { UsageError } from '../../errors.js';
-import { syncOutcomes } from '../../outcomes/index.js';
+import { describeResult, isFailure, openOutcomeContext } from '../../outcomes/index.js';
 import type { Command } from '../io.js';
 import { parseFlags } from '../parse-flags.js';
-import { describeResult, isFailure, openOutcomeContext, OUTCOME_FLAGS } from './outcome.js';
+import { OUTCOME_FLAGS, outcomeContextOptions } from '../shared-flags.js';
 
 const HELP = `Usage: eppo-gitops outcomes sync [options]
 
@@ -42,9 +42,9 @@ export const command: Command = {
     const format = parsed.values.format;
     if (format !== 'text' && format !== 'json') throw new UsageError(`--format must be text or json (got "${format}")`);
 
-    const ctx = await openOutcomeContext(parsed.values, io);
+    const ctx = await openOutcomeContext(outcomeContextOptions(parsed.values, io));
     try {
-      const results = await syncOutcomes({ eppo: ctx.connection.api, host: ctx.host, dir: ctx.dir });
+      const results = await ctx.sync();
       const failures = results.filter(isFailure).length;
       if (format === 'json') {
         io.stdout.write(`${JSON.stringify({ results, failures })}\n`);

@@ -1,27 +1,18 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { publishPlan, type GitHubTargets } from '../../ci-report/index.js';
+import type { Problem } from '../../definitions/index.js';
 import { ConfigError, UsageError } from '../../errors.js';
-import { loadConfig, loadDefinitions, renderProblems, type Config, type Definition, type Problem } from '../../definitions/index.js';
-import { fetchWorkspace } from '../../eppo/index.js';
-import {
-  buildPlan,
-  emptyPlan,
-  planHasChanges,
-  renderPlanJson,
-  renderPlanMarkdown,
-  renderPlanText,
-  resolveReferences,
-  type Plan,
-} from '../../reconcile/index.js';
-import { connectEppo, EPPO_ENV_HELP, type EppoConnection } from '../eppo-connection.js';
-import { publishPlan, type GitHubTargets } from '../github-publish.js';
-import type { Command, Io } from '../io.js';
+import { planHasChanges, planWorkspace, renderPlanJson, renderPlanMarkdown, renderPlanText } from '../../reconcile/index.js';
+import type { Command } from '../io.js';
 import { MAX_PARALLELISM, parseFlags, parseParallelism } from '../parse-flags.js';
+import { publishContext, reportProblems, useColor } from '../report.js';
+import { EPPO_ENV_HELP } from '../shared-flags.js';
 
 const FORMATS = ['text', 'json', 'markdown'] as const;
 type PlanFormat = (typeof FORMATS)[number];
 
-export const PLAN_HELP = `Usage: eppo-gitops plan [--dir DIR] [--format text|json|markdown] [--out FILE]
+const PLAN_HELP = `Usage: eppo-gitops plan [--dir DIR] [--format text|json|markdown] [--out FILE]
                         [--detailed-exitcode] [--local] [--base-url URL] [--parallelism N]
                         [--github-comment] [--github-summary] [--github-drift-issue]
 
@@ -70,63 +61,6 @@ Exit codes:
   2  with --detailed-exitcode: the plan has changes
 `;
 
-export interface PlanInputs {
-  dir: string | undefined;
-  local: boolean;
-  baseUrl: string | undefined;
-  /** requests to Eppo in flight; default: the settings file, else 4 */
-  parallelism?: number;
-  /** eppo-gitops.yaml as the caller already read it (read here when absent) */
-  settings?: Awaited<ReturnType<typeof loadConfig>>;
-}
-
-export type PlanPipelineResult =
-  | { ok: true; plan: Plan; definitions: Definition[]; problems: Problem[]; connection: EppoConnection }
-  | { ok: false; problems: Problem[]; files: number; stage: 'validate' | 'reference' };
-
-/**
- * Shared by plan and apply: settings, validation, the Eppo connection, the
- * workspace, name resolution, then the plan. On success the caller owns (and
- * must close) the connection.
- */
-export async function runPlanPipeline(inputs: PlanInputs, io: Io): Promise<PlanPipelineResult> {
-  const settings = inputs.settings ?? (await loadConfig(io.cwd));
-  if (settings.problems.some((p) => p.severity === 'error')) return { ok: false, problems: settings.problems, files: 0, stage: 'validate' };
-  const config: Config = settings.config;
-  const dir = inputs.dir ?? config.dir;
-  const loaded = await loadDefinitions({ cwd: io.cwd, ...(dir === undefined ? {} : { dir }) });
-  const problems = [...settings.problems, ...loaded.problems];
-  if (problems.some((p) => p.severity === 'error')) return { ok: false, problems, files: loaded.files, stage: 'validate' };
-
-  const connection = await connectEppo({
-    cwd: io.cwd,
-    env: io.env,
-    local: inputs.local,
-    baseUrl: inputs.baseUrl,
-    config,
-    client: { concurrency: inputs.parallelism ?? config.parallelism ?? 4 },
-  });
-  try {
-    const workspace = await fetchWorkspace(connection.api);
-    const resolution = resolveReferences(loaded.definitions, workspace);
-    const all = [...problems, ...resolution.problems];
-    if (resolution.problems.some((p) => p.severity === 'error')) {
-      await connection.close();
-      return { ok: false, problems: all, files: loaded.files, stage: 'reference' };
-    }
-    const plan = buildPlan(loaded.definitions, workspace, { baseUrl: connection.baseUrl, createdAt: new Date().toISOString(), resolution });
-    return { ok: true, plan, definitions: loaded.definitions, problems: all, connection };
-  } catch (error) {
-    await connection.close();
-    throw error;
-  }
-}
-
-/** Colours only on a terminal, and never with NO_COLOR set. */
-export function useColor(io: Io): boolean {
-  return io.stdout.isTTY === true && (io.env.NO_COLOR === undefined || io.env.NO_COLOR === '');
-}
-
 export const command: Command = {
   name: 'plan',
   summary: 'show what apply would change in Eppo',
@@ -156,11 +90,11 @@ export const command: Command = {
       driftIssue: parsed.values['github-drift-issue'],
     };
 
-    const result = await runPlanPipeline({ dir: parsed.values.dir, local: parsed.values.local, baseUrl: parsed.values['base-url'], parallelism }, io);
+    const result = await planWorkspace({ cwd: io.cwd, env: io.env, dir: parsed.values.dir, local: parsed.values.local, baseUrl: parsed.values['base-url'], parallelism });
     if (!result.ok) {
       reportProblems(result.problems, result.files, format, io);
       const headline = result.stage === 'validate' ? 'The definitions have errors; no plan was made.' : 'Some names do not resolve in Eppo; no plan was made.';
-      for (const line of await publishPlan(io, { ...github, driftIssue: false }, { problems: result.problems, headline })) io.stderr.write(`${line}\n`);
+      for (const line of await publishPlan(publishContext(io), { ...github, driftIssue: false }, { problems: result.problems, headline })) io.stderr.write(`${line}\n`);
       io.stderr.write(
         result.stage === 'validate'
           ? 'error: the definitions have errors (above); fix them, then run plan again\n'
@@ -181,7 +115,7 @@ export const command: Command = {
       else if (format === 'markdown') io.stdout.write(renderPlanMarkdown(plan, { problems: warnings }));
       else io.stdout.write(renderPlanText(plan, { color: useColor(io) }));
       if (parsed.values.out !== undefined && format === 'text') io.stdout.write(`Saved the plan to ${parsed.values.out}; apply it with: eppo-gitops apply ${parsed.values.local ? '--local ' : ''}${parsed.values.out}\n`);
-      for (const line of await publishPlan(io, github, { plan, problems: warnings })) io.stderr.write(`${line}\n`);
+      for (const line of await publishPlan(publishContext(io), github, { plan, problems: warnings })) io.stderr.write(`${line}\n`);
       return parsed.values['detailed-exitcode'] && planHasChanges(plan) ? 2 : 0;
     } finally {
       await result.connection.close();
@@ -201,22 +135,4 @@ async function savePlan(target: string, shown: string, text: string): Promise<vo
 
 function warningsText(warnings: Problem[]): string {
   return warnings.map((p) => `${p.file}:${p.line}:${p.col}  ${p.severity}  ${p.message}  [${p.rule}]`).join('\n') + '\n';
-}
-
-/** Problems go to stdout as the format asks (a PR comment still shows them), else to stderr. */
-export function reportProblems(problems: Problem[], files: number, format: PlanFormat | 'text' | 'json', io: Io): void {
-  if (format === 'markdown') {
-    io.stdout.write(
-      renderPlanMarkdown(
-        emptyPlan(),
-        { problems, headline: 'The definitions have errors; no plan was made.' },
-      ),
-    );
-    return;
-  }
-  if (format === 'json') {
-    io.stdout.write(renderProblems(problems, { format: 'json', files }));
-    return;
-  }
-  io.stderr.write(renderProblems(problems, { format: 'text', files }));
 }

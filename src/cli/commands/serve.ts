@@ -1,11 +1,11 @@
 import { request } from 'undici';
 import { ConfigError, UsageError } from '../../errors.js';
-import { recordOutcome } from '../../outcomes/index.js';
-import { startWebhookServer, WEBHOOK_PATH, type HandleResult } from '../../server/index.js';
+import { buildResultLogFields, openOutcomeContext } from '../../outcomes/index.js';
+import { startWebhookServer, WEBHOOK_PATH } from '../../server/index.js';
 import type { Command, Io } from '../io.js';
 import { parseFlags } from '../parse-flags.js';
 import { redactSecrets } from '../redact.js';
-import { openOutcomeContext, OUTCOME_FLAGS } from './outcome.js';
+import { OUTCOME_FLAGS, outcomeContextOptions } from '../shared-flags.js';
 
 const HELP = `Usage: eppo-gitops serve [options]
 
@@ -56,7 +56,7 @@ export const command: Command = {
     const log = (entry: Record<string, unknown>): void => {
       io.stderr.write(`${redactSecrets(JSON.stringify({ time: new Date().toISOString(), ...entry }), io.env)}\n`);
     };
-    const ctx = await openOutcomeContext(values, io);
+    const ctx = await openOutcomeContext(outcomeContextOptions(values, io));
     let server;
     try {
       server = await startWebhookServer({
@@ -64,19 +64,7 @@ export const command: Command = {
         host,
         secret,
         log,
-        handle: async (experimentId): Promise<HandleResult> => {
-          const r = await recordOutcome({ experimentId, eppo: ctx.connection.api, host: ctx.host, dir: ctx.dir });
-          return {
-            action: r.action,
-            ...('experimentKey' in r ? { experiment_key: r.experimentKey } : {}),
-            ...('file' in r ? { file: r.file } : {}),
-            ...('branch' in r ? { branch: r.branch } : {}),
-            ...('commit' in r ? { commit: r.commit } : {}),
-            ...('pr' in r && r.pr ? { pr: r.pr.number } : {}),
-            ...('status' in r ? { eppo_status: r.status } : {}),
-            ...('reason' in r ? { reason: r.reason } : {}),
-          };
-        },
+        handle: async (experimentId) => buildResultLogFields(await ctx.record(experimentId)),
       });
     } catch (error) {
       await ctx.close();

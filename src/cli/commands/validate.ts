@@ -1,8 +1,8 @@
+import { renderProblems, type ProblemFormat } from '../../definitions/index.js';
 import { UsageError } from '../../errors.js';
-import { parseFlags } from '../parse-flags.js';
-import { loadConfig, loadDefinitions, renderProblems } from '../../definitions/index.js';
-import type { ProblemFormat } from '../../definitions/index.js';
+import { validateRepository } from '../../validation/index.js';
 import type { Command } from '../io.js';
+import { parseFlags } from '../parse-flags.js';
 
 const FORMATS: readonly ProblemFormat[] = ['text', 'json', 'github'];
 
@@ -46,15 +46,8 @@ Exit codes:
     if (!FORMATS.includes(format)) {
       throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, not "${parsed.values.format}"`);
     }
-    const settings = await loadConfig(io.cwd);
-    const dir = parsed.values.dir ?? settings.config.dir;
-    const result = await loadDefinitions({
-      cwd: io.cwd,
-      ...(dir === undefined ? {} : { dir }),
-      paths: parsed.positionals,
-    });
-    const problems = [...settings.problems, ...result.problems];
-    io.stdout.write(renderProblems(problems, { format, files: result.files }));
-    return problems.some((p) => p.severity === 'error') ? 1 : 0;
+    const validation = await validateRepository({ cwd: io.cwd, dir: parsed.values.dir, paths: parsed.positionals });
+    io.stdout.write(renderProblems(validation.problems, { format, files: validation.files }));
+    return validation.failed === undefined ? 0 : 1;
   },
 };

@@ -1,7 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError } from '../errors.js';
-import { createEppoClient, DEFAULT_EPPO_BASE_URL, type EppoApi, type EppoClientOptions } from '../eppo/index.js';
+import { createEppoClient, DEFAULT_EPPO_BASE_URL, type EppoClientOptions } from './client.js';
+import type { EppoApi } from './types.js';
 
 export interface EppoConnection {
   api: EppoApi;
@@ -21,12 +22,6 @@ export interface ConnectEppoOptions {
   client?: Omit<EppoClientOptions, 'baseUrl' | 'apiKey'>;
 }
 
-/** The environment block of the help of every command that talks to Eppo. */
-export const EPPO_ENV_HELP = `  EPPO_API_KEY           Eppo API key (required unless --local; never printed)
-  EPPO_BASE_URL          default https://eppo.cloud/api/v1 (plain http only for loopback)
-  EPPO_TIMEOUT_SECONDS   seconds one Eppo request may take (default 30); a timed-out
-                         read is retried, a timed-out create is looked up, never resent`;
-
 /** What `--local` plans record as their Eppo: saved plans stay valid across runs. */
 export const LOCAL_BASE_URL = 'local:.eppo-local';
 
@@ -34,7 +29,7 @@ export const LOCAL_BASE_URL = 'local:.eppo-local';
 export const LOCAL_STATE_DIR = '.eppo-local';
 
 /**
- * Opens the Eppo API the CLI talks to: with `local`, an embedded emulator whose
+ * Opens the Eppo API a command talks to: with `local`, an embedded emulator whose
  * state lives in `<cwd>/.eppo-local/state.json`; otherwise the real Eppo at
  * flag > EPPO_BASE_URL > config > default, with EPPO_API_KEY (required).
  */

@@ -1,27 +1,26 @@
 import { readFile } from 'node:fs/promises';
-import { ConfigError } from '../errors.js';
 import type { Problem } from '../definitions/index.js';
-import { createOctokit } from '../git-host/github-client.js';
-import {
-  appendStepSummary,
-  DRIFT_LABEL,
-  PLAN_COMMENT_MARKER,
-  readActionsContext,
-  requirePullRequest,
-  requireRepository,
-  requireStepSummary,
-  upsertDriftIssue,
-  upsertStickyComment,
-  type ActionsContext,
-} from '../ci-report/index.js';
+import { ConfigError } from '../errors.js';
+import { createOctokit } from '../git-host/index.js';
 import { emptyPlan, planHasChanges, renderPlanMarkdown, type Plan } from '../reconcile/index.js';
-import type { Io } from './io.js';
+import { readActionsContext, requirePullRequest, requireRepository, requireStepSummary, type ActionsContext } from './actions-context.js';
+import { DRIFT_LABEL, upsertDriftIssue } from './drift-issue.js';
+import { appendStepSummary } from './step-summary.js';
+import { PLAN_COMMENT_MARKER, upsertStickyComment } from './sticky-comment.js';
 
 /** The `--github-*` flags of plan (apply takes only `summary`). */
 export interface GitHubTargets {
   comment: boolean;
   summary: boolean;
   driftIssue: boolean;
+}
+
+/** Where publishing reads its settings and reports the GitHub client's warnings. */
+export interface PublishContext {
+  /** GITHUB_TOKEN and the GitHub Actions variables */
+  env: Record<string, string | undefined>;
+  /** a warning from the GitHub client (rate limits, retries) */
+  onWarning?: (message: string) => void;
 }
 
 export const NO_GITHUB_TARGETS: GitHubTargets = { comment: false, summary: false, driftIssue: false };
@@ -39,13 +38,13 @@ export const DRIFT_TITLE = 'Eppo differs from git (eppo-gitops drift check)';
  * naming the flag. Returns one line per target for the log.
  */
 export async function publishPlan(
-  io: Io,
+  context: PublishContext,
   targets: GitHubTargets,
   input: { plan?: Plan; problems: readonly Problem[]; headline?: string },
 ): Promise<string[]> {
   if (!wantsGitHub(targets)) return [];
-  const context = await readActionsContext(io.env, (path) => readFile(path, 'utf8'));
-  const hint = context.runUrl === undefined ? 'the job summary and the saved plan artifact' : `the job summary of ${context.runUrl} and its saved plan artifact`;
+  const actions = await readActionsContext(context.env, (path) => readFile(path, 'utf8'));
+  const hint = actions.runUrl === undefined ? 'the job summary and the saved plan artifact' : `the job summary of ${actions.runUrl} and its saved plan artifact`;
   const markdown = renderPlanMarkdown(input.plan ?? emptyPlan(), {
     problems: input.problems,
     fullPlanHint: hint,
@@ -53,9 +52,9 @@ export async function publishPlan(
   });
   const done: string[] = [];
   // Validate every target's needs before the first write, so a half-published plan is rare.
-  const pr = targets.comment ? requirePullRequest(context, '--github-comment') : undefined;
-  const summaryPath = targets.summary ? requireStepSummary(context, '--github-summary') : undefined;
-  const repo = targets.driftIssue ? requireRepository(context, '--github-drift-issue') : undefined;
+  const pr = targets.comment ? requirePullRequest(actions, '--github-comment') : undefined;
+  const summaryPath = targets.summary ? requireStepSummary(actions, '--github-summary') : undefined;
+  const repo = targets.driftIssue ? requireRepository(actions, '--github-drift-issue') : undefined;
   if (targets.driftIssue && input.plan === undefined) {
     throw new ConfigError('--github-drift-issue needs a plan, and the definitions did not validate; fix them first');
   }
@@ -65,14 +64,14 @@ export async function publishPlan(
     done.push('plan written to the job summary');
   }
   if (pr !== undefined) {
-    const octokit = githubClient(io, context, '--github-comment');
+    const octokit = githubClient(context, actions, '--github-comment');
     const result = await upsertStickyComment(octokit, { ...pr, marker: PLAN_COMMENT_MARKER, body: markdown });
     done.push(`plan comment ${result.action}: ${result.url}`);
   }
   if (repo !== undefined && input.plan !== undefined) {
-    const octokit = githubClient(io, context, '--github-drift-issue');
+    const octokit = githubClient(context, actions, '--github-drift-issue');
     const drift = planHasChanges(input.plan);
-    const run = context.runUrl === undefined ? '' : ` (${context.runUrl})`;
+    const run = actions.runUrl === undefined ? '' : ` (${actions.runUrl})`;
     const body = drift
       ? `Eppo no longer matches the definitions in git: applying them would make the changes below. Either change the YAML to match Eppo, or run apply to put Eppo back.${run}\n\n${markdown.replace(`${PLAN_COMMENT_MARKER}\n`, '')}`
       : `The drift check found no differences any more${run}; closing.`;
@@ -89,16 +88,16 @@ export async function publishPlan(
 }
 
 /** Appends Markdown to the job summary (`--github-summary` on apply). */
-export async function publishSummary(io: Io, markdown: string): Promise<string> {
-  const context = await readActionsContext(io.env, (path) => readFile(path, 'utf8'));
-  await appendStepSummary(requireStepSummary(context, '--github-summary'), markdown);
+export async function publishSummary(context: PublishContext, markdown: string): Promise<string> {
+  const actions = await readActionsContext(context.env, (path) => readFile(path, 'utf8'));
+  await appendStepSummary(requireStepSummary(actions, '--github-summary'), markdown);
   return 'result written to the job summary';
 }
 
-function githubClient(io: Io, context: ActionsContext, flag: string) {
-  const token = io.env.GITHUB_TOKEN;
+function githubClient(context: PublishContext, actions: ActionsContext, flag: string) {
+  const token = context.env.GITHUB_TOKEN;
   if (token === undefined || token === '') {
     throw new ConfigError(`${flag} needs GITHUB_TOKEN; in a workflow pass it with env: GITHUB_TOKEN: \${{ secrets.GITHUB_TOKEN }}`);
   }
-  return createOctokit({ token, baseUrl: context.apiUrl, onWarning: (m) => io.stderr.write(`warning: ${m}\n`) });
+  return createOctokit({ token, baseUrl: actions.apiUrl, ...(context.onWarning === undefined ? {} : { onWarning: context.onWarning }) });
 }

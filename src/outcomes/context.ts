@@ -1,0 +1,69 @@
+import { loadConfig } from '../definitions/index.js';
+import { ConfigError, UsageError } from '../errors.js';
+import { connectEppo, type EppoConnection } from '../eppo/index.js';
+import { selectGitHost, type GitHost } from '../git-host/index.js';
+import { recordOutcome, syncOutcomes, type OutcomeLog, type RecordOutcomeResult } from './record.js';
+
+export interface OutcomeContextOptions {
+  /** the repository root: eppo-gitops.yaml, the local checkout, `.eppo-local/` */
+  cwd: string;
+  env: Record<string, string | undefined>;
+  /** definitions folder; default: "dir" in eppo-gitops.yaml, else experiments */
+  dir?: string | undefined;
+  /** github | local; default: github when GITHUB_TOKEN and GITHUB_REPOSITORY are set, else local */
+  gitHost?: string | undefined;
+  /** the embedded emulator instead of Eppo (state in `.eppo-local/`) */
+  local?: boolean | undefined;
+  /** the Eppo API base URL; beats EPPO_BASE_URL and the settings file */
+  baseUrl?: string | undefined;
+}
+
+/** Eppo and the git host, opened once for `outcome`, `outcomes sync` and `serve`. */
+export interface OutcomeContext {
+  connection: EppoConnection;
+  host: GitHost;
+  /** the definitions folder, relative to the repository root */
+  dir: string;
+  /** records one experiment's outcome (`recordOutcome` on this context) */
+  record(experimentId: number, log?: OutcomeLog): Promise<RecordOutcomeResult>;
+  /** proposes every concluded outcome not yet in git (`syncOutcomes` on this context) */
+  sync(log?: OutcomeLog): Promise<RecordOutcomeResult[]>;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens Eppo and the git host for the outcome commands: options beat the
+ * environment, which beats eppo-gitops.yaml. A settings file with errors is a
+ * ConfigError naming the first one. The caller closes the context.
+ */
+export async function openOutcomeContext(options: OutcomeContextOptions): Promise<OutcomeContext> {
+  const settings = await loadConfig(options.cwd);
+  const bad = settings.problems.find((p) => p.severity === 'error');
+  if (bad) throw new ConfigError(`${bad.file}:${bad.line}:${bad.col}: ${bad.message}`);
+  const config = settings.config;
+  const kind = options.gitHost;
+  if (kind !== undefined && kind !== 'github' && kind !== 'local') throw new UsageError(`--git-host must be github or local (got "${kind}")`);
+  const env = {
+    ...options.env,
+    EPPO_GITOPS_BASE_BRANCH: options.env.EPPO_GITOPS_BASE_BRANCH || config.base_branch,
+    GITHUB_REPOSITORY: options.env.GITHUB_REPOSITORY || config.github_repository,
+    GITHUB_API_URL: options.env.GITHUB_API_URL || config.github_api_url,
+  };
+  const host = selectGitHost({ ...(kind ? { kind } : {}), cwd: options.cwd, env });
+  const dir = options.dir ?? config.dir ?? 'experiments';
+  const connection = await connectEppo({
+    cwd: options.cwd,
+    env: options.env,
+    local: options.local === true,
+    ...(options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl }),
+    config,
+  });
+  return {
+    connection,
+    host,
+    dir,
+    record: (experimentId, log) => recordOutcome({ experimentId, eppo: connection.api, host, dir, ...(log ? { log } : {}) }),
+    sync: (log) => syncOutcomes({ eppo: connection.api, host, dir, ...(log ? { log } : {}) }),
+    close: () => connection.close(),
+  };
+}

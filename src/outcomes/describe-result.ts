@@ -1,0 +1,56 @@
+import type { GitHost } from '../git-host/index.js';
+import type { RecordOutcomeResult } from './record.js';
+
+/** One line for a human about what happened to one experiment. */
+export function describeResult(r: RecordOutcomeResult, hostKind: GitHost['kind']): string {
+  const who = r.action === 'not-found' ? `experiment #${r.experimentId}` : `${r.experimentKey} (#${r.experimentId})`;
+  const where = (x: { branch: string; pr?: { number: number; url: string } | undefined; commit?: string }): string =>
+    x.pr ? `pull request #${x.pr.number} ${x.pr.url}` : `branch ${x.branch}${x.commit ? ` at ${x.commit.slice(0, 12)}` : ''}${hostKind === 'local' ? ' (local commit, no pull request)' : ''}`;
+  switch (r.action) {
+    case 'not-found':
+      return `${who}: Eppo has no experiment with this id`;
+    case 'not-concluded':
+      return `${who}: status is "${r.status}", not Concluded; nothing to record`;
+    case 'unmanaged':
+      return `${who}: no definition file has this experiment_key; nothing proposed`;
+    case 'ambiguous':
+      return `${who}: several files declare this experiment_key (${r.files.join(', ')}); keep one`;
+    case 'not-editable':
+      return `${who}: cannot edit ${r.file}: ${r.reason}`;
+    case 'unchanged':
+      return `${who}: ${r.file} already records this outcome`;
+    case 'proposed':
+      return `${who}: proposed the outcome for ${r.file} in ${where(r)}`;
+    case 'updated':
+      return `${who}: updated ${where(r)} with the new outcome for ${r.file}`;
+    case 'already-proposed':
+      return `${who}: already proposed in ${where(r)}`;
+    case 'closed-unmerged':
+      return `${who}: pull request #${r.pr.number} for this outcome was closed without merging; not proposed again`;
+    case 'merged':
+      return `${who}: pull request #${r.pr.number} for this outcome was merged already`;
+    case 'failed':
+      return `${who}: failed: ${r.error}`;
+    case 'conflict':
+      return `${who}: ${r.experimentIds.length} concluded experiments in Eppo share this key (ids ${r.experimentIds.join(', ')}); not recorded — rename all but one in Eppo`;
+  }
+}
+
+/** Results that mean the outcome could not be recorded. */
+export function isFailure(r: RecordOutcomeResult): boolean {
+  return r.action === 'not-found' || r.action === 'ambiguous' || r.action === 'not-editable' || r.action === 'failed' || r.action === 'conflict';
+}
+
+/** The fields of a result for one JSON log line (snake_case, the PR as its number). */
+export function buildResultLogFields(r: RecordOutcomeResult): { action: RecordOutcomeResult['action']; [field: string]: unknown } {
+  return {
+    action: r.action,
+    ...('experimentKey' in r ? { experiment_key: r.experimentKey } : {}),
+    ...('file' in r ? { file: r.file } : {}),
+    ...('branch' in r ? { branch: r.branch } : {}),
+    ...('commit' in r ? { commit: r.commit } : {}),
+    ...('pr' in r && r.pr ? { pr: r.pr.number } : {}),
+    ...('status' in r ? { eppo_status: r.status } : {}),
+    ...('reason' in r ? { reason: r.reason } : {}),
+  };
+}

@@ -1,0 +1,89 @@
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { parseDefinition, renderDefinitionYaml } from '../definitions/index.js';
+import type { Workspace } from '../eppo/index.js';
+import { didYouMean } from '../util/index.js';
+import { compareText } from './canonical.js';
+import { groupExperimentsByKey } from './group-by-key.js';
+import { buildImportSpec } from './import-spec.js';
+
+export interface ImportPlanInput {
+  /** the keys asked for (`--key`, duplicates ignored), or every live key no file manages (`--all`) */
+  wanted: readonly string[] | 'all';
+  /** experiment_key → the definition file that manages it */
+  managed: ReadonlyMap<string, string>;
+  workspace: Workspace;
+  /** the repository root, absolute */
+  cwd: string;
+  /** the definitions folder, relative to `cwd` */
+  dir: string;
+}
+
+/** Why a key is not imported. */
+export type ImportRefusal = 'managed' | 'unknown' | 'twins' | 'invalid' | 'would-not-validate';
+
+export type ImportDecision =
+  | {
+      action: 'write';
+      key: string;
+      eppoId: number;
+      /** where the file goes, absolute */
+      target: string;
+      /** `target` relative to the repository root, with `/` */
+      file: string;
+      text: string;
+      /** what was left out or adjusted, one line each */
+      notes: string[];
+    }
+  | { action: 'refuse'; key: string; reason: ImportRefusal; message: string };
+
+export interface ImportPlan {
+  /** one per wanted key, in order; empty when there is nothing to import */
+  decisions: ImportDecision[];
+}
+
+/**
+ * Decides, for each wanted key, whether `import` writes a file and with what
+ * text: a key some file already manages, a key no live experiment has (with a
+ * did-you-mean), a key several live experiments share, an experiment that
+ * cannot be written as a definition, and a file that would not validate are
+ * refused with a message. Pure: the files are written by `writeImportFile`.
+ */
+export function buildImportPlan(input: ImportPlanInput): ImportPlan {
+  const { managed, workspace, cwd, dir } = input;
+  const byKey = groupExperimentsByKey(workspace.experiments);
+  const wanted = input.wanted === 'all' ? [...byKey.keys()].filter((k) => !managed.has(k)).sort(compareText) : [...new Set(input.wanted)];
+  const decisions = wanted.map((key): ImportDecision => {
+    const refuse = (reason: ImportRefusal, message: string): ImportDecision => ({ action: 'refuse', key, reason, message });
+    const live = byKey.get(key) ?? [];
+    const file = managed.get(key);
+    if (file !== undefined) return refuse('managed', `${key} is already managed by ${file}; not imported`);
+    if (live.length === 0) {
+      const guess = didYouMean(key, byKey.keys());
+      return refuse('unknown', `no live experiment has the key "${key}"${guess === undefined ? '' : ` (did you mean "${guess}"?)`}`);
+    }
+    if (live.length > 1) {
+      return refuse('twins', `${live.length} live experiments share the key "${key}" (ids ${live.map((e) => e.id).join(', ')}); rename all but one in Eppo, then import`);
+    }
+    const experiment = live[0]!;
+    const built = buildImportSpec(experiment, workspace);
+    if (!built.ok) return refuse('invalid', built.message);
+    const target = resolve(cwd, dir, `${key}.yaml`);
+    const shown = toPosix(relative(cwd, target));
+    const schemaPath = toPosix(relative(dirname(target), join(cwd, 'schemas', 'experiment.schema.json')));
+    const text = renderDefinitionYaml(built.spec, { schemaPath, comments: [`imported from Eppo experiment #${experiment.id}`] });
+    const errors = parseDefinition(shown, text).problems.filter((p) => p.severity === 'error');
+    if (errors.length > 0) {
+      return refuse(
+        'would-not-validate',
+        `${key} (#${experiment.id}) would not make a valid file, not written: ${errors.map((p) => `${p.message} [${p.rule}]`).join('; ')}`,
+      );
+    }
+    return { action: 'write', key, eppoId: experiment.id, target, file: shown, text, notes: built.notes };
+  });
+  return { decisions };
+}
+
+/** A path with `/` separators, as files are shown everywhere. */
+export function toPosix(path: string): string {
+  return sep === '/' ? path : path.split(sep).join('/');
+}

@@ -1,0 +1,119 @@
+import { loadConfig, loadDefinitions, type Config, type Definition, type Problem } from '../definitions/index.js';
+
+/** The stages of a validation run, in the order they run. */
+export type ValidationStageName = 'settings' | 'definitions';
+
+/** eppo-gitops.yaml as `loadConfig` returns it. */
+export interface Settings {
+  config: Config;
+  problems: Problem[];
+}
+
+export interface ValidationOptions {
+  /** the repository root: eppo-gitops.yaml is read here, and `file` in problems is relative to it */
+  cwd: string;
+  /** definitions folder; default: "dir" in eppo-gitops.yaml, else experiments */
+  dir?: string | undefined;
+  /** files or folders to check instead of the definitions folder */
+  paths?: string[] | undefined;
+  /** eppo-gitops.yaml as the caller already read it (read here when absent) */
+  settings?: Settings | undefined;
+  /**
+   * Stop after the first stage that finds an error (plan: no plan from a broken
+   * setup). Default false: report everything (validate).
+   */
+  stopAtFirstError?: boolean | undefined;
+}
+
+export interface Validation {
+  /** the settings; empty when eppo-gitops.yaml has errors */
+  config: Config;
+  /** the definitions folder: the option, else "dir" in eppo-gitops.yaml, else experiments */
+  dir: string;
+  /** the definitions that parsed and passed their rules */
+  definitions: Definition[];
+  /** every problem, in stage order */
+  problems: Problem[];
+  /** the problems of each stage that ran */
+  stages: Array<{ name: ValidationStageName; problems: Problem[] }>;
+  /** definition files read (or attempted) */
+  files: number;
+  /** the first stage that found an error; absent when none did */
+  failed?: ValidationStageName;
+}
+
+/** What the stages have found so far; each stage reads it and adds to it. */
+interface StageState {
+  options: ValidationOptions;
+  config: Config;
+  dir: string;
+  definitions: Definition[];
+  files: number;
+}
+
+interface ValidationStage {
+  name: ValidationStageName;
+  run(state: StageState): Promise<Problem[]>;
+}
+
+/**
+ * The checks in order. A new kind of check (the flag files of FLAGS.md) is one
+ * more stage here, after the definitions it checks against: definitions/ never
+ * needs to know about it.
+ */
+const STAGES: readonly ValidationStage[] = [
+  {
+    name: 'settings',
+    async run(state) {
+      const settings = state.options.settings ?? (await loadConfig(state.options.cwd));
+      state.config = settings.config;
+      state.dir = state.options.dir ?? settings.config.dir ?? DEFAULT_DIR;
+      return settings.problems;
+    },
+  },
+  {
+    name: 'definitions',
+    async run(state) {
+      const { cwd, paths } = state.options;
+      // One file at a time, then `unique-key` across them (definitions/load-definitions.ts).
+      const loaded = await loadDefinitions({ cwd, dir: state.dir, ...(paths === undefined ? {} : { paths }) });
+      state.definitions = loaded.definitions;
+      state.files = loaded.files;
+      return loaded.problems;
+    },
+  },
+];
+
+const DEFAULT_DIR = 'experiments';
+
+/**
+ * The validation pipeline shared by validate, plan, apply, import and the
+ * demo: reads eppo-gitops.yaml, then finds, parses and checks the definition
+ * files (schema, per-file rules, rules across files). Problems are data; this
+ * throws only for what no input explains.
+ */
+export async function validateRepository(options: ValidationOptions): Promise<Validation> {
+  const state: StageState = { options, config: {}, dir: options.dir ?? DEFAULT_DIR, definitions: [], files: 0 };
+  const stages: Validation['stages'] = [];
+  let failed: ValidationStageName | undefined;
+  for (const stage of STAGES) {
+    const problems = await stage.run(state);
+    stages.push({ name: stage.name, problems });
+    if (failed === undefined && problems.some((p) => p.severity === 'error')) failed = stage.name;
+    if (failed !== undefined && options.stopAtFirstError === true) break;
+  }
+  return {
+    config: state.config,
+    dir: state.dir,
+    definitions: state.definitions,
+    problems: stages.flatMap((s) => s.problems),
+    stages,
+    files: state.files,
+    ...(failed === undefined ? {} : { failed }),
+  };
+}
+
+/** The problems one stage found (empty when it did not run). */
+export function stageProblems(validation: Validation, name: ValidationStageName): Problem[] {
+  return validation.stages.find((s) => s.name === name)?.problems ?? [];
+}
