@@ -1,4 +1,4 @@
-import type { Problem } from '../definitions/types.js';
+import type { Problem } from '../definitions/index.js';
 import { formatValue } from './format-value.js';
 import { codeBlock, escapeMarkdown } from './markdown-escape.js';
 import { summaryLine } from './render-text.js';

@@ -1,4 +1,4 @@
-import type { Definition, Problem, SourcePos } from '../definitions/types.js';
+import type { Definition, Problem, SourcePos } from '../definitions/index.js';
 import type { Workspace } from '../eppo/index.js';
 import { didYouMean } from '../util/index.js';
 import { compareText } from './canonical.js';
