@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import { parseDocument } from 'yaml';
 import { main } from '../../src/cli/main.js';
@@ -37,14 +37,43 @@ async function decide(winner: string, outcome: string): Promise<void> {
   expect(res.statusCode).toBeLessThan(300);
 }
 
-/** Starts `serve` in-process; resolves with its URL, a stop function and its exit code promise. */
+/** A captured Io that can wait for a line: resolves once `text` has been printed on the stream. */
+function watchedIo(init: Parameters<typeof captureIo>[0]) {
+  const io = captureIo(init);
+  const waiters: Array<() => void> = [];
+  const notify = (): void => {
+    for (const waiter of waiters.splice(0)) waiter();
+  };
+  for (const stream of [io.stdout, io.stderr]) {
+    const write = stream.write.bind(stream);
+    stream.write = (chunk: string) => {
+      const written = write(chunk);
+      notify();
+      return written;
+    };
+  }
+  /** Resolves when `text` is on the stream; rejects when `stopped` settles first (the command ended). */
+  const until = (stream: 'out' | 'err', text: string, stopped?: Promise<unknown>): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const printed = (): string => (stream === 'out' ? io.out() : io.err());
+      const check = (): void => {
+        if (printed().includes(text)) resolve();
+        else waiters.push(check);
+      };
+      void stopped?.then((code) => reject(new Error(`the command exited (${String(code)}) before printing ${JSON.stringify(text)}: ${io.err()}`)));
+      check();
+    });
+  return Object.assign(io, { until });
+}
+
+/** Starts `serve` in-process; resolves once it listens, with its URL, its output and a stop function. */
 async function serve(env: Record<string, string | undefined>, extra: string[] = []) {
   const controller = new AbortController();
-  const io = captureIo({ cwd: repo, env, signal: controller.signal });
+  const io = watchedIo({ cwd: repo, env, signal: controller.signal });
   const exit = main(['serve', '--port', '0', ...extra], io);
-  for (let i = 0; i < 200 && !io.out().includes('listening on'); i++) await new Promise((r) => setTimeout(r, 10));
+  await io.until('out', 'listening on', exit);
   const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(io.out())?.[1];
-  if (url === undefined) throw new Error(`serve did not start: ${io.err()}`);
+  if (url === undefined) throw new Error(`serve printed no URL: ${io.out()}`);
   return {
     url,
     io,
@@ -60,31 +89,36 @@ async function registerWebhook(url: string): Promise<void> {
   await res.body.text();
 }
 
-beforeEach(async () => {
-  repo = await mkdtemp(join(tmpdir(), 'eppo-gitops-cli-'));
-  git('init', '-q', '-b', 'main');
-  git('config', 'user.name', 'Test Person');
-  git('config', 'user.email', 'test@example.com');
-  await mkdir(join(repo, 'experiments'), { recursive: true });
-  await writeFile(join(repo, DEFINITION_PATH), DEFINITION);
-  git('add', '.');
-  git('commit', '-q', '-m', 'definitions');
-  emu = await startEmulator({ port: 0, webhookRetry: { attempts: 3, baseDelayMs: 5, maxDelayMs: 20 } });
-  experimentId = emu.seedExperiments([experimentBody()])[0]!.id;
-});
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()!();
-  await emu.close();
-  await rm(repo, { recursive: true, force: true });
-});
+/** A git repository holding the definition, and an emulator holding its running experiment, fresh for each test. */
+function withRepositoryAndEmulator(): void {
+  beforeEach(async () => {
+    repo = await mkdtemp(join(tmpdir(), 'eppo-gitops-cli-'));
+    git('init', '-q', '-b', 'main');
+    git('config', 'user.name', 'Test Person');
+    git('config', 'user.email', 'test@example.com');
+    await mkdir(join(repo, 'experiments'), { recursive: true });
+    await writeFile(join(repo, DEFINITION_PATH), DEFINITION);
+    git('add', '.');
+    git('commit', '-q', '-m', 'definitions');
+    emu = await startEmulator({ port: 0, webhookRetry: { attempts: 3, baseDelayMs: 5, maxDelayMs: 20 } });
+    experimentId = emu.seedExperiments([experimentBody()])[0]!.id;
+  });
+  afterEach(async () => {
+    while (cleanups.length > 0) await cleanups.pop()!();
+    await emu.close();
+    await rm(repo, { recursive: true, force: true });
+  });
+}
 
 describe('end to end: emulator decision → signed webhook → serve → outcome', () => {
+  withRepositoryAndEmulator();
+
   it('local git host: a commit on the outcome branch; redelivery adds none; exits 0 on SIGTERM', async () => {
     const server = await serve({ ...baseEnv(), EPPO_WEBHOOK_SECRET: SECRET }, ['--git-host', 'local']);
     await registerWebhook(server.url);
     await decide('green', 'POSITIVE');
     await emu.idle();
-    for (let i = 0; i < 300 && !server.io.err().includes('"msg":"processed"'); i++) await new Promise((r) => setTimeout(r, 10));
+    await server.io.until('err', '"msg":"processed"');
     const head = git('rev-parse', BRANCH);
     const text = execFileSync('git', ['show', `${BRANCH}:${DEFINITION_PATH}`], { cwd: repo }).toString('utf8');
     expect(text.slice(0, DEFINITION.length)).toBe(DEFINITION);
@@ -152,7 +186,7 @@ describe('end to end: emulator decision → signed webhook → serve → outcome
     });
     await decision.body.text();
     expect(decision.statusCode).toBe(200);
-    for (let i = 0; i < 300 && !server.io.err().includes('"msg":"processed"'); i++) await new Promise((r) => setTimeout(r, 10));
+    await server.io.until('err', '"msg":"processed"');
     expect(await server.stop()).toBe(0);
     const text = execFileSync('git', ['show', `${BRANCH}:${DEFINITION_PATH}`], { cwd: repo }).toString('utf8');
     expect(parseDocument(text).toJS().outcome).toMatchObject({ status: 'Concluded', outcome: 'POSITIVE', winning_variant_key: 'green', eppo_experiment_id: live!.id });
@@ -176,6 +210,8 @@ describe('end to end: emulator decision → signed webhook → serve → outcome
 });
 
 describe('outcome and outcomes sync commands', () => {
+  withRepositoryAndEmulator();
+
   it('outcome --event-file takes a repository_dispatch event, verifies its signature, and is idempotent', async () => {
     await decide('blue', 'NEGATIVE');
     const data = { experiment_id: experimentId, experiment_key: 'checkout-button-color' };
@@ -219,6 +255,21 @@ describe('outcome and outcomes sync commands', () => {
     expect(second.out()).toMatch(/1 already recorded or proposed/);
     expect(git('rev-parse', BRANCH)).toBe(head);
   });
+});
+
+describe('bad usage of serve, outcome, outcomes and demo (no repository or Eppo needed)', () => {
+  let empty: string;
+  beforeAll(async () => {
+    empty = await mkdtemp(join(tmpdir(), 'eppo-gitops-cli-usage-'));
+  });
+  afterAll(async () => {
+    await rm(empty, { recursive: true, force: true });
+  });
+  const cleanEnv = (): Record<string, string | undefined> => {
+    const env: Record<string, string | undefined> = { ...process.env };
+    for (const k of ['GITHUB_TOKEN', 'GITHUB_REPOSITORY', 'GITHUB_API_URL', 'EPPO_GITOPS_BASE_BRANCH', 'EPPO_WEBHOOK_SECRET', 'PORT', 'EPPO_API_KEY', 'EPPO_BASE_URL']) delete env[k];
+    return env;
+  };
 
   it.each([
     [['serve'], {}, /EPPO_WEBHOOK_SECRET is not set/],
@@ -236,7 +287,7 @@ describe('outcome and outcomes sync commands', () => {
     [['serve', '--prot', '0'], { EPPO_WEBHOOK_SECRET: 'x' }, /Unknown option '--prot' \(did you mean "--port"\?\)/],
     [['demo', '--kep'], {}, /Unknown option '--kep' \(did you mean "--keep"\?\)[\s\S]*Run "eppo-gitops demo --help"/],
   ])('%j fails clearly', async (argv, env, message) => {
-    const io: CapturedIo = captureIo({ cwd: repo, env: { ...baseEnv(), ...env } });
+    const io: CapturedIo = captureIo({ cwd: empty, env: { ...cleanEnv(), ...env } });
     expect(await main(argv, io)).toBe(1);
     expect(io.err()).toMatch(message);
     expect(io.err()).not.toMatch(/\n\s+at /);

@@ -16,8 +16,20 @@ async function planNow(t: TestEppo, definitions: Definition[]): Promise<Plan> {
 
 describe('applyPlan against the emulator', () => {
   let t: TestEppo;
+  let logged: Array<Record<string, unknown>>;
+  let onLog: () => void;
+  /** Resolves once the emulator has logged `count` entries that match (it logs a request when it has answered it). */
+  const untilLogged = (count: number, match: (entry: Record<string, unknown>) => boolean): Promise<void> =>
+    new Promise((resolve) => {
+      onLog = () => {
+        if (logged.filter(match).length >= count) resolve();
+      };
+      onLog();
+    });
   beforeEach(async () => {
-    t = await startTestEppo();
+    logged = [];
+    onLog = () => {};
+    t = await startTestEppo({ log: (entry) => (logged.push(entry), onLog()) });
   });
   afterEach(async () => {
     await t.close();
@@ -133,7 +145,8 @@ describe('applyPlan against the emulator', () => {
       const result = await applyPlan(slowClient, plan, { ...FAST_APPLY, parallelism: 1 });
       expect(result.summary).toEqual({ applied: 1, failed: 1, skipped: 0 });
       expect(result.results[0]).toMatchObject({ experiment_key: 'slow-1', status: 'failed', error: expect.stringMatching(/timed out.*not sent again: run plan again/) });
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      // the timed-out POST is still being served: wait until the emulator has answered it
+      await untilLogged(2, (entry) => entry.type === 'request' && entry.method === 'POST');
       const posts = (await t.requests()).filter((r) => r.method === 'POST');
       expect(posts).toHaveLength(2);
       const live = await t.api.listExperiments();
