@@ -31,6 +31,17 @@ describe('the package entry point', () => {
     'upsertStickyComment',
     'upsertDriftIssue',
     'main',
+    'validateRepository',
+    'connectEppo',
+    'planWorkspace',
+    'buildImportPlan',
+    'writeImportFile',
+    'groupExperimentsByKey',
+    'openOutcomeContext',
+    'describeResult',
+    'readEventFile',
+    'publishPlan',
+    'publishSummary',
   ])('exports %s', (name) => {
     expect(typeof (api as Record<string, unknown>)[name]).toBe('function');
   });
