@@ -60,6 +60,8 @@ export function readRequestBody(req: IncomingMessage, options: ReadBodyOptions):
   const drain = options.overflow === 'drain';
   const declared = Number(req.headers['content-length']);
   if (!drain && Number.isFinite(declared) && declared > max) return Promise.reject(new RequestBodyError('too-large'));
+  // Mounted behind a body parser, the stream is over before we start: say so rather than wait for an 'end' that came and went.
+  if (req.readableEnded) return Promise.reject(new RequestBodyError('failed', new Error('the request body was already read by an earlier handler')));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

@@ -154,6 +154,18 @@ describe('webhook handler, mounted in another server', () => {
     expect((await call(`${url}/webhooks/eppo`, { method: 'POST', body: signed(6), contentType: 'application/json' })).status).toBe(202);
   });
 
+  it('answers 400, instead of waiting forever, when an earlier middleware already read the body', async () => {
+    const { mounted, enqueued } = handlerWith();
+    const bodyParser: Middleware = (req, _res, next) => {
+      req.resume();
+      req.once('end', next);
+    };
+    const url = await serve([bodyParser, mounted]);
+    const res = await call(`${url}/webhooks/eppo`, { method: 'POST', body: signed(8), contentType: 'application/json' });
+    expect(res).toMatchObject({ status: 400, text: '{"error":"reading the body failed: the request body was already read by an earlier handler"}' });
+    expect(enqueued).toEqual([]);
+  });
+
   it('refuses an empty secret with a ConfigError that names the variable', () => {
     expect(() => createWebhookHandler({ secret: '', enqueue: () => 'queued' })).toThrow(ConfigError);
     expect(() => createWebhookHandler({ secret: '', enqueue: () => 'queued' })).toThrow(/EPPO_WEBHOOK_SECRET/);
