@@ -112,8 +112,26 @@ export {
 } from './git-host/index.js';
 export type * from './git-host/index.js';
 
-// The webhook receiver behind `serve`.
-export { HEALTH_PATH, startWebhookServer, WEBHOOK_PATH, type HandleResult, type ServerLog, type WebhookServer, type WebhookServerOptions } from './server/index.js';
+// The webhook receiver behind `serve`: a handler to mount in any node:http or
+// Express-style server, the job runner it feeds, and both on a server of their own.
+export {
+  createJobRunner,
+  createWebhookHandler,
+  HEALTH_PATH,
+  startWebhookServer,
+  WEBHOOK_PATH,
+  type HandleResult,
+  type JobReport,
+  type JobRunner,
+  type JobRunnerOptions,
+  type PushResult,
+  type RunnerTimers,
+  type ServerLog,
+  type WebhookHandler,
+  type WebhookHandlerOptions,
+  type WebhookServer,
+  type WebhookServerOptions,
+} from './server/index.js';
 
 // CI reports in GitHub Actions: the sticky plan comment, the drift issue, the job summary.
 export { appendStepSummary, DRIFT_LABEL, PLAN_COMMENT_MARKER, publishPlan, publishSummary, upsertDriftIssue, upsertStickyComment } from './ci-report/index.js';

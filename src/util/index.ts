@@ -1,2 +1,3 @@
-/** Small helpers every folder may use; they import nothing of ours. */
+/** Small helpers every folder may use: did-you-mean, and the HTTP plumbing the server and the emulator share. */
 export { didYouMean, editDistance } from './did-you-mean.js';
+export { HttpError, isJsonContentType, listen, readRequestBody, RequestBodyError, sendJson, type BodyFailure, type ReadBodyOptions } from './http.js';

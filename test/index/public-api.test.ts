@@ -19,6 +19,8 @@ describe('the package entry point', () => {
     'renderApplyText',
     'startEmulator',
     'startWebhookServer',
+    'createWebhookHandler',
+    'createJobRunner',
     'verifyWebhookSignature',
     'signWebhookData',
     'recordOutcome',
@@ -48,6 +50,7 @@ describe('the package entry point', () => {
 
   it('exports the error classes and constants', () => {
     expect(new api.ConfigError('x')).toBeInstanceOf(Error);
+    expect(new api.EmulatorInputError('x')).toBeInstanceOf(Error);
     expect(api.DEFAULT_EMULATOR_API_KEY).toBe('emulator-key');
     expect(api.PLAN_COMMENT_MARKER).toBe('<!-- eppo-gitops:plan -->');
     expect(api.WEBHOOK_PATH).toBe('/webhooks/eppo');
