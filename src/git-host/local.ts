@@ -74,12 +74,17 @@ export function createLocalHost(options: LocalHostOptions): GitHost {
     return r.code === 0 ? r.stdout.toString('utf8').trim() : undefined;
   }
 
+  const configuredBase = (options.baseBranch ?? options.env.EPPO_GITOPS_BASE_BRANCH?.trim()) || undefined;
+
   async function baseBranch(): Promise<string> {
-    const configured = options.baseBranch ?? options.env.EPPO_GITOPS_BASE_BRANCH?.trim();
-    if (configured) return configured;
-    const current = await currentBranch();
-    if (current === undefined) throw new GitHostError(`HEAD is detached in ${options.cwd}; check out the base branch or set EPPO_GITOPS_BASE_BRANCH`);
-    return current;
+    return configuredBase ?? baseBranchGiven(await currentBranch());
+  }
+
+  /** The base branch, given the branch checked out. */
+  function baseBranchGiven(checkedOut: string | undefined): string {
+    if (configuredBase) return configuredBase;
+    if (checkedOut === undefined) throw new GitHostError(`HEAD is detached in ${options.cwd}; check out the base branch or set EPPO_GITOPS_BASE_BRANCH`);
+    return checkedOut;
   }
 
   async function baseHead(): Promise<BaseHead> {
@@ -94,7 +99,7 @@ export function createLocalHost(options: LocalHostOptions): GitHost {
     return r.code === 0 ? r.stdout.toString('utf8').trim() : undefined;
   }
 
-  /** `ls-tree` entries of `commit` (all of them under `paths`, recursively with `recursive`), by path. */
+  /** The `ls-tree` entries of `commit`: everything, or only `paths`; with `recursive`, every blob below them. */
   async function lsTree(commit: string, paths: string[], recursive: boolean): Promise<Array<{ mode: string; type: string; object: string; path: string }>> {
     const args = ['ls-tree', ...(recursive ? ['-r'] : []), '-z', '--full-tree', commit, ...(paths.length > 0 ? ['--', ...paths] : [])];
     return (await git(args)).stdout
@@ -135,27 +140,37 @@ export function createLocalHost(options: LocalHostOptions): GitHost {
    * Whether `head`'s change against the base branch (from their merge base) is
    * exactly the files in `wanted` (path → blob).
    */
-  async function holdsExactly(head: string, wanted: Map<string, string>): Promise<boolean> {
-    const base = await baseHead();
-    const mergeBase = await git(['merge-base', base.commit, head], { allowFail: true });
+  async function holdsExactly(head: string, wanted: Map<string, string>, base: string): Promise<boolean> {
+    const mergeBase = await git(['merge-base', `refs/heads/${base}`, head], { allowFail: true });
     if (mergeBase.code !== 0) return false;
     const from = mergeBase.stdout.toString('utf8').trim();
-    const changed = (await git(['diff-tree', '-r', '-z', '--no-renames', '--name-only', from, head])).stdout.toString('utf8').split('\0').filter((p) => p !== '');
-    if (changed.some((path) => !wanted.has(path))) return false;
-    const have = new Map((await lsTree(head, [...wanted.keys()], false)).filter((e) => e.type === 'blob').map((e) => [e.path, e.object]));
+    // -z raw output: ":<old mode> <new mode> <old blob> <new blob> <status>", then the path.
+    const raw = (await git(['diff-tree', '-r', '-z', '--no-renames', from, head])).stdout.toString('utf8').split('\0');
+    const changed = new Map<string, string | undefined>();
+    for (let i = 0; i + 1 < raw.length && raw[i]!.startsWith(':'); i += 2) {
+      const [, , , blob, status] = raw[i]!.slice(1).split(' ');
+      changed.set(raw[i + 1]!, status === 'D' ? undefined : blob);
+    }
+    for (const path of changed.keys()) if (!wanted.has(path)) return false;
+    // A wanted file the branch does not change must already have that content at the merge base.
+    const unchanged = [...wanted.keys()].filter((path) => !changed.has(path));
+    const kept = unchanged.length === 0 ? [] : await lsTree(head, unchanged, false);
+    const have = new Map([...changed, ...kept.filter((e) => e.type === 'blob').map((e): [string, string] => [e.path, e.object])]);
     return [...wanted].every(([path, blob]) => have.get(path) === blob);
   }
 
   async function writeBranch(request: WriteBranchRequest): Promise<WriteBranchResult> {
     checkFileSet(request.files);
     const { branch } = request;
-    if ((await currentBranch()) === branch) {
+    const checkedOut = await currentBranch();
+    if (checkedOut === branch) {
       throw new GitHostError(`the branch ${branch} is checked out in ${options.cwd}; switch to the base branch so it can be updated without touching your working tree`);
     }
+    const base = baseBranchGiven(checkedOut);
     const wanted = new Map<string, string>();
     for (const file of request.files) wanted.set(file.path, await out(['hash-object', '-w', '--stdin'], { input: Buffer.from(file.text, 'utf8') }));
     const current = await commitOf(branch);
-    if (current !== undefined && (await holdsExactly(current, wanted))) return { action: 'unchanged', branch, commit: current };
+    if (current !== undefined && (await holdsExactly(current, wanted, base))) return { action: 'unchanged', branch, commit: current };
 
     // An executable stays executable; anything else (a new file, a symbolic link) becomes a plain file.
     const modes = new Map((await lsTree(request.base, [...wanted.keys()], false)).map((e) => [e.path, e.mode]));
