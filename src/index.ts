@@ -36,27 +36,34 @@ export {
 } from './reconcile/index.js';
 export type * from './reconcile/types.js';
 
-// Outcomes: webhook verification, the outcome pull request, record / sync.
+// Outcomes: webhook verification, the outcome pull request and the rules that propose it, record / sync.
 export {
   buildOutcome,
   buildOutcomeBranch,
   buildOutcomePullRequest,
+  fetchDefinitionFiles,
   parseOutcomeMarker,
   parseWebhookEvent,
+  proposeOutcome,
   recordOutcome,
   signWebhookData,
   syncOutcomes,
   unwrapDispatchEvent,
   verifyWebhookSignature,
+  type DefinitionFile,
   type OutcomeLog,
+  type OutcomeMarker,
   type OutcomePullRequest,
+  type Proposal,
+  type ProposeResult,
   type RecordOutcomeOptions,
   type RecordOutcomeResult,
   type SyncOutcomesOptions,
   type WebhookEvent,
 } from './outcomes/index.js';
 
-// The GitHost port: github (pull requests) and local (a branch in a checkout).
+// The GitHost port (primitives: read the base head, write a branch, pull requests):
+// github (pull requests) and local (a branch in a checkout).
 export {
   createGitHubHost,
   createGitHubHostFromEnv,

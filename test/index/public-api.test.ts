@@ -26,6 +26,8 @@ describe('the package entry point', () => {
     'recordOutcome',
     'syncOutcomes',
     'buildOutcomePullRequest',
+    'proposeOutcome',
+    'fetchDefinitionFiles',
     'createGitHubHost',
     'createGitHubHostFromEnv',
     'createLocalHost',
