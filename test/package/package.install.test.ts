@@ -105,6 +105,14 @@ describe('installed into an empty project, run through npx', () => {
     expect(demo.out).toMatch(/Done in \d+\.\d s: 3 experiments validated, planned and applied/);
   });
 
+  it('are the commands README.md gives for your own repository', () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('### In your own repository'), readme.indexOf('## A five-minute tour'));
+    const commands = [...section.matchAll(/```sh\n([^]*?)```/g)].flatMap((m) => m[1]!.trim().split('\n'));
+    // npm install of the packed tarball above stands in for the registry install.
+    expect(commands).toEqual(['npm i -D eppo-gitops', 'npx eppo-gitops init', 'npx eppo-gitops validate', 'npx eppo-gitops plan --local']);
+  });
+
   it('init, validate, plan --local and demo work on what init wrote', async () => {
     const init = await npx('init');
     expect(init.err).toBe('');

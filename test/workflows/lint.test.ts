@@ -297,6 +297,8 @@ describe('findInvocations', () => {
     ['npx eppo-gitops validate --format=github || status=$?', [{ command: 'validate', subcommand: undefined, flags: ['--format'] }]],
     ['node x.js && npx eppo-gitops apply \\\n  --yes', [{ command: 'apply', subcommand: undefined, flags: ['--yes'] }]],
     ['echo "eppo-gitops-like" && cat eppo-gitops.yaml', []],
+    ['npm i -D eppo-gitops && npx eppo-gitops init --force', [{ command: 'init', subcommand: undefined, flags: ['--force'] }]],
+    ['npm install --save-dev eppo-gitops', []],
     ['npx eppo-gitops outcome --event-file "$GITHUB_EVENT_PATH" # comment --nope', [{ command: 'outcome', subcommand: undefined, flags: ['--event-file'] }]],
   ])('%s', (script, expected) => {
     expect(findInvocations(script, 'x').map(({ command, subcommand, flags }) => ({ command, subcommand, flags }))).toEqual(expected);

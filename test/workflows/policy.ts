@@ -204,6 +204,8 @@ export function findInvocations(script: string, at: string): Invocation[] {
   for (const line of lines) {
     const pattern = /(?:^|[\s;&|(])eppo-gitops(?=\s|$)/g;
     for (const match of line.matchAll(pattern)) {
+      // `npm i -D eppo-gitops` names the package, it does not run it.
+      if (/\b(?:npm|pnpm|yarn)\s+(?:i|install|add)\b[^;&|]*$/.test(line.slice(0, match.index + match[0].length - 'eppo-gitops'.length))) continue;
       const rest = line.slice(match.index + match[0].length);
       const words = shellWords(rest);
       const command = words[0] !== undefined && !words[0].startsWith('-') ? words[0] : undefined;
