@@ -108,6 +108,9 @@ export type { DriftIssueInput, DriftIssueResult, StickyCommentInput, StickyComme
 // The embedded Eppo emulator.
 export { DEFAULT_EMULATOR_API_KEY, startEmulator, type EmulatorOptions, type RunningEmulator } from './emulator/index.js';
 
+// Setting up a team's repository: init, and the $schema path for files written into it.
+export { buildActionRef, buildSchemaPath, initProject, parseActionRef, renderInitReport, type ActionRef, type InitFileResult, type InitOptions, type InitResult, type SchemaPathOptions } from './init/index.js';
+
 // The command line, testable in-process: main(argv, io) resolves to the exit code.
 export { main } from './cli/main.js';
 export type { Command, Io } from './cli/io.js';

@@ -35,6 +35,9 @@ describe('the package entry point', () => {
     'upsertStickyComment',
     'upsertDriftIssue',
     'main',
+    'initProject',
+    'renderInitReport',
+    'buildSchemaPath',
   ])('exports %s', (name) => {
     expect(typeof (api as Record<string, unknown>)[name]).toBe('function');
   });
