@@ -66,36 +66,43 @@ export {
 } from './reconcile/index.js';
 export type * from './reconcile/index.js';
 
-// Outcomes: webhook verification, the outcome pull request, record / sync, and the context
-// (Eppo + git host) that outcome, outcomes sync and serve open.
+// Outcomes: webhook verification, the outcome pull request and the rules that propose it,
+// record / sync, and the context (Eppo + git host) that outcome, outcomes sync and serve open.
 export {
   buildOutcome,
   buildOutcomeBranch,
   buildOutcomePullRequest,
   buildResultLogFields,
   describeResult,
+  fetchDefinitionFiles,
   isFailure,
   openOutcomeContext,
   parseOutcomeMarker,
-  readEventFile,
   parseWebhookEvent,
+  proposeOutcome,
+  readEventFile,
   recordOutcome,
   signWebhookData,
   syncOutcomes,
   unwrapDispatchEvent,
   verifyWebhookSignature,
+  type DefinitionFile,
   type EventFileResult,
   type OutcomeContext,
   type OutcomeContextOptions,
   type OutcomeLog,
+  type OutcomeMarker,
   type OutcomePullRequest,
+  type Proposal,
+  type ProposeResult,
   type RecordOutcomeOptions,
   type RecordOutcomeResult,
   type SyncOutcomesOptions,
   type WebhookEvent,
 } from './outcomes/index.js';
 
-// The GitHost port: github (pull requests) and local (a branch in a checkout).
+// The GitHost port (primitives: read the base head, write a branch, pull requests):
+// github (pull requests) and local (a branch in a checkout).
 export {
   createGitHubHost,
   createGitHubHostFromEnv,
@@ -139,6 +146,9 @@ export type { DriftIssueInput, DriftIssueResult, GitHubTargets, PublishContext, 
 
 // The embedded Eppo emulator.
 export { DEFAULT_EMULATOR_API_KEY, startEmulator, type EmulatorOptions, type RunningEmulator } from './emulator/index.js';
+
+// Setting up a team's repository: init, and the $schema path for files written into it.
+export { buildActionRef, buildSchemaPath, initProject, parseActionRef, renderInitReport, type ActionRef, type InitFileResult, type InitOptions, type InitResult, type SchemaPathOptions } from './init/index.js';
 
 // The command line, testable in-process: main(argv, io) resolves to the exit code.
 export { main } from './cli/index.js';

@@ -5,5 +5,4 @@ export type { StickyCommentInput, StickyCommentResult } from './sticky-comment.j
 export { upsertDriftIssue, DRIFT_LABEL } from './drift-issue.js';
 export type { DriftIssueInput, DriftIssueResult } from './drift-issue.js';
 export { appendStepSummary, buildSummaryChunk, STEP_SUMMARY_LIMIT } from './step-summary.js';
-export { wrapGitHubError } from '../github/wrap-error.js';
 export { DRIFT_TITLE, NO_GITHUB_TARGETS, publishPlan, publishSummary, wantsGitHub, type GitHubTargets, type PublishContext } from './publish.js';

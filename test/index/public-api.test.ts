@@ -26,6 +26,8 @@ describe('the package entry point', () => {
     'recordOutcome',
     'syncOutcomes',
     'buildOutcomePullRequest',
+    'proposeOutcome',
+    'fetchDefinitionFiles',
     'createGitHubHost',
     'createGitHubHostFromEnv',
     'createLocalHost',
@@ -44,6 +46,9 @@ describe('the package entry point', () => {
     'readEventFile',
     'publishPlan',
     'publishSummary',
+    'initProject',
+    'renderInitReport',
+    'buildSchemaPath',
   ])('exports %s', (name) => {
     expect(typeof (api as Record<string, unknown>)[name]).toBe('function');
   });
