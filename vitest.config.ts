@@ -3,11 +3,12 @@ import { configDefaults, defineConfig } from 'vitest/config';
 
 /**
  * Suites too slow for every change: the hardening suites (fuzzing, fault
- * soaks, properties) and any test named *.slow.test.ts (one that installs
- * packages, runs 100,000 evaluations, or otherwise takes seconds). `npm test`
- * runs them; `npm run test:unit` (the `unit` project) skips them.
+ * soaks, properties), any test named *.install.test.ts (it installs
+ * packages) and any test named *.slow.test.ts (it runs 100,000 evaluations,
+ * or otherwise takes seconds). `npm test` runs them; `npm run test:unit` (the
+ * `unit` project) skips them.
  */
-const SLOW = ['test/hardening/**/*.test.ts', 'test/**/*.slow.test.ts'];
+const SLOW = ['test/hardening/**/*.test.ts', 'test/**/*.install.test.ts', 'test/**/*.slow.test.ts'];
 
 export default defineConfig({
   test: {
