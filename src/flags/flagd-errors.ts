@@ -113,7 +113,8 @@ function describeAt(path: string, errors: AjvError[], data: unknown): FlagdFindi
   switch (first.keyword) {
     case 'type': {
       const wanted = [...new Set(errors.filter((e) => e.keyword === 'type').flatMap((e) => [e.params['type']].flat().map(String)))];
-      return { pointer: path, message: `${where} must be ${wanted.map((t) => typeWord(t, inRule)).join(' or ')}, not ${kindOf(value)}` };
+      const words = /\/targeting$/.test(path) ? ['an object (a JSONLogic rule)'] : wanted.map((t) => typeWord(t, inRule));
+      return { pointer: path, message: `${where} must be ${words.join(' or ')}, not ${kindOf(value)}` };
     }
     case 'enum': {
       const allowed = (params['allowedValues'] as unknown[]).map((v) => JSON.stringify(v)).join(' or ');
@@ -126,7 +127,7 @@ function describeAt(path: string, errors: AjvError[], data: unknown): FlagdFindi
     }
     case 'additionalProperties': {
       const extra = String(params['additionalProperty']);
-      if (path === '/flags' && extra === '') return { pointer: path, message: 'a flag key must not be empty' };
+      if (path === '/flags' && extra === '') return { pointer: `${path}/`, atKey: true, message: 'a flag key must not be empty' };
       if (inRule) {
         const hint = extra === '$ref' ? '; "$ref" must name an entry of "$evaluators"' : '';
         return { pointer: `${path}/${escapePointer(extra)}`, atKey: true, message: `${where}: "${extra}" is not an operator flagd knows${hint}` };

@@ -28,6 +28,7 @@ export function parseJsonSource(text: string): JsonSource {
     errors.push({ pos: posAt(depth.over), message: `the file nests more than ${MAX_DEPTH} levels deep; a flag file needs a few` });
     return { data: undefined, locate: () => undefined, errors };
   }
+  if (text.trim() === '') return { data: undefined, locate: () => undefined, errors: [{ pos: { line: 1, col: 1 }, message: 'the file is empty; a flagd file is a JSON object with "flags"' }] };
   const syntax: ParseError[] = [];
   const tree = parseTree(text, syntax, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
   // Past the first syntax error the parser's guesses only cascade.

@@ -83,7 +83,10 @@ export function readFlagFile(file: string, input: Uint8Array | string): FlagFile
   }
   const json = format === 'json' ? body : JSON.stringify(data);
   const flagd = parseWithFlagd(json);
-  if (!flagd.ok) return refused(text, describeFlagdError(flagd.error, data).map((f) => problem(at(f.pointer, f.atKey === true), f.message)));
+  if (!flagd.ok) {
+    const findings = describeFlagdError(flagd.error, data).map((f) => problem(at(f.pointer, f.atKey === true), f.message));
+    return refused(text, findings.sort((a, b) => a.line - b.line || a.col - b.col));
+  }
 
   const problems: Problem[] = [];
   for (const warning of flagd.warnings) {
@@ -91,7 +94,8 @@ export function readFlagFile(file: string, input: Uint8Array | string): FlagFile
     const pointer = key === undefined ? '' : `/flags/${escapePointer(key)}/targeting`;
     problems.push(problem(at(pointer), key === undefined ? `flagd-core: ${warning}` : `flag "${key}": flagd cannot compile its targeting, so every evaluation would fail`));
   }
-  const resolved = resolveEvaluators(data) as { flags: Record<string, FlagdFlag> };
+  // Plain objects (YAML gives null-prototype ones), as flagd sees them.
+  const resolved = resolveEvaluators(format === 'yaml' ? JSON.parse(json) : data) as { flags: Record<string, FlagdFlag> };
   const flags: Flag[] = [];
   for (const [key, feature] of flagd.flags) {
     const definition = resolved.flags[key]!;

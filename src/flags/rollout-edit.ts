@@ -133,7 +133,9 @@ function editYaml(body: string, key: string, winner: string, eol: string): Rollo
 function pairLines(body: string, pair: YamlPairLocation, keyColumn: number): { start: number; end: number } {
   const start = lineStart(body, pair.keyStart);
   let end = pair.value?.end ?? pair.keyEnd;
-  if (end > start && body[end - 1] !== '\n') end = lineEnd(body, end);
+  // A block value may end after the indentation of the next key's line: that line is not the pair's.
+  if (body.slice(lineStart(body, end), end).trim() === '' && end > start) end = lineStart(body, end);
+  else end = lineEnd(body, end);
   for (;;) {
     if (end >= body.length) break;
     const next = lineEnd(body, end);
