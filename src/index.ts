@@ -83,6 +83,10 @@ export type { DriftIssueInput, DriftIssueResult, StickyCommentInput, StickyComme
 // The embedded Eppo emulator.
 export { DEFAULT_EMULATOR_API_KEY, startEmulator, type EmulatorOptions, type RunningEmulator } from './emulator/index.js';
 
+// flagd flag files: read, checked against the experiments, a winner rolled out (FLAGS.md).
+export { buildExperimentFromFlag, buildRollout, checkFlags, loadFlagFiles, readFlagFile, renderRolloutSection } from './flags/index.js';
+export type { Flag, FlagCheckOptions, FlagFile, FlagSet, RolloutPlan, ServedSplit } from './flags/index.js';
+
 // The command line, testable in-process: main(argv, io) resolves to the exit code.
 export { main } from './cli/main.js';
 export type { Command, Io } from './cli/io.js';

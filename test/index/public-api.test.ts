@@ -30,6 +30,12 @@ describe('the package entry point', () => {
     'selectGitHost',
     'upsertStickyComment',
     'upsertDriftIssue',
+    'loadFlagFiles',
+    'readFlagFile',
+    'checkFlags',
+    'buildRollout',
+    'renderRolloutSection',
+    'buildExperimentFromFlag',
     'main',
   ])('exports %s', (name) => {
     expect(typeof (api as Record<string, unknown>)[name]).toBe('function');
