@@ -11,7 +11,7 @@ export { loadFlagFiles } from './load-flag-files.js';
 export type { LoadFlagFilesOptions } from './load-flag-files.js';
 export { compileGlob, matchGlob, filterByGlobs, expandBraces } from './glob.js';
 export type { Glob } from './glob.js';
-export { buildServedSplit, clearServedSplitCache, SIMULATED_SUBJECTS } from './served-split.js';
+export { buildServedSplit, clearServedSplitCache, MEASURE_BUDGET_MS, SIMULATED_SUBJECTS } from './served-split.js';
 export { fractionalShares, hasFractional } from './targeting.js';
 export {
   checkFlags,

@@ -46,13 +46,27 @@ export function parseJsonSource(text: string): JsonSource {
     return { data: undefined, locate: () => undefined, errors };
   }
   findDuplicateKeys(tree, posAt, errors);
+  // Members by name, built once per object looked into: a file of 10,000 flags stays linear.
+  const members = new Map<Node, Map<string, Node>>();
+  const memberOf = (object: Node, name: string): Node | undefined => {
+    let byName = members.get(object);
+    if (byName === undefined) {
+      byName = new Map();
+      for (const p of object.children ?? []) {
+        const k = p.children?.[0]?.value;
+        if (typeof k === 'string' && !byName.has(k)) byName.set(k, p);
+      }
+      members.set(object, byName);
+    }
+    return byName.get(name);
+  };
   const locate = (pointer: string): NodeRef | undefined => {
     let node: Node | undefined = tree;
     let key: Node | undefined;
     for (const segment of pointerSegments(pointer)) {
       if (node === undefined) return undefined;
       if (node.type === 'object') {
-        const property: Node | undefined = node.children?.find((p) => p.children?.[0]?.value === segment);
+        const property = memberOf(node, segment);
         key = property?.children?.[0];
         node = property?.children?.[1];
       } else if (node.type === 'array' && /^\d+$/.test(segment)) {

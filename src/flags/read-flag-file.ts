@@ -4,11 +4,21 @@ import type { NodeRef, Problem, SourcePos } from '../definitions/index.js';
 import { describeFlagdError } from './flagd-errors.js';
 import { parseWithFlagd } from './flagd.js';
 import { MAX_DEPTH, parseJsonSource } from './json-source.js';
-import { bucketEntries, findFractionals, resolveEvaluators } from './targeting.js';
+import { bucketEntries, findFractionals, measureRules, resolveEvaluators } from './targeting.js';
 import type { Flag, FlagdFlag, FlagFile } from './types.js';
 
 /** The rule id of every problem of a flag file. */
 export const FLAG_FILE_RULE = 'flag-file';
+
+/**
+ * JSONLogic operations per file, `$ref`s expanded. flagd-core's compiler
+ * fails past a few thousand in one rule and slows down superlinearly
+ * before that; a file over this is refused before flagd-core sees it.
+ */
+export const MAX_RULE_OPERATIONS = 10_000;
+
+/** Values in a file's rules, `$ref`s expanded (long allow-lists are fine; a $ref used a thousand times is not). */
+export const MAX_RULE_NODES = 200_000;
 
 /** flagd-core's own flag objects, kept beside the plain `Flag`s so a file is parsed once. */
 const evaluators = new WeakMap<Flag, FeatureFlag>();
@@ -80,6 +90,11 @@ export function readFlagFile(file: string, input: Uint8Array | string): FlagFile
 
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     return refused(text, [problem(at(''), `a flagd file is ${format === 'json' ? 'an object' : 'a mapping'} with "flags", not ${Array.isArray(data) ? 'a list' : data === null ? 'null' : `a single ${typeof data}`}`)]);
+  }
+  const rules = measureRules(data);
+  if (rules.operations > MAX_RULE_OPERATIONS || rules.nodes > MAX_RULE_NODES) {
+    const what = rules.operations > MAX_RULE_OPERATIONS ? `${rules.operations} operations (at most ${MAX_RULE_OPERATIONS})` : `${rules.nodes} values (at most ${MAX_RULE_NODES})`;
+    return refused(text, [problem(at('/flags'), `the targeting rules of this file hold ${what} once each $ref is expanded; flagd compiles them all, so keep the rules smaller`)]);
   }
   const json = format === 'json' ? body : JSON.stringify(data);
   const flagd = parseWithFlagd(json);

@@ -122,6 +122,18 @@ export const flagSplit: FlagRule = {
         ? 'the flag has no targeting'
         : 'computed from the fractional';
     const enteredCount = Math.round(entered * split.subjects);
+    if (measured && split.subjects < SIMULATED_SUBJECTS) {
+      const at = definition.positions['traffic_allocation'] !== undefined ? 'traffic_allocation' : 'variations';
+      return [
+        problemAt(
+          definition,
+          at,
+          'warning',
+          this.id,
+          `the split of flag "${flag.key}" could not be measured: its targeting is too slow to evaluate for ${SIMULATED_SUBJECTS.toLocaleString('en-US')} subjects (${split.subjects.toLocaleString('en-US')} done in the time allowed)`,
+        ),
+      ];
+    }
     if (measured && enteredCount < MIN_MEASURED_SUBJECTS) {
       const at = definition.positions['traffic_allocation'] !== undefined ? 'traffic_allocation' : 'variations';
       return [

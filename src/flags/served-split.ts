@@ -7,6 +7,9 @@ import type { Flag, ServedSplit } from './types.js';
 /** Subjects evaluated when a split must be measured: `subject-0` … `subject-99999`. */
 export const SIMULATED_SUBJECTS = 100_000;
 
+/** Longest a measurement may take; a targeting slower than that is reported as not measurable. */
+export const MEASURE_BUDGET_MS = 5_000;
+
 /** Measured splits by flag key, content hash and (for rules on `$flagd.timestamp`) the second. */
 const cache = new Map<string, ServedSplit>();
 const CACHE_LIMIT = 10_000;
@@ -27,9 +30,11 @@ export function simulatedSubjects(): ReadonlyArray<{ targetingKey: string }> {
  * other attribute) at the fixed time `at`, so rules on `$flagd.timestamp`
  * give the same answer on every run. Measured results are cached for the
  * process by flag key and content hash (and the second, for rules that read
- * the time). The flag's `state` is not considered: see the flag-disabled rule.
+ * the time). A targeting so slow that the evaluations take longer than
+ * `budgetMs` (default 5 s) stops early: `subjects` is then below 100,000.
+ * The flag's `state` is not considered: see the flag-disabled rule.
  */
-export function buildServedSplit(flag: Flag, at: Date | number): ServedSplit {
+export function buildServedSplit(flag: Flag, at: Date | number, options: { budgetMs?: number } = {}): ServedSplit {
   if (flag.targeting === undefined) {
     return flag.defaultVariant === undefined
       ? { method: 'computed', subjects: 0, shares: {}, none: 1 }
@@ -41,28 +46,32 @@ export function buildServedSplit(flag: Flag, at: Date | number): ServedSplit {
   const key = `${flag.key}\u0000${flag.hash}${readsTimestamp(flag.targeting) ? `\u0000${Math.floor(ms / 1000)}` : ''}`;
   const cached = cache.get(key);
   if (cached !== undefined) return cached;
-  const measured = measure(featureFlagOf(flag) ?? buildFeatureFlag(flag.key, flag.definition), ms);
+  const measured = measure(featureFlagOf(flag) ?? buildFeatureFlag(flag.key, flag.definition), ms, options.budgetMs ?? MEASURE_BUDGET_MS);
   if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value!);
   cache.set(key, measured);
   return measured;
 }
 
-function measure(feature: FeatureFlag, ms: number): ServedSplit {
+function measure(feature: FeatureFlag, ms: number, budgetMs: number): ServedSplit {
   const logger = collectingLogger();
   const subjects = simulatedSubjects();
   const counts = new Map<string, number>();
   let none = 0;
+  let evaluated = 0;
+  const started = performance.now();
   atFixedTime(ms, () => {
-    for (let i = 0; i < subjects.length; i++) {
-      const result = feature.evaluate(subjects[i]!, logger);
+    for (; evaluated < subjects.length; evaluated++) {
+      // A targeting written to be slow must not hold a plan for minutes: past the budget the measurement stops.
+      if (evaluated % 1000 === 0 && evaluated > 0 && performance.now() - started > budgetMs) break;
+      const result = feature.evaluate(subjects[evaluated]!, logger);
       const variant = result.reason === 'ERROR' || result.value === undefined ? undefined : result.variant;
       if (variant === undefined) none++;
       else counts.set(variant, (counts.get(variant) ?? 0) + 1);
     }
   });
   const shares: Record<string, number> = {};
-  for (const [variant, count] of counts) shares[variant] = count / subjects.length;
-  return { method: 'measured', subjects: subjects.length, shares, none: none / subjects.length };
+  for (const [variant, count] of counts) shares[variant] = count / evaluated;
+  return { method: 'measured', subjects: evaluated, shares, none: none / evaluated };
 }
 
 /** Empties the cache of measured splits (for benchmarks). */

@@ -137,3 +137,59 @@ export function readsTimestamp(targeting: unknown): boolean {
   const text = JSON.stringify(targeting ?? null);
   return text.includes('"$flagd.timestamp"') || text.includes('"$flagd"');
 }
+
+/** Size of a file's targeting rules as flagd compiles them: every `$ref` expanded where it is used. */
+export interface RuleSize {
+  /** JSONLogic operations (objects) */
+  operations: number;
+  /** every value: operations, lists, strings, numbers… */
+  nodes: number;
+}
+
+/**
+ * Counts the rules of every flag's targeting with each `$ref` counted as
+ * the evaluator it stands for, without expanding anything (an evaluator used
+ * a thousand times must not cost a thousand copies to count). Pure.
+ */
+export function measureRules(data: unknown): RuleSize {
+  const root = (data ?? {}) as Record<string, unknown>;
+  const evaluators = (root['$evaluators'] !== null && typeof root['$evaluators'] === 'object' ? root['$evaluators'] : {}) as Record<string, unknown>;
+  const memo = new Map<string, RuleSize>();
+  const inProgress = new Set<string>();
+  const sizeOf = (node: unknown, depth: number): RuleSize => {
+    if (node === null || typeof node !== 'object' || depth > 200) return { operations: 0, nodes: 1 };
+    if (Array.isArray(node)) {
+      const size = { operations: 0, nodes: 1 };
+      for (const child of node) add(size, sizeOf(child, depth + 1));
+      return size;
+    }
+    const entries = Object.entries(node);
+    const ref = (node as Record<string, unknown>)['$ref'];
+    if (entries.length === 1 && typeof ref === 'string' && Object.hasOwn(evaluators, ref) && !inProgress.has(ref)) {
+      let size = memo.get(ref);
+      if (size === undefined) {
+        inProgress.add(ref);
+        size = sizeOf(evaluators[ref], depth + 1);
+        inProgress.delete(ref);
+        memo.set(ref, size);
+      }
+      return size;
+    }
+    const size = { operations: 1, nodes: 1 };
+    for (const [, child] of entries) add(size, sizeOf(child, depth + 1));
+    return size;
+  };
+  const total = { operations: 0, nodes: 0 };
+  const flags = root['flags'];
+  if (flags !== null && typeof flags === 'object') {
+    for (const flag of Object.values(flags)) {
+      if (flag !== null && typeof flag === 'object' && Object.hasOwn(flag, 'targeting')) add(total, sizeOf((flag as Record<string, unknown>)['targeting'], 0));
+    }
+  }
+  return total;
+}
+
+function add(into: RuleSize, size: RuleSize): void {
+  into.operations += size.operations;
+  into.nodes += size.nodes;
+}

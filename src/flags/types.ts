@@ -58,7 +58,7 @@ export interface FlagSet {
  */
 export interface ServedSplit {
   method: 'computed' | 'measured';
-  /** subjects evaluated (0 when computed) */
+  /** subjects evaluated (0 when computed; below 100,000 when the evaluations ran out of time) */
   subjects: number;
   /** variant → share of all subjects (0..1); variants never served are left out */
   shares: Record<string, number>;

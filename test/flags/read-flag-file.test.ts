@@ -126,6 +126,31 @@ describe('readFlagFile: JSON', () => {
     ]);
   });
 
+  it('refuses rules too large for flagd to compile, counting each $ref where it is used', () => {
+    const clauses = (n: number) => Array.from({ length: n }, (_, k) => ({ '==': [{ var: 'x' }, k] }));
+    expect(problemsOf('f.json', flagdJson({ f: stringFlag(['a'], 'a', { or: clauses(6000) }) }))).toEqual([
+      'f.json:2:12 error [flag-file] the targeting rules of this file hold 12001 operations (at most 10000) once each $ref is expanded; flagd compiles them all, so keep the rules smaller',
+    ]);
+    const many = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`f${i}`, stringFlag(['a'], 'a', { $ref: 'big' })]));
+    expect(problemsOf('f.json', flagdJson(many, { $evaluators: { big: { or: clauses(50) } } }))).toEqual([
+      'f.json:408:12 error [flag-file] the targeting rules of this file hold 20200 operations (at most 10000) once each $ref is expanded; flagd compiles them all, so keep the rules smaller',
+    ]);
+    const allowList = { in: [{ var: 'email' }, Array.from({ length: 5000 }, (_, k) => `user${k}@example.com`)] };
+    const listed = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`f${i}`, stringFlag(['a'], 'a', { $ref: 'vip' })]));
+    expect(problemsOf('f.json', flagdJson(listed, { $evaluators: { vip: allowList } }))).toEqual([
+      'f.json:5013:12 error [flag-file] the targeting rules of this file hold 250250 values (at most 200000) once each $ref is expanded; flagd compiles them all, so keep the rules smaller',
+    ]);
+    expect(problemsOf('f.json', flagdJson({ f: stringFlag(['a'], 'a', { if: [allowList, 'a', null] }) }))).toEqual([]);
+  });
+
+  it('refuses a targeting flagd-core cannot compile (it would only log a warning)', () => {
+    // json-logic-engine's compiler overflows the stack on a few thousand arguments to one operator.
+    const clauses = Array.from({ length: 4000 }, (_, k) => ({ '==': [{ var: 'x' }, k] }));
+    expect(problemsOf('f.json', flagdJson({ f: stringFlag(['a'], 'a', { or: clauses }) }))).toEqual([
+      'f.json:9:20 error [flag-file] flag "f": flagd cannot compile its targeting, so every evaluation would fail',
+    ]);
+  });
+
   it('bounds the size like definition files', () => {
     const big = `{"flags": {}, "pad": "${'x'.repeat(1024 * 1024)}"}`;
     expect(problemsOf('f.json', big)).toEqual(['f.json:1:1 error [flag-file] the file is 1.0 MiB, over the 1 MiB limit for one flag file; split it']);

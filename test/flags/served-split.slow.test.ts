@@ -42,6 +42,13 @@ describe('buildServedSplit, measured', () => {
     expect(changed.shares['off']).toBeUndefined();
   });
 
+  it('stops a measurement that runs out of time after the subjects evaluated so far', () => {
+    clearServedSplitCache();
+    const split = buildServedSplit(flagOf(stringFlag(['control', 'green'], 'control', { if: [startsWithOne, 'green', { fractional: [['control', 1], ['green', 1]] }] })), AT, { budgetMs: 0 });
+    expect(split.subjects).toBe(1000);
+    expect(split.shares['control']! + split.shares['green']!).toBeCloseTo(1, 10);
+  });
+
   it('evaluates rules on $flagd.timestamp at the time given, reproducibly, and leaves the clock alone', () => {
     const launch = Date.UTC(2026, 0, 1) / 1000;
     const flag = flagOf(stringFlag(['control', 'green'], 'control', { if: [{ '>=': [{ var: '$flagd.timestamp' }, launch] }, { fractional: [['control', 1], ['green', 1]] }, 'control'] }));
@@ -84,6 +91,17 @@ describe('flag-split, measured', () => {
     expect(check(plain, flag)).toEqual([
       'experiments/checkout.yaml:7:3 warning [flag-split] the split of flag "checkout" could not be measured: only 0 of 100,000 simulated subjects (targetingKey only) entered the experiment; its targeting likely reads attributes the simulation does not have',
     ]);
+  });
+
+  it('warns that the split cannot be measured when the targeting is too slow to evaluate', () => {
+    clearServedSplitCache();
+    const flag = stringFlag(['control', 'green'], 'control', { if: [startsWithOne, 'green', { fractional: [['control', 1], ['green', 1]] }] });
+    // A measurement that ran out of time is cached like any other; checkFlags then finds it.
+    expect(buildServedSplit(flagOf(flag), AT, { budgetMs: 0 }).subjects).toBe(1000);
+    expect(check(plain, flag)).toEqual([
+      'experiments/checkout.yaml:7:3 warning [flag-split] the split of flag "checkout" could not be measured: its targeting is too slow to evaluate for 100,000 subjects (1,000 done in the time allowed)',
+    ]);
+    clearServedSplitCache();
   });
 
   it('flag-rollout: measures whether a concluded experiment’s flag still splits traffic', () => {
