@@ -50,6 +50,15 @@ export class GitHostError extends Error {
   }
 }
 
+/**
+ * Experiments handed to the emulator directly (`seedExperiments`,
+ * `POST /__emulator/experiments`) that it refuses: one is invalid, or forces an
+ * id that is already taken. The message names the experiment and the field.
+ */
+export class EmulatorInputError extends Error {
+  override readonly name = 'EmulatorInputError';
+}
+
 /** A bug: something that should never happen. */
 export class InternalError extends Error {
   override readonly name = 'InternalError';

@@ -36,27 +36,34 @@ export {
 } from './reconcile/index.js';
 export type * from './reconcile/types.js';
 
-// Outcomes: webhook verification, the outcome pull request, record / sync.
+// Outcomes: webhook verification, the outcome pull request and the rules that propose it, record / sync.
 export {
   buildOutcome,
   buildOutcomeBranch,
   buildOutcomePullRequest,
+  fetchDefinitionFiles,
   parseOutcomeMarker,
   parseWebhookEvent,
+  proposeOutcome,
   recordOutcome,
   signWebhookData,
   syncOutcomes,
   unwrapDispatchEvent,
   verifyWebhookSignature,
+  type DefinitionFile,
   type OutcomeLog,
+  type OutcomeMarker,
   type OutcomePullRequest,
+  type Proposal,
+  type ProposeResult,
   type RecordOutcomeOptions,
   type RecordOutcomeResult,
   type SyncOutcomesOptions,
   type WebhookEvent,
 } from './outcomes/index.js';
 
-// The GitHost port: github (pull requests) and local (a branch in a checkout).
+// The GitHost port (primitives: read the base head, write a branch, pull requests):
+// github (pull requests) and local (a branch in a checkout).
 export {
   createGitHubHost,
   createGitHubHostFromEnv,
@@ -73,8 +80,26 @@ export {
 } from './git-host/index.js';
 export type * from './git-host/types.js';
 
-// The webhook receiver behind `serve`.
-export { HEALTH_PATH, startWebhookServer, WEBHOOK_PATH, type HandleResult, type ServerLog, type WebhookServer, type WebhookServerOptions } from './server/index.js';
+// The webhook receiver behind `serve`: a handler to mount in any node:http or
+// Express-style server, the job runner it feeds, and both on a server of their own.
+export {
+  createJobRunner,
+  createWebhookHandler,
+  HEALTH_PATH,
+  startWebhookServer,
+  WEBHOOK_PATH,
+  type HandleResult,
+  type JobReport,
+  type JobRunner,
+  type JobRunnerOptions,
+  type PushResult,
+  type RunnerTimers,
+  type ServerLog,
+  type WebhookHandler,
+  type WebhookHandlerOptions,
+  type WebhookServer,
+  type WebhookServerOptions,
+} from './server/index.js';
 
 // GitHub Actions: the sticky plan comment, the drift issue, the job summary.
 export { appendStepSummary, DRIFT_LABEL, PLAN_COMMENT_MARKER, upsertDriftIssue, upsertStickyComment } from './github/index.js';
@@ -82,6 +107,9 @@ export type { DriftIssueInput, DriftIssueResult, StickyCommentInput, StickyComme
 
 // The embedded Eppo emulator.
 export { DEFAULT_EMULATOR_API_KEY, startEmulator, type EmulatorOptions, type RunningEmulator } from './emulator/index.js';
+
+// Setting up a team's repository: init, and the $schema path for files written into it.
+export { buildActionRef, buildSchemaPath, initProject, parseActionRef, renderInitReport, type ActionRef, type InitFileResult, type InitOptions, type InitResult, type SchemaPathOptions } from './init/index.js';
 
 // flagd flag files: read, checked against the experiments, a winner rolled out (FLAGS.md).
 export { buildExperimentFromFlag, buildRollout, checkFlags, loadFlagFiles, readFlagFile, renderRolloutSection } from './flags/index.js';

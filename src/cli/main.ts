@@ -17,6 +17,7 @@ const COMMANDS: Record<string, { summary: string; load: Loader }> = {
   serve: { summary: 'webhook receiver: POST /webhooks/eppo, GET /healthz', load: () => import('./commands/serve.js') },
   emulator: { summary: 'run the embedded Eppo emulator', load: () => import('./commands/emulator.js') },
   demo: { summary: 'the whole loop on the embedded emulator in a temp copy', load: () => import('./commands/demo.js') },
+  init: { summary: 'set up eppo-gitops in your repository: an example, settings, workflows', load: () => import('./commands/init.js') },
 };
 
 export function version(): string {

@@ -8,6 +8,7 @@ export type { ProblemFormat, RenderOptions } from './render-problems.js';
 export { loadConfig, parseConfig, CONFIG_FILE } from './config.js';
 export type * from './types.js';
 export { renderDefinitionYaml } from './render.js';
+export { OutcomeEditError, readExperimentKey, writeOutcome, type OutcomeEdit } from './outcome-edit.js';
 export type { RenderDefinitionOptions } from './render.js';
 export type { ExperimentSpec, VariationSpec, MetricSpec, OutcomeSpec } from './spec.js';
 export { MAX_FILE_BYTES, escapePointer, firstInvalidUtf8 } from './yaml-source.js';

@@ -37,7 +37,8 @@ export interface DemoResult {
   seconds: number;
 }
 
-const PACKAGE_EXAMPLES = fileURLToPath(new URL('../../experiments', import.meta.url));
+// A checkout of eppo-gitops has experiments/; the installed package ships a copy in examples/.
+const PACKAGE_EXAMPLES = ['../../experiments', '../../examples/experiments'].map((path) => fileURLToPath(new URL(path, import.meta.url)));
 
 /**
  * The whole loop on the embedded emulator, in a temporary git repository:
@@ -145,7 +146,7 @@ export async function runDemo(options: DemoOptions, io: Io): Promise<DemoResult>
 }
 
 async function pickSource(dir: string | undefined, cwd: string): Promise<string> {
-  const candidates = dir === undefined ? [resolve(cwd, 'experiments'), PACKAGE_EXAMPLES] : [resolve(cwd, dir)];
+  const candidates = dir === undefined ? [resolve(cwd, 'experiments'), ...PACKAGE_EXAMPLES] : [resolve(cwd, dir)];
   for (const candidate of candidates) {
     const info = await stat(candidate).catch(() => undefined);
     if (info?.isDirectory()) return candidate;

@@ -1,4 +1,5 @@
-import type { EppoExperiment, EppoVariation, ExperimentFields } from '../eppo/types.js';
+import { EmulatorInputError } from '../errors.js';
+import type { ApiExperiment, ApiVariation, ApiWritableFields } from './api-types.js';
 import { buildSeedState } from './seed.js';
 import type { EmulatorState, ExperimentInput, ExperimentRecord, StoredExperiment } from './types.js';
 import { validateExperimentBody, type Validation } from './validate.js';
@@ -23,7 +24,7 @@ export function deriveStatus(exp: StoredExperiment, now: Date): string {
 }
 
 /** The experiment as the API returns it. */
-export function renderExperiment(exp: StoredExperiment, now: Date, origin: string): EppoExperiment {
+export function renderExperiment(exp: StoredExperiment, now: Date, origin: string): ApiExperiment {
   return { ...exp, status: deriveStatus(exp, now), results_url: `${origin}/experiments/${exp.id}` };
 }
 
@@ -88,7 +89,7 @@ export class EmulatorStore {
   }
 
   /** Creates from validated fields: new id, variation ids, guardrail metrics attached. */
-  create(fields: ExperimentFields): ExperimentRecord {
+  create(fields: ApiWritableFields): ExperimentRecord {
     const now = this.#now().toISOString();
     const guardrails = this.#state.metrics
       .filter((m) => m.is_guardrail === true && !fields.metrics.some((x) => x.metric_id === m.id))
@@ -111,7 +112,7 @@ export class EmulatorStore {
   }
 
   /** Applies validated (already merged) fields to an existing experiment. */
-  update(record: ExperimentRecord, fields: ExperimentFields): ExperimentRecord {
+  update(record: ExperimentRecord, fields: ApiWritableFields): ExperimentRecord {
     const previous = record.experiment;
     record.experiment = { ...previous, ...fields, variations: this.#variationIds(fields.variations, previous.variations) };
     record.updatedAt = this.#now().toISOString();
@@ -131,12 +132,12 @@ export class EmulatorStore {
     return record;
   }
 
-  /** Inserts full experiments directly; throws with the validation message when one is invalid. */
+  /** Inserts full experiments directly; throws an EmulatorInputError with the validation message when one is invalid. */
   insert(items: ExperimentInput[]): ExperimentRecord[] {
     const records = items.map((item, i) => {
       const result = this.validate(item);
-      if (!result.ok) throw new Error(`experiment ${i} (${String(item.experiment_key)}): ${result.message}`);
-      if (item.id !== undefined && this.#byId.has(item.id)) throw new Error(`experiment ${i}: id ${item.id} is already taken`);
+      if (!result.ok) throw new EmulatorInputError(`experiment ${i} (${String(item.experiment_key)}): ${result.message}`);
+      if (item.id !== undefined && this.#byId.has(item.id)) throw new EmulatorInputError(`experiment ${i}: id ${item.id} is already taken`);
       const record = this.create(result.value);
       if (item.id !== undefined) {
         this.#byId.delete(record.experiment.id);
@@ -159,7 +160,7 @@ export class EmulatorStore {
     this.#byId = new Map(this.#state.experiments.map((r) => [r.experiment.id, r]));
   }
 
-  #variationIds(variations: ExperimentFields['variations'], previous: EppoVariation[]): EppoVariation[] {
+  #variationIds(variations: ApiWritableFields['variations'], previous: ApiVariation[]): ApiVariation[] {
     return variations.map((v) => {
       const same = previous.find((p) => p.variant_key === v.variant_key);
       return { id: same?.id ?? this.#state.nextVariationId++, ...v };

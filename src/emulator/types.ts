@@ -1,7 +1,7 @@
-import type { EppoAssignmentSource, EppoEntity, EppoExperimentFields, EppoMetric, ExperimentWrite } from '../eppo/types.js';
+import type { ApiAssignmentSource, ApiEntity, ApiExperiment, ApiExperimentWrite, ApiMetric } from './api-types.js';
 
 /** An experiment as the emulator keeps it: every read field but the derived `status` and `results_url`. */
-export type StoredExperiment = Omit<EppoExperimentFields, 'status' | 'results_url'>;
+export type StoredExperiment = Omit<ApiExperiment, 'status' | 'results_url'>;
 
 export interface ExperimentRecord {
   experiment: StoredExperiment;
@@ -14,9 +14,9 @@ export interface EmulatorState {
   version: 1;
   nextExperimentId: number;
   nextVariationId: number;
-  entities: EppoEntity[];
-  assignmentSources: EppoAssignmentSource[];
-  metrics: EppoMetric[];
+  entities: ApiEntity[];
+  assignmentSources: ApiAssignmentSource[];
+  metrics: ApiMetric[];
   experiments: ExperimentRecord[];
 }
 
@@ -24,7 +24,7 @@ export interface EmulatorState {
  * An experiment to insert directly (benchmarks, tests): a create body, plus any
  * read field to force (`id`, `created_date`, a decision…).
  */
-export type ExperimentInput = ExperimentWrite & {
+export type ExperimentInput = ApiExperimentWrite & {
   id?: number;
   created_date?: string;
   concluded_date?: string | null;
@@ -32,13 +32,6 @@ export type ExperimentInput = ExperimentWrite & {
   outcome?: string | null;
   is_traffic_imbalanced?: boolean;
 };
-
-export type WebhookEvent =
-  | 'experiment.status.updated'
-  | 'experiment.configuration.updated'
-  | 'experiment.metric.updated'
-  | 'experiment.calculated_metrics.updated'
-  | 'flag.configuration.updated';
 
 export interface WebhookReceiver {
   url: string;

@@ -1,4 +1,4 @@
-import type { EppoAssignmentSource, EppoEntity, EppoExperimentMetric, EppoMetric, EppoVariationFields as VariationFields, ExperimentFields } from '../eppo/types.js';
+import type { ApiAssignmentSource, ApiEntity, ApiMetric, ApiMetricRef, ApiVariationFields, ApiWritableFields } from './api-types.js';
 import type { StoredExperiment } from './types.js';
 
 /** The fields a create/update body may set; everything else in a body is ignored (read-only or unknown). */
@@ -16,12 +16,12 @@ export const WRITABLE_FIELDS = [
 ] as const;
 
 export interface Refs {
-  entities: readonly EppoEntity[];
-  assignmentSources: readonly EppoAssignmentSource[];
-  metrics: readonly EppoMetric[];
+  entities: readonly ApiEntity[];
+  assignmentSources: readonly ApiAssignmentSource[];
+  metrics: readonly ApiMetric[];
 }
 
-export type Validation = { ok: true; value: ExperimentFields } | { ok: false; message: string };
+export type Validation = { ok: true; value: ApiWritableFields } | { ok: false; message: string };
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
 
@@ -54,7 +54,7 @@ export function validateExperimentBody(body: unknown, refs: Refs, base?: StoredE
   }
 }
 
-function checkFields(input: Record<string, unknown>, refs: Refs): ExperimentFields {
+function checkFields(input: Record<string, unknown>, refs: Refs): ApiWritableFields {
   const name = requiredString(input, 'name');
   const experimentKey = requiredString(input, 'experiment_key');
   const entityId = requiredInteger(input, 'entity_id');
@@ -90,12 +90,12 @@ function checkFields(input: Record<string, unknown>, refs: Refs): ExperimentFiel
   };
 }
 
-function checkVariations(value: unknown): VariationFields[] {
+function checkVariations(value: unknown): ApiVariationFields[] {
   if (value === undefined || value === null) fail('variations is required');
   if (!Array.isArray(value)) fail('variations must be an array');
   if (value.length < 2) fail(`variations must have at least 2 items, got ${value.length}`);
   const seen = new Set<string>();
-  const out = value.map((item: unknown, i): VariationFields => {
+  const out = value.map((item: unknown, i): ApiVariationFields => {
     const at = `variations[${i}]`;
     if (typeof item !== 'object' || item === null || Array.isArray(item)) fail(`${at} must be an object`);
     const v = item as Record<string, unknown>;
@@ -118,11 +118,11 @@ function checkVariations(value: unknown): VariationFields[] {
   return out;
 }
 
-function checkMetrics(value: unknown, refs: Refs): EppoExperimentMetric[] {
+function checkMetrics(value: unknown, refs: Refs): ApiMetricRef[] {
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value)) fail('metrics must be an array');
   const seen = new Set<number>();
-  return value.map((item: unknown, i): EppoExperimentMetric => {
+  return value.map((item: unknown, i): ApiMetricRef => {
     const at = `metrics[${i}]`;
     if (typeof item !== 'object' || item === null || Array.isArray(item)) fail(`${at} must be an object`);
     const m = item as Record<string, unknown>;

@@ -1,21 +1,21 @@
 import { createHmac } from 'node:crypto';
 import { Agent, request } from 'undici';
 import type { FaultSet } from './faults.js';
-import type { WebhookEvent, WebhookReceiver } from './types.js';
+import type { WebhookData, WebhookEventName } from './api-types.js';
+import type { WebhookReceiver } from './types.js';
 
-export interface WebhookData {
-  experiment_id: number;
-  experiment_key: string;
-}
-
-/** Lowercase hex HMAC-SHA256 of `JSON.stringify(data)` with the receiver's secret (EPPO-API.md). */
-export function signWebhookData(secret: string, data: WebhookData): string {
+/**
+ * The signature the emulator puts on a delivery: lowercase hex HMAC-SHA256 of
+ * `JSON.stringify(data)` with the receiver's secret (EPPO-API.md). Written
+ * here, not taken from the receiver's verifier, so each checks the other.
+ */
+export function signDeliveryData(secret: string, data: WebhookData): string {
   return createHmac('sha256', secret).update(JSON.stringify(data)).digest('hex');
 }
 
 /** The exact body Eppo posts: event, data, and the signature of data. */
-export function buildWebhookBody(event: WebhookEvent, data: WebhookData, secret: string): string {
-  return JSON.stringify({ event, data, signature: signWebhookData(secret, data) });
+export function buildWebhookBody(event: WebhookEventName, data: WebhookData, secret: string): string {
+  return JSON.stringify({ event, data, signature: signDeliveryData(secret, data) });
 }
 
 export interface WebhookRetry {
@@ -31,7 +31,7 @@ export interface WebhookRetry {
 export interface DeliveryAttempt {
   index: number;
   delivery: number;
-  event: WebhookEvent;
+  event: WebhookEventName;
   url: string;
   experiment_id: number;
   attempt: number;
@@ -45,7 +45,7 @@ export interface DeliveryAttempt {
 
 interface Job {
   id: number;
-  event: WebhookEvent;
+  event: WebhookEventName;
   data: WebhookData;
   receiver: WebhookReceiver;
   duplicate: boolean;
@@ -86,7 +86,7 @@ export class WebhookDispatcher {
     this.#maxDelayMs = Math.max(0, opts.retry?.maxDelayMs ?? 2000);
   }
 
-  dispatch(event: WebhookEvent, data: WebhookData, receivers: readonly WebhookReceiver[]): void {
+  dispatch(event: WebhookEventName, data: WebhookData, receivers: readonly WebhookReceiver[]): void {
     if (this.#closed) return;
     for (const receiver of receivers) {
       const faults = this.#opts.faults.forDelivery(event);

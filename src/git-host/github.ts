@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { ConfigError, GitHostError } from '../errors.js';
-import { parseOutcomeMarker, sameMarker } from '../outcomes/index.js';
+import { ConfigError, GitHostError, InternalError } from '../errors.js';
+import { checkFileSet } from './check-file-set.js';
 import { createOctokit, type GitHubClient } from './github-client.js';
 import { createKeyedLock } from './keyed-lock.js';
-import type { DefinitionFile, GitHost, Proposal, ProposeResult, PullRequestRef } from './types.js';
+import type { BaseHead, GitHost, PullRequestContent, PullRequestRef, PullRequestSummary, SavePullRequestResult, TreeFile, WriteBranchRequest, WriteBranchResult } from './types.js';
+import { wrapGitHubError } from './wrap-github-error.js';
 
 export interface GitHubHostOptions {
   octokit: GitHubClient;
@@ -13,34 +14,29 @@ export interface GitHubHostOptions {
   baseBranch?: string;
 }
 
-interface PullSummary {
-  number: number;
-  html_url: string;
-  state: string;
-  title: string;
-  body: string | null;
-  merged_at: string | null;
-  labels: Array<{ name?: string } | string>;
-}
-
-const DEFINITION_FILE = /\.ya?ml$/i;
-
 interface TreeItem {
   path?: string;
+  mode?: string;
   type?: string;
   sha?: string;
 }
 
+/** How many commit → tree answers a host remembers (commits never change). */
+const TREE_CACHE = 64;
+
 /**
- * The `github` git host: reads definitions at the base head with one recursive
- * tree listing plus blob reads (no checkout), and proposes each change as one
- * commit on its own branch with one pull request, updated in place, never
- * duplicated (in-process: a lock per branch; across replicas: "already exists"
- * answers are taken as someone else's work and re-read).
+ * The `github` git host, on the REST API only (no checkout): reads at the base
+ * head with one recursive tree listing plus blob reads, writes a branch as one
+ * commit made from git data (blobs, a tree on the base tree, a commit, the
+ * ref), and keeps one pull request per branch. Races with other processes are
+ * settled by GitHub's "already exists" answers (422), taken as the other
+ * process's work and re-read; in a process, writes to one branch take turns.
  */
 export function createGitHubHost(options: GitHubHostOptions): GitHost {
   const { octokit, owner, repo } = options;
+  const where = `${owner}/${repo}`;
   const lock = createKeyedLock();
+  const trees = new Map<string, string>();
   let defaultBranch: Promise<string> | undefined;
 
   async function baseBranch(): Promise<string> {
@@ -64,28 +60,35 @@ export function createGitHubHost(options: GitHubHostOptions): GitHost {
     }
   }
 
-  async function baseHead(): Promise<{ branch: string; sha: string; tree: string }> {
+  async function baseHead(): Promise<BaseHead> {
     const branch = await baseBranch();
-    const sha = await refSha(branch);
-    if (sha === undefined) {
-      throw new GitHostError(`the base branch "${branch}" does not exist in ${owner}/${repo}; set EPPO_GITOPS_BASE_BRANCH to an existing branch`);
+    const commit = await refSha(branch);
+    if (commit === undefined) {
+      throw new GitHostError(`the base branch "${branch}" does not exist in ${where}; set EPPO_GITOPS_BASE_BRANCH to an existing branch`);
     }
-    const { data } = await octokit.rest.git.getCommit({ owner, repo, commit_sha: sha });
-    return { branch, sha, tree: data.tree.sha };
+    return { branch, commit };
   }
 
-  async function readDefinitionFiles(dir: string, only?: (path: string) => boolean): Promise<DefinitionFile[]> {
+  async function treeOf(commit: string): Promise<string> {
+    const known = trees.get(commit);
+    if (known !== undefined) return known;
+    const { data } = await octokit.rest.git.getCommit({ owner, repo, commit_sha: commit });
+    if (trees.size >= TREE_CACHE) trees.delete(trees.keys().next().value!);
+    trees.set(commit, data.tree.sha);
+    return data.tree.sha;
+  }
+
+  async function listFiles(commit: string, dir: string): Promise<TreeFile[]> {
     const prefix = normaliseDir(dir);
-    const head = await baseHead();
-    const { data } = await octokit.rest.git.getTree({ owner, repo, tree_sha: head.tree, recursive: 'true' });
-    const listing = data.truncated ? await listSubtree(head.tree, prefix) : data.tree;
-    const entries = listing.filter(
-      (e) => e.type === 'blob' && typeof e.path === 'string' && typeof e.sha === 'string' && e.path.startsWith(prefix) && DEFINITION_FILE.test(e.path) && (only === undefined || only(e.path)),
-    );
-    return mapLimit(entries, 8, async (e) => {
-      const blob = await octokit.rest.git.getBlob({ owner, repo, file_sha: e.sha! });
-      return { path: e.path!, text: Buffer.from(blob.data.content, blob.data.encoding === 'base64' ? 'base64' : 'utf8').toString('utf8'), commit: head.sha };
-    });
+    const root = await treeOf(commit);
+    const { data } = await octokit.rest.git.getTree({ owner, repo, tree_sha: root, recursive: 'true' });
+    const listing: TreeItem[] = data.truncated ? await listSubtree(root, prefix) : data.tree;
+    const files: TreeFile[] = [];
+    for (const e of listing) {
+      if (e.type !== 'blob' || typeof e.path !== 'string' || typeof e.sha !== 'string' || typeof e.mode !== 'string' || !e.path.startsWith(prefix)) continue;
+      files.push({ path: e.path, mode: e.mode, blob: e.sha });
+    }
+    return files;
   }
 
   /**
@@ -103,123 +106,159 @@ export function createGitHubHost(options: GitHubHostOptions): GitHost {
     }
     const { data } = await octokit.rest.git.getTree({ owner, repo, tree_sha: tree, recursive: 'true' });
     if (data.truncated) {
-      throw new GitHostError(`the folder ${prefix || '/'} of ${owner}/${repo} holds too many files for one listing; keep the definitions in a smaller folder`);
+      throw new GitHostError(`the folder ${prefix || '/'} of ${where} holds too many files for one listing; keep the files read from it in a smaller folder`);
     }
     return data.tree.map((e) => ({ ...e, path: `${prefix}${e.path ?? ''}` }));
   }
 
-  async function listPulls(branch: string): Promise<PullSummary[]> {
-    const { data } = await octokit.rest.pulls.list({ owner, repo, state: 'all', head: `${owner}:${branch}`, per_page: 100 });
-    return data as unknown as PullSummary[];
+  async function readBlobs(blobs: readonly string[]): Promise<string[]> {
+    return mapLimit(blobs, 8, async (sha) => {
+      const { data } = await octokit.rest.git.getBlob({ owner, repo, file_sha: sha });
+      return Buffer.from(data.content, data.encoding === 'base64' ? 'base64' : 'utf8').toString('utf8');
+    });
   }
 
-  /** Whether the file at `path` in commit `sha` is the blob `blobSha` (walks the path, one tree per folder). */
-  async function commitHasBlob(sha: string, path: string, blobSha: string): Promise<boolean> {
-    const { data: commit } = await octokit.rest.git.getCommit({ owner, repo, commit_sha: sha });
-    let tree = commit.tree.sha;
+  /** The blob at `path` in `commit`, walking one tree per folder; undefined when there is none. */
+  async function blobAt(commit: string, path: string): Promise<string | undefined> {
+    let tree = await treeOf(commit);
     const parts = path.split('/');
     for (let i = 0; i < parts.length; i++) {
       const { data } = await octokit.rest.git.getTree({ owner, repo, tree_sha: tree });
       const entry = data.tree.find((e) => e.path === parts[i]);
-      if (entry?.sha === undefined) return false;
-      if (i === parts.length - 1) return entry.type === 'blob' && entry.sha === blobSha;
-      if (entry.type !== 'tree') return false;
+      if (entry?.sha === undefined) return undefined;
+      if (i === parts.length - 1) return entry.type === 'blob' ? entry.sha : undefined;
+      if (entry.type !== 'tree') return undefined;
       tree = entry.sha;
     }
-    return false;
+    return undefined;
   }
 
-  async function createCommit(parent: { sha: string; tree: string }, proposal: Proposal): Promise<string> {
-    const blob = await octokit.rest.git.createBlob({ owner, repo, content: Buffer.from(proposal.text, 'utf8').toString('base64'), encoding: 'base64' });
-    const tree = await octokit.rest.git.createTree({
-      owner,
-      repo,
-      base_tree: parent.tree,
-      tree: [{ path: proposal.path, mode: '100644', type: 'blob', sha: blob.data.sha }],
-    });
-    const commit = await octokit.rest.git.createCommit({ owner, repo, message: proposal.commitMessage, tree: tree.data.sha, parents: [parent.sha] });
+  /**
+   * Whether `head`'s change against the base branch (what its pull request
+   * shows: from the merge base) is exactly the files in `wanted` (path → blob).
+   */
+  async function holdsExactly(head: string, wanted: Map<string, string>): Promise<boolean> {
+    const base = await baseHead();
+    let comparison;
+    try {
+      comparison = (await octokit.rest.repos.compareCommitsWithBasehead({ owner, repo, basehead: `${base.commit}...${head}` })).data;
+    } catch (error) {
+      if (statusOf(error) === 404) return false; // no common history with the base: rewrite the branch
+      throw error;
+    }
+    const changed = new Map<string, { status: string; sha: string | null }>();
+    for (const f of comparison.files ?? []) {
+      changed.set(f.filename, { status: f.status, sha: f.sha });
+      if (f.previous_filename !== undefined) changed.set(f.previous_filename, { status: 'removed', sha: null });
+    }
+    for (const path of changed.keys()) if (!wanted.has(path)) return false;
+    for (const [path, blob] of wanted) {
+      const change = changed.get(path);
+      if (change?.status === 'removed') return false;
+      // Listed with its blob, or unchanged from the merge base (or a mode-only change, listed without one): read it.
+      const have = change?.sha ? change.sha : await blobAt(head, path);
+      if (have !== blob) return false;
+    }
+    return true;
+  }
+
+  async function createCommit(request: WriteBranchRequest): Promise<string> {
+    const baseTree = await treeOf(request.base);
+    const entries: Array<{ path: string; mode: '100644'; type: 'blob'; sha: string }> = [];
+    for (const file of request.files) {
+      const blob = await octokit.rest.git.createBlob({ owner, repo, content: Buffer.from(file.text, 'utf8').toString('base64'), encoding: 'base64' });
+      entries.push({ path: file.path, mode: '100644', type: 'blob', sha: blob.data.sha });
+    }
+    const tree = await octokit.rest.git.createTree({ owner, repo, base_tree: baseTree, tree: entries });
+    const commit = await octokit.rest.git.createCommit({ owner, repo, message: request.message, tree: tree.data.sha, parents: [request.base] });
     return commit.data.sha;
   }
 
-  async function syncPull(open: PullSummary, proposal: Proposal): Promise<boolean> {
+  async function writeBranch(request: WriteBranchRequest): Promise<WriteBranchResult> {
+    checkFileSet(request.files);
+    const { branch } = request;
+    const wanted = new Map(request.files.map((f) => [f.path, gitBlobSha(f.text)]));
+    const current = await refSha(branch);
+    if (current !== undefined && (await holdsExactly(current, wanted))) return { action: 'unchanged', branch, commit: current };
+    const commit = await createCommit(request);
+    if (current !== undefined) {
+      await octokit.rest.git.updateRef({ owner, repo, ref: `heads/${branch}`, sha: commit, force: true });
+      return { action: 'updated', branch, commit };
+    }
+    try {
+      await octokit.rest.git.createRef({ owner, repo, ref: `refs/heads/${branch}`, sha: commit });
+      return { action: 'created', branch, commit };
+    } catch (error) {
+      if (statusOf(error) !== 422) throw error;
+      // Another process created the branch meanwhile: keep its commit when it holds the same change.
+      const theirs = await refSha(branch);
+      if (theirs !== undefined && (await holdsExactly(theirs, wanted))) return { action: 'unchanged', branch, commit: theirs };
+      await octokit.rest.git.updateRef({ owner, repo, ref: `heads/${branch}`, sha: commit, force: true });
+      return { action: 'updated', branch, commit };
+    }
+  }
+
+  async function findPullRequests(branch: string): Promise<PullRequestSummary[]> {
+    const { data } = await octokit.rest.pulls.list({ owner, repo, state: 'all', head: `${owner}:${branch}`, per_page: 100 });
+    return data.map((p) => ({
+      number: p.number,
+      url: p.html_url,
+      state: p.state === 'open' ? 'open' : 'closed',
+      merged: typeof p.merged_at === 'string',
+      title: p.title,
+      body: p.body ?? '',
+      labels: (p.labels as Array<{ name?: string } | string>).map((l) => (typeof l === 'string' ? l : (l.name ?? ''))).filter((l) => l !== ''),
+    }));
+  }
+
+  /** Brings an open pull request up to date; true when anything was written. */
+  async function syncPull(open: PullRequestSummary, content: PullRequestContent): Promise<boolean> {
     let changed = false;
-    if (open.title !== proposal.title || (open.body ?? '') !== proposal.body) {
-      await octokit.rest.pulls.update({ owner, repo, pull_number: open.number, title: proposal.title, body: proposal.body });
+    if (open.title !== content.title || open.body !== content.body) {
+      await octokit.rest.pulls.update({ owner, repo, pull_number: open.number, title: content.title, body: content.body });
       changed = true;
     }
-    const have = new Set(open.labels.map((l) => (typeof l === 'string' ? l : l.name)));
-    const missing = proposal.labels.filter((l) => !have.has(l));
+    const have = new Set(open.labels);
+    const missing = content.labels.filter((l) => !have.has(l));
     if (missing.length > 0) await octokit.rest.issues.addLabels({ owner, repo, issue_number: open.number, labels: missing });
     return changed;
   }
 
-  async function doPropose(proposal: Proposal): Promise<ProposeResult> {
-    const { branch } = proposal;
-    const base = await baseHead();
-    const pulls = await listPulls(branch);
-    const open = pulls.find((p) => p.state === 'open');
-    if (open === undefined) {
-      const closed = pulls.find((p) => p.state === 'closed' && p.merged_at === null && sameMarker(parseOutcomeMarker(p.body), proposal.marker));
-      if (closed) return { action: 'closed-unmerged', branch, pr: ref(closed) };
-      const merged = pulls.find((p) => p.merged_at !== null && sameMarker(parseOutcomeMarker(p.body), proposal.marker));
-      if (merged) return { action: 'merged', branch, pr: ref(merged) };
-    }
-
-    const blobSha = gitBlobSha(proposal.text);
-    const current = await refSha(branch);
-    let commit: string;
-    let branchChanged = false;
-    if (current !== undefined && (await commitHasBlob(current, proposal.path, blobSha))) {
-      commit = current;
-    } else {
-      const parent =
-        proposal.baseCommit === undefined || proposal.baseCommit === base.sha
-          ? base
-          : { sha: proposal.baseCommit, tree: (await octokit.rest.git.getCommit({ owner, repo, commit_sha: proposal.baseCommit })).data.tree.sha };
-      commit = await createCommit(parent, proposal);
-      branchChanged = true;
-      if (current === undefined) {
-        try {
-          await octokit.rest.git.createRef({ owner, repo, ref: `refs/heads/${branch}`, sha: commit });
-        } catch (error) {
-          if (statusOf(error) !== 422) throw error;
-          // Another replica created the branch meanwhile: keep its commit when it holds the same file.
-          const theirs = await refSha(branch);
-          if (theirs !== undefined && (await commitHasBlob(theirs, proposal.path, blobSha))) {
-            commit = theirs;
-            branchChanged = false;
-          } else {
-            await octokit.rest.git.updateRef({ owner, repo, ref: `heads/${branch}`, sha: commit, force: true });
-          }
-        }
-      } else {
-        await octokit.rest.git.updateRef({ owner, repo, ref: `heads/${branch}`, sha: commit, force: true });
-      }
-    }
-
-    if (open !== undefined) {
-      const prChanged = await syncPull(open, proposal);
-      return { action: branchChanged || prChanged ? 'updated' : 'unchanged', branch, commit, pr: ref(open) };
-    }
+  async function savePullRequest(content: PullRequestContent, open: PullRequestSummary | undefined): Promise<SavePullRequestResult> {
+    if (open !== undefined) return { action: (await syncPull(open, content)) ? 'updated' : 'unchanged', pr: ref(open) };
     try {
-      const { data } = await octokit.rest.pulls.create({ owner, repo, head: branch, base: base.branch, title: proposal.title, body: proposal.body });
-      await octokit.rest.issues.addLabels({ owner, repo, issue_number: data.number, labels: proposal.labels });
-      return { action: 'created', branch, commit, pr: { number: data.number, url: data.html_url } };
+      const { data } = await octokit.rest.pulls.create({ owner, repo, head: content.branch, base: content.base, title: content.title, body: content.body });
+      if (content.labels.length > 0) await octokit.rest.issues.addLabels({ owner, repo, issue_number: data.number, labels: content.labels });
+      return { action: 'created', pr: { number: data.number, url: data.html_url } };
     } catch (error) {
       if (statusOf(error) !== 422) throw error;
-      const again = (await listPulls(branch)).find((p) => p.state === 'open');
+      // Opened by another process meanwhile ("A pull request already exists"): update that one.
+      const again = (await findPullRequests(content.branch)).find((p) => p.state === 'open');
       if (again === undefined) throw error;
-      const prChanged = await syncPull(again, proposal);
-      return { action: branchChanged || prChanged ? 'updated' : 'unchanged', branch, commit, pr: ref(again) };
+      return { action: (await syncPull(again, content)) ? 'updated' : 'unchanged', pr: ref(again) };
     }
   }
 
-  const where = `${owner}/${repo}`;
+  /** One error path: every failure leaves as a GitHostError naming the call, the repository and the access it needs. */
+  async function guard<T>(doing: string, permission: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      if (error instanceof ConfigError || error instanceof InternalError) throw error;
+      throw wrapGitHubError(error, doing, permission);
+    }
+  }
+
   return {
     kind: 'github',
-    baseBranch: () => wrap(`reading the default branch of ${where}`, baseBranch),
-    readDefinitionFiles: (dir, only) => wrap(`reading definitions under ${dir}/ in ${where}`, () => readDefinitionFiles(dir, only)),
-    propose: (proposal) => lock(proposal.branch, () => wrap(`proposing ${proposal.branch} in ${where}`, () => doPropose(proposal))),
+    baseBranch: () => guard(`reading the default branch of ${where}`, 'contents: read', baseBranch),
+    baseHead: () => guard(`reading the head of the base branch in ${where}`, 'contents: read', baseHead),
+    listFiles: (commit, dir) => guard(`listing ${normaliseDir(dir) || '/'} at ${commit.slice(0, 12)} in ${where}`, 'contents: read', () => listFiles(commit, dir)),
+    readBlobs: (blobs) => guard(`reading ${blobs.length === 1 ? 'a file' : `${blobs.length} files`} in ${where}`, 'contents: read', () => readBlobs(blobs)),
+    findPullRequests: (branch) => guard(`listing the pull requests from ${branch} in ${where}`, 'pull-requests: read', () => findPullRequests(branch)),
+    writeBranch: (request) => lock(request.branch, () => guard(`writing the branch ${request.branch} in ${where}`, 'contents: write', () => writeBranch(request))),
+    savePullRequest: (content, open) =>
+      guard(`${open ? `updating pull request #${open.number}` : `opening a pull request for ${content.branch}`} in ${where}`, 'pull-requests: write', () => savePullRequest(content, open)),
   };
 }
 
@@ -258,8 +297,8 @@ export function gitBlobSha(text: string): string {
   return createHash('sha1').update(`blob ${bytes.length}\0`).update(bytes).digest('hex');
 }
 
-function ref(p: PullSummary): PullRequestRef {
-  return { number: p.number, url: p.html_url };
+function ref(p: PullRequestRef): PullRequestRef {
+  return { number: p.number, url: p.url };
 }
 
 function normaliseDir(dir: string): string {
@@ -272,34 +311,7 @@ function statusOf(error: unknown): number | undefined {
   return typeof status === 'number' ? status : undefined;
 }
 
-async function wrap<T>(what: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (error) {
-    if (error instanceof GitHostError || error instanceof ConfigError) throw error;
-    const status = statusOf(error);
-    const detail = error instanceof Error ? error.message : String(error);
-    throw new GitHostError(`GitHub: ${what} failed${status ? ` (HTTP ${status})` : ''}: ${detail}${hint(status)}`, {
-      ...(status !== undefined ? { status } : {}),
-      cause: error,
-    });
-  }
-}
-
-function hint(status: number | undefined): string {
-  switch (status) {
-    case 401:
-      return '; check that GITHUB_TOKEN is valid';
-    case 403:
-      return '; the token needs contents:write and pull-requests:write on the repository';
-    case 404:
-      return '; check GITHUB_REPOSITORY and that the token can see the repository';
-    default:
-      return '';
-  }
-}
-
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;
   const worker = async (): Promise<void> => {

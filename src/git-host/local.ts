@@ -2,12 +2,13 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
-import { GitHostError } from '../errors.js';
+import { GitHostError, InternalError } from '../errors.js';
+import { checkFileSet } from './check-file-set.js';
 import { createKeyedLock } from './keyed-lock.js';
-import type { DefinitionFile, GitHost, Proposal, ProposeResult } from './types.js';
+import type { BaseHead, GitHost, TreeFile, WriteBranchRequest, WriteBranchResult } from './types.js';
 
 export interface LocalHostOptions {
-  /** a folder inside the checkout; `readDefinitionFiles(dir)` resolves `dir` against it */
+  /** a folder inside the checkout; `listFiles(commit, dir)` resolves `dir` against it */
   cwd: string;
   /** environment for git (PATH, HOME, identity); EPPO_GITOPS_BASE_BRANCH is read from it */
   env: Record<string, string | undefined>;
@@ -15,15 +16,15 @@ export interface LocalHostOptions {
   baseBranch?: string;
 }
 
-const DEFINITION_FILE = /\.ya?ml$/i;
 const ZERO = '0'.repeat(40);
 const FALLBACK_IDENTITY = { name: 'eppo-gitops', email: 'eppo-gitops@localhost' };
 
 /**
- * The `local` git host: the git CLI on a checkout, no pull request. Reads the
- * definitions at the base branch head and commits a proposal on its branch
- * with plumbing only (hash-object, a temporary index, commit-tree,
- * update-ref), so the working tree and the current branch are never touched.
+ * The `local` git host: the git CLI on a checkout, no pull request. Reads
+ * commits with plumbing (`ls-tree`, one `cat-file --batch` for the blobs) and
+ * writes a branch with plumbing only (hash-object, a temporary index,
+ * commit-tree, update-ref against the old value), so the working tree, the
+ * index and the branch checked out are never touched.
  */
 export function createLocalHost(options: LocalHostOptions): GitHost {
   const lock = createKeyedLock();
@@ -73,74 +74,115 @@ export function createLocalHost(options: LocalHostOptions): GitHost {
     return r.code === 0 ? r.stdout.toString('utf8').trim() : undefined;
   }
 
+  const configuredBase = (options.baseBranch ?? options.env.EPPO_GITOPS_BASE_BRANCH?.trim()) || undefined;
+
   async function baseBranch(): Promise<string> {
-    const configured = options.baseBranch ?? options.env.EPPO_GITOPS_BASE_BRANCH?.trim();
-    if (configured) return configured;
-    const current = await currentBranch();
-    if (current === undefined) throw new GitHostError(`HEAD is detached in ${options.cwd}; check out the base branch or set EPPO_GITOPS_BASE_BRANCH`);
-    return current;
+    return configuredBase ?? baseBranchGiven(await currentBranch());
   }
 
-  async function baseCommit(): Promise<{ branch: string; sha: string }> {
+  /** The base branch, given the branch checked out. */
+  function baseBranchGiven(checkedOut: string | undefined): string {
+    if (configuredBase) return configuredBase;
+    if (checkedOut === undefined) throw new GitHostError(`HEAD is detached in ${options.cwd}; check out the base branch or set EPPO_GITOPS_BASE_BRANCH`);
+    return checkedOut;
+  }
+
+  async function baseHead(): Promise<BaseHead> {
     const branch = await baseBranch();
-    const r = await git(['rev-parse', '--verify', '--quiet', `refs/heads/${branch}^{commit}`], { allowFail: true });
-    if (r.code !== 0) throw new GitHostError(`the base branch "${branch}" has no commit in ${options.cwd}; commit the definitions first or set EPPO_GITOPS_BASE_BRANCH`);
-    return { branch, sha: r.stdout.toString('utf8').trim() };
+    const commit = await commitOf(branch);
+    if (commit === undefined) throw new GitHostError(`the base branch "${branch}" has no commit in ${options.cwd}; commit the definitions first or set EPPO_GITOPS_BASE_BRANCH`);
+    return { branch, commit };
   }
 
-  async function readDefinitionFiles(dir: string, only?: (path: string) => boolean): Promise<DefinitionFile[]> {
-    const { sha } = await baseCommit();
-    const prefix = await out(['rev-parse', '--show-prefix']);
-    const repoDir = posix.normalize(posix.join(prefix, dir.replace(/\\/g, '/'))).replace(/\/+$/, '');
-    const pathspec = repoDir === '.' || repoDir === '' ? [] : ['--', repoDir];
-    const listing = (await git(['ls-tree', '-r', '-z', '--full-tree', sha, ...pathspec])).stdout.toString('utf8');
-    const entries = listing
+  async function commitOf(branch: string): Promise<string | undefined> {
+    const r = await git(['rev-parse', '--verify', '--quiet', `refs/heads/${branch}^{commit}`], { allowFail: true });
+    return r.code === 0 ? r.stdout.toString('utf8').trim() : undefined;
+  }
+
+  /** The `ls-tree` entries of `commit`: everything, or only `paths`; with `recursive`, every blob below them. */
+  async function lsTree(commit: string, paths: string[], recursive: boolean): Promise<Array<{ mode: string; type: string; object: string; path: string }>> {
+    const args = ['ls-tree', ...(recursive ? ['-r'] : []), '-z', '--full-tree', commit, ...(paths.length > 0 ? ['--', ...paths] : [])];
+    return (await git(args)).stdout
+      .toString('utf8')
       .split('\0')
       .filter((line) => line.length > 0)
       .map((line) => {
         const tab = line.indexOf('\t');
-        const [, type, object] = line.slice(0, tab).split(' ');
-        return { type, object: object!, path: line.slice(tab + 1) };
-      })
-      .filter((e) => e.type === 'blob' && DEFINITION_FILE.test(e.path) && (only === undefined || only(e.path)));
-    if (entries.length === 0) return [];
-    const batch = (await git(['cat-file', '--batch'], { input: entries.map((e) => `${e.object}\n`).join('') })).stdout;
-    const files: DefinitionFile[] = [];
-    let at = 0;
-    for (const e of entries) {
-      const nl = batch.indexOf(0x0a, at);
-      const size = Number(batch.subarray(at, nl).toString('utf8').split(' ')[2]);
-      files.push({ path: e.path, text: batch.subarray(nl + 1, nl + 1 + size).toString('utf8'), commit: sha });
-      at = nl + 1 + size + 1;
-    }
-    return files;
+        const [mode, type, object] = line.slice(0, tab).split(' ');
+        return { mode: mode!, type: type!, object: object!, path: line.slice(tab + 1) };
+      });
   }
 
-  async function doPropose(proposal: Proposal): Promise<ProposeResult> {
-    const { branch, path } = proposal;
-    const base = await baseCommit();
-    if ((await currentBranch()) === branch) {
+  async function listFiles(commit: string, dir: string): Promise<TreeFile[]> {
+    const prefix = await out(['rev-parse', '--show-prefix']);
+    const repoDir = posix.normalize(posix.join(prefix, dir.replace(/\\/g, '/'))).replace(/\/+$/, '');
+    const entries = await lsTree(commit, repoDir === '.' || repoDir === '' ? [] : [repoDir], true);
+    return entries.filter((e) => e.type === 'blob').map((e) => ({ path: e.path, mode: e.mode, blob: e.object }));
+  }
+
+  async function readBlobs(blobs: readonly string[]): Promise<string[]> {
+    if (blobs.length === 0) return [];
+    const batch = (await git(['cat-file', '--batch'], { input: blobs.map((b) => `${b}\n`).join('') })).stdout;
+    const texts: string[] = [];
+    let at = 0;
+    for (const blob of blobs) {
+      const nl = batch.indexOf(0x0a, at);
+      const [, type, size] = batch.subarray(at, nl).toString('utf8').split(' ');
+      if (type !== 'blob') throw new GitHostError(`git has no blob ${blob} in ${options.cwd}; it may have been pruned, so read the listing again`);
+      const end = nl + 1 + Number(size);
+      texts.push(batch.subarray(nl + 1, end).toString('utf8'));
+      at = end + 1;
+    }
+    return texts;
+  }
+
+  /**
+   * Whether `head`'s change against the base branch (from their merge base) is
+   * exactly the files in `wanted` (path → blob).
+   */
+  async function holdsExactly(head: string, wanted: Map<string, string>, base: string): Promise<boolean> {
+    const mergeBase = await git(['merge-base', `refs/heads/${base}`, head], { allowFail: true });
+    if (mergeBase.code !== 0) return false;
+    const from = mergeBase.stdout.toString('utf8').trim();
+    // -z raw output: ":<old mode> <new mode> <old blob> <new blob> <status>", then the path.
+    const raw = (await git(['diff-tree', '-r', '-z', '--no-renames', from, head])).stdout.toString('utf8').split('\0');
+    const changed = new Map<string, string | undefined>();
+    for (let i = 0; i + 1 < raw.length && raw[i]!.startsWith(':'); i += 2) {
+      const [, , , blob, status] = raw[i]!.slice(1).split(' ');
+      changed.set(raw[i + 1]!, status === 'D' ? undefined : blob);
+    }
+    for (const path of changed.keys()) if (!wanted.has(path)) return false;
+    // A wanted file the branch does not change must already have that content at the merge base.
+    const unchanged = [...wanted.keys()].filter((path) => !changed.has(path));
+    const kept = unchanged.length === 0 ? [] : await lsTree(head, unchanged, false);
+    const have = new Map([...changed, ...kept.filter((e) => e.type === 'blob').map((e): [string, string] => [e.path, e.object])]);
+    return [...wanted].every(([path, blob]) => have.get(path) === blob);
+  }
+
+  async function writeBranch(request: WriteBranchRequest): Promise<WriteBranchResult> {
+    checkFileSet(request.files);
+    const { branch } = request;
+    const checkedOut = await currentBranch();
+    if (checkedOut === branch) {
       throw new GitHostError(`the branch ${branch} is checked out in ${options.cwd}; switch to the base branch so it can be updated without touching your working tree`);
     }
-    const blob = await out(['hash-object', '-w', '--stdin'], { input: Buffer.from(proposal.text, 'utf8') });
-    const existing = await git(['rev-parse', '--verify', '--quiet', `refs/heads/${branch}^{commit}`], { allowFail: true });
-    const current = existing.code === 0 ? existing.stdout.toString('utf8').trim() : undefined;
-    if (current !== undefined) {
-      const there = await git(['rev-parse', '--verify', '--quiet', `${current}:${path}`], { allowFail: true });
-      if (there.code === 0 && there.stdout.toString('utf8').trim() === blob) return { action: 'unchanged', branch, commit: current };
-    }
+    const base = baseBranchGiven(checkedOut);
+    const wanted = new Map<string, string>();
+    for (const file of request.files) wanted.set(file.path, await out(['hash-object', '-w', '--stdin'], { input: Buffer.from(file.text, 'utf8') }));
+    const current = await commitOf(branch);
+    if (current !== undefined && (await holdsExactly(current, wanted, base))) return { action: 'unchanged', branch, commit: current };
 
-    const parent = proposal.baseCommit ?? base.sha;
-    const modeLine = await out(['ls-tree', '--full-tree', parent, '--', path]);
-    const mode = /^(100644|100755) /.exec(modeLine)?.[1] ?? '100644';
+    // An executable stays executable; anything else (a new file, a symbolic link) becomes a plain file.
+    const modes = new Map((await lsTree(request.base, [...wanted.keys()], false)).map((e) => [e.path, e.mode]));
     const scratch = await mkdtemp(join(tmpdir(), 'eppo-gitops-index-'));
     try {
       const indexEnv = { GIT_INDEX_FILE: join(scratch, 'index') };
-      await git(['read-tree', parent], { env: indexEnv });
-      await git(['update-index', '--add', '--cacheinfo', `${mode},${blob},${path}`], { env: indexEnv });
+      await git(['read-tree', request.base], { env: indexEnv });
+      const cacheinfo = [...wanted].flatMap(([path, blob]) => ['--cacheinfo', `${modes.get(path) === '100755' ? '100755' : '100644'},${blob},${path}`]);
+      await git(['update-index', '--add', ...cacheinfo], { env: indexEnv });
       const tree = await out(['write-tree'], { env: indexEnv });
-      const commit = await out(['commit-tree', tree, '-p', parent, '-F', '-'], { input: proposal.commitMessage, env: await gitIdentity() });
-      await git(['update-ref', '-m', `eppo-gitops: ${proposal.title}`, `refs/heads/${branch}`, commit, current ?? ZERO]);
+      const commit = await out(['commit-tree', tree, '-p', request.base, '-F', '-'], { input: request.message, env: await gitIdentity() });
+      await git(['update-ref', '-m', `eppo-gitops: ${request.message.split('\n')[0]}`, `refs/heads/${branch}`, commit, current ?? ZERO]);
       return { action: current === undefined ? 'created' : 'updated', branch, commit };
     } finally {
       await rm(scratch, { recursive: true, force: true });
@@ -151,14 +193,18 @@ export function createLocalHost(options: LocalHostOptions): GitHost {
     try {
       return await fn();
     } catch (error) {
-      if (error instanceof GitHostError) throw error;
+      if (error instanceof GitHostError || error instanceof InternalError) throw error;
       throw new GitHostError(`${what} in ${options.cwd} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
   };
   return {
     kind: 'local',
     baseBranch: () => wrap('finding the base branch', baseBranch),
-    readDefinitionFiles: (dir, only) => wrap(`reading definitions under ${dir}`, () => readDefinitionFiles(dir, only)),
-    propose: (proposal) => lock(proposal.branch, () => wrap(`committing ${proposal.branch}`, () => doPropose(proposal))),
+    baseHead: () => wrap('reading the head of the base branch', baseHead),
+    listFiles: (commit, dir) => wrap(`listing ${dir} at ${commit.slice(0, 12)}`, () => listFiles(commit, dir)),
+    readBlobs: (blobs) => wrap('reading files', () => readBlobs(blobs)),
+    findPullRequests: async () => [],
+    writeBranch: (request) => lock(request.branch, () => wrap(`committing ${request.branch}`, () => writeBranch(request))),
+    savePullRequest: async () => undefined,
   };
 }

@@ -1,39 +1,48 @@
-/** A definition file as it stands at the head of the base branch. */
-export interface DefinitionFile {
-  /** path relative to the repository root, POSIX separators */
-  path: string;
-  text: string;
-  /** the base branch commit the file was read at */
+/** The base branch and the commit at its head. */
+export interface BaseHead {
+  branch: string;
   commit: string;
 }
 
-/** What an outcome pull request records, read back from its hidden marker. */
-export interface OutcomeMarker {
-  experiment_id: number;
-  outcome: string | null;
-  winning_variant_key: string | null;
+/** A file in a commit: a blob entry of its tree. */
+export interface TreeFile {
+  /** path from the repository root, POSIX separators */
+  path: string;
+  /** git's mode: `100644` a file, `100755` an executable, `120000` a symbolic link (the blob holds the target path) */
+  mode: string;
+  /** the blob's object id */
+  blob: string;
 }
 
-/** One file change proposed on its own branch (a pull request on GitHub). */
-export interface Proposal {
-  /** `eppo-gitops/outcome/<experiment_key>` */
-  branch: string;
-  /** the file to write, relative to the repository root */
+/** A whole file to write, path from the repository root. */
+export interface FileChange {
   path: string;
-  /** the whole new file content */
   text: string;
+}
+
+/** What `writeBranch` makes true: `branch` is `base` plus exactly `files`. */
+export interface WriteBranchRequest {
+  branch: string;
   /**
-   * the base commit `text` was derived from (DefinitionFile.commit): the new
-   * commit sits on it, so a base that moved meanwhile is never overwritten
-   * with older content; default: the base head
+   * the commit the files were derived from, usually the base head they were
+   * read at: the new commit sits on it, so a base that moved meanwhile is never
+   * overwritten with older content
    */
-  baseCommit?: string;
-  commitMessage: string;
-  title: string;
-  body: string;
-  labels: string[];
-  /** what the change records; a PR closed unmerged with the same marker is not re-proposed */
-  marker: OutcomeMarker;
+  base: string;
+  /** at least one file, each path once */
+  files: FileChange[];
+  message: string;
+}
+
+/**
+ * What `writeBranch` did: `created` the branch, moved it (`updated`, forced) to
+ * a new commit, or found it already holding exactly that change (`unchanged`:
+ * nothing written).
+ */
+export interface WriteBranchResult {
+  action: 'created' | 'updated' | 'unchanged';
+  branch: string;
+  commit: string;
 }
 
 export interface PullRequestRef {
@@ -41,33 +50,68 @@ export interface PullRequestRef {
   url: string;
 }
 
-/**
- * What `propose` did. `created`: a new branch (and PR); `updated`: the branch
- * and/or the open PR changed; `unchanged`: the branch already holds exactly
- * this content (and the PR says so); `closed-unmerged` / `merged`: a PR for the
- * same outcome was closed or merged before, so nothing is done.
- */
-export type ProposeResult =
-  | { action: 'created'; branch: string; commit: string; pr?: PullRequestRef }
-  | { action: 'updated'; branch: string; commit: string; pr?: PullRequestRef }
-  | { action: 'unchanged'; branch: string; commit: string; pr?: PullRequestRef }
-  | { action: 'closed-unmerged'; branch: string; pr: PullRequestRef }
-  | { action: 'merged'; branch: string; pr: PullRequestRef };
+/** A pull request as `findPullRequests` lists it. */
+export interface PullRequestSummary extends PullRequestRef {
+  state: 'open' | 'closed';
+  merged: boolean;
+  title: string;
+  /** '' when GitHub has none */
+  body: string;
+  labels: string[];
+}
+
+/** What a pull request from `branch` into `base` should say. */
+export interface PullRequestContent {
+  branch: string;
+  base: string;
+  title: string;
+  body: string;
+  /** labels to add; labels already there stay */
+  labels: string[];
+}
+
+/** What `savePullRequest` did. */
+export interface SavePullRequestResult {
+  action: 'created' | 'updated' | 'unchanged';
+  pr: PullRequestRef;
+}
 
 /**
- * The git host port: reads definitions at the head of the base branch and
- * proposes a change on a branch. Adapters: `github` (REST API, pull requests)
- * and `local` (git CLI on a checkout, a branch without a PR).
+ * The git host port: primitives to read the base branch and to put a change
+ * on a branch, with a pull request where the host has them. It holds no rule
+ * about what to propose (src/outcomes decides). Adapters: `github` (REST API,
+ * pull requests) and `local` (git CLI on a checkout, a branch without a PR).
  */
 export interface GitHost {
   readonly kind: 'github' | 'local';
-  /** the branch outcomes are proposed against */
+  /** the branch changes are proposed against */
   baseBranch(): Promise<string>;
+  /** the base branch and its head commit */
+  baseHead(): Promise<BaseHead>;
   /**
-   * `.yaml`/`.yml` files under `dir` at the base head (github: `dir` relative to
-   * the repository root; local: relative to the host's cwd). With `only`, the
-   * listing is filtered by path before any file is read.
+   * Every blob entry (files, executables, symbolic links; no submodules) under
+   * the folder `dir` in `commit`, paths from the repository root. `dir` is from
+   * the repository root on github and from the host's cwd on local; `''` or
+   * `.` is everything.
    */
-  readDefinitionFiles(dir: string, only?: (path: string) => boolean): Promise<DefinitionFile[]>;
-  propose(proposal: Proposal): Promise<ProposeResult>;
+  listFiles(commit: string, dir: string): Promise<TreeFile[]>;
+  /** the contents of these blobs as UTF-8 text, in the order asked */
+  readBlobs(blobs: readonly string[]): Promise<string[]>;
+  /** the pull requests from `branch`, open and closed, newest first; none on a host without pull requests */
+  findPullRequests(branch: string): Promise<PullRequestSummary[]>;
+  /**
+   * Makes `branch` a commit on `base` holding exactly `files` (a file of an
+   * earlier proposal that is not in `files` is dropped). Nothing is written
+   * when the branch's change against the base branch already is exactly those
+   * files with that content. Concurrent calls for one branch, in a process or
+   * across processes, end with one branch holding the change.
+   */
+  writeBranch(request: WriteBranchRequest): Promise<WriteBranchResult>;
+  /**
+   * Opens the pull request, or brings `open` (the one already open from the
+   * branch) up to date: title, body, missing labels. A pull request opened by
+   * someone else meanwhile is found and updated, never duplicated. `undefined`
+   * on a host without pull requests.
+   */
+  savePullRequest(content: PullRequestContent, open?: PullRequestSummary): Promise<SavePullRequestResult | undefined>;
 }

@@ -1,7 +1,7 @@
 import type { Octokit } from '@octokit/rest';
 import { GitHostError } from '../errors.js';
 import { GITHUB_BODY_LIMIT, sameText } from './sticky-comment.js';
-import { wrapGitHubError } from './wrap-error.js';
+import { wrapGitHubError } from '../git-host/index.js';
 
 /** The label that marks the one open drift issue. */
 export const DRIFT_LABEL = 'eppo-drift';

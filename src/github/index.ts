@@ -5,4 +5,3 @@ export type { StickyCommentInput, StickyCommentResult } from './sticky-comment.j
 export { upsertDriftIssue, DRIFT_LABEL } from './drift-issue.js';
 export type { DriftIssueInput, DriftIssueResult } from './drift-issue.js';
 export { appendStepSummary, buildSummaryChunk, STEP_SUMMARY_LIMIT } from './step-summary.js';
-export { wrapGitHubError } from './wrap-error.js';

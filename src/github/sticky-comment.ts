@@ -1,6 +1,6 @@
 import type { Octokit } from '@octokit/rest';
 import { GitHostError, InternalError } from '../errors.js';
-import { wrapGitHubError } from './wrap-error.js';
+import { wrapGitHubError } from '../git-host/index.js';
 
 /** The hidden marker that identifies the plan comment on a pull request (the plan renderer writes it). */
 export { PLAN_MARKER as PLAN_COMMENT_MARKER } from '../reconcile/index.js';

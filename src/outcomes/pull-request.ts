@@ -1,6 +1,5 @@
-import type { Outcome } from '../definitions/types.js';
-import type { EppoExperiment } from '../eppo/types.js';
-import type { OutcomeMarker } from '../git-host/types.js';
+import type { Outcome } from '../definitions/index.js';
+import type { EppoExperiment } from '../eppo/index.js';
 import { escapeMarkdown, SAFE_KEY } from '../reconcile/index.js';
 
 export { escapeMarkdown };
@@ -8,6 +7,13 @@ export { escapeMarkdown };
 export const OUTCOME_LABEL = 'experiment-outcome';
 export const OUTCOME_BRANCH_PREFIX = 'eppo-gitops/outcome/';
 const MARKER_PREFIX = '<!-- eppo-gitops:outcome ';
+
+/** What an outcome pull request records, read back from its hidden marker. */
+export interface OutcomeMarker {
+  experiment_id: number;
+  outcome: string | null;
+  winning_variant_key: string | null;
+}
 
 export interface OutcomePullRequest {
   branch: string;

@@ -1,8 +1,9 @@
-import { OutcomeEditError, readExperimentKey, writeOutcome } from '../definitions/outcome-edit.js';
+import { OutcomeEditError, readExperimentKey, writeOutcome } from '../definitions/index.js';
 import { EppoApiError } from '../errors.js';
-import { isConcluded } from '../eppo/index.js';
-import type { EppoApi, EppoExperiment } from '../eppo/types.js';
-import type { DefinitionFile, GitHost, PullRequestRef } from '../git-host/types.js';
+import { isConcluded, type EppoApi, type EppoExperiment } from '../eppo/index.js';
+import type { GitHost, PullRequestRef } from '../git-host/index.js';
+import { fetchDefinitionFiles, type DefinitionFile } from './definition-files.js';
+import { proposeOutcome } from './propose.js';
 import { buildOutcome, buildOutcomePullRequest, isValidExperimentKey } from './pull-request.js';
 
 export type OutcomeLog = (entry: Record<string, unknown>) => void;
@@ -20,7 +21,8 @@ export interface RecordOutcomeOptions {
   files?: DefinitionFile[];
 }
 
-interface Known {
+/** The experiment as Eppo names it: its id and its experiment_key. */
+interface ExperimentIdentity {
   experimentId: number;
   experimentKey: string;
 }
@@ -31,15 +33,15 @@ interface Known {
  */
 export type RecordOutcomeResult =
   | { action: 'not-found'; experimentId: number }
-  | (Known & { action: 'not-concluded'; status: string })
-  | (Known & { action: 'unmanaged' })
-  | (Known & { action: 'ambiguous'; files: string[] })
-  | (Known & { action: 'not-editable'; file: string; reason: string })
-  | (Known & { action: 'unchanged'; file: string })
-  | (Known & { action: 'proposed' | 'updated' | 'already-proposed'; file: string; branch: string; commit: string; pr?: PullRequestRef })
-  | (Known & { action: 'closed-unmerged' | 'merged'; file: string; branch: string; pr: PullRequestRef })
-  | (Known & { action: 'failed'; error: string })
-  | (Known & { action: 'conflict'; experimentIds: number[] });
+  | (ExperimentIdentity & { action: 'not-concluded'; status: string })
+  | (ExperimentIdentity & { action: 'unmanaged' })
+  | (ExperimentIdentity & { action: 'ambiguous'; files: string[] })
+  | (ExperimentIdentity & { action: 'not-editable'; file: string; reason: string })
+  | (ExperimentIdentity & { action: 'unchanged'; file: string })
+  | (ExperimentIdentity & { action: 'proposed' | 'updated' | 'already-proposed'; file: string; branch: string; commit: string; pr?: PullRequestRef })
+  | (ExperimentIdentity & { action: 'closed-unmerged' | 'merged'; file: string; branch: string; pr: PullRequestRef })
+  | (ExperimentIdentity & { action: 'failed'; error: string })
+  | (ExperimentIdentity & { action: 'conflict'; experimentIds: number[] });
 
 /**
  * Records one experiment's outcome: re-reads it from Eppo (a webhook carries
@@ -63,7 +65,7 @@ export async function recordOutcome(options: RecordOutcomeOptions): Promise<Reco
       throw error;
     }
   }
-  const known: Known = { experimentId, experimentKey: experiment.experiment_key };
+  const known: ExperimentIdentity = { experimentId, experimentKey: experiment.experiment_key };
   if (!isConcluded(experiment.status)) {
     return { ...known, action: 'not-concluded', status: String(experiment.status) };
   }
@@ -81,8 +83,8 @@ export async function recordOutcome(options: RecordOutcomeOptions): Promise<Reco
   } else {
     // Files are named <experiment_key>.yaml by convention: read those first, everything only when that misses.
     const named = new Set([`${key}.yaml`, `${key}.yml`]);
-    matches = byKey(await host.readDefinitionFiles(dir, (path) => named.has(path.slice(path.lastIndexOf('/') + 1))));
-    if (matches.length === 0) matches = byKey(await host.readDefinitionFiles(dir));
+    matches = byKey(await fetchDefinitionFiles(host, dir, (path) => named.has(path.slice(path.lastIndexOf('/') + 1))));
+    if (matches.length === 0) matches = byKey(await fetchDefinitionFiles(host, dir));
   }
   if (matches.length === 0) {
     log({ experiment_id: experimentId, experiment_key: experiment.experiment_key, action: 'unmanaged', message: `no definition under ${dir}/ has this experiment_key; nothing proposed` });
@@ -108,10 +110,9 @@ export async function recordOutcome(options: RecordOutcomeOptions): Promise<Reco
   if (!edit.changed) return { ...known, action: 'unchanged', file: file.path };
 
   const pr = buildOutcomePullRequest(experiment, file.path);
-  const result = await host.propose({
+  const result = await proposeOutcome(host, {
     branch: pr.branch,
-    path: file.path,
-    text: edit.text,
+    files: [{ path: file.path, text: edit.text }],
     baseCommit: file.commit,
     commitMessage: pr.commitMessage,
     title: pr.title,
@@ -147,7 +148,7 @@ export interface SyncOutcomesOptions {
  */
 export async function syncOutcomes(options: SyncOutcomesOptions): Promise<RecordOutcomeResult[]> {
   const { eppo, host, dir } = options;
-  const [experiments, files] = await Promise.all([eppo.listExperiments(), host.readDefinitionFiles(dir)]);
+  const [experiments, files] = await Promise.all([eppo.listExperiments(), fetchDefinitionFiles(host, dir)]);
   const managed = new Set(files.map((f) => readExperimentKey(f.text)).filter((k): k is string => k !== undefined));
   const candidates = experiments.filter((e) => isConcluded(e.status) && managed.has(e.experiment_key));
   const idsByKey = new Map<string, number[]>();

@@ -1,4 +1,6 @@
+import { connect } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { EmulatorInputError } from '../../src/errors.js';
 import { startHarness, experimentBody, call, type Harness } from './helpers.js';
 
 const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -334,6 +336,55 @@ describe('transport errors', () => {
     expect((await call(`${h.emu.url}/experiments`, { method: 'POST', token: 'rw-key', raw: fits })).status).toBe(201);
   });
 
+  it('logs 499, not a server error, for a client that goes away before its body arrives', async () => {
+    const entries: Array<Record<string, unknown>> = [];
+    let logged!: () => void;
+    const requestLogged = new Promise<void>((resolve) => (logged = resolve));
+    const emu = await startHarness({
+      log: (entry) => {
+        entries.push(entry);
+        if (entry.type === 'request') logged();
+      },
+    });
+    try {
+      const socket = connect(Number(new URL(emu.emu.origin).port), '127.0.0.1');
+      socket.write(`POST /api/v1/experiments HTTP/1.1\r\nHost: x\r\nX-Eppo-Token: ${emu.emu.apiKey}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"na`);
+      // The request is in the log (status null) once its headers are read; then the client goes.
+      while ((await emu.control('GET', '/requests')).body.length === 0);
+      socket.destroy();
+      await requestLogged;
+      expect(entries.filter((e) => e.type !== 'control')).toEqual([expect.objectContaining({ type: 'request', method: 'POST', status: 499 })]);
+      expect((await emu.control('GET', '/requests')).body.map((r: any) => [r.method, r.status])).toEqual([['POST', 499]]);
+      expect((await emu.api('GET', '/experiments')).body).toEqual([]);
+    } finally {
+      await emu.emu.close();
+    }
+  });
+
+  it('drops the connection of a client that goes on sending past 16 MiB', async () => {
+    const port = Number(new URL(h.emu.origin).port);
+    const result = await new Promise<{ sent: number; answer: string }>((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      const chunk = Buffer.alloc(1024 * 1024, 'x');
+      let sent = 0;
+      let answer = '';
+      socket.on('data', (d) => (answer += d.toString('utf8')));
+      socket.on('error', () => undefined);
+      socket.on('close', () => resolve({ sent, answer }));
+      const pump = (): void => {
+        while (!socket.destroyed && sent < 64 * chunk.length) {
+          sent += chunk.length;
+          if (!socket.write(chunk)) return void socket.once('drain', pump);
+        }
+      };
+      socket.write(`POST /api/v1/experiments HTTP/1.1\r\nHost: x\r\nX-Eppo-Token: rw-key\r\nContent-Type: application/json\r\nContent-Length: ${64 * chunk.length}\r\n\r\n`);
+      pump();
+    });
+    expect(result.answer).toBe('');
+    expect(result.sent).toBeLessThan(64 * 1024 * 1024);
+    expect((await h.control('GET', '/requests')).body.map((r: any) => r.status)).toEqual([499]);
+  });
+
   it('404 JSON for unknown routes, with or without a token', async () => {
     for (const url of [`${h.emu.url}/nope`, `${h.emu.origin}/somewhere`, `${h.emu.url}/experiments/1/variations`, `${h.emu.origin}/__emulator/nope`]) {
       const res = await call(url, { token: 'rw-key' });
@@ -360,6 +411,24 @@ describe('control endpoints', () => {
     expect(JSON.stringify(log.body)).not.toContain('rw-key');
     expect((await h.control('GET', '/requests?since=1')).body.map((r: any) => r.index)).toEqual([1]);
     expect((await h.control('GET', '/requests?since=x')).status).toBe(400);
+    expect((await h.control('GET', '/deliveries?since=-1')).status).toBe(400);
+  });
+
+  it('derives 405 and Allow from the route table for control endpoints too', async () => {
+    const cases: Array<[string, string, string]> = [
+      ['PUT', '/webhooks', 'GET, POST, DELETE'],
+      ['PATCH', '/faults', 'GET, POST, DELETE'],
+      ['GET', '/reset', 'POST'],
+      ['POST', '/health', 'GET'],
+      ['GET', '/experiments/1/decision', 'POST, DELETE'],
+      ['DELETE', '/experiments', 'POST'],
+    ];
+    for (const [method, path, allow] of cases) {
+      const res = await h.control(method, path);
+      expect([method, path, res.status, res.headers['allow'], res.body.message]).toEqual([method, path, 405, allow, `method ${method} is not allowed here; allowed: ${allow}`]);
+    }
+    expect((await h.control('POST', '/experiments/1/decision/now')).body.message).toBe('no such control endpoint: POST /__emulator/experiments/1/decision/now');
+    expect((await h.control('POST', '/experiments/x/decision', { outcome: 'POSITIVE' })).body.message).toBe('experiment x not found');
   });
 
   it('reports health and resets state, faults, log and registered webhooks', async () => {
@@ -387,6 +456,15 @@ describe('control endpoints', () => {
     const bad = await h.control('POST', '/experiments', [experimentBody({ entity_id: 7 })]);
     expect(bad.status).toBe(400);
     expect(bad.body.message).toContain('entity_id 7 does not exist');
+    const taken = await h.control('POST', '/experiments', [{ ...experimentBody(), id: 4521 }]);
+    expect([taken.status, taken.body.message]).toEqual([400, 'experiment 0: id 4521 is already taken']);
+  });
+
+  it('refuses invalid experiments given to seedExperiments with an EmulatorInputError that names the field', () => {
+    expect(() => h.emu.seedExperiments([experimentBody({ traffic_allocation: 2 })])).toThrow(EmulatorInputError);
+    expect(() => h.emu.seedExperiments([experimentBody({ traffic_allocation: 2 })])).toThrow(
+      'experiment 0 (checkout-button-color): traffic_allocation must be greater than 0 and at most 1, got 2',
+    );
   });
 
   it('starts empty with seed: false', async () => {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createOctokit } from '../../src/git-host/index.js';
+import { createOctokit, gitBlobSha } from '../../src/git-host/index.js';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.js';
 
 let github: FakeGitHub;
@@ -121,5 +121,39 @@ describe('fake GitHub API (driven by @octokit/rest)', () => {
     github.mergePull(pr.data.number);
     expect(github.files('main')).toEqual({ 'a.txt': 'a\n', 'b.txt': 'b\n' });
     expect((await octokit.rest.pulls.get({ ...repo, pull_number: pr.data.number })).data.merged).toBe(true);
+  });
+  it('compares like GitHub (three dots): the head\'s change since the merge base, file by file', async () => {
+    const octokit = client();
+    const root = github.commitFiles({ 'keep.txt': 'k\n', 'gone.txt': 'g\n', 'run.sh': 'echo\n', 'edit.txt': 'one\ntwo\n' });
+    await octokit.rest.git.createRef({ ...repo, ref: 'refs/heads/topic', sha: root });
+    const topic = github.commitFiles({ 'gone.txt': null, 'new.txt': 'n\n', 'edit.txt': 'one\nTWO\nthree\n' }, { branch: 'topic', modes: { 'run.sh': '100755' } });
+    github.commitFiles({ 'run.sh': 'echo\n' }, { branch: 'topic', modes: { 'run.sh': '100755' } });
+    const topicHead = github.branchHead('topic')!;
+    const mainMoved = github.commitFiles({ 'main-only.txt': 'm\n' });
+
+    const { data } = await octokit.rest.repos.compareCommitsWithBasehead({ ...repo, basehead: `main...topic` });
+    expect(data).toMatchObject({ status: 'diverged', ahead_by: 2, behind_by: 1, total_commits: 2 });
+    expect(data.merge_base_commit.sha).toBe(root);
+    expect(data.base_commit.sha).toBe(mainMoved);
+    expect(data.commits.map((c) => c.sha)).toEqual([topic, topicHead]);
+    expect(data.files!.map((f) => [f.filename, f.status, f.sha, f.additions, f.deletions])).toEqual([
+      ['edit.txt', 'modified', gitBlobSha('one\nTWO\nthree\n'), 2, 1],
+      ['gone.txt', 'removed', gitBlobSha('g\n'), 0, 1],
+      ['new.txt', 'added', gitBlobSha('n\n'), 1, 0],
+      // a change of mode only: GitHub gives no blob
+      ['run.sh', 'modified', null, 0, 0],
+    ]);
+
+    const same = await octokit.rest.repos.compareCommits({ ...repo, base: topicHead, head: 'topic' });
+    expect(same.data).toMatchObject({ status: 'identical', ahead_by: 0, behind_by: 0, files: [] });
+    const behind = await octokit.rest.repos.compareCommitsWithBasehead({ ...repo, basehead: `${mainMoved}...${root}` });
+    expect(behind.data).toMatchObject({ status: 'behind', ahead_by: 0, behind_by: 1, files: [] });
+    const ahead = await octokit.rest.repos.compareCommitsWithBasehead({ ...repo, basehead: `${root}...${mainMoved}` });
+    expect(ahead.data).toMatchObject({ status: 'ahead', ahead_by: 1, behind_by: 0 });
+    expect(ahead.data.files!.map((f) => [f.filename, f.status])).toEqual([['main-only.txt', 'added']]);
+
+    github.commitFiles({ 'x.txt': 'x\n' }, { branch: 'orphan' });
+    await expect(octokit.rest.repos.compareCommitsWithBasehead({ ...repo, basehead: 'main...orphan' })).rejects.toMatchObject({ status: 404, message: expect.stringContaining('No common ancestor between main and orphan.') });
+    await expect(octokit.rest.repos.compareCommitsWithBasehead({ ...repo, basehead: 'main...nope' })).rejects.toMatchObject({ status: 404 });
   });
 });

@@ -1,13 +1,14 @@
 // A stateful fake of the few GitHub REST endpoints eppo-gitops uses, on
 // 127.0.0.1 port 0, for tests driven by the real @octokit/rest: git data
-// (refs, commits, trees, blobs), pull requests, issues, labels and issue
-// comments (pull request comments are issue comments). Git objects are real
+// (refs, commits, trees, blobs), compare, pull requests, issues, labels and
+// issue comments (pull request comments are issue comments). Git objects are real
 // enough: blob ids are git's own (sha1 of "blob <len>\0<bytes>"). Lists are
 // paged with Link headers; comments and issues can be seeded as other users;
 // faults (5xx, secondary rate limits, refused writes) can be injected.
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { diffLines } from 'diff';
 
 export interface LoggedRequest {
   method: string;
@@ -120,8 +121,11 @@ export interface FakeGitHub {
   /** requests that changed something (not GET/HEAD) */
   writes(): LoggedRequest[];
   clearRequests(): void;
-  /** commits `files` on top of `branch` (default branch by default); returns the commit id */
-  commitFiles(files: Record<string, string | null>, options?: { branch?: string; message?: string }): string;
+  /**
+   * commits `files` (null: delete) on top of `branch` (default branch by default); returns the commit id.
+   * `modes` gives a file another mode than 100644 (100755 executable, 120000 symbolic link: the text is its target).
+   */
+  commitFiles(files: Record<string, string | null>, options?: { branch?: string; message?: string; modes?: Record<string, string> }): string;
   /** file text at the head of a branch, or undefined */
   readFile(branch: string, path: string): string | undefined;
   /** all files at the head of a branch */
@@ -229,13 +233,13 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
 
   refs.set(`heads/${defaultBranch}`, putCommit(putTree([]), [], 'Initial commit'));
 
-  function commitFiles(files: Record<string, string | null>, opts: { branch?: string; message?: string } = {}): string {
+  function commitFiles(files: Record<string, string | null>, opts: { branch?: string; message?: string; modes?: Record<string, string> } = {}): string {
     const branch = opts.branch ?? defaultBranch;
     const head = refs.get(`heads/${branch}`);
     const flat = head ? flatten(commits.get(head)!.tree) : new Map<string, { sha: string; mode: string }>();
     for (const [p, text] of Object.entries(files)) {
       if (text === null) flat.delete(p);
-      else flat.set(p, { sha: putBlob(Buffer.from(text, 'utf8')), mode: '100644' });
+      else flat.set(p, { sha: putBlob(Buffer.from(text, 'utf8')), mode: opts.modes?.[p] ?? '100644' });
     }
     const sha = putCommit(build(flat), head ? [head] : [], opts.message ?? 'Update files');
     refs.set(`heads/${branch}`, sha);
@@ -327,6 +331,92 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     }
     return false;
   }
+  /** every commit reachable from `sha`, nearest first (breadth-first over parents) */
+  function ancestry(sha: string): string[] {
+    const order: string[] = [];
+    const seen = new Set<string>();
+    const queue = [sha];
+    while (queue.length > 0) {
+      const s = queue.shift()!;
+      if (seen.has(s)) continue;
+      seen.add(s);
+      order.push(s);
+      queue.push(...(commits.get(s)?.parents ?? []));
+    }
+    return order;
+  }
+  /** a commit id, or a branch name, as compare and other endpoints take them */
+  function resolveCommit(name: string): string | undefined {
+    if (/^[0-9a-f]{40}$/.test(name) && commits.has(name)) return name;
+    return refs.get(`heads/${name}`);
+  }
+  function commitJson(sha: string): Record<string, unknown> {
+    const c = commits.get(sha)!;
+    return {
+      sha,
+      url: `${base}/repos/${owner}/${repo}/commits/${sha}`,
+      html_url: `https://github.test/${owner}/${repo}/commit/${sha}`,
+      commit: { message: c.message, tree: { sha: c.tree } },
+      parents: c.parents.map((p) => ({ sha: p })),
+    };
+  }
+  /** GET /compare/{base}...{head}: the head's change since the merge base, as GitHub's compare (three dots) reports it */
+  function compare(baseName: string, headName: string): Reply {
+    const from = resolveCommit(baseName);
+    const to = resolveCommit(headName);
+    if (from === undefined || to === undefined) return notFound;
+    const baseSide = new Set(ancestry(from));
+    const headSide = ancestry(to);
+    const mergeBase = headSide.find((s) => baseSide.has(s));
+    if (mergeBase === undefined) return [404, { message: `No common ancestor between ${baseName} and ${headName}.`, documentation_url: 'https://docs.github.com/rest' }];
+    const headSet = new Set(headSide);
+    const ahead = headSide.filter((s) => !baseSide.has(s)).reverse();
+    const behind = [...baseSide].filter((s) => !headSet.has(s)).length;
+    const before = flatten(commits.get(mergeBase)!.tree);
+    const after = flatten(commits.get(to)!.tree);
+    const lines = (sha: string | undefined): string => (sha === undefined ? '' : blobs.get(sha)!.toString('utf8'));
+    const files: Array<Record<string, unknown>> = [];
+    for (const path of [...new Set([...before.keys(), ...after.keys()])].sort()) {
+      const was = before.get(path);
+      const now = after.get(path);
+      if (was !== undefined && now !== undefined && was.sha === now.sha && was.mode === now.mode) continue;
+      const status = was === undefined ? 'added' : now === undefined ? 'removed' : 'modified';
+      let additions = 0;
+      let deletions = 0;
+      for (const part of diffLines(lines(was?.sha), lines(now?.sha))) {
+        if (part.added) additions += part.count ?? 0;
+        if (part.removed) deletions += part.count ?? 0;
+      }
+      const at = now === undefined ? mergeBase : to;
+      files.push({
+        // A change of mode only has no new blob: GitHub answers null.
+        sha: now === undefined ? was!.sha : was !== undefined && was.sha === now.sha ? null : now.sha,
+        filename: path,
+        status,
+        additions,
+        deletions,
+        changes: additions + deletions,
+        blob_url: `https://github.test/${owner}/${repo}/blob/${at}/${path}`,
+        raw_url: `https://github.test/${owner}/${repo}/raw/${at}/${path}`,
+        contents_url: `${base}/repos/${owner}/${repo}/contents/${path}?ref=${at}`,
+      });
+    }
+    return [
+      200,
+      {
+        url: `${base}/repos/${owner}/${repo}/compare/${baseName}...${headName}`,
+        html_url: `https://github.test/${owner}/${repo}/compare/${baseName}...${headName}`,
+        base_commit: commitJson(from),
+        merge_base_commit: commitJson(mergeBase),
+        status: ahead.length === 0 ? (behind === 0 ? 'identical' : 'behind') : behind === 0 ? 'ahead' : 'diverged',
+        ahead_by: ahead.length,
+        behind_by: behind,
+        total_commits: ahead.length,
+        commits: ahead.map(commitJson),
+        files,
+      },
+    ];
+  }
   function issueOrPull(n: number): FakeIssue | FakePull | undefined {
     return pulls.find((p) => p.number === n) ?? issues.find((i) => i.number === n);
   }
@@ -370,6 +460,8 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     if ((m = /^\/git\/refs\/(.+)$/.exec(rest)) && method === 'DELETE') {
       return refs.delete(m[1]!) ? [204, null] : invalid('Reference does not exist');
     }
+
+    if ((m = /^\/compare\/(.+?)\.\.\.(.+)$/.exec(rest)) && method === 'GET') return compare(m[1]!, m[2]!);
 
     // git objects
     if ((m = /^\/git\/commits\/([0-9a-f]{40})$/.exec(rest)) && method === 'GET') {

@@ -19,11 +19,15 @@ describe('the package entry point', () => {
     'renderApplyText',
     'startEmulator',
     'startWebhookServer',
+    'createWebhookHandler',
+    'createJobRunner',
     'verifyWebhookSignature',
     'signWebhookData',
     'recordOutcome',
     'syncOutcomes',
     'buildOutcomePullRequest',
+    'proposeOutcome',
+    'fetchDefinitionFiles',
     'createGitHubHost',
     'createGitHubHostFromEnv',
     'createLocalHost',
@@ -37,12 +41,16 @@ describe('the package entry point', () => {
     'renderRolloutSection',
     'buildExperimentFromFlag',
     'main',
+    'initProject',
+    'renderInitReport',
+    'buildSchemaPath',
   ])('exports %s', (name) => {
     expect(typeof (api as Record<string, unknown>)[name]).toBe('function');
   });
 
   it('exports the error classes and constants', () => {
     expect(new api.ConfigError('x')).toBeInstanceOf(Error);
+    expect(new api.EmulatorInputError('x')).toBeInstanceOf(Error);
     expect(api.DEFAULT_EMULATOR_API_KEY).toBe('emulator-key');
     expect(api.PLAN_COMMENT_MARKER).toBe('<!-- eppo-gitops:plan -->');
     expect(api.WEBHOOK_PATH).toBe('/webhooks/eppo');

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
 import { writeOutcome } from '../../src/definitions/outcome-edit.js';
-import { buildOutcome, buildOutcomePullRequest, parseOutcomeMarker, recordOutcome, syncOutcomes } from '../../src/outcomes/index.js';
+import { buildOutcome, buildOutcomePullRequest, fetchDefinitionFiles, parseOutcomeMarker, recordOutcome, syncOutcomes } from '../../src/outcomes/index.js';
 import { createGitHubHostFromEnv, gitBlobSha } from '../../src/git-host/index.js';
 import { GitHostError } from '../../src/errors.js';
 import { CONCLUDED_AT, DEFINITION, DEFINITION_PATH, OTHER_PATH, startHarness, experimentBody, type Harness } from './harness.js';
@@ -136,7 +136,7 @@ describe('outcome pull requests on GitHub (fake GitHub API, real octokit, emulat
 
   it('a base branch that moves between reading and proposing is never overwritten with older content', async () => {
     await h.decide('green', 'POSITIVE');
-    const files = await h.host.readDefinitionFiles('experiments');
+    const files = await fetchDefinitionFiles(h.host, 'experiments');
     const readAt = h.github.branchHead('main')!;
     h.github.commitFiles({ [DEFINITION_PATH]: DEFINITION.replace('name: Checkout button colour', 'name: Checkout button colour (renamed)') });
     const result = await recordOutcome({ experimentId: h.experimentId, eppo: h.eppo, host: h.host, dir: 'experiments', files });
@@ -194,7 +194,7 @@ describe('outcome pull requests on GitHub (fake GitHub API, real octokit, emulat
     h.github.failNext(100, 503);
     const error = await record().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GitHostError);
-    expect((error as GitHostError).message).toMatch(/GitHub: reading definitions under experiments\/ in acme\/experiments failed \(HTTP 503\)/);
+    expect((error as GitHostError).message).toMatch(/^GitHub: reading the head of the base branch in acme\/experiments failed \(HTTP 503\): .*; GitHub had a server error; run the job again$/);
     expect((error as GitHostError).status).toBe(503);
   });
 
@@ -279,10 +279,10 @@ describe('outcome pull requests on GitHub (fake GitHub API, real octokit, emulat
     h.github.commitFiles(bulk);
     h.github.setTreeLimit(10);
     h.github.clearRequests();
-    const files = await h.host.readDefinitionFiles('experiments');
+    const files = await fetchDefinitionFiles(h.host, 'experiments');
     expect(files.map((f) => f.path).sort()).toEqual([DEFINITION_PATH, OTHER_PATH]);
     expect(h.github.requests.filter((r) => r.path.includes('/git/trees/')).map((r) => r.query.recursive ?? 'flat')).toEqual(['true', 'flat', 'true']);
-    expect(await h.host.readDefinitionFiles('nowhere')).toEqual([]);
+    expect(await fetchDefinitionFiles(h.host, 'nowhere')).toEqual([]);
   });
 
   it('honours GITHUB_API_URL with a path (GitHub Enterprise) and EPPO_GITOPS_BASE_BRANCH', async () => {
@@ -304,7 +304,7 @@ describe('outcome pull requests on GitHub (fake GitHub API, real octokit, emulat
 
   it('reads definitions with one recursive tree listing plus blob reads', async () => {
     h.github.clearRequests();
-    const files = await h.host.readDefinitionFiles('experiments');
+    const files = await fetchDefinitionFiles(h.host, 'experiments');
     expect(files.map((f) => f.path).sort()).toEqual([DEFINITION_PATH, OTHER_PATH]);
     expect(files.find((f) => f.path === DEFINITION_PATH)!.text).toBe(DEFINITION);
     const calls = h.github.requests.map((r) => `${r.method} ${r.path.replace(/[0-9a-f]{40}/, 'SHA')}${r.query.recursive ? '?recursive' : ''}`);

@@ -2,8 +2,7 @@ import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import { signWebhookData } from '../../src/outcomes/index.js';
-import { startWebhookServer, type HandleResult, type WebhookServer, type WebhookServerOptions } from '../../src/server/index.js';
-import { createWorkQueue } from '../../src/server/work-queue.js';
+import { startWebhookServer, type HandleResult, type RunnerTimers, type WebhookServer, type WebhookServerOptions } from '../../src/server/index.js';
 
 const SECRET = 'whsec-server-test-secret';
 const servers: WebhookServer[] = [];
@@ -47,6 +46,42 @@ async function post(server: WebhookServer, body: string, contentType: string | n
   });
   const text = await res.body.text();
   return { status: res.statusCode, headers: res.headers, body: text === '' ? undefined : JSON.parse(text) };
+}
+
+/** A gate a job can wait on, and a promise that resolves once the job reached it. */
+function gate(): { reached: Promise<void>; wait(): Promise<void>; release(): void } {
+  let reach!: () => void;
+  let release!: () => void;
+  const reached = new Promise<void>((resolve) => (reach = resolve));
+  const opened = new Promise<void>((resolve) => (release = resolve));
+  return {
+    reached,
+    wait: () => {
+      reach();
+      return opened;
+    },
+    release,
+  };
+}
+
+/** Timers that fire only when the test says so: the retry schedule without waiting for it. */
+function manualTimers(): RunnerTimers & { due: () => number[]; fire(): void } {
+  const pending = new Map<symbol, { callback: () => void; ms: number }>();
+  return {
+    now: () => performance.now(),
+    setTimeout(callback, ms) {
+      const handle = Symbol('timer');
+      pending.set(handle, { callback, ms });
+      return handle;
+    },
+    clearTimeout: (handle) => void pending.delete(handle as symbol),
+    due: () => [...pending.values()].map((t) => t.ms),
+    fire() {
+      const timers = [...pending.values()];
+      pending.clear();
+      for (const t of timers) t.callback();
+    },
+  };
 }
 
 /** Writes raw bytes on a socket and resolves with everything the server sent until it closed (or `waitMs`). */
@@ -153,18 +188,17 @@ describe('webhook server: transport', () => {
 
 describe('webhook server: queue', () => {
   it('coalesces deliveries for one experiment and runs a second pass only for deliveries during a run', async () => {
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
+    const first = gate();
     const { server, handled, logs } = await start({ concurrency: 1 }, async (id) => {
-      if (id === 1) await gate;
+      if (id === 1) await first.wait();
       return { action: 'proposed' };
     });
     expect((await post(server, signed(1))).status).toBe(202);
-    await new Promise((r) => setTimeout(r, 20));
+    await first.reached;
     const during = await Promise.all(Array.from({ length: 10 }, () => post(server, signed(1))));
     const others = await Promise.all([post(server, signed(2)), post(server, signed(2)), post(server, signed(3))]);
     expect([...during, ...others].every((r) => r.status === 202)).toBe(true);
-    release();
+    first.release();
     await server.idle();
     expect(handled).toEqual([1, 2, 3, 1]);
     const actions = logs.filter((l) => l.msg === 'delivery').map((l) => `${l.experiment_id}:${l.action}`);
@@ -191,21 +225,29 @@ describe('webhook server: queue', () => {
   });
 
   it('close() stops accepting and finishes the work in flight', async () => {
+    const work = gate();
     let finished = false;
     const { server } = await start({}, async () => {
-      await new Promise((r) => setTimeout(r, 150));
+      await work.wait();
       finished = true;
       return { action: 'proposed' };
     });
     expect((await post(server, signed(9))).status).toBe(202);
-    await server.close();
+    await work.reached;
+    let closed = false;
+    const closing = server.close().then(() => (closed = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(closed).toBe(false);
+    work.release();
+    await closing;
     expect(finished).toBe(true);
     await expect(post(server, signed(9))).rejects.toThrow();
   });
 
   it('tries a failed job again later, and gives up after the configured attempts', async () => {
+    const timers = manualTimers();
     let calls = 0;
-    const { server, logs, handled } = await start({ jobRetry: { attempts: 3, delayMs: 10 } }, async (id) => {
+    const { server, logs, handled } = await start({ jobRetry: { attempts: 3, delayMs: 10 }, timers }, async (id) => {
       calls++;
       if (id === 1 && calls === 1) throw new Error('GitHub: proposing failed (HTTP 502)');
       if (id === 2) throw new Error('still down');
@@ -213,17 +255,36 @@ describe('webhook server: queue', () => {
     });
     await post(server, signed(1));
     await post(server, signed(2));
-    for (let i = 0; i < 200 && logs.filter((l) => l.experiment_id === 2 && l.msg === 'failed').length < 3; i++) await new Promise((r) => setTimeout(r, 10));
-    for (let i = 0; i < 200 && !logs.some((l) => l.experiment_id === 1 && l.msg === 'processed'); i++) await new Promise((r) => setTimeout(r, 10));
-    await new Promise((r) => setTimeout(r, 60));
     await server.idle();
+    expect(timers.due()).toEqual([10, 10]);
+    timers.fire();
+    await server.idle();
+    expect(timers.due()).toEqual([20]);
+    timers.fire();
+    await server.idle();
+    expect(timers.due()).toEqual([]);
     expect(handled.filter((id) => id === 1)).toHaveLength(2);
     expect(handled.filter((id) => id === 2)).toHaveLength(3);
+    expect(logs.find((l) => l.experiment_id === 1 && l.msg === 'processed')).toMatchObject({ action: 'proposed' });
     expect(logs.filter((l) => l.experiment_id === 2 && l.msg === 'failed').map((l) => [l.attempt, l.next])).toEqual([
       [1, 'retry in 10 ms'],
       [2, 'retry in 20 ms'],
       [3, 'none; the scheduled outcomes sync will catch up'],
     ]);
+  });
+
+  it('close() drops the retries still waiting, and says so in the log', async () => {
+    const timers = manualTimers();
+    const { server, logs, handled } = await start({ jobRetry: { attempts: 3, delayMs: 30_000 }, timers }, async () => {
+      throw new Error('Eppo is down');
+    });
+    await post(server, signed(11));
+    await server.idle();
+    expect(timers.due()).toEqual([30_000]);
+    await server.close();
+    expect(timers.due()).toEqual([]);
+    expect(logs.at(-1)).toEqual({ msg: 'stopping', dropped_retries: 1, note: 'the scheduled outcomes sync will catch up' });
+    expect(handled).toEqual([11]);
   });
 
   it('logs a failed job without its stack, and keeps going', async () => {
@@ -240,29 +301,5 @@ describe('webhook server: queue', () => {
         [2, 'unchanged', undefined],
       ]),
     );
-  });
-});
-
-describe('work queue', () => {
-  it('never runs one key twice at once and bounds distinct keys', async () => {
-    const active = new Set<string>();
-    let overlap = false;
-    const ran: string[] = [];
-    const q = createWorkQueue<string>({
-      concurrency: 3,
-      maxPending: 3,
-      run: async (k) => {
-        if (active.has(k)) overlap = true;
-        active.add(k);
-        ran.push(k);
-        await new Promise((r) => setTimeout(r, 10));
-        active.delete(k);
-      },
-    });
-    expect(['a', 'a', 'b', 'c', 'd', 'a'].map((k) => q.push(k))).toEqual(['queued', 'coalesced', 'queued', 'queued', 'full', 'coalesced']);
-    await q.idle();
-    expect(overlap).toBe(false);
-    expect(ran.sort()).toEqual(['a', 'a', 'b', 'c']);
-    expect(q.size).toBe(0);
   });
 });

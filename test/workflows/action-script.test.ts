@@ -12,9 +12,10 @@ import { parse } from 'yaml';
  * inputs become arguments and that none of them is ever run as shell code.
  */
 
-type Step = { id?: string; run?: string; env?: Record<string, string> };
+type Step = { id?: string; name?: string; run?: string; env?: Record<string, string> };
 const action = parse(readFileSync(join(import.meta.dirname, '..', '..', 'action.yml'), 'utf8')) as { runs: { steps: Step[] } };
 const script = action.runs.steps.find((s) => s.id === 'run')?.run ?? '';
+const installScript = action.runs.steps.find((s) => s.name === 'Install eppo-gitops')?.run ?? '';
 
 let dir: string;
 let actionPath: string;
@@ -128,5 +129,35 @@ describe('action.yml run step', () => {
     expect(allowed.status).toBe(0);
     expect(allowed.output).toBe('exit-code=2\n');
     expect(runStep({ command: 'plan', cliExit: 1, okExitCodes: '0 2' }).status).toBe(1);
+  });
+});
+
+describe('action.yml install step', () => {
+  /** Runs the step in a fresh action folder with an npm on PATH that records its arguments. */
+  function install(withDist: boolean) {
+    const folder = mkdtempSync(join(dir, 'install-'));
+    const bin = join(folder, 'bin');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'npm'), '#!/bin/sh\nprintf \'%s\\n\' "$*" >> "$NPM_CALLS"\n', { mode: 0o755 });
+    if (withDist) {
+      mkdirSync(join(folder, 'dist', 'cli'), { recursive: true });
+      writeFileSync(join(folder, 'dist', 'cli', 'bin.js'), '');
+    }
+    writeFileSync(join(folder, 'install.sh'), installScript);
+    const calls = join(folder, 'npm-calls');
+    const result = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', join(folder, 'install.sh')], {
+      cwd: folder,
+      encoding: 'utf8',
+      env: { PATH: `${bin}:${process.env.PATH}`, NPM_CALLS: calls, GITHUB_ACTION_PATH: folder },
+    });
+    return { status: result.status, calls: existsSync(calls) ? readFileSync(calls, 'utf8').trim().split('\n') : [] };
+  }
+
+  it('installs only the runtime dependencies, without scripts, when the release holds dist/', () => {
+    expect(install(true)).toEqual({ status: 0, calls: ['ci --omit=dev --ignore-scripts --no-audit --no-fund'] });
+  });
+
+  it('installs everything and builds dist/ (the prepare script) from a source checkout', () => {
+    expect(install(false)).toEqual({ status: 0, calls: ['ci --no-audit --no-fund'] });
   });
 });

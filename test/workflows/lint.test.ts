@@ -44,8 +44,8 @@ const calls = (name: string) =>
   Object.values(workflow(name).jobs).flatMap((job) => (job.steps ?? []).flatMap((step) => (step.run === undefined ? [] : findInvocations(step.run, name))));
 
 describe('workflow files', () => {
-  it('include the five workflows', () => {
-    expect(workflowFiles).toEqual(['apply.yml', 'ci.yml', 'drift.yml', 'outcomes.yml', 'plan.yml']);
+  it('include the six workflows', () => {
+    expect(workflowFiles).toEqual(['apply.yml', 'ci.yml', 'drift.yml', 'outcomes.yml', 'plan.yml', 'release.yml']);
   });
 
   describe.each(workflowFiles)('%s', (file) => {
@@ -142,6 +142,17 @@ describe('what the workflows run', () => {
     ]);
     const record = wf.jobs.outcome?.steps?.find((s) => s.run?.includes('--event-file "$GITHUB_EVENT_PATH"'));
     expect(record?.env).toMatchObject({ EPPO_WEBHOOK_SECRET: '${{ secrets.EPPO_WEBHOOK_SECRET }}' });
+  });
+
+  it('release.yml publishes with provenance on a version tag and may only write tags and mint an OIDC token', () => {
+    const wf = workflow('release.yml');
+    expect(wf.on).toEqual({ push: { tags: ['v*.*.*'] } });
+    expect(wf.concurrency).toEqual({ group: 'release', 'cancel-in-progress': false });
+    expect(wf.jobs.release?.permissions).toEqual({ contents: 'write', 'id-token': 'write' });
+    const runs = (wf.jobs.release?.steps ?? []).map((s) => s.run ?? '');
+    const order = ['npm ci', 'npm test', 'npm publish --provenance', 'git tag --force "$major"'].map((text) => runs.findIndex((r) => r.includes(text)));
+    expect(order.every((i) => i >= 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
   });
 
   it('every workflow has a restrictive top-level permissions block', () => {
@@ -252,6 +263,21 @@ jobs:
     expect(checkWorkflow(job('permissions: {}\n'), cli)).toEqual([]);
   });
 
+  it('a step running the eppo-gitops action with an unknown command or flag is reported', () => {
+    const steps = [
+      ['plan', '--out plan.json --github-commment'],
+      ['import', ''],
+      ['sync', ''],
+    ]
+      .map(([command, args]) => `      - uses: acme/eppo-gitops@v1\n        with:\n          command: ${command}\n          args: '${args}'\n`)
+      .join('');
+    const wf = `on: push\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-latest\n    timeout-minutes: 5\n    steps:\n${steps}`;
+    expect(checkWorkflow(wf, cli).map((p) => [p.rule, p.at, p.message])).toEqual([
+      ['unknown-flag', 'jobs.a.steps[0].with', '"plan" has no flag --github-commment'],
+      ['unknown-command', 'jobs.a.steps[1].with.command', 'the eppo-gitops action\'s command must be one of validate, plan, apply, outcome, sync, not "import"'],
+    ]);
+  });
+
   it('an action that pastes an input into its script is reported', () => {
     const action = `name: x\ndescription: y\nruns:\n  using: composite\n  steps:\n    - shell: bash\n      run: echo "\${{ inputs.args }}"\n`;
     expect(rules(checkAction(action, cli))).toEqual(['expression-in-run']);
@@ -271,6 +297,8 @@ describe('findInvocations', () => {
     ['npx eppo-gitops validate --format=github || status=$?', [{ command: 'validate', subcommand: undefined, flags: ['--format'] }]],
     ['node x.js && npx eppo-gitops apply \\\n  --yes', [{ command: 'apply', subcommand: undefined, flags: ['--yes'] }]],
     ['echo "eppo-gitops-like" && cat eppo-gitops.yaml', []],
+    ['npm i -D eppo-gitops && npx eppo-gitops init --force', [{ command: 'init', subcommand: undefined, flags: ['--force'] }]],
+    ['npm install --save-dev eppo-gitops', []],
     ['npx eppo-gitops outcome --event-file "$GITHUB_EVENT_PATH" # comment --nope', [{ command: 'outcome', subcommand: undefined, flags: ['--event-file'] }]],
   ])('%s', (script, expected) => {
     expect(findInvocations(script, 'x').map(({ command, subcommand, flags }) => ({ command, subcommand, flags }))).toEqual(expected);

@@ -86,6 +86,18 @@ function checkSteps(steps: Node[], at: string, cli: CliSurface): PolicyProblem[]
     if (typeof step.uses === 'string') {
       problems.push(...checkUses(step.uses, `${here}.uses`));
       const withBlock = isRecord(step.with) ? step.with : {};
+      const viaAction = findActionInvocation(step.uses, withBlock, `${here}.with`);
+      if (viaAction !== undefined) {
+        const input = withBlock.command;
+        if (typeof input === 'string' && Object.hasOwn(ACTION_COMMANDS, input)) problems.push(...checkInvocation(viaAction, cli));
+        else {
+          problems.push({
+            rule: 'unknown-command',
+            at: `${here}.with.command`,
+            message: `the eppo-gitops action's command must be one of ${Object.keys(ACTION_COMMANDS).join(', ')}, not ${JSON.stringify(input)}`,
+          });
+        }
+      }
       if (/^actions\/checkout@/.test(step.uses) && withBlock['persist-credentials'] !== false) {
         problems.push({
           rule: 'checkout-credentials',
@@ -158,6 +170,33 @@ function checkInvocation(call: Invocation, cli: CliSurface): PolicyProblem[] {
   return problems;
 }
 
+/** The eppo-gitops action's `command` input: which CLI command each value runs. */
+const ACTION_COMMANDS: Record<string, [string, string?]> = {
+  validate: ['validate'],
+  plan: ['plan'],
+  apply: ['apply'],
+  outcome: ['outcome'],
+  sync: ['outcomes', 'sync'],
+};
+
+/**
+ * What a step that uses the eppo-gitops action (`owner/eppo-gitops@ref`, or
+ * `./` in this repository) runs: its `command` input mapped as action.yml does,
+ * and the flags in `args` (split on whitespace, as action.yml does).
+ */
+export function findActionInvocation(uses: string, withBlock: Record<string, unknown>, at: string): Invocation | undefined {
+  if (uses !== './' && !/^[^/@]+\/eppo-gitops@/.test(uses)) return undefined;
+  const input = typeof withBlock.command === 'string' ? withBlock.command : undefined;
+  const mapped = input === undefined ? undefined : ACTION_COMMANDS[input];
+  const args = typeof withBlock.args === 'string' ? withBlock.args.split(/\s+/).filter((w) => w !== '') : [];
+  return {
+    at,
+    command: mapped === undefined ? input : mapped[0],
+    subcommand: mapped?.[1],
+    flags: args.filter((w) => w.startsWith('--')).map((w) => w.split('=')[0] ?? w),
+  };
+}
+
 /** Every `eppo-gitops <command> [sub] [--flags]` in a shell script (continuation lines joined). */
 export function findInvocations(script: string, at: string): Invocation[] {
   const calls: Invocation[] = [];
@@ -165,6 +204,8 @@ export function findInvocations(script: string, at: string): Invocation[] {
   for (const line of lines) {
     const pattern = /(?:^|[\s;&|(])eppo-gitops(?=\s|$)/g;
     for (const match of line.matchAll(pattern)) {
+      // `npm i -D eppo-gitops` names the package, it does not run it.
+      if (/\b(?:npm|pnpm|yarn)\s+(?:i|install|add)\b[^;&|]*$/.test(line.slice(0, match.index + match[0].length - 'eppo-gitops'.length))) continue;
       const rest = line.slice(match.index + match[0].length);
       const words = shellWords(rest);
       const command = words[0] !== undefined && !words[0].startsWith('-') ? words[0] : undefined;

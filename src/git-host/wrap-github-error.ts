@@ -2,17 +2,21 @@ import { GitHostError } from '../errors.js';
 
 /**
  * Turns an @octokit/rest failure into a GitHostError that says what was being
- * done and what to do about it. `permission` names the workflow permission the
- * call needs (e.g. "pull-requests: write").
+ * done, where, and what to do about it: the one error path for every call to
+ * GitHub (outcome pull requests, the plan comment, the drift issue).
+ * `permission` names the access the call needs, as a workflow permission
+ * (e.g. "pull-requests: write"). A GitHostError passes through unchanged, so
+ * nested calls keep the message of the step that failed.
  */
 export function wrapGitHubError(error: unknown, doing: string, permission: string): GitHostError {
+  if (error instanceof GitHostError) return error;
   const status = httpStatus(error);
   const detail = error instanceof Error ? error.message : String(error);
   let hint: string;
   if (status === 401) {
     hint = 'check that GITHUB_TOKEN is set and still valid';
   } else if (status === 403) {
-    hint = `the token lacks access; give the job "permissions: ${permission}" (fork pull requests only get a read-only token)`;
+    hint = `the token lacks access; give the job "permissions: ${permission}", or use a token with that access to the repository (fork pull requests only get a read-only token)`;
   } else if (status === 404) {
     hint = `check GITHUB_REPOSITORY and that the token can see the repository (it needs "${permission}")`;
   } else if (status === 422) {

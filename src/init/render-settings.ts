@@ -1,0 +1,55 @@
+export interface SettingsOptions {
+  /** the definitions folder, relative to the file (POSIX separators) */
+  dir: string;
+  /** the config schema's path relative to the file */
+  schemaPath: string;
+}
+
+/**
+ * eppo-gitops.yaml with every setting and its default spelled out and
+ * explained. Settings without a fixed default are shown commented out. Pure.
+ */
+export function renderSettingsFile(options: SettingsOptions): string {
+  return `# yaml-language-server: $schema=${options.schemaPath}
+# eppo-gitops settings, written by "eppo-gitops init". The values are the
+# defaults. Flags beat environment variables, which beat this file.
+# This file is committed, so it never holds a secret: EPPO_API_KEY, GITHUB_TOKEN
+# and EPPO_WEBHOOK_SECRET come from the environment (repository secrets in CI).
+
+# The folder of experiment definitions, relative to this file (flag --dir).
+dir: ${quote(options.dir)}
+
+# The Eppo REST API (env EPPO_BASE_URL).
+eppo_base_url: https://eppo.cloud/api/v1
+
+# Requests to Eppo in flight at once, 1 to 64 (flag --parallelism).
+parallelism: 4
+
+# The GitHub API; for GitHub Enterprise https://HOST/api/v3 (env GITHUB_API_URL).
+github_api_url: https://api.github.com
+
+# The port "eppo-gitops serve" listens on (env PORT).
+port: 8080
+
+# The branch outcome pull requests target (env EPPO_GITOPS_BASE_BRANCH).
+# Default: the repository's default branch.
+# base_branch: main
+
+# The repository as owner/repo, for outcome pull requests and PR comments
+# (env GITHUB_REPOSITORY, which GitHub Actions sets).
+# github_repository: acme/experiments
+
+# Flag files (flagd): check each experiment against the split its flag serves,
+# and roll the winner out in the outcome pull request.
+# flags:
+#   files: [flags/*.flagd.json, flags/*.flagd.yaml]   # globs, relative to this file
+#   rollout: winner                                   # winner (default) | off
+`;
+}
+
+/** A plain scalar when that reads back as the same string, else single-quoted. */
+function quote(value: string): string {
+  return /^[A-Za-z0-9_][A-Za-z0-9_./-]*$/.test(value) && !/^(true|false|null|yes|no|on|off|~)$/i.test(value) && !/^[0-9.]+$/.test(value)
+    ? value
+    : `'${value.replace(/'/g, "''")}'`;
+}

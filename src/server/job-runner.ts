@@ -1,0 +1,122 @@
+import { performance } from 'node:perf_hooks';
+import { createWorkQueue, type PushResult } from './work-queue.js';
+
+/** The clock and timers a job runner uses; tests pass fakes. */
+export interface RunnerTimers {
+  /** milliseconds on a monotonic clock */
+  now(): number;
+  /** schedules `callback` once after `ms`; must not keep the process alive */
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+/** The real clock: `performance.now()` and unref'd Node timers. */
+export const systemTimers: RunnerTimers = {
+  now: () => performance.now(),
+  setTimeout(callback, ms) {
+    const timer = setTimeout(callback, ms);
+    timer.unref();
+    return timer;
+  },
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+/** What became of one run: reported once per run, never thrown. */
+export type JobReport<K, R> =
+  | { kind: 'done'; key: K; result: R; durationMs: number }
+  /** `retryInMs` is when the next run is due, or undefined when there is none */
+  | { kind: 'failed'; key: K; error: unknown; attempt: number; retryInMs: number | undefined; durationMs: number };
+
+export interface JobRunnerOptions<K, R> {
+  run(key: K): Promise<R>;
+  report?(report: JobReport<K, R>): void;
+  /** jobs running at once (different keys); default 2 */
+  concurrency?: number;
+  /** distinct keys waiting or running before `push` answers `full`; default 1000 */
+  maxPending?: number;
+  /**
+   * a failed job runs again, up to `attempts` runs in all (default 3), after
+   * `delayMs` (default 30 000), doubled each time
+   */
+  retry?: { attempts?: number; delayMs?: number };
+  /** default `systemTimers` */
+  timers?: RunnerTimers;
+}
+
+export interface JobRunner<K> {
+  /** Adds a job for `key`; coalesced with one waiting or running for it (see `WorkQueue.push`). */
+  push(key: K): PushResult;
+  /** keys waiting or running */
+  readonly size: number;
+  /** failed jobs waiting out their delay */
+  readonly retrying: number;
+  /** resolves when nothing waits or runs (a retry waiting out its delay does not count) */
+  idle(): Promise<void>;
+  /**
+   * Drops the retries waiting out their delay and schedules no new one; jobs
+   * waiting or running still run. Answers how many retries it dropped.
+   */
+  stop(): number;
+}
+
+/**
+ * A bounded queue of jobs, coalesced per key, that runs a failed job again
+ * after a delay that doubles each time, a bounded number of times. The clock
+ * and timers are injected, so tests drive the schedule with fake timers.
+ */
+export function createJobRunner<K, R>(options: JobRunnerOptions<K, R>): JobRunner<K> {
+  const timers = options.timers ?? systemTimers;
+  const report = options.report ?? (() => {});
+  const maxAttempts = Math.max(1, options.retry?.attempts ?? 3);
+  const delayMs = options.retry?.delayMs ?? 30_000;
+  const failedRuns = new Map<K, number>();
+  const retryTimers = new Set<unknown>();
+  let stopped = false;
+
+  const queue = createWorkQueue<K>({
+    ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
+    ...(options.maxPending !== undefined ? { maxPending: options.maxPending } : {}),
+    async run(key) {
+      const started = timers.now();
+      let result: R;
+      try {
+        result = await options.run(key);
+      } catch (error) {
+        const attempt = (failedRuns.get(key) ?? 0) + 1;
+        const retryInMs = attempt < maxAttempts && !stopped ? delayMs * 2 ** (attempt - 1) : undefined;
+        report({ kind: 'failed', key, error, attempt, retryInMs, durationMs: timers.now() - started });
+        if (retryInMs === undefined) {
+          failedRuns.delete(key);
+          return;
+        }
+        failedRuns.set(key, attempt);
+        const timer = timers.setTimeout(() => {
+          retryTimers.delete(timer);
+          if (!stopped) queue.push(key);
+        }, retryInMs);
+        retryTimers.add(timer);
+        return;
+      }
+      failedRuns.delete(key);
+      report({ kind: 'done', key, result, durationMs: timers.now() - started });
+    },
+  });
+
+  return {
+    push: (key) => queue.push(key),
+    get size() {
+      return queue.size;
+    },
+    get retrying() {
+      return retryTimers.size;
+    },
+    idle: () => queue.idle(),
+    stop() {
+      stopped = true;
+      const dropped = retryTimers.size;
+      for (const timer of retryTimers) timers.clearTimeout(timer);
+      retryTimers.clear();
+      return dropped;
+    },
+  };
+}

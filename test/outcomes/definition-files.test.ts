@@ -1,0 +1,76 @@
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createGitHubHost, createLocalHost, createOctokit, type GitHost } from '../../src/git-host/index.js';
+import { fetchDefinitionFiles } from '../../src/outcomes/index.js';
+import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.js';
+
+const FILES: Record<string, string> = {
+  'experiments/a.yaml': 'experiment_key: a\n',
+  'experiments/deep/b.YML': 'experiment_key: b\n',
+  'experiments/notes.md': '# not a definition\n',
+  'experiments.yaml': 'outside the folder\n',
+  'other/c.yaml': 'experiment_key: c\n',
+};
+const LINK = 'experiments/link.yaml';
+const WANTED = [
+  ['experiments/a.yaml', 'experiment_key: a\n'],
+  ['experiments/deep/b.YML', 'experiment_key: b\n'],
+];
+
+describe('definition files at the base head, through either host', () => {
+  let github: FakeGitHub;
+  let repo: string;
+  beforeEach(async () => {
+    github = await startFakeGitHub();
+    github.commitFiles({ ...FILES, [LINK]: 'a.yaml' }, { modes: { [LINK]: '120000' } });
+    repo = await mkdtemp(join(tmpdir(), 'eppo-gitops-defs-'));
+    const git = (...args: string[]): string => execFileSync('git', args, { cwd: repo, env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', HOME: repo }, encoding: 'utf8' });
+    git('init', '-q', '-b', 'main');
+    for (const [path, text] of Object.entries(FILES)) {
+      await mkdir(join(repo, path, '..'), { recursive: true });
+      await writeFile(join(repo, path), text);
+    }
+    await symlink('a.yaml', join(repo, LINK));
+    git('add', '.');
+    git('-c', 'user.name=T', '-c', 'user.email=t@example.com', 'commit', '-q', '-m', 'definitions');
+  });
+  afterEach(async () => {
+    await github.close();
+    await rm(repo, { recursive: true, force: true });
+  });
+
+  const hosts = (): Array<[string, GitHost]> => [
+    ['github', createGitHubHost({ octokit: createOctokit({ token: github.token, baseUrl: github.url, retries: 0 }), owner: github.owner, repo: github.repo })],
+    ['local', createLocalHost({ cwd: repo, env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', HOME: repo } })],
+  ];
+
+  it('reads every .yaml/.yml file under the folder, skips other files and symbolic links, and stamps the commit', async () => {
+    for (const [kind, host] of hosts()) {
+      const head = await host.baseHead();
+      for (const _round of [1, 2]) {
+        const files = await fetchDefinitionFiles(host, 'experiments');
+        expect(files.map((f) => [f.path, f.text]), kind).toEqual(WANTED);
+        expect(files.every((f) => f.commit === head.commit), kind).toBe(true);
+        expect(await fetchDefinitionFiles(host, 'nowhere'), kind).toEqual([]);
+      }
+    }
+  });
+
+  it('with a path filter, only the chosen files are read', async () => {
+    for (const [kind, host] of hosts()) {
+      github.clearRequests();
+      const seen: string[] = [];
+      const files = await fetchDefinitionFiles(host, 'experiments', (path) => {
+        seen.push(path);
+        return path.endsWith('/a.yaml');
+      });
+      expect(files.map((f) => f.path), kind).toEqual(['experiments/a.yaml']);
+      // The link is dropped before the filter is asked; the filter sees definitions only.
+      expect(seen, kind).toEqual(['experiments/a.yaml', 'experiments/deep/b.YML']);
+      if (kind === 'github') expect(github.requests.filter((r) => r.path.includes('/git/blobs/'))).toHaveLength(1);
+    }
+  });
+});
