@@ -150,6 +150,10 @@ export { DEFAULT_EMULATOR_API_KEY, startEmulator, type EmulatorOptions, type Run
 // Setting up a team's repository: init, and the $schema path for files written into it.
 export { buildActionRef, buildSchemaPath, initProject, parseActionRef, renderInitReport, type ActionRef, type InitFileResult, type InitOptions, type InitResult, type SchemaPathOptions } from './init/index.js';
 
+// flagd flag files: read, checked against the experiments, a winner rolled out (FLAGS.md).
+export { buildExperimentFromFlag, buildRollout, checkFlags, loadFlagFiles, readFlagFile, renderRolloutSection } from './flags/index.js';
+export type { Flag, FlagCheckOptions, FlagFile, FlagSet, RolloutPlan, ServedSplit } from './flags/index.js';
+
 // The command line, testable in-process: main(argv, io) resolves to the exit code.
 export { main } from './cli/index.js';
 export type { Command, Io } from './cli/index.js';

@@ -164,6 +164,9 @@ function explainSchemaError(
           message: `${label} "${String(value)}" is not a valid key: start with a letter or digit, then use only letters, digits, ".", "_" and "-" (at most 128 characters)`,
         };
       }
+      if (schemaFor(schema, error.instancePath).def === 'inside-glob') {
+        return { pos: valuePos, message: `${label} "${String(value)}" leads outside the folder holding eppo-gitops.yaml; write a glob relative to it, without ".." and not absolute` };
+      }
       if (params['pattern'] === '^https?://') {
         return { pos: valuePos, message: `${label} must start with https:// (http:// only for a loopback address), not "${String(value)}"` };
       }
@@ -172,6 +175,11 @@ function explainSchemaError(
         const hint = example === undefined ? ` (pattern ${String(params['pattern'])})` : `, for example "${String(example)}"`;
         return { pos: valuePos, message: `${label} "${String(value)}" is not in the expected form${hint}` };
       }
+    case 'enum':
+      return {
+        pos: valuePos,
+        message: `${label} must be ${(params['allowedValues'] as unknown[]).map((v) => JSON.stringify(v)).join(' or ')}, not ${kindOf(value)}`,
+      };
     case 'minLength':
       return { pos: valuePos, message: params['limit'] === 1 ? `${label} must not be empty` : `${label} needs at least ${String(params['limit'])} characters` };
     case 'maxLength':

@@ -102,4 +102,22 @@ export interface Config {
   github_repository?: string;
   github_api_url?: string;
   port?: number;
+  /** flagd flag files checked against the experiments (FLAGS.md); absent: no flag checks */
+  flags?: FlagsConfig;
+  /** names used by `new` when its flags do not give them */
+  defaults?: DefaultsConfig;
+}
+
+/** `flags:` in eppo-gitops.yaml. */
+export interface FlagsConfig {
+  /** globs (`*`, `**`, `?`, `{a,b}`) from the folder holding eppo-gitops.yaml */
+  files: string[];
+  /** roll the winning variant out in the outcome pull request (default `winner`) */
+  rollout?: 'winner' | 'off';
+}
+
+/** `defaults:` in eppo-gitops.yaml. */
+export interface DefaultsConfig {
+  entity?: string;
+  assignment_source?: string;
 }

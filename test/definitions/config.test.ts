@@ -61,10 +61,41 @@ describe('parseConfig', () => {
     ['my_password: abc\n', ['eppo-gitops.yaml:1:1 error [schema] unknown field "my_password"; secrets never belong in eppo-gitops.yaml (it is committed); set them in the environment instead']],
     ['- dir\n', ['eppo-gitops.yaml:1:1 error [schema] eppo-gitops.yaml must be a mapping, not a list']],
     ['dir: a\ndir: b\n', ['eppo-gitops.yaml:2:1 error [yaml] duplicate key: each key may appear once in a mapping']],
+    ['flags:\n  files: []\n', ['eppo-gitops.yaml:2:3 error [schema] flags.files needs at least 1 items, has 0']],
+    ['flags:\n  files: flags/*.json\n', ['eppo-gitops.yaml:2:10 error [schema] flags.files must be a list, not the text "flags/*.json"']],
+    ['flags:\n  rollout: off\n', ['eppo-gitops.yaml:1:1 error [schema] flags is missing the required field "files"']],
+    ['flags:\n  files: [a.json]\n  rollout: always\n', ['eppo-gitops.yaml:3:12 error [schema] flags.rollout must be "winner" or "off", not the text "always"']],
+    ['flags:\n  files: [a.json]\n  rolout: off\n', ['eppo-gitops.yaml:3:3 error [schema] unknown field "rolout" in flags; did you mean "rollout"?']],
+    [
+      'flags:\n  files: [flags/*.json, ../shared/*.json]\n',
+      ['eppo-gitops.yaml:2:25 error [schema] flags.files[1] "../shared/*.json" leads outside the folder holding eppo-gitops.yaml; write a glob relative to it, without ".." and not absolute'],
+    ],
+    [
+      'flags:\n  files: [/etc/flags.json]\n',
+      ['eppo-gitops.yaml:2:11 error [schema] flags.files[0] "/etc/flags.json" leads outside the folder holding eppo-gitops.yaml; write a glob relative to it, without ".." and not absolute'],
+    ],
+    [
+      'flags:\n  files: [flags/../../x.json]\n',
+      ['eppo-gitops.yaml:2:11 error [schema] flags.files[0] "flags/../../x.json" leads outside the folder holding eppo-gitops.yaml; write a glob relative to it, without ".." and not absolute'],
+    ],
+    ['defaults:\n  entty: User\n', ['eppo-gitops.yaml:2:3 error [schema] unknown field "entty" in defaults; did you mean "entity"?']],
+    ['defaults: {entity: ""}\n', ['eppo-gitops.yaml:1:20 error [schema] defaults.entity must not be empty']],
   ])('%j', (text, expected) => {
     const result = parseConfig(text);
     expect(result.problems.map(show)).toEqual(expected);
     if (expected.length > 0) expect(result.config).toEqual({});
+  });
+
+  it('reads the flags and defaults settings', () => {
+    const text = 'flags:\n  files: [flags/*.flagd.json, "flags/**/*.{yaml,yml}"]\n  rollout: off\ndefaults:\n  entity: User\n  assignment_source: Assignments\n';
+    expect(parseConfig(text)).toEqual({
+      config: {
+        flags: { files: ['flags/*.flagd.json', 'flags/**/*.{yaml,yml}'], rollout: 'off' },
+        defaults: { entity: 'User', assignment_source: 'Assignments' },
+      },
+      problems: [],
+    });
+    expect(parseConfig('flags:\n  files: [flags/*.json]\n').config).toEqual({ flags: { files: ['flags/*.json'] } });
   });
 
   it('never echoes a secret value in a problem', () => {
