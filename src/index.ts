@@ -3,8 +3,8 @@
 export * from './errors.js';
 
 // Definitions: YAML files -> validated, normalised Definition[] (problems as data).
-export { CONFIG_FILE, loadConfig, loadDefinitions, parseConfig, parseDefinition, renderDefinitionYaml, renderProblems } from './definitions/index.js';
-export type { LoadOptions, ParseResult, ProblemFormat, RenderDefinitionOptions, RenderOptions } from './definitions/index.js';
+export { buildSchemaPath, CONFIG_FILE, loadConfig, loadDefinitions, parseConfig, parseDefinition, renderDefinitionYaml, renderProblems } from './definitions/index.js';
+export type { LoadOptions, ParseResult, ProblemFormat, RenderDefinitionOptions, RenderOptions, SchemaPathOptions } from './definitions/index.js';
 export type * from './definitions/index.js';
 
 // Validation: the pipeline validate, plan and import run (settings, then the definitions).
@@ -148,7 +148,7 @@ export type { DriftIssueInput, DriftIssueResult, GitHubTargets, PublishContext, 
 export { DEFAULT_EMULATOR_API_KEY, startEmulator, type EmulatorOptions, type RunningEmulator } from './emulator/index.js';
 
 // Setting up a team's repository: init, and the $schema path for files written into it.
-export { buildActionRef, buildSchemaPath, initProject, parseActionRef, renderInitReport, type ActionRef, type InitFileResult, type InitOptions, type InitResult, type SchemaPathOptions } from './init/index.js';
+export { buildActionRef, initProject, parseActionRef, renderInitReport, type ActionRef, type InitFileResult, type InitOptions, type InitResult } from './init/index.js';
 
 // flagd flag files: read, checked against the experiments, a winner rolled out (FLAGS.md).
 export { buildExperimentFromFlag, buildRollout, checkFlags, loadFlagFiles, readFlagFile, renderRolloutSection } from './flags/index.js';

@@ -16,3 +16,6 @@ export type { NodeRef, ParsedYaml, YamlSource } from './yaml-source.js';
 export { parseYamlData } from './yaml-data.js';
 export { locateYamlMapping } from './yaml-ranges.js';
 export type { YamlMappingLocation, YamlPairLocation, YamlValueStyle } from './yaml-ranges.js';
+export { buildSchemaPath, PACKAGE_ROOT } from './schema-path.js';
+export type { SchemaPathOptions } from './schema-path.js';
+export type { SchemaName } from './schema.js';

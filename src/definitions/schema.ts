@@ -10,6 +10,7 @@ import type { YamlSource } from './yaml-source.js';
 // ajv-formats is CommonJS; under NodeNext its default import is the plugin itself.
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
 
+/** The JSON Schemas eppo-gitops ships in schemas/. */
 export type SchemaName = 'experiment' | 'config';
 
 type JsonSchema = Record<string, unknown>;

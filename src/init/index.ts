@@ -1,8 +1,6 @@
 export { initProject } from './init-project.js';
 export type { InitFileKind, InitFileResult, InitOptions, InitResult } from './init-project.js';
 export { renderInitReport } from './render-init-report.js';
-export { buildSchemaPath } from './schema-path.js';
-export type { SchemaName, SchemaPathOptions } from './schema-path.js';
 export { buildActionRef, parseActionRef, renderActionRef } from './action-ref.js';
 export type { ActionRef, PackageInfo } from './action-ref.js';
 export { EXAMPLE_KEY, renderExampleDefinition } from './render-example.js';

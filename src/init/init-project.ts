@@ -2,13 +2,12 @@ import { execFile } from 'node:child_process';
 import { lstat, mkdir, readdir, readFile, realpath, writeFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { ConfigError, InternalError, UsageError } from '../errors.js';
-import { CONFIG_FILE, loadConfig, parseConfig, parseDefinition } from '../definitions/index.js';
+import { buildSchemaPath, CONFIG_FILE, loadConfig, parseConfig, parseDefinition } from '../definitions/index.js';
 import { buildActionRef, parseActionRef, renderActionRef } from './action-ref.js';
 import { PACKAGE_ROOT, readPackageInfo } from './package-root.js';
 import { EXAMPLE_KEY, renderExampleDefinition } from './render-example.js';
 import { renderSettingsFile } from './render-settings.js';
 import { renderWorkflows } from './render-workflows.js';
-import { buildSchemaPath } from './schema-path.js';
 
 export interface InitOptions {
   /** where init runs; the project root is the git repository holding it, else cwd itself */

@@ -1,14 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from '../definitions/index.js';
 import type { PackageInfo } from './action-ref.js';
 
-/**
- * The folder of the running eppo-gitops package: the one holding package.json,
- * schemas/ and dist/ (or src/ when run from a checkout). Both src/init and
- * dist/init sit two levels below it.
- */
-export const PACKAGE_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+export { PACKAGE_ROOT };
 
 /** package.json of the running package: its version and repository. */
 export async function readPackageInfo(packageRoot: string = PACKAGE_ROOT): Promise<PackageInfo> {

@@ -1,5 +1,5 @@
-import { dirname, join, relative, resolve, sep } from 'node:path';
-import { parseDefinition, renderDefinitionYaml } from '../definitions/index.js';
+import { relative, resolve, sep } from 'node:path';
+import { buildSchemaPath, parseDefinition, renderDefinitionYaml } from '../definitions/index.js';
 import type { Workspace } from '../eppo/index.js';
 import { didYouMean } from '../util/index.js';
 import { compareText } from './canonical.js';
@@ -69,7 +69,8 @@ export function buildImportPlan(input: ImportPlanInput): ImportPlan {
     if (!built.ok) return refuse('invalid', built.message);
     const target = resolve(cwd, dir, `${key}.yaml`);
     const shown = toPosix(relative(cwd, target));
-    const schemaPath = toPosix(relative(dirname(target), join(cwd, 'schemas', 'experiment.schema.json')));
+    // The editor hint resolves for an installed package too (node_modules/eppo-gitops/schemas/).
+    const schemaPath = buildSchemaPath({ file: target, root: cwd });
     const text = renderDefinitionYaml(built.spec, { schemaPath, comments: [`imported from Eppo experiment #${experiment.id}`] });
     const errors = parseDefinition(shown, text).problems.filter((p) => p.severity === 'error');
     if (errors.length > 0) {

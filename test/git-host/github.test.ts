@@ -298,7 +298,7 @@ describe('github git host primitives (fake GitHub API, real octokit)', () => {
     );
     github.failWritesWith = undefined;
 
-    github.failNext(1, 404, (method, path) => path === `${REPO}/pulls`);
+    github.failNext(1, 404, (_method, path) => path === `${REPO}/pulls`);
     await expect(host.findPullRequests(BRANCH)).rejects.toThrow(/^GitHub: listing the pull requests from eppo-gitops\/outcome\/a in acme\/experiments failed \(HTTP 404\).*check GITHUB_REPOSITORY/);
     const wrongBase = createGitHubHost({ octokit: createOctokit({ token: github.token, baseUrl: github.url, retries: 0 }), owner: 'acme', repo: 'experiments', baseBranch: 'nope' });
     await expect(wrongBase.baseHead()).rejects.toThrow(new GitHostError('the base branch "nope" does not exist in acme/experiments; set EPPO_GITOPS_BASE_BRANCH to an existing branch'));

@@ -40,7 +40,11 @@ function checkParse(file: string, input: Uint8Array | string): ParseResult {
   const ms = performance.now() - started;
   stats.cases++;
   stats.maxMs = Math.max(stats.maxMs, ms);
-  if (stats.cases % 200 === 0) stats.maxHeapMb = Math.max(stats.maxHeapMb, process.memoryUsage().heapUsed / 2 ** 20);
+  if (stats.cases % 200 === 0) {
+    const heap = process.memoryUsage().heapUsed;
+    stats.maxHeapMb = Math.max(stats.maxHeapMb, heap / 2 ** 20);
+    expect(heap, `heap in use ${(heap / 2 ** 20).toFixed(0)} MB`).toBeLessThan(HEAP_BOUND_BYTES);
+  }
   expect(ms, `parse took ${ms.toFixed(0)} ms`).toBeLessThan(HANG_BOUND_MS);
   expect(Array.isArray(result.problems)).toBe(true);
   for (const p of result.problems) checkProblem(p, file);

@@ -32,11 +32,12 @@ describe('groupExperimentsByKey', () => {
 });
 
 describe('buildImportPlan', () => {
-  it('writes a valid file for a live experiment no file manages, with the schema path relative to the folder', () => {
+  it('writes a valid file for a live experiment no file manages, with a schema path that resolves for an installed package (trust issue, item 24)', () => {
     const [decision] = plan(['checkout-button-color'], [liveExperiment()], {}, 'teams/growth');
     const write = written(decision);
     expect(write).toMatchObject({ key: 'checkout-button-color', eppoId: 4521, file: 'teams/growth/checkout-button-color.yaml', target: join(CWD, 'teams/growth/checkout-button-color.yaml') });
-    expect(write.text.split('\n')[0]).toBe('# yaml-language-server: $schema=../../schemas/experiment.schema.json');
+    // Outside a checkout of eppo-gitops the schema is where `npm i -D eppo-gitops` puts it, relative to the file.
+    expect(write.text.split('\n')[0]).toBe('# yaml-language-server: $schema=../../node_modules/eppo-gitops/schemas/experiment.schema.json');
     expect(write.text).toContain('# imported from Eppo experiment #4521');
     const parsed = parseDefinition(write.file, write.text);
     expect(parsed.problems).toEqual([]);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildSchemaPath, PACKAGE_ROOT } from '../../src/init/index.js';
+import { buildSchemaPath, PACKAGE_ROOT } from '../../src/definitions/index.js';
 
 describe('buildSchemaPath (trust issue, item 24: a $schema hint that works for an installed user)', () => {
   it.each([

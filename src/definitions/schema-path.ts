@@ -1,8 +1,14 @@
-import { dirname, isAbsolute, join, relative, sep } from 'node:path';
-import { PACKAGE_ROOT } from './package-root.js';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { SchemaName } from './schema.js';
 
-/** The JSON Schemas eppo-gitops ships in schemas/. */
-export type SchemaName = 'experiment' | 'config';
+/**
+ * The folder of the running eppo-gitops package: the one holding package.json,
+ * schemas/ and dist/ (or src/ when run from a checkout). Both src/definitions
+ * and dist/definitions sit two levels below it.
+ */
+export const PACKAGE_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+
 
 export interface SchemaPathOptions {
   /** absolute path of the file that gets the `$schema` editor hint */
