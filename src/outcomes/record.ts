@@ -2,6 +2,7 @@ import { OutcomeEditError, readExperimentKey, writeOutcome } from '../definition
 import { EppoApiError } from '../errors.js';
 import { isConcluded, type EppoApi, type EppoExperiment } from '../eppo/index.js';
 import type { GitHost, PullRequestRef } from '../git-host/index.js';
+import { groupExperimentsByKey } from '../reconcile/index.js';
 import { fetchDefinitionFiles, type DefinitionFile } from './definition-files.js';
 import { proposeOutcome } from './propose.js';
 import { buildOutcome, buildOutcomePullRequest, isValidExperimentKey } from './pull-request.js';
@@ -151,11 +152,10 @@ export async function syncOutcomes(options: SyncOutcomesOptions): Promise<Record
   const [experiments, files] = await Promise.all([eppo.listExperiments(), fetchDefinitionFiles(host, dir)]);
   const managed = new Set(files.map((f) => readExperimentKey(f.text)).filter((k): k is string => k !== undefined));
   const candidates = experiments.filter((e) => isConcluded(e.status) && managed.has(e.experiment_key));
-  const idsByKey = new Map<string, number[]>();
-  for (const e of candidates) idsByKey.set(e.experiment_key, [...(idsByKey.get(e.experiment_key) ?? []), e.id]);
+  const byKey = groupExperimentsByKey(candidates);
   const results: RecordOutcomeResult[] = [];
   for (const listed of candidates) {
-    const ids = idsByKey.get(listed.experiment_key)!;
+    const ids = byKey.get(listed.experiment_key)!.map((e) => e.id);
     if (ids.length > 1) {
       // Two live experiments with one key: never guess which decision the file should record.
       results.push({ experimentId: listed.id, experimentKey: listed.experiment_key, action: 'conflict', experimentIds: ids });
