@@ -65,6 +65,18 @@ const bail = (): never => {
 
 const MAX_IMPLICIT_KEY = 1000;
 
+/** `>`, `>-`, `|`, `|-`, then at most a comment after spaces (YAML white space; `\s` would also take U+00A0). */
+const BLOCK_HEADER = /^[>|]-?(?: +#.*)?$/;
+
+/**
+ * A mapping as the full path builds it: no prototype, so `constructor` or
+ * `toString` are only keys. Made from a literal, which keeps V8's fast
+ * properties (`Object.create(null)` starts as a hash table).
+ */
+function nullObject(): Record<string, unknown> {
+  return Object.setPrototypeOf({}, null) as Record<string, unknown>;
+}
+
 /**
  * End of a word key (`[A-Za-z_][A-Za-z0-9_.-]*`) followed by `:` and a space
  * or the end of the line, or -1.
@@ -132,8 +144,7 @@ class Reader {
   }
 
   private mapping(indent: number, pointer: string, nodes: Map<string, NodeRef>): Record<string, unknown> {
-    // A plain object is safe here: `__proto__`, the one key that would not become an own property, is left to the full parser.
-    const out: Record<string, unknown> = {};
+    const out = nullObject();
     for (;;) {
       const line = this.peek();
       if (line === undefined) break;
@@ -161,7 +172,7 @@ class Reader {
         const valuePos = this.firstPos(next!);
         nodes.set(child, { key: keyPos, value: valuePos });
         out[key] = this.block(nextView.indent, child, nodes);
-      } else if ((rest[0] === '>' || rest[0] === '|') && /^[>|][-]?(?:\s+#.*)?$/.test(rest)) {
+      } else if ((rest[0] === '>' || rest[0] === '|') && BLOCK_HEADER.test(rest)) {
         nodes.set(child, { key: keyPos, value: { line: line.no, col: valueCol + 1 } });
         out[key] = this.blockScalar(rest, indent);
       } else {

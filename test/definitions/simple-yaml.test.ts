@@ -19,10 +19,10 @@ function expectSameAsFullParser(text: string): boolean {
   expect(full.ok, text).toBe(true);
   if (!full.ok) return true;
   expect(full.problems, text).toEqual([]);
-  expect(simple.data, text).toEqual(full.source.data);
+  expect(simple.data, text).toStrictEqual(full.source.data);
   expect(JSON.stringify(simple.data), text).toBe(JSON.stringify(full.source.data));
-  expect(simple.start, text).toEqual(full.source.start);
-  expect(new Map([...simple.nodes].sort()), text).toEqual(new Map([...full.source.nodes].sort()));
+  expect(simple.start, text).toStrictEqual(full.source.start);
+  expect(new Map([...simple.nodes].sort()), text).toStrictEqual(new Map([...full.source.nodes].sort()));
   return true;
 }
 
@@ -81,6 +81,26 @@ describe('parseSimpleYaml', () => {
     expect(parseSimpleYaml(text)).toBeUndefined();
   });
 
+  it('trust item 3: leaves a block-scalar header with U+00A0 before its comment to the full parser, which rejects it', () => {
+    for (const text of ['hypothesis: >-\u00a0# note\n  text\n', 'hypothesis: |\u00a0\n  text\n', 'hypothesis: > \u00a0# note\n  text\n']) {
+      expect(parseSimpleYaml(text), JSON.stringify(text)).toBeUndefined();
+      const full = parseYamlSource('x.yaml', text);
+      expect(full.ok, JSON.stringify(text)).toBe(false);
+      expect(full.problems[0]).toMatchObject({ line: 1, rule: 'yaml', severity: 'error' });
+    }
+    expect(expectSameAsFullParser('hypothesis: >-  # note\u00a0with a space inside\n  text\n')).toBe(true);
+  });
+
+  it('trust item 3: returns mappings without a prototype, like the full parser', () => {
+    const simple = parseSimpleYaml('a: 1\nb:\n  - c: 2\n    constructor: x\nd:\n  e: f\n');
+    expect(simple).toBeDefined();
+    const data = simple!.data as Record<string, unknown>;
+    const items = data['b'] as Array<Record<string, unknown>>;
+    for (const mapping of [data, items[0]!, data['d'] as object]) expect(Object.getPrototypeOf(mapping)).toBeNull();
+    expect(items[0]!['constructor']).toBe('x');
+    expect('toString' in data).toBe(false);
+  });
+
   it('reads a key of 1000 characters like the full parser', () => {
     expect(expectSameAsFullParser(`${'k'.repeat(1000)}: 1\n`)).toBe(true);
   });
@@ -115,6 +135,25 @@ describe('parseSimpleYaml', () => {
     let accepted = 0;
     fc.assert(
       fc.property(doc, (text) => {
+        if (expectSameAsFullParser(text)) accepted++;
+      }),
+      { numRuns: Number(process.env['FUZZ_RUNS'] ?? 400) },
+    );
+    expect(accepted).toBeGreaterThan(20);
+  });
+
+  it('agrees with the full parser when odd characters land anywhere in a real definition', () => {
+    const seeds = yamlFiles(experiments).map((file) => readFileSync(file, 'utf8'));
+    const odd = fc.constantFrom(' ', '  ', '\n', '\r\n', '#', ' #', ':', ': ', '- ', '-', '"', "'", '>', '|', '>-', '|-', '\u00a0', '\u2028', '\u3000', '~', '.', '0', '1e3', '[]', '? ', '&', '*', '!', '%', '@', '`', ',', '\\', 'é', '😀', '---', '...');
+    const edit = fc.record({ at: fc.nat(), text: odd, cut: fc.integer({ min: 0, max: 3 }) });
+    let accepted = 0;
+    fc.assert(
+      fc.property(fc.nat({ max: seeds.length - 1 }), fc.array(edit, { minLength: 1, maxLength: 4 }), (seed, edits) => {
+        let text = seeds[seed]!;
+        for (const { at, text: inserted, cut } of edits) {
+          const i = at % (text.length + 1);
+          text = text.slice(0, i) + inserted + text.slice(i + cut);
+        }
         if (expectSameAsFullParser(text)) accepted++;
       }),
       { numRuns: Number(process.env['FUZZ_RUNS'] ?? 400) },

@@ -92,9 +92,10 @@ function checkFastReader(bytes: Uint8Array): void {
   expect(full.ok, `the fast reader accepted what the full parser rejects:\n${text}`).toBe(true);
   if (!full.ok) return;
   expect(full.problems, text).toEqual([]);
+  expect(simple.data, text).toStrictEqual(full.source.data);
   expect(JSON.stringify(simple.data), text).toBe(JSON.stringify(full.source.data));
-  expect(simple.start, text).toEqual(full.source.start);
-  expect(new Map([...simple.nodes].sort()), text).toEqual(new Map([...full.source.nodes].sort()));
+  expect(simple.start, text).toStrictEqual(full.source.start);
+  expect(new Map([...simple.nodes].sort()), text).toStrictEqual(new Map([...full.source.nodes].sort()));
 }
 
 describe('parseDefinition under fuzzing', () => {
