@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { capProblems } from './cap-problems.js';
 import { checkSchema } from './schema.js';
 import type { Config, Problem } from './types.js';
 import { parseYamlSource } from './yaml-source.js';
@@ -24,7 +25,7 @@ export function parseConfig(text: Uint8Array | string, file: string = CONFIG_FIL
   const parsed = parseYamlSource(file, text);
   if (!parsed.ok) return { config: {}, problems: parsed.problems };
   if (parsed.source.data === undefined) return { config: {}, problems: parsed.problems };
-  const problems = [
+  const problems = capProblems([
     ...parsed.problems,
     ...checkSchema('config', file, parsed.source, {
       topLabel: `${file}`,
@@ -34,7 +35,7 @@ export function parseConfig(text: Uint8Array | string, file: string = CONFIG_FIL
         return `secrets never belong in ${file} (it is committed); set ${variable === 'the environment' ? 'them in the environment' : variable} instead`;
       },
     }),
-  ];
+  ]);
   if (problems.some((p) => p.severity === 'error')) return { config: {}, problems };
   return { config: { ...(parsed.source.data as Config) }, problems };
 }

@@ -1,7 +1,8 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
-import { parseDefinition, sortProblems } from './parse-definition.js';
+import { sortProblems } from './cap-problems.js';
+import { parseDefinition } from './parse-definition.js';
 import type { Definition, LoadResult, Problem } from './types.js';
 import { MAX_FILE_BYTES, oversizeProblem } from './yaml-source.js';
 

@@ -1,3 +1,4 @@
+import { capProblems } from './cap-problems.js';
 import { FILE_RULES } from './rules.js';
 import type { RuleContext } from './rules.js';
 import { buildDefinition, isoUtc } from './normalise.js';
@@ -20,7 +21,7 @@ export interface ParseResult {
  */
 export function parseDefinition(file: string, source: Uint8Array | string): ParseResult {
   const parsed = parseYamlSource(file, source);
-  if (!parsed.ok) return { problems: sortProblems(parsed.problems) };
+  if (!parsed.ok) return { problems: capProblems(parsed.problems) };
   const problems = [...parsed.problems];
   const yaml = parsed.source;
   if (yaml.data === undefined) {
@@ -32,14 +33,14 @@ export function parseDefinition(file: string, source: Uint8Array | string): Pars
       rule: 'schema',
       message: 'the file is empty; a definition is a mapping with experiment_key, name, entity, assignment_source, assignments_start_date and variations',
     });
-    return { problems: sortProblems(problems) };
+    return { problems: capProblems(problems) };
   }
   const schemaProblems = checkSchema('experiment', file, yaml);
-  if (schemaProblems.length > 0) return { problems: sortProblems([...problems, ...schemaProblems]) };
+  if (schemaProblems.length > 0) return { problems: capProblems([...problems, ...schemaProblems]) };
 
   const spec = yaml.data as ExperimentSpec;
   const dateProblems = checkDateValues(file, spec, (p) => yaml.nodes.get(p)?.value ?? yaml.start);
-  if (dateProblems.length > 0) return { problems: sortProblems([...problems, ...dateProblems]) };
+  if (dateProblems.length > 0) return { problems: capProblems([...problems, ...dateProblems]) };
 
   const ctx: RuleContext = {
     file,
@@ -61,7 +62,7 @@ export function parseDefinition(file: string, source: Uint8Array | string): Pars
       });
     }
   }
-  const sorted = sortProblems(problems);
+  const sorted = capProblems(problems);
   if (sorted.some((p) => p.severity === 'error')) return { problems: sorted };
   return { definition: buildDefinition(file, spec, yaml.nodes, yaml.start), problems: sorted };
 }
@@ -84,9 +85,4 @@ function checkDateValues(file: string, spec: ExperimentSpec, at: (pointer: strin
     }
   }
   return problems;
-}
-
-/** By line, then column; stable for problems on the same node. */
-export function sortProblems(problems: Problem[]): Problem[] {
-  return [...problems].sort((a, b) => a.line - b.line || a.col - b.col);
 }

@@ -3,6 +3,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { didYouMean } from '../util/index.js';
+import { capProblems, MAX_PROBLEMS_PER_FILE } from './cap-problems.js';
 import type { Problem, SourcePos } from './types.js';
 import { escapePointer } from './yaml-source.js';
 import type { YamlSource } from './yaml-source.js';
@@ -73,11 +74,32 @@ export function checkSchema(
   const { schema, validate } = validator(name);
   if (validate(source.data)) return [];
   const errors = collapse(validate.errors ?? []);
-  const problems = errors.map((error): Problem => {
-    const { pos, message } = explainSchemaError(error, schema, source, options);
+  // Thousands of unknown keys give thousands of errors: only the ones listed get a message.
+  const placed = errors.map((error) => ({ error, pos: schemaErrorPos(error, source) }));
+  placed.sort((a, b) => a.pos.line - b.pos.line || a.pos.col - b.pos.col);
+  const problems = placed.map(({ error, pos }, i): Problem => {
+    const message = i < MAX_PROBLEMS_PER_FILE ? explainSchemaError(error, schema, source, options).message : '';
     return { file, line: pos.line, col: pos.col, severity: 'error', rule: 'schema', message };
   });
-  return problems;
+  return capProblems(problems);
+}
+
+/** Where `explainSchemaError` places an error, without the cost of its message. */
+function schemaErrorPos(error: ErrorObject, source: YamlSource): SourcePos {
+  const at = source.nodes.get(error.instancePath);
+  const valuePos = at?.value ?? source.start;
+  switch (error.keyword) {
+    case 'additionalProperties': {
+      const key = String((error.params as Record<string, unknown>)['additionalProperty']);
+      return source.nodes.get(`${error.instancePath}/${escapePointer(key)}`)?.key ?? valuePos;
+    }
+    case 'required':
+    case 'minItems':
+    case 'maxItems':
+      return at?.key ?? valuePos;
+    default:
+      return valuePos;
+  }
 }
 
 /**

@@ -1,5 +1,6 @@
-import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument } from 'yaml';
-import type { Alias, Document, Node } from 'yaml';
+import { Composer, Lexer, LineCounter, Parser, YAMLParseError, isAlias, isMap, isPair, isScalar, isSeq, parseDocument } from 'yaml';
+import type { Alias, CST, Document, Node, YAMLError } from 'yaml';
+import { capProblems } from './cap-problems.js';
 import { parseSimpleYaml } from './simple-yaml.js';
 import type { Problem, Severity, SourcePos } from './types.js';
 
@@ -35,7 +36,7 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
  * documents, tabs as indentation, invalid UTF-8, oversized input and alias bombs
  * all become `yaml` problems with a line and column.
  */
-export function parseYamlSource(file: string, input: Uint8Array | string, options: { simple?: boolean } = {}): ParsedYaml {
+export function parseYamlSource(file: string, input: Uint8Array | string, options: { simple?: boolean; maxTokens?: number } = {}): ParsedYaml {
   const problem = (pos: SourcePos, message: string, severity: Severity = 'error'): Problem => ({
     file,
     line: pos.line,
@@ -66,18 +67,15 @@ export function parseYamlSource(file: string, input: Uint8Array | string, option
   if (simple !== undefined) return { ok: true, source: simple, problems: [] };
 
   const lineCounter = new LineCounter();
+  const maxTokens = options.maxTokens ?? MAX_YAML_TOKENS;
   let doc: Document.Parsed;
   try {
-    doc = parseDocument(text, {
-      lineCounter,
-      prettyErrors: false,
-      uniqueKeys: true,
-      version: '1.2',
-      schema: 'core',
-      strict: true,
-      keepSourceTokens: false,
-    });
+    doc = composeDocument(text, lineCounter, maxTokens);
   } catch (error) {
+    if (error instanceof TokenBudgetError) {
+      const where = lineCounter.linePos(error.offset);
+      return { ok: false, problems: [problem(where, `the file holds over ${maxTokens.toLocaleString('en-US')} YAML tokens, more than one file may hold; a definition is a few dozen lines`)] };
+    }
     // The parser recurses as blocks nest; some 40 KB of broken nesting exhausts the stack.
     if (error instanceof RangeError) {
       return { ok: false, problems: [problem({ line: 1, col: 1 }, 'the file nests too deeply to read; a definition is only a few levels deep')] };
@@ -85,29 +83,28 @@ export function parseYamlSource(file: string, input: Uint8Array | string, option
     throw error;
   }
   const posAt = (offset: number): SourcePos => lineCounter.linePos(offset);
+  const { errors, warnings } = reportedDiagnostics(doc);
   const problems: Problem[] = [];
-  // A broken 1 MiB file can hold one error per line: list the first ones and count the rest.
-  for (const error of doc.errors.slice(0, MAX_YAML_PROBLEMS)) problems.push(problem(posAt(error.pos[0]), yamlMessage(error.code, error.message)));
-  const unlisted = doc.errors[MAX_YAML_PROBLEMS];
-  if (unlisted !== undefined) {
-    const more = doc.errors.length - MAX_YAML_PROBLEMS;
-    problems.push(problem(posAt(unlisted.pos[0]), `${more} more YAML errors in this file are not listed; fix the ones above first`));
+  for (const error of errors) {
+    const tab = error.code === 'DUPLICATE_KEY' ? -1 : tabInIndentation(text, error.pos[0], error.code);
+    if (tab !== -1) problems.push(problem(posAt(tab), TAB_MESSAGE));
+    else problems.push(problem(posAt(error.pos[0]), yamlMessage(error.code, error.message)));
   }
-  for (const warning of doc.warnings.slice(0, MAX_YAML_PROBLEMS)) problems.push(problem(posAt(warning.pos[0]), warning.message, 'warning'));
-  if (problems.some((p) => p.severity === 'error')) return { ok: false, problems };
+  for (const warning of warnings) problems.push(problem(posAt(warning.pos[0]), warning.message, 'warning'));
+  if (errors.length > 0) return { ok: false, problems: capProblems(problems) };
 
+  const capped = capProblems(problems);
   const contents = doc.contents;
   const start = contents?.range ? posAt(contents.range[0]) : { line: 1, col: 1 };
   const nodes = new Map<string, NodeRef>();
-  if (contents === null) return { ok: true, source: { data: undefined, nodes, start }, problems };
+  if (contents === null) return { ok: true, source: { data: undefined, nodes, start }, problems: capped };
   const converter = new Converter(doc, posAt, nodes);
   try {
     const data = converter.convert(contents, '', undefined);
-    return { ok: true, source: { data, nodes, start }, problems };
+    return { ok: true, source: { data, nodes, start }, problems: capped };
   } catch (error) {
     if (error instanceof ConvertError) {
-      problems.push(problem(error.pos, error.message));
-      return { ok: false, problems };
+      return { ok: false, problems: capProblems([...capped, problem(error.pos, error.message)]) };
     }
     throw error;
   }
@@ -192,8 +189,151 @@ class Converter {
   }
 }
 
-/** YAML errors (and warnings) listed per file. */
-const MAX_YAML_PROBLEMS = 50;
+/**
+ * yaml's lexemes read from one file before giving up. A 1 MiB file of
+ * ordinary YAML holds about 550,000; the budget bounds what a file of `:`
+ * lines or `[` costs (the parser spends the same per token on those, and
+ * they pack three times as many into a megabyte).
+ */
+export const MAX_YAML_TOKENS = 600_000;
+
+const COMPOSE_OPTIONS = {
+  // Duplicate keys are found below in one pass: yaml's own check compares each key with every earlier one.
+  uniqueKeys: false,
+  version: '1.2',
+  schema: 'core',
+  strict: true,
+  keepSourceTokens: false,
+} as const;
+
+class TokenBudgetError extends Error {
+  constructor(readonly offset: number) {
+    super('over the YAML token budget');
+  }
+}
+
+/**
+ * `parseDocument` with a token budget, and without the stack trace that every
+ * one of yaml's error objects captures (a broken file has one per line, and
+ * the traces cost more than the parse).
+ */
+function composeDocument(text: string, lineCounter: LineCounter, maxTokens: number): Document.Parsed {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    const parser = new Parser(lineCounter.addNewLine);
+    lineCounter.addNewLine(0);
+    let doc: Document.Parsed | undefined;
+    for (const next of new Composer(COMPOSE_OPTIONS).compose(budgeted(text, parser, maxTokens), true, text.length)) {
+      if (doc === undefined) {
+        doc = next;
+        continue;
+      }
+      doc.errors.push(new YAMLParseError([next.range[0], next.range[1]], 'MULTIPLE_DOCS', 'the file holds several YAML documents'));
+      break;
+    }
+    return doc!;
+  } catch (error) {
+    if (error instanceof TokenBudgetError || error instanceof RangeError) throw error;
+    // Not a problem of the input: parse again with stack traces, for --debug.
+    Error.stackTraceLimit = limit;
+    parseDocument(text, COMPOSE_OPTIONS);
+    throw error;
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
+function* budgeted(text: string, parser: Parser, maxTokens: number): Generator<CST.Token, void> {
+  let count = 0;
+  for (const lexeme of new Lexer().lex(text)) {
+    if (++count > maxTokens) throw new TokenBudgetError(parser.offset);
+    yield* parser.next(lexeme);
+  }
+  yield* parser.end();
+}
+
+/**
+ * The errors worth reading: everything up to and including the first syntax
+ * error (the rest of the file is read through that mistake, so what follows
+ * is mostly its echo), duplicate keys included; and the warnings before it.
+ */
+function reportedDiagnostics(doc: Document.Parsed): { errors: YAMLError[]; warnings: YAMLError[] } {
+  const all = [...doc.errors, ...duplicateKeys(doc.contents)].sort((a, b) => a.pos[0] - b.pos[0]);
+  const syntax = all.findIndex((e) => e.code !== 'DUPLICATE_KEY');
+  if (syntax === -1) return { errors: all, warnings: doc.warnings };
+  const end = all[syntax]!.pos[0];
+  return { errors: all.slice(0, syntax + 1), warnings: doc.warnings.filter((w) => w.pos[0] < end) };
+}
+
+/** Keys equal to an earlier key of the same mapping, as yaml's `uniqueKeys` defines equal, in linear time. */
+function duplicateKeys(root: unknown): YAMLParseError[] {
+  const found: YAMLParseError[] = [];
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (isMap(node)) {
+      const seen = new Set<unknown>();
+      for (const pair of node.items) {
+        const key = pair.key;
+        if (isScalar(key)) {
+          // A Set takes NaN for equal to NaN; yaml compares with ===.
+          if (seen.has(key.value) && !Number.isNaN(key.value) && key.range) {
+            found.push(new YAMLParseError([key.range[0], key.range[0] + 1], 'DUPLICATE_KEY', 'Map keys must be unique'));
+          } else seen.add(key.value);
+        }
+        stack.push(pair.key, pair.value);
+      }
+    } else if (isSeq(node)) {
+      for (const item of node.items) stack.push(item);
+    } else if (isPair(node)) {
+      stack.push(node.key, node.value);
+    }
+  }
+  return found;
+}
+
+const TAB_MESSAGE = 'tab used for indentation; YAML allows only spaces there';
+
+/** yaml's codes for a line indented wrongly; the cause may be a tab among the spaces. */
+const INDENT_ERRORS = new Set(['TAB_AS_INDENT', 'BAD_INDENT', 'MISSING_CHAR', 'BLOCK_AS_IMPLICIT_KEY', 'MULTILINE_IMPLICIT_KEY']);
+
+/** ...and those yaml reports on the line of a value when the next line, indented by a tab, seems to continue it. */
+const CONTINUED_ERRORS = new Set(['BLOCK_AS_IMPLICIT_KEY', 'MULTILINE_IMPLICIT_KEY']);
+
+/**
+ * Offset of the first tab in the indentation of the line holding `offset`
+ * (for a value that seems continued, else of the next line that is not
+ * blank), or -1.
+ */
+function tabInIndentation(text: string, offset: number, code: string): number {
+  if (!INDENT_ERRORS.has(code)) return -1;
+  const tab = indentationTab(text, text.lastIndexOf('\n', offset - 1) + 1);
+  if (tab !== -1 || !CONTINUED_ERRORS.has(code)) return tab;
+  for (let start = text.indexOf('\n', offset) + 1; start > 0; start = text.indexOf('\n', start) + 1) {
+    if (!isBlankLine(text, start)) return indentationTab(text, start);
+  }
+  return -1;
+}
+
+/** Offset of the first tab among the spaces that start the line at `lineStart`, or -1. */
+function indentationTab(text: string, lineStart: number): number {
+  for (let i = lineStart; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 9) return i;
+    if (c !== 32) return -1;
+  }
+  return -1;
+}
+
+function isBlankLine(text: string, lineStart: number): boolean {
+  for (let i = lineStart; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10) return true;
+    if (c !== 32 && c !== 9 && c !== 13) return false;
+  }
+  return true;
+}
 
 /** JSON pointer escaping, as ajv writes `instancePath`. */
 export function escapePointer(segment: string): string {
@@ -207,7 +347,7 @@ function yamlMessage(code: string, message: string): string {
     case 'DUPLICATE_KEY':
       return 'duplicate key: each key may appear once in a mapping';
     case 'TAB_AS_INDENT':
-      return 'tab used for indentation; YAML allows only spaces there';
+      return TAB_MESSAGE;
     default:
       return message;
   }

@@ -149,10 +149,66 @@ describe('parseDefinition: bad input', () => {
   });
 
   it('lists at most 50 YAML errors per file and counts the rest', () => {
-    const result = parseDefinition('many.yaml', `experiment_key: many\n${'k: v: w\n'.repeat(300)}`);
+    const result = parseDefinition('many.yaml', `experiment_key: many\n${'k: v\n'.repeat(300)}`);
     expect(result.problems).toHaveLength(51);
     expect(result.problems.every((p) => p.rule === 'yaml' && p.severity === 'error')).toBe(true);
-    expect(result.problems.at(-1)!.message).toMatch(/^\d+ more YAML errors in this file are not listed; fix the ones above first$/);
+    expect(result.problems.slice(0, 50).map((p) => p.line)).toEqual(Array.from({ length: 50 }, (_, i) => i + 3));
+    expect(result.problems.at(-1)).toMatchObject({ line: 53, col: 1 });
+    expect(result.problems.at(-1)!.message).toBe('249 more YAML errors in this file are not listed; fix the ones above first');
+  });
+
+  it('trust item 16: one YAML syntax error per file, not one per line read through it', () => {
+    const result = parseDefinition('many.yaml', `experiment_key: many\n${'k: v: w\n'.repeat(300)}`);
+    expect(result.problems.map(show)).toEqual(['2:4 error [yaml] Nested mappings are not allowed in compact mappings']);
+  });
+
+  it('trust item 16: a tab in the indentation gives one error that says tab, not a cascade', () => {
+    const tabbed = `experiment_key: tabbed\nname: Tabbed\n${VALID_TAIL.replace('    is_control: true', '\tis_control: true')}`;
+    expect(parseDefinition('tabbed.yaml', tabbed).problems.map(show)).toEqual(['8:1 error [yaml] tab used for indentation; YAML allows only spaces there']);
+    // A tab after spaces is a tab too (yaml itself speaks of the column of the mapping there).
+    for (const [line, col] of [[' \tis_control: true', 2], ['  \t  is_control: true', 3], ['    \tis_control: true', 5]] as const) {
+      const text = `experiment_key: tabbed\nname: Tabbed\n${VALID_TAIL.replace('    is_control: true', line)}`;
+      expect(parseDefinition('tabbed.yaml', text).problems.map(show), JSON.stringify(line)).toEqual([`8:${col} error [yaml] tab used for indentation; YAML allows only spaces there`]);
+    }
+    const tabbedKey = `experiment_key: tabbed\n \tname: Tabbed\n${VALID_TAIL}`;
+    expect(parseDefinition('tabbed.yaml', tabbedKey).problems.map(show)).toEqual(['2:2 error [yaml] tab used for indentation; YAML allows only spaces there']);
+    // A tab inside a block scalar's text is text.
+    const inText = `experiment_key: tabbed\nname: Tabbed\nhypothesis: |\n  first\n  \tindented with a tab\n${VALID_TAIL}`;
+    expect(parseDefinition('tabbed.yaml', inText).definition?.hypothesis).toBe('first\n\tindented with a tab\n');
+  });
+
+  it('trust item 16: duplicate keys before the first syntax error stay listed; warnings after it go', () => {
+    const text = 'experiment_key: a\nname: A\nname: B\nhypothesis: !note x\nentity: [user\nextra: !note y\n';
+    expect(parseDefinition('x.yaml', text).problems.map(show)).toEqual([
+      '3:1 error [yaml] duplicate key: each key may appear once in a mapping',
+      '4:13 warning [yaml] Unresolved tag: !note',
+      '6:1 error [yaml] Flow sequence in block collection must be sufficiently indented and end with a ]',
+    ]);
+  });
+
+  it('trust item 13: lists at most 50 schema problems per file and counts the rest', () => {
+    const unknown = Array.from({ length: 200 }, (_, i) => `unknown_${i}: 1\n`).join('');
+    const result = parseDefinition('unknown.yaml', `experiment_key: unknown\nname: Unknown\n${unknown}${VALID_TAIL}`);
+    expect(result.problems).toHaveLength(51);
+    expect(result.problems.slice(0, 50).map((p) => `${p.line} ${p.message.slice(0, 24)}`)).toEqual(
+      Array.from({ length: 50 }, (_, i) => `${i + 3} ${`unknown field "unknown_${i}"`.slice(0, 24)}`),
+    );
+    expect(result.problems.at(-1)).toEqual({
+      file: 'unknown.yaml',
+      line: 53,
+      col: 1,
+      severity: 'error',
+      rule: 'schema',
+      message: '150 more problems in this file are not listed; fix the ones above first',
+    });
+  });
+
+  it('trust item 13: lists at most 50 rule findings per file and counts the rest', () => {
+    const metrics = Array.from({ length: 80 }, (_, i) => `  - metric: Metric ${i}\n    is_primary: true\n`).join('');
+    const result = parseDefinition('primaries.yaml', `experiment_key: primaries\nname: Primaries\n${VALID_TAIL}metrics:\n${metrics}`);
+    expect(result.problems).toHaveLength(51);
+    expect(result.problems.slice(0, 50).every((p) => p.rule === 'one-primary' && p.message.includes('second primary'))).toBe(true);
+    expect(result.problems.at(-1)).toMatchObject({ rule: 'one-primary', severity: 'error', message: '29 more problems in this file are not listed; fix the ones above first' });
   });
 
   it('reports an alias to an unknown anchor', () => {
