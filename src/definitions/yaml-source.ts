@@ -190,12 +190,13 @@ class Converter {
 }
 
 /**
- * yaml's lexemes read from one file before giving up. A 1 MiB file of
- * ordinary YAML holds about 550,000; the budget bounds what a file of `:`
- * lines or `[` costs (the parser spends the same per token on those, and
- * they pack three times as many into a megabyte).
+ * yaml's lexemes read from one file before giving up: what the full parser
+ * costs grows with them, not with bytes, and a file of `:` lines packs a
+ * million into 1 MiB where ordinary YAML holds 200,000 to 500,000 (a
+ * definition a few hundred). At this budget the worst file costs about as
+ * much as an ordinary 1 MB file (bench/bounds.bench.mjs).
  */
-export const MAX_YAML_TOKENS = 600_000;
+export const MAX_YAML_TOKENS = 200_000;
 
 const COMPOSE_OPTIONS = {
   // Duplicate keys are found below in one pass: yaml's own check compares each key with every earlier one.
@@ -253,12 +254,15 @@ function* budgeted(text: string, parser: Parser, maxTokens: number): Generator<C
   yield* parser.end();
 }
 
+/** An error or warning of yaml's, or one found here. */
+type Diagnostic = Pick<YAMLError, 'pos' | 'code' | 'message'>;
+
 /**
  * The errors worth reading: everything up to and including the first syntax
  * error (the rest of the file is read through that mistake, so what follows
  * is mostly its echo), duplicate keys included; and the warnings before it.
  */
-function reportedDiagnostics(doc: Document.Parsed): { errors: YAMLError[]; warnings: YAMLError[] } {
+function reportedDiagnostics(doc: Document.Parsed): { errors: Diagnostic[]; warnings: Diagnostic[] } {
   const all = [...doc.errors, ...duplicateKeys(doc.contents)].sort((a, b) => a.pos[0] - b.pos[0]);
   const syntax = all.findIndex((e) => e.code !== 'DUPLICATE_KEY');
   if (syntax === -1) return { errors: all, warnings: doc.warnings };
@@ -267,8 +271,8 @@ function reportedDiagnostics(doc: Document.Parsed): { errors: YAMLError[]; warni
 }
 
 /** Keys equal to an earlier key of the same mapping, as yaml's `uniqueKeys` defines equal, in linear time. */
-function duplicateKeys(root: unknown): YAMLParseError[] {
-  const found: YAMLParseError[] = [];
+function duplicateKeys(root: unknown): Diagnostic[] {
+  const found: Diagnostic[] = [];
   const stack: unknown[] = [root];
   while (stack.length > 0) {
     const node = stack.pop();
@@ -279,7 +283,7 @@ function duplicateKeys(root: unknown): YAMLParseError[] {
         if (isScalar(key)) {
           // A Set takes NaN for equal to NaN; yaml compares with ===.
           if (seen.has(key.value) && !Number.isNaN(key.value) && key.range) {
-            found.push(new YAMLParseError([key.range[0], key.range[0] + 1], 'DUPLICATE_KEY', 'Map keys must be unique'));
+            found.push({ pos: [key.range[0], key.range[0] + 1], code: 'DUPLICATE_KEY', message: 'Map keys must be unique' });
           } else seen.add(key.value);
         }
         stack.push(pair.key, pair.value);
