@@ -143,11 +143,72 @@ describe('writeOutcome', () => {
     expect(parseDocument(text, { version: '1.1' }).toJS().outcome.winning_variant_key).toBe('yes');
   });
 
+  it('trust item 2: an anchor, a tag or `? ` before the first key does not move the block', () => {
+    for (const first of ['&k experiment_key: a', '!!str experiment_key: a', '? experiment_key\n: a', '&k !!str experiment_key: a']) {
+      const before = `${first}\nname: A\n`;
+      const { text } = writeOutcome(before, OUTCOME);
+      expect(text, first).toBe(before + BLOCK);
+      expect(parseDocument(text).toJS()).toEqual({ experiment_key: 'a', name: 'A', outcome: OUTCOME });
+    }
+    // The same on the key of a nested mapping, which sets the indentation step.
+    const nested = 'experiment_key: a\nextra:\n    &x key: 1\n';
+    expect(writeOutcome(nested, OUTCOME).text).toBe(nested + BLOCK.replace(/^ {2}/gm, '    '));
+  });
+
+  it('trust item 2: replaces an outcome written as `? outcome` + `: …`', () => {
+    for (const old of ['? outcome\n: status: Running\n', '? outcome\n:\n  status: Running\n  outcome: NEUTRAL\n', '? outcome   # old\n: {status: Running}\n']) {
+      const before = `experiment_key: a\n${old}name: A\n`;
+      const { text, changed } = writeOutcome(before, OUTCOME);
+      expect(changed).toBe(true);
+      expect(text, old).toBe(`experiment_key: a\n${BLOCK}name: A\n`);
+      expect(writeOutcome(text, OUTCOME)).toEqual({ text, changed: false });
+    }
+  });
+
+  it('trust item 2: refuses, and writes nothing, when an alias elsewhere refers to an anchor inside the old outcome', () => {
+    const before = 'experiment_key: a\noutcome:\n  status: &s Running\nname: *s\n';
+    expect(() => writeOutcome(before, OUTCOME)).toThrow(OutcomeEditError);
+    expect(() => writeOutcome(before, OUTCOME)).toThrow('the outcome block sets the anchor &s, and *s elsewhere in the file refers to it; write that value out in place of *s, then record the outcome again');
+    // An anchor the rest of the file does not use goes with the block.
+    const unused = writeOutcome('experiment_key: a\noutcome:\n  status: &s Running\nname: A\n', OUTCOME).text;
+    expect(unused).toBe(`experiment_key: a\n${BLOCK}name: A\n`);
+  });
+
+  it('trust item 2: a text that starts with a space and holds a newline reads back in a file indented by 4', () => {
+    const before = 'experiment_key: a\nextra:\n    key: 1\n';
+    const outcome = { ...OUTCOME, outcome: ' starts with a space\nand a newline' };
+    const { text } = writeOutcome(before, outcome);
+    expect(text.slice(before.length)).toBe(
+      'outcome:\n    status: Concluded\n    outcome: |2-\n       starts with a space\n      and a newline\n    winning_variant_key: green\n    eppo_experiment_id: 4521\n    recorded_at: 2026-02-10T12:00:00.000Z\n',
+    );
+    expect(outcomeOf(text)).toEqual(outcome);
+    expect(writeOutcome(text, outcome)).toEqual({ text, changed: false });
+  });
+
+  it('trust item 2: a recorded_at that is not a date is unchanged when written again', () => {
+    const outcome = { ...OUTCOME, recorded_at: 'sometime in February' };
+    const once = writeOutcome('experiment_key: a\n', outcome).text;
+    expect(outcomeOf(once)).toEqual(outcome);
+    expect(writeOutcome(once, outcome)).toEqual({ text: once, changed: false });
+  });
+
+  it('trust item 2: parses its own result and refuses, writing nothing, when any other value would read differently', () => {
+    // An alias to the whole mapping would take in the new outcome too.
+    const before = '&all\nexperiment_key: a\nname: A\nself: *all\n';
+    expect(() => writeOutcome(before, OUTCOME)).toThrow(OutcomeEditError);
+    expect(() => writeOutcome(before, OUTCOME)).toThrow(/^writing the outcome block would change the value of "self"; add the outcome by hand/);
+    // The same file without the alias takes the block as usual.
+    expect(writeOutcome('&all\nexperiment_key: a\nname: A\n', OUTCOME).text).toBe(`&all\nexperiment_key: a\nname: A\n${BLOCK}`);
+  });
+
   it('refuses files it cannot edit without rewriting them', () => {
     expect(() => writeOutcome('{experiment_key: a, name: A}\n', OUTCOME)).toThrow(/flow style/);
     expect(() => writeOutcome('- a\n- b\n', OUTCOME)).toThrow(OutcomeEditError);
     expect(() => writeOutcome('a: [1\n', OUTCOME)).toThrow(/not valid YAML at line/);
     expect(() => writeOutcome('a: 1\n---\nb: 2\n', OUTCOME)).toThrow(/more than one YAML document/);
+    expect(() => writeOutcome(`a: ${'['.repeat(20_000)}${']'.repeat(20_000)}\n`, OUTCOME)).toThrow(OutcomeEditError);
+    const bomb = `a: &a [1, 1]\n${'bcdefghij'.split('').map((k, i) => `${k}: &${k} [${`*${'abcdefghij'[i]}, `.repeat(9)}*${'abcdefghij'[i]}]`).join('\n')}\n`;
+    expect(() => writeOutcome(bomb, OUTCOME)).toThrow(/^the file cannot be read as data/);
   });
 });
 
