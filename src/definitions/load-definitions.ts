@@ -109,10 +109,12 @@ function readAndParse(
   try {
     fd = openSync(absolute, 'r');
     for (;;) {
-      const n = readSync(fd, buffer, length, buffer.length - length, null);
-      if (n === 0) break;
+      const wanted = buffer.length - length;
+      const n = readSync(fd, buffer, length, wanted, null);
       length += n;
       if (length === buffer.length) return { problems: [oversizeProblem(shown, fstatSync(fd).size)] };
+      // Only regular files are found, and one returns less than asked only at its end: no second read to learn that.
+      if (n < wanted) break;
     }
   } catch (error) {
     return { problems: [ioProblem(shown, `cannot read the file (${code(error)}); check that it exists and is readable`)] };

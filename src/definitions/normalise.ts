@@ -12,12 +12,12 @@ export function buildDefinition(file: string, spec: ExperimentSpec, nodes: Map<s
   const owned: string[] = [];
   const positions: Record<string, SourcePos> = { '': top };
   for (const [pointer, ref] of nodes) {
-    const label = positionLabel(pointer);
-    if (label !== undefined) positions[label] = ref.value;
+    const label = labelOf(pointer);
+    if (label !== null) positions[label] = ref.value;
   }
   for (const key of Object.keys(spec)) owned.push(key);
   for (const v of spec.variations) {
-    for (const field of Object.keys(v)) owned.push(`variations[${v.variant_key}].${field}`);
+    for (const field of Object.keys(v)) owned.push(variationPath(v.variant_key, field));
   }
 
   const definition: Definition = {
@@ -58,7 +58,47 @@ export function buildDefinition(file: string, spec: ExperimentSpec, nodes: Map<s
 /** `2026-01-05` → `2026-01-05T00:00:00.000Z`; a date-time is converted to UTC. */
 export function isoUtc(value: string): string {
   if (value.length === 10) return `${value}T00:00:00.000Z`; // a date, already checked by the schema
-  return new Date(toIsoInput(value)).toISOString();
+  let iso = dateTimes.get(value);
+  if (iso === undefined) {
+    iso = new Date(toIsoInput(value)).toISOString();
+    remember(dateTimes, value, iso);
+  }
+  return iso;
+}
+
+// Thousands of files repeat the same few pointers, dates and variant keys:
+// working each out once saves a good part of what a file costs, and the
+// definitions share the strings. The maps are bounded.
+const MEMO_LIMIT = 4096;
+const dateTimes = new Map<string, string>();
+const labels = new Map<string, string | null>();
+
+function remember<V>(memo: Map<string, V>, key: string, value: V): void {
+  if (memo.size >= MEMO_LIMIT) memo.clear();
+  memo.set(key, value);
+}
+
+const variationPaths = new Map<string, string>();
+
+/** `variations[<variant_key>].<field>`, one string for all the definitions that own it. */
+function variationPath(variantKey: string, field: string): string {
+  const key = `${variantKey}\u0000${field}`;
+  let path = variationPaths.get(key);
+  if (path === undefined) {
+    path = `variations[${variantKey}].${field}`;
+    remember(variationPaths, key, path);
+  }
+  return path;
+}
+
+/** `positionLabel`, memoised; null for a pointer deeper than positions go. */
+function labelOf(pointer: string): string | null {
+  let label = labels.get(pointer);
+  if (label === undefined) {
+    label = positionLabel(pointer) ?? null;
+    remember(labels, pointer, label);
+  }
+  return label;
 }
 
 /** JSON pointer → the `positions` key (`/variations/1/weight` → `variations[1].weight`). */

@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
-import { Document, isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, parseDocument, Scalar, visit } from 'yaml';
-import type { Node, Pair, YAMLMap } from 'yaml';
+import type { Document, Node, Pair, Scalar, YAMLMap } from 'yaml';
 import type { Outcome } from './types.js';
+import { yamlLibrary } from './yaml-library.js';
 
 /** The file cannot take an outcome block without rewriting more than that block. */
 export class OutcomeEditError extends Error {
@@ -45,6 +45,7 @@ export function writeOutcome(text: string, outcome: Outcome): OutcomeEdit {
 }
 
 function edit(text: string, outcome: Outcome): OutcomeEdit {
+  const { isScalar } = yamlLibrary();
   const bom = text.startsWith('\uFEFF') ? '\uFEFF' : '';
   const body = text.slice(bom.length);
   const eol = body.includes('\r\n') ? '\r\n' : '\n';
@@ -100,7 +101,7 @@ function edit(text: string, outcome: Outcome): OutcomeEdit {
  */
 export function readExperimentKey(text: string): string | undefined {
   try {
-    const doc = parseDocument(text.startsWith('\uFEFF') ? text.slice(1) : text, { uniqueKeys: false });
+    const doc = yamlLibrary().parseDocument(text.startsWith('\uFEFF') ? text.slice(1) : text, { uniqueKeys: false });
     const value: unknown = doc.get('experiment_key');
     return typeof value === 'string' ? value : undefined;
   } catch {
@@ -111,6 +112,7 @@ export function readExperimentKey(text: string): string | undefined {
 const READ_OPTIONS = { version: '1.2', uniqueKeys: true } as const;
 
 function topLevelMap(body: string): { doc: Document.Parsed; map: YAMLMap } {
+  const { LineCounter, isMap, parseAllDocuments, parseDocument } = yamlLibrary();
   if (parseAllDocuments(body).length > 1) {
     throw new OutcomeEditError('the file holds more than one YAML document; keep one experiment per file');
   }
@@ -132,6 +134,7 @@ function topLevelMap(body: string): { doc: Document.Parsed; map: YAMLMap } {
 
 /** Says so when an anchor set inside the old outcome is used outside it: it would lose its value with the block. */
 function refuseAliasedAnchors(doc: Document.Parsed, pair: Pair): void {
+  const { isAlias, visit } = yamlLibrary();
   const inside = new Set<string>();
   visit(pair.value as Node, {
     Node(_key, node) {
@@ -160,7 +163,7 @@ function refuseAliasedAnchors(doc: Document.Parsed, pair: Pair): void {
 
 /** True for `outcome:` at the start of its line with a block mapping on the lines below, nothing between. */
 function keepsKeyLine(body: string, key: Scalar, value: Node | null, baseCol: number): boolean {
-  if (!isMap(value) || value.flow || !value.range || key.type !== 'PLAIN') return false;
+  if (!yamlLibrary().isMap(value) || value.flow || !value.range || key.type !== 'PLAIN') return false;
   if (column(body, key.range![0]) !== baseCol || lineOf(body, value.range[0]) <= lineOf(body, key.range![0])) return false;
   // Only a comment may follow `outcome:` on its line: an anchor or a tag there belongs to the old value.
   const rest = body.slice(key.range![1], body.indexOf('\n', key.range![1]) === -1 ? body.length : body.indexOf('\n', key.range![1]));
@@ -173,6 +176,7 @@ function keepsKeyLine(body: string, key: Scalar, value: Node | null, baseCol: nu
  * written. A splice that YAML reads differently is never returned.
  */
 function verify(before: Document.Parsed, edited: string, outcome: Outcome): void {
+  const { parseAllDocuments, parseDocument } = yamlLibrary();
   const fail = (what: string): never => {
     throw new OutcomeEditError(`writing the outcome block would ${what}; add the outcome by hand, or write the file's top level in plain block style (key: value, one per line)`);
   };
@@ -207,7 +211,7 @@ function toPlain(doc: Document.Parsed): Record<string, unknown> {
 
 function sameOutcome(pair: Pair, outcome: Outcome): boolean {
   const value = pair.value;
-  if (!isMap(value)) return false;
+  if (!yamlLibrary().isMap(value)) return false;
   const existing = value.toJSON() as Record<string, unknown>;
   const wanted = pickFields(outcome);
   const keys = new Set([...Object.keys(existing), ...Object.keys(wanted)]);
@@ -249,12 +253,13 @@ function renderBlock(outcome: Outcome, indent: number, baseCol: number, eol: str
  * not.
  */
 function renderFields(outcome: Outcome, col: number, eol: string): string {
-  const doc = new Document(pickFields(outcome));
+  const doc = new (yamlLibrary().Document)(pickFields(outcome));
   quoteAmbiguous(doc);
   return withLayout(doc.toString({ indent: 2, lineWidth: 0 }), col, eol);
 }
 
 function quoteAmbiguous(doc: Document): void {
+  const { Scalar, visit } = yamlLibrary();
   visit(doc, {
     Scalar(_key, node) {
       if (typeof node.value === 'string' && AMBIGUOUS.test(node.value)) node.type = Scalar.QUOTE_DOUBLE;
@@ -273,6 +278,7 @@ function withLayout(rendered: string, col: number, eol: string): string {
 
 /** The indentation step of the file: from its first nested block mapping, else 2. */
 function detectIndent(body: string, map: YAMLMap, baseCol: number): number {
+  const { isMap, isSeq } = yamlLibrary();
   for (const p of map.items) {
     const v = p.value;
     if (isMap(v) && !v.flow && v.range && lineOf(body, v.range[0]) > lineOf(body, (p.key as Node | null)?.range?.[0] ?? 0)) {

@@ -1,5 +1,5 @@
-import { stringify } from 'yaml';
 import type { ExperimentSpec } from './spec.js';
+import { yamlLibrary } from './yaml-library.js';
 
 export interface RenderDefinitionOptions {
   /** path of the JSON Schema relative to the file, for the editor hint */
@@ -33,6 +33,6 @@ export function renderDefinitionYaml(spec: ExperimentSpec, options: RenderDefini
     if (spec[key] !== undefined) ordered[key] = spec[key];
   }
   const header = [`# yaml-language-server: $schema=${options.schemaPath}`, ...(options.comments ?? []).map((c) => `# ${c}`)];
-  const body = stringify(ordered, { lineWidth: 0, indentSeq: true, defaultStringType: 'PLAIN', defaultKeyType: 'PLAIN' });
+  const body = yamlLibrary().stringify(ordered, { lineWidth: 0, indentSeq: true, defaultStringType: 'PLAIN', defaultKeyType: 'PLAIN' });
   return `${header.join('\n')}\n${body}`;
 }

@@ -1,18 +1,17 @@
-import { readFileSync } from 'node:fs';
-import { Ajv2020 } from 'ajv/dist/2020.js';
+import { existsSync, readFileSync } from 'node:fs';
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import addFormatsModule from 'ajv-formats';
+import type { Ajv2020 } from 'ajv/dist/2020.js';
 import { didYouMean } from '../util/index.js';
+import { createAjv } from './ajv-instance.js';
 import { capProblems, MAX_PROBLEMS_PER_FILE } from './cap-problems.js';
 import type { Problem, SourcePos } from './types.js';
 import { escapePointer } from './yaml-source.js';
 import type { YamlSource } from './yaml-source.js';
 
-// ajv-formats is CommonJS; under NodeNext its default import is the plugin itself.
-const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
-
 /** The JSON Schemas eppo-gitops ships in schemas/. */
 export type SchemaName = 'experiment' | 'config';
+
+export const SCHEMA_NAMES: readonly SchemaName[] = ['experiment', 'config'];
 
 type JsonSchema = Record<string, unknown>;
 
@@ -21,10 +20,14 @@ const SCHEMA_FILES: Record<SchemaName, string> = {
   config: 'config.schema.json',
 };
 
-/** The schema files ship next to dist/ and src/ (package.json "files"). */
+/** The text of a schema file; they ship next to dist/ and src/ (package.json "files"). */
+export function readSchemaText(name: SchemaName): string {
+  return readFileSync(new URL(`../../schemas/${SCHEMA_FILES[name]}`, import.meta.url), 'utf8');
+}
+
+/** A schema file, parsed. */
 export function readSchema(name: SchemaName): JsonSchema {
-  const url = new URL(`../../schemas/${SCHEMA_FILES[name]}`, import.meta.url);
-  return JSON.parse(readFileSync(url, 'utf8')) as JsonSchema;
+  return JSON.parse(readSchemaText(name)) as JsonSchema;
 }
 
 interface Compiled {
@@ -32,22 +35,28 @@ interface Compiled {
   validate: ValidateFunction;
 }
 
+type Precompiled = Record<SchemaName, ValidateFunction> & { sources: Record<SchemaName, string> };
+
+/**
+ * The validators `npm run build` compiled into dist/ (schema-code.ts); absent
+ * when running from src/, where the schemas are compiled on first use.
+ */
+const precompiled = await (async (): Promise<Precompiled | undefined> => {
+  const url = new URL('./compiled-schemas.js', import.meta.url);
+  return existsSync(url) ? ((await import(url.href)) as Precompiled) : undefined;
+})();
+
 let ajv: Ajv2020 | undefined;
 const compiled = new Map<SchemaName, Compiled>();
 
-/** One ajv instance and one compile per schema for the whole process. */
+/** One validator per schema for the whole process: compiled at build time when the schema file is the one it was compiled from. */
 function validator(name: SchemaName): Compiled {
   let entry = compiled.get(name);
   if (entry === undefined) {
-    ajv ??= (() => {
-      // The schemas are checked against the meta-schema by the tests; compiling
-      // the meta-schema on every run would cost more than validating 1,000 files.
-      const instance = new Ajv2020({ allErrors: true, strict: true, strictTypes: false, validateSchema: false, meta: false });
-      addFormats(instance, ['date', 'date-time', 'uri']);
-      return instance;
-    })();
-    const schema = readSchema(name);
-    entry = { schema, validate: ajv.compile(schema) };
+    const text = readSchemaText(name);
+    const schema = JSON.parse(text) as JsonSchema;
+    const built = precompiled?.sources[name] === text ? precompiled[name] : undefined;
+    entry = { schema, validate: built ?? (ajv ??= createAjv()).compile(schema) };
     compiled.set(name, entry);
   }
   return entry;

@@ -11,31 +11,20 @@ import type { NodeRef, YamlSource } from './yaml-source.js';
  * caller then uses the full parser, which also produces every error message.
  * It exists because the full parser costs most of the time of `validate` on
  * large repositories; test/definitions/simple-yaml.test.ts checks that both
- * agree.
+ * agree. It reads the text in place, line by line, without splitting it.
  */
 export function parseSimpleYaml(text: string): YamlSource | undefined {
-  // A CR at the very end (no LF after it) is content to the full parser, not a line end.
-  if (text.includes('\t') || UNUSUAL.test(text) || text.endsWith('\r')) return undefined;
-  const raw = text.split('\n');
-  const lines: Line[] = [];
-  for (let i = 0; i < raw.length; i++) {
-    let content = raw[i]!;
-    if (content.endsWith('\r')) content = content.slice(0, -1);
-    if (content.includes('\r')) return undefined;
-    const indent = indentOf(content);
-    const rest = content.slice(indent);
-    lines.push({ no: i + 1, raw: content, indent, text: rest, skip: rest === '' || rest.charCodeAt(0) === 35 /* # */, viewed: false });
-  }
-  const reader = new Reader(lines);
+  // Tabs, control characters, and a CR that does not end a line (a CR at the very end is content to the full parser).
+  if (UNUSUAL.test(text) || strayCarriageReturn(text)) return undefined;
+  const reader = new Reader(text);
   try {
-    const first = reader.peek();
-    if (first === undefined) return undefined;
-    if (first.indent !== 0) return undefined;
+    if (!reader.peek()) return undefined;
+    if (reader.indent !== 0) return undefined;
     const nodes = new Map<string, NodeRef>();
-    const start = { line: first.no, col: 1 };
+    const start = at(reader.no, 1);
     nodes.set('', { value: start });
     const data = reader.block(0, '', nodes);
-    if (reader.peek() !== undefined) return undefined;
+    if (reader.peek()) return undefined;
     return { data, nodes, start };
   } catch (error) {
     if (error === BAIL) return undefined;
@@ -43,20 +32,29 @@ export function parseSimpleYaml(text: string): YamlSource | undefined {
   }
 }
 
-interface Line {
-  no: number;
-  raw: string;
-  indent: number;
-  /** the line after its indentation */
-  text: string;
-  /** blank or comment-only */
-  skip: boolean;
-  /** true once a `- key: value` line is re-read as the first line of a mapping (indent and text then describe `key: value`) */
-  viewed: boolean;
+function strayCarriageReturn(text: string): boolean {
+  for (let i = text.indexOf('\r'); i !== -1; i = text.indexOf('\r', i + 1)) {
+    if (text.charCodeAt(i + 1) !== 10) return true;
+  }
+  return false;
 }
 
-/** Control characters and BOMs: left to the full parser, which knows which ones YAML allows. */
-const UNUSUAL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufeff\ufffe\uffff]/;
+// Positions are shared: thousands of files put the same keys on the same lines
+// and columns, and a definition keeps its ~35 positions as long as it lives.
+// Frozen, since one object stands for many places.
+const SHARED_LINES = 256;
+const SHARED_COLS = 64;
+const positions: Array<SourcePos | undefined> = new Array<SourcePos | undefined>(SHARED_LINES * SHARED_COLS);
+
+/** The position at `line`:`col` (1-based). */
+function at(line: number, col: number): SourcePos {
+  if (line >= SHARED_LINES || col >= SHARED_COLS) return { line, col };
+  const index = line * SHARED_COLS + col;
+  return (positions[index] ??= Object.freeze({ line, col }));
+}
+
+/** Tabs, control characters and BOMs: left to the full parser, which knows which ones YAML allows where. */
+const UNUSUAL = /[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\ufeff\ufffe\uffff]/;
 
 const BAIL = Symbol('bail');
 const bail = (): never => {
@@ -78,22 +76,22 @@ function nullObject(): Record<string, unknown> {
 }
 
 /**
- * End of a word key (`[A-Za-z_][A-Za-z0-9_.-]*`) followed by `:` and a space
- * or the end of the line, or -1.
+ * Offset of the `:` after a word key (`[A-Za-z_][A-Za-z0-9_.-]*`) that starts
+ * at `from` and is followed by `:` and a space or the end of the line (`end`),
+ * or -1.
  */
-function scanKey(text: string): number {
-  const first = text.charCodeAt(0);
+function scanKey(text: string, from: number, end: number): number {
+  const first = text.charCodeAt(from);
   if (!(isLetter(first) || first === 95)) return -1;
-  let i = 1;
-  for (; i < text.length; i++) {
+  let i = from + 1;
+  for (; i < end; i++) {
     const c = text.charCodeAt(i);
     if (isLetter(c) || (c >= 48 && c <= 57) || c === 95 || c === 46 || c === 45) continue;
     break;
   }
   // YAML limits an implicit key to 1024 characters; longer ones are the full parser's to refuse.
-  if (text.charCodeAt(i) !== 58 /* : */ || i > MAX_IMPLICIT_KEY) return -1;
-  const after = text.charCodeAt(i + 1);
-  return Number.isNaN(after) || after === 32 ? i : -1;
+  if (i >= end || text.charCodeAt(i) !== 58 /* : */ || i - from > MAX_IMPLICIT_KEY) return -1;
+  return i + 1 === end || text.charCodeAt(i + 1) === 32 ? i : -1;
 }
 
 function isLetter(c: number): boolean {
@@ -106,146 +104,182 @@ const EXP = /^[-+]?[0-9]+[eE][-+]?[0-9]+$/;
 const SPECIAL = /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN|0o[0-7]+|0x[0-9a-fA-F]+)$/;
 const CORE_WORDS: Record<string, unknown> = { '~': null, null: null, Null: null, NULL: null, true: true, True: true, TRUE: true, false: false, False: false, FALSE: false };
 
-function indentOf(line: string): number {
-  let i = 0;
-  while (line.charCodeAt(i) === 32) i++;
-  return i;
-}
-
+/**
+ * A cursor over the lines of the text. The current line is described by its
+ * fields; a `- key: value` line is re-read as the first line of a mapping by
+ * moving `indent` and `start` to the key (`viewed`).
+ */
 class Reader {
-  private index = 0;
+  /** offset of the current line */
+  pos = 0;
+  /** its line number */
+  no = 1;
+  /** its indentation, or the column of the key of a viewed `- key: value` line */
+  indent = 0;
+  /** offset of its content (after the indentation) */
+  start = 0;
+  /** offset of its end (before CR LF or LF) */
+  end = 0;
+  /** offset of the next line; past the end of the text after the last line */
+  private next = 0;
+  private viewed = false;
 
-  constructor(private readonly lines: Line[]) {}
-
-  /** The next significant line (skips blanks and comment-only lines). */
-  peek(): Line | undefined {
-    while (this.index < this.lines.length) {
-      const line = this.lines[this.index]!;
-      if (!line.viewed) {
-        if (line.skip) {
-          this.index++;
-          continue;
-        }
-        if (line.indent === 0 && (line.text.startsWith('---') || line.text.startsWith('...') || line.text.startsWith('%'))) bail();
-      }
-      return line;
-    }
-    return undefined;
+  constructor(private readonly text: string) {
+    this.load(0);
   }
 
+  private load(pos: number): void {
+    const { text } = this;
+    this.pos = pos;
+    this.viewed = false;
+    if (pos > text.length) return;
+    const lf = text.indexOf('\n', pos);
+    let end = lf === -1 ? text.length : lf;
+    this.next = end + 1;
+    if (end > pos && text.charCodeAt(end - 1) === 13) end--;
+    this.end = end;
+    let i = pos;
+    while (i < end && text.charCodeAt(i) === 32) i++;
+    this.start = i;
+    this.indent = i - pos;
+  }
+
+  /** Moves to the next line, blank or not. */
+  private advance(): void {
+    this.no++;
+    this.load(this.next);
+  }
+
+  private get done(): boolean {
+    return this.pos > this.text.length;
+  }
+
+  /** Moves to the next significant line (skips blanks and comment-only lines); false at the end. */
+  peek(): boolean {
+    const { text } = this;
+    while (!this.done) {
+      if (!this.viewed) {
+        if (this.start === this.end || text.charCodeAt(this.start) === 35 /* # */) {
+          this.advance();
+          continue;
+        }
+        if (this.indent === 0) {
+          const c = text.charCodeAt(this.start);
+          if (c === 37 /* % */ || ((c === 45 || c === 46) && text.startsWith(c === 45 ? '---' : '...', this.start))) bail();
+        }
+      }
+      return true;
+    }
+    return false;
+  }
+
+  /** True when the current line is a sequence item (`- …` or a bare `-`). */
+  private isItem(): boolean {
+    const { text, start, end } = this;
+    return text.charCodeAt(start) === 45 && (start + 1 === end || text.charCodeAt(start + 1) === 32);
+  }
 
   /** A block node (mapping or sequence) whose lines start at `indent`. */
   block(indent: number, pointer: string, nodes: Map<string, NodeRef>): unknown {
-    const line = this.peek();
-    if (line === undefined) return bail();
-    const { text } = line;
-    if (text === '-' || text.startsWith('- ')) return this.sequence(indent, pointer, nodes);
-    return this.mapping(indent, pointer, nodes);
+    if (!this.peek()) return bail();
+    return this.isItem() ? this.sequence(indent, pointer, nodes) : this.mapping(indent, pointer, nodes);
   }
 
   private mapping(indent: number, pointer: string, nodes: Map<string, NodeRef>): Record<string, unknown> {
+    const { text } = this;
     const out = nullObject();
-    for (;;) {
-      const line = this.peek();
-      if (line === undefined) break;
-      const view = line;
-      if (view.indent < indent) break;
-      if (view.indent > indent) bail();
-      if (view.text.startsWith('- ') || view.text === '-') break; // a sequence at the parent's indent ends this mapping
-      const keyEnd = scanKey(view.text);
-      if (keyEnd === -1) bail();
-      const key = view.text.slice(0, keyEnd);
+    while (this.peek()) {
+      if (this.indent < indent) break;
+      if (this.indent > indent) bail();
+      if (this.isItem()) break; // a sequence at the parent's indent ends this mapping
+      const { start, end, pos } = this;
+      const colon = scanKey(text, start, end);
+      if (colon === -1) bail();
+      const key = text.slice(start, colon);
       if (key === '__proto__' || (key.length <= 5 && RESERVED_KEY.test(key)) || Object.hasOwn(out, key)) bail();
-      const keyPos = { line: line.no, col: view.indent + 1 };
-      let valueStart = keyEnd + 1;
-      while (view.text.charCodeAt(valueStart) === 32) valueStart++;
-      const valueCol = view.indent + valueStart;
-      const rest = view.text.slice(valueStart);
+      const keyPos = at(this.no, start - pos + 1);
+      let valueStart = colon + 1;
+      while (valueStart < end && text.charCodeAt(valueStart) === 32) valueStart++;
       const child = `${pointer}/${key}`; // scanKey allows no "~" or "/", so nothing to escape
-      this.index++;
-      if (rest === '' || rest.startsWith('#')) {
-        const next = this.peek();
-        if (next === undefined) bail();
-        const nextView = next!;
-        const nested = nextView.indent > indent || (nextView.indent === indent && (nextView.text.startsWith('- ') || nextView.text === '-'));
+      const first = text.charCodeAt(valueStart);
+      if (valueStart === end || first === 35 /* # */) {
+        this.advance();
+        if (!this.peek()) bail();
+        const nested = this.indent > indent || (this.indent === indent && this.isItem());
         if (!nested) bail(); // an empty value: the full parser decides where it stands
-        const valuePos = this.firstPos(next!);
-        nodes.set(child, { key: keyPos, value: valuePos });
-        out[key] = this.block(nextView.indent, child, nodes);
-      } else if ((rest[0] === '>' || rest[0] === '|') && BLOCK_HEADER.test(rest)) {
-        nodes.set(child, { key: keyPos, value: { line: line.no, col: valueCol + 1 } });
-        out[key] = this.blockScalar(rest, indent);
+        nodes.set(child, { key: keyPos, value: at(this.no, this.indent + 1) });
+        out[key] = this.block(this.indent, child, nodes);
+      } else if ((first === 62 /* > */ || first === 124) /* | */ && BLOCK_HEADER.test(text.slice(valueStart, end))) {
+        nodes.set(child, { key: keyPos, value: at(this.no, valueStart - pos + 1) });
+        const folded = first === 62;
+        const strip = text.charCodeAt(valueStart + 1) === 45;
+        this.advance();
+        out[key] = this.blockScalar(folded, strip, indent);
       } else {
-        nodes.set(child, { key: keyPos, value: { line: line.no, col: valueCol + 1 } });
-        out[key] = scalar(rest);
+        nodes.set(child, { key: keyPos, value: at(this.no, valueStart - pos + 1) });
+        out[key] = scalar(text.slice(valueStart, end));
+        this.advance();
       }
     }
     return out;
   }
 
   private sequence(indent: number, pointer: string, nodes: Map<string, NodeRef>): unknown[] {
+    const { text } = this;
     const out: unknown[] = [];
-    for (;;) {
-      const line = this.peek();
-      if (line === undefined) break;
-      const view = line;
-      if (view.indent < indent) break;
-      if (view.indent > indent) bail();
-      if (!view.text.startsWith('- ')) break;
-      const after = view.text.slice(2);
-      const pad = indentOf(after);
-      const itemText = after.slice(pad);
-      if (itemText === '' || itemText.startsWith('#') || itemText.startsWith('-')) bail();
-      const itemIndent = view.indent + 2 + pad;
+    while (this.peek()) {
+      if (this.indent < indent) break;
+      if (this.indent > indent) bail();
+      if (!this.isItem()) break;
+      const { start, end, pos } = this;
+      if (start + 1 === end) bail(); // a bare `-`: an empty item
+      let itemStart = start + 2;
+      while (itemStart < end && text.charCodeAt(itemStart) === 32) itemStart++;
+      const c = text.charCodeAt(itemStart);
+      if (itemStart === end || c === 35 /* # */ || c === 45 /* - */) bail();
+      const itemIndent = itemStart - pos;
       const child = `${pointer}/${out.length}`;
-      const pos = { line: line.no, col: itemIndent + 1 };
-      nodes.set(child, { value: pos });
-      if (scanKey(itemText) !== -1) {
-        line.viewed = true;
-        line.indent = itemIndent;
-        line.text = itemText;
+      nodes.set(child, { value: at(this.no, itemIndent + 1) });
+      if (scanKey(text, itemStart, end) !== -1) {
+        this.viewed = true;
+        this.indent = itemIndent;
+        this.start = itemStart;
         out.push(this.mapping(itemIndent, child, nodes));
       } else {
-        if (/^[>|]/.test(itemText)) bail();
-        this.index++;
-        out.push(scalar(itemText));
+        if (c === 62 /* > */ || c === 124 /* | */) bail();
+        out.push(scalar(text.slice(itemStart, end)));
+        this.advance();
       }
     }
     return out;
   }
 
   /** `>` / `>-` / `|` / `|-` with one level of content indentation and no blank lines inside. */
-  private blockScalar(header: string, parentIndent: number): string {
-    const folded = header.startsWith('>');
-    const strip = header[1] === '-';
+  private blockScalar(folded: boolean, strip: boolean, parentIndent: number): string {
+    const { text } = this;
     const content: string[] = [];
     let contentIndent = -1;
     let trailingBlank = false;
-    while (this.index < this.lines.length) {
-      const line = this.lines[this.index]!;
-      if (trimSpaces(line.raw) === '') {
+    while (!this.done) {
+      if (this.start === this.end) {
         // Spaces on a blank line can be content (beyond the indentation) or not: the full parser knows.
-        if (line.raw !== '') bail();
+        if (this.end !== this.pos) bail();
         trailingBlank = true;
-        this.index++;
+        this.advance();
         continue;
       }
-      if (line.indent <= parentIndent) break;
+      if (this.indent <= parentIndent) break;
       // A blank line before the first content line is part of the value (leading newlines): leave it to the full parser.
       if (trailingBlank) bail();
-      if (contentIndent === -1) contentIndent = line.indent;
-      if (line.indent !== contentIndent) bail();
-      content.push(line.raw.slice(contentIndent));
-      this.index++;
+      if (contentIndent === -1) contentIndent = this.indent;
+      if (this.indent !== contentIndent) bail();
+      content.push(text.slice(this.pos + contentIndent, this.end));
+      this.advance();
     }
     if (content.length === 0) bail();
-    // Blank lines at the end belong to the scalar only with `+` (not handled); rewind so comments after stay comments.
-    const body = content.join(folded ? ' ' : '\n');
+    // Blank lines at the end belong to the scalar only with `+` (not handled).
+    const body = content.length === 1 ? content[0]! : content.join(folded ? ' ' : '\n');
     return strip ? body : `${body}\n`;
-  }
-
-  private firstPos(line: Line): SourcePos {
-    return { line: line.no, col: line.indent + 1 };
   }
 }
 

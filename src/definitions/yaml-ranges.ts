@@ -1,5 +1,5 @@
-import { isAlias, isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import type { Node } from 'yaml';
+import { yamlLibrary } from './yaml-library.js';
 
 /** How a value is written. */
 export type YamlValueStyle = 'plain' | 'double-quoted' | 'single-quoted' | 'block-scalar' | 'block-map' | 'flow-map' | 'block-seq' | 'flow-seq' | 'alias';
@@ -35,6 +35,7 @@ export interface YamlMappingLocation {
  * it. Pure. Undefined when the text has YAML errors or no mapping stands there.
  */
 export function locateYamlMapping(text: string, path: readonly string[]): YamlMappingLocation | undefined {
+  const { isMap, isScalar, parseDocument } = yamlLibrary();
   let doc;
   try {
     doc = parseDocument(text, { uniqueKeys: false, version: '1.2', keepSourceTokens: false });
@@ -64,6 +65,7 @@ export function locateYamlMapping(text: string, path: readonly string[]): YamlMa
 }
 
 function styleOf(node: Node): YamlValueStyle {
+  const { isAlias, isMap, isScalar, isSeq } = yamlLibrary();
   if (isAlias(node)) return 'alias';
   if (isMap(node)) return node.flow === true ? 'flow-map' : 'block-map';
   if (isSeq(node)) return node.flow === true ? 'flow-seq' : 'block-seq';

@@ -1,7 +1,7 @@
-import { Composer, Lexer, LineCounter, Parser, YAMLParseError, isAlias, isMap, isPair, isScalar, isSeq, parseDocument } from 'yaml';
-import type { Alias, CST, Document, Node, YAMLError } from 'yaml';
+import type { Alias, CST, Document, LineCounter, Node, Parser, YAMLError } from 'yaml';
 import { capProblems } from './cap-problems.js';
 import { parseSimpleYaml } from './simple-yaml.js';
+import { yamlLibrary } from './yaml-library.js';
 import type { Problem, Severity, SourcePos } from './types.js';
 
 /** Definition files are small; anything larger is a mistake or an attack. */
@@ -66,7 +66,7 @@ export function parseYamlSource(file: string, input: Uint8Array | string, option
   const simple = options.simple === false ? undefined : parseSimpleYaml(text);
   if (simple !== undefined) return { ok: true, source: simple, problems: [] };
 
-  const lineCounter = new LineCounter();
+  const lineCounter = new (yamlLibrary().LineCounter)();
   const maxTokens = options.maxTokens ?? MAX_YAML_TOKENS;
   let doc: Document.Parsed;
   try {
@@ -142,6 +142,7 @@ class Converter {
   }
 
   private value(node: unknown, pointer: string, pos: SourcePos, depth: number): unknown {
+    const { isAlias, isMap, isScalar, isSeq } = yamlLibrary();
     if (depth > 64) throw new ConvertError('aliases nest too deeply', pos);
     if (isAlias(node)) return this.alias(node, pointer, pos, depth);
     if (isScalar(node)) return node.value;
@@ -219,6 +220,7 @@ class TokenBudgetError extends Error {
  * the traces cost more than the parse).
  */
 function composeDocument(text: string, lineCounter: LineCounter, maxTokens: number): Document.Parsed {
+  const { Composer, Parser, YAMLParseError, parseDocument } = yamlLibrary();
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
   try {
@@ -247,7 +249,7 @@ function composeDocument(text: string, lineCounter: LineCounter, maxTokens: numb
 
 function* budgeted(text: string, parser: Parser, maxTokens: number): Generator<CST.Token, void> {
   let count = 0;
-  for (const lexeme of new Lexer().lex(text)) {
+  for (const lexeme of new (yamlLibrary().Lexer)().lex(text)) {
     if (++count > maxTokens) throw new TokenBudgetError(parser.offset);
     yield* parser.next(lexeme);
   }
@@ -272,6 +274,7 @@ function reportedDiagnostics(doc: Document.Parsed): { errors: Diagnostic[]; warn
 
 /** Keys equal to an earlier key of the same mapping, as yaml's `uniqueKeys` defines equal, in linear time. */
 function duplicateKeys(root: unknown): Diagnostic[] {
+  const { isMap, isPair, isScalar, isSeq } = yamlLibrary();
   const found: Diagnostic[] = [];
   const stack: unknown[] = [root];
   while (stack.length > 0) {

@@ -73,6 +73,8 @@ describe('npm pack', () => {
     expect(packed.filter((p) => p.startsWith('examples/'))).toEqual(examples);
     expect(packed).toContain('dist/cli/bin.js');
     expect(packed).toContain('dist/index.d.ts');
+    // The schemas compiled at build time, which validate runs instead of compiling them (src/definitions/schema-code.ts).
+    expect(packed).toContain('dist/definitions/compiled-schemas.js');
     expect(packed.filter((p) => p.startsWith('dist/') && !/\.(js|d\.ts)$/.test(p))).toEqual([]);
     expect(readFileSync(join(checkout, 'LICENSE'), 'utf8')).toMatch(/^MIT License\n\nCopyright \(c\) \d{4} eppo-gitops contributors\n/);
   });
