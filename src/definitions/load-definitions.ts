@@ -154,8 +154,12 @@ async function walk(folder: string, ancestors: string[], scan: Scan): Promise<vo
     problems.push(ioProblem(display(cwd, folder), `cannot read the folder (${code(error)})`));
     return;
   }
+  // Paths built by hand: path.resolve and path.relative for each of thousands of files cost more than reading them.
+  const base = folder.endsWith(sep) ? folder : `${folder}${sep}`;
+  const shownFolder = display(cwd, folder);
+  const shownBase = shownFolder === '.' ? '' : shownFolder.endsWith('/') ? shownFolder : `${shownFolder}/`;
   for (const entry of entries) {
-    const path = resolve(folder, entry.name);
+    const path = base + entry.name;
     let isDir = entry.isDirectory();
     let isFile = entry.isFile();
     if (entry.isSymbolicLink()) {
@@ -190,7 +194,7 @@ async function walk(folder: string, ancestors: string[], scan: Scan): Promise<vo
       }
       await walk(path, [...ancestors, real], scan);
     } else if (isFile && DEFINITION_FILE.test(entry.name)) {
-      found.set(path, display(cwd, path));
+      found.set(path, shownBase + entry.name);
     }
   }
 }
