@@ -1,19 +1,27 @@
 import { toIsoInput } from './rules.js';
 import type { ExperimentSpec } from './spec.js';
 import type { Definition, Outcome, SourcePos } from './types.js';
-import type { NodeRef } from './yaml-source.js';
+import type { YamlSource } from './yaml-source.js';
 
 /**
  * Builds the normalised Definition from a spec that passed the schema and the
  * rules: defaults applied, dates as ISO-8601 UTC with milliseconds, the written
  * field paths in `owned` and source positions in `positions`. Pure.
  */
-export function buildDefinition(file: string, spec: ExperimentSpec, nodes: Map<string, NodeRef>, top: SourcePos): Definition {
+export function buildDefinition(file: string, spec: ExperimentSpec, source: YamlSource): Definition {
   const owned: string[] = [];
-  const positions: Record<string, SourcePos> = { '': top };
-  for (const [pointer, ref] of nodes) {
-    const label = labelOf(pointer);
-    if (label !== null) positions[label] = ref.value;
+  const positions: Record<string, SourcePos> = { '': source.start };
+  if (source.nodeList !== undefined) {
+    const { pointers, refs } = source.nodeList;
+    for (let i = 0; i < pointers.length; i++) {
+      const label = labelOf(pointers[i]!);
+      if (label !== null) positions[label] = refs[i]!.value;
+    }
+  } else {
+    for (const [pointer, ref] of source.nodes) {
+      const label = labelOf(pointer);
+      if (label !== null) positions[label] = ref.value;
+    }
   }
   for (const key of Object.keys(spec)) owned.push(key);
   for (const v of spec.variations) {

@@ -64,7 +64,7 @@ export function parseDefinition(file: string, source: Uint8Array | string): Pars
   }
   const sorted = capProblems(problems);
   if (sorted.some((p) => p.severity === 'error')) return { problems: sorted };
-  return { definition: buildDefinition(file, spec, yaml.nodes, yaml.start), problems: sorted };
+  return { definition: buildDefinition(file, spec, yaml), problems: sorted };
 }
 
 /** Dates that pass the format check but JavaScript cannot represent (e.g. a leap second). */

@@ -20,15 +20,50 @@ export function parseSimpleYaml(text: string): YamlSource | undefined {
   try {
     if (!reader.peek()) return undefined;
     if (reader.indent !== 0) return undefined;
-    const nodes = new Map<string, NodeRef>();
     const start = at(reader.no, 1);
-    nodes.set('', { value: start });
+    const nodes = new NodeList();
+    nodes.add('', { value: start });
     const data = reader.block(0, '', nodes);
     if (reader.peek()) return undefined;
-    return { data, nodes, start };
+    return new FastSource(data, start, nodes);
   } catch (error) {
     if (error === BAIL) return undefined;
     throw error;
+  }
+}
+
+/** Where each node stands, in document order, as the reader finds them. */
+export class NodeList {
+  readonly pointers: string[] = [];
+  readonly refs: NodeRef[] = [];
+
+  add(pointer: string, ref: NodeRef): void {
+    this.pointers.push(pointer);
+    this.refs.push(ref);
+  }
+}
+
+/**
+ * What the fast reader returns: `nodes` becomes a Map only when asked for (a
+ * problem to place, a rule finding); a valid definition's positions are
+ * copied from the list (`nodeList`), which costs a tenth.
+ */
+class FastSource implements YamlSource {
+  private map: Map<string, NodeRef> | undefined;
+
+  constructor(
+    readonly data: unknown,
+    readonly start: SourcePos,
+    readonly nodeList: NodeList,
+  ) {}
+
+  get nodes(): Map<string, NodeRef> {
+    if (this.map === undefined) {
+      const { pointers, refs } = this.nodeList;
+      this.map = new Map();
+      for (let i = 0; i < pointers.length; i++) this.map.set(pointers[i]!, refs[i]!);
+    }
+    return this.map;
   }
 }
 
@@ -180,12 +215,12 @@ class Reader {
   }
 
   /** A block node (mapping or sequence) whose lines start at `indent`. */
-  block(indent: number, pointer: string, nodes: Map<string, NodeRef>): unknown {
+  block(indent: number, pointer: string, nodes: NodeList): unknown {
     if (!this.peek()) return bail();
     return this.isItem() ? this.sequence(indent, pointer, nodes) : this.mapping(indent, pointer, nodes);
   }
 
-  private mapping(indent: number, pointer: string, nodes: Map<string, NodeRef>): Record<string, unknown> {
+  private mapping(indent: number, pointer: string, nodes: NodeList): Record<string, unknown> {
     const { text } = this;
     const out = nullObject();
     while (this.peek()) {
@@ -207,16 +242,16 @@ class Reader {
         if (!this.peek()) bail();
         const nested = this.indent > indent || (this.indent === indent && this.isItem());
         if (!nested) bail(); // an empty value: the full parser decides where it stands
-        nodes.set(child, { key: keyPos, value: at(this.no, this.indent + 1) });
+        nodes.add(child, { key: keyPos, value: at(this.no, this.indent + 1) });
         out[key] = this.block(this.indent, child, nodes);
       } else if ((first === 62 /* > */ || first === 124) /* | */ && BLOCK_HEADER.test(text.slice(valueStart, end))) {
-        nodes.set(child, { key: keyPos, value: at(this.no, valueStart - pos + 1) });
+        nodes.add(child, { key: keyPos, value: at(this.no, valueStart - pos + 1) });
         const folded = first === 62;
         const strip = text.charCodeAt(valueStart + 1) === 45;
         this.advance();
         out[key] = this.blockScalar(folded, strip, indent);
       } else {
-        nodes.set(child, { key: keyPos, value: at(this.no, valueStart - pos + 1) });
+        nodes.add(child, { key: keyPos, value: at(this.no, valueStart - pos + 1) });
         out[key] = scalar(text.slice(valueStart, end));
         this.advance();
       }
@@ -224,7 +259,7 @@ class Reader {
     return out;
   }
 
-  private sequence(indent: number, pointer: string, nodes: Map<string, NodeRef>): unknown[] {
+  private sequence(indent: number, pointer: string, nodes: NodeList): unknown[] {
     const { text } = this;
     const out: unknown[] = [];
     while (this.peek()) {
@@ -239,7 +274,7 @@ class Reader {
       if (itemStart === end || c === 35 /* # */ || c === 45 /* - */) bail();
       const itemIndent = itemStart - pos;
       const child = `${pointer}/${out.length}`;
-      nodes.set(child, { value: at(this.no, itemIndent + 1) });
+      nodes.add(child, { value: at(this.no, itemIndent + 1) });
       if (scanKey(text, itemStart, end) !== -1) {
         this.viewed = true;
         this.indent = itemIndent;

@@ -24,6 +24,8 @@ export interface YamlSource {
   nodes: Map<string, NodeRef>;
   /** the position of the start of the document's content (1:1 when empty) */
   start: SourcePos;
+  /** the same nodes in document order as two lists, when the reader has them so (cheaper to walk than `nodes`) */
+  nodeList?: { pointers: readonly string[]; refs: readonly NodeRef[] };
 }
 
 export type ParsedYaml = { ok: true; source: YamlSource; problems: Problem[] } | { ok: false; problems: Problem[] };
