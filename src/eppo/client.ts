@@ -1,3 +1,4 @@
+import { setTimeout as wait } from 'node:timers/promises';
 import { Pool } from 'undici';
 import { ConfigError, EppoApiError } from '../errors.js';
 import type {
@@ -42,6 +43,11 @@ export interface EppoClientOptions {
   /** list pages in flight; default 4 */
   concurrency?: number;
   onRetry?: (e: RetryEvent) => void;
+  /**
+   * Once aborted, requests in flight are cancelled, no retry waits or starts,
+   * and every call fails with a non-retryable EppoRequestError (`cancelled`).
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -56,16 +62,19 @@ export class EppoRequestError extends EppoApiError {
   readonly retryAfterMs: number | undefined;
   /** no complete answer in time: the server may still be working on it */
   readonly timedOut: boolean;
+  /** the client's signal was aborted: the caller no longer wants the answer */
+  readonly cancelled: boolean;
 
   constructor(
     message: string,
-    init: ConstructorParameters<typeof EppoApiError>[1] & { retryable: boolean; notProcessed?: boolean; retryAfterMs?: number; timedOut?: boolean },
+    init: ConstructorParameters<typeof EppoApiError>[1] & { retryable: boolean; notProcessed?: boolean; retryAfterMs?: number; timedOut?: boolean; cancelled?: boolean },
   ) {
     super(message, init);
     this.retryable = init.retryable;
     this.notProcessed = init.notProcessed ?? false;
     this.retryAfterMs = init.retryAfterMs;
     this.timedOut = init.timedOut ?? false;
+    this.cancelled = init.cancelled ?? false;
   }
 }
 
@@ -182,6 +191,8 @@ export function createEppoClient(options: EppoClientOptions): EppoApi {
   const retryBaseMs = options.retryBaseMs ?? 500;
   const maxRetryDelayMs = options.maxRetryDelayMs ?? 30_000;
   const concurrency = Math.max(1, options.concurrency ?? 4);
+  const cancel = options.signal;
+  const cancelled = (): boolean => cancel?.aborted === true;
 
   const pool = new Pool(base.origin, {
     connect: { timeout: connectTimeoutMs },
@@ -213,12 +224,12 @@ export function createEppoClient(options: EppoClientOptions): EppoApi {
         method: method as 'GET',
         headers,
         body: payload,
-        signal: controller.signal,
+        signal: cancel === undefined ? controller.signal : AbortSignal.any([controller.signal, cancel]),
       });
       const text = await res.body.text();
       return { status: res.statusCode, headers: res.headers, text };
     } catch (error) {
-      if (controller.signal.aborted) {
+      if (controller.signal.aborted && !cancelled()) {
         const e = new Error(`no complete answer within ${requestTimeoutMs} ms`) as Error & { code: string };
         e.code = 'EPPO_REQUEST_TIMEOUT';
         e.cause = error;
@@ -327,15 +338,27 @@ export function createEppoClient(options: EppoClientOptions): EppoApi {
     if (closed) throw new EppoApiError('the Eppo client is closed', { method, path });
     const idempotent = method !== 'POST';
     for (let attempt = 1; ; attempt++) {
+      if (cancelled()) throw cancelledError(method, path);
       const result = await attemptOnce(method, path, body);
       if (result.ok) return result.value;
+      if (cancelled()) throw cancelledError(method, path, result.error);
       const { error } = result;
       const mayRetry = error.retryable && (idempotent || error.notProcessed) && attempt < maxAttempts;
       if (!mayRetry) throw error;
       const delayMs = backoffDelay(attempt, retryBaseMs, maxRetryDelayMs, error.retryAfterMs);
       options.onRetry?.({ method, path, attempt, delayMs, reason: error.message });
-      await sleep(delayMs);
+      await wait(delayMs, undefined, cancel === undefined ? undefined : { signal: cancel }).catch(() => undefined);
     }
+  }
+
+  function cancelledError(method: string, path: string, cause?: unknown): EppoRequestError {
+    return new EppoRequestError('request cancelled: the caller aborted it before Eppo answered', {
+      method,
+      path,
+      retryable: false,
+      cancelled: true,
+      ...(cause === undefined ? {} : { cause }),
+    });
   }
 
   function expectArray<T>(value: unknown, method: string, path: string): T[] {
@@ -452,10 +475,6 @@ export function backoffDelay(attempt: number, baseMs: number, capMs: number, ret
   if (retryAfterMs !== undefined) return Math.min(capMs, retryAfterMs);
   const ceiling = Math.min(capMs, baseMs * 2 ** (attempt - 1));
   return Math.floor(random() * ceiling);
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function describe(value: unknown): string {
