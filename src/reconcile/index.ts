@@ -10,6 +10,6 @@ export { applyPlan, checkPlanFresh, describeError, INTERRUPTED_REASON, type Appl
 export { renderApplyText, renderApplyJson, renderApplyMarkdown, renderApplyProgress } from './render-apply.js';
 export { buildImportSpec, SAFE_KEY, type ImportSpecResult } from './import-spec.js';
 export { groupExperimentsByKey } from './group-by-key.js';
-export { planWorkspace, type PlanWorkspaceOptions, type PlanWorkspaceResult } from './plan-workspace.js';
+export { planWorkspace, EARLY_READS_FROM_FILES, type PlanWorkspaceOptions, type PlanWorkspaceResult } from './plan-workspace.js';
 export { buildImportPlan, type ImportDecision, type ImportPlan, type ImportPlanInput, type ImportRefusal } from './import-plan.js';
 export { writeImportFile, type WriteImportResult } from './write-import-file.js';
