@@ -54,7 +54,7 @@ export function buildPlan(definitions: readonly Definition[], workspace: Workspa
   const managedKeys = new Set<string>();
   const changes: Change[] = definitions.map((def, i) => {
     managedKeys.add(def.experiment_key);
-    const live = [...(byKey.get(def.experiment_key) ?? [])].sort((a, b) => a.id - b.id);
+    const live = liveWithKey(byKey, def.experiment_key);
     const resolved = refs[i];
     const base = { experiment_key: def.experiment_key, file: def.file };
     if (live.length > 1) {
@@ -81,7 +81,7 @@ export function buildPlan(definitions: readonly Definition[], workspace: Workspa
       return { action: 'create', ...base, request: { method: 'POST', path: '/experiments', body: buildCreateBody(def, resolved) } };
     }
     const { fields, body } = diffExperiment(def, resolved, current, names);
-    if (fields.length === 0) return { action: 'unchanged', ...base, eppo_id: current.id };
+    if (fields.length === 0) return { action: 'unchanged', experiment_key: def.experiment_key, file: def.file, eppo_id: current.id };
     if (def.outcome !== undefined) {
       return { action: 'skip', ...base, eppo_id: current.id, reason: 'concluded: the file records an outcome, so edits are not applied', fields };
     }
@@ -113,6 +113,15 @@ export function buildPlan(definitions: readonly Definition[], workspace: Workspa
   const summary: PlanSummary = { create: 0, update: 0, unchanged: 0, skip: 0, conflict: 0, unmanaged: unmanaged.length };
   for (const change of changes) summary[change.action]++;
   return { format_version: 1, eppo_base_url: options.baseUrl, created_at: options.createdAt, summary, changes, unmanaged };
+}
+
+const NO_EXPERIMENTS: readonly EppoExperiment[] = [];
+
+/** The live experiments with `key`, by id (the group itself when it has one). */
+function liveWithKey(byKey: Map<string, EppoExperiment[]>, key: string): readonly EppoExperiment[] {
+  const group = byKey.get(key);
+  if (group === undefined) return NO_EXPERIMENTS;
+  return group.length === 1 ? group : [...group].sort((a, b) => a.id - b.id);
 }
 
 /** True when the plan would write anything (create or update). */
@@ -161,6 +170,7 @@ function sameNumber(a: unknown, b: number): boolean {
 function sameInstant(live: unknown, wanted: string | undefined): boolean {
   if (wanted === undefined) return live === null || live === undefined;
   if (typeof live !== 'string') return false;
+  if (live === wanted) return !Number.isNaN(Date.parse(wanted));
   const a = Date.parse(live);
   const b = Date.parse(wanted);
   return !Number.isNaN(a) && a === b;
@@ -179,13 +189,12 @@ export function diffExperiment(
 ): { fields: FieldChange[]; body: ExperimentWrite } {
   const fields: FieldChange[] = [];
   const patch: ExperimentWrite = {};
-  const nameOf = (map: Map<number, string>, id: unknown): unknown => (typeof id === 'number' ? (map.get(id) ?? `#${id}`) : (id ?? null));
 
   if (live.name !== def.name) {
     fields.push({ path: 'name', before: live.name ?? null, after: def.name });
     patch.name = def.name;
   }
-  if (owns(def, 'hypothesis') && (live.hypothesis ?? null) !== (def.hypothesis ?? null)) {
+  if ((live.hypothesis ?? null) !== (def.hypothesis ?? null) && owns(def, 'hypothesis')) {
     fields.push({ path: 'hypothesis', before: live.hypothesis ?? null, after: def.hypothesis ?? null });
     patch.hypothesis = def.hypothesis ?? null;
   }
@@ -205,7 +214,7 @@ export function diffExperiment(
     fields.push({ path: 'assignments_end_date', before: live.assignments_end_date ?? null, after: def.assignments_end_date ?? null });
     patch.assignments_end_date = def.assignments_end_date ?? null;
   }
-  if (owns(def, 'traffic_allocation') && !sameNumber(live.traffic_allocation, def.traffic_allocation)) {
+  if (!sameNumber(live.traffic_allocation, def.traffic_allocation) && owns(def, 'traffic_allocation')) {
     fields.push({ path: 'traffic_allocation', before: live.traffic_allocation ?? null, after: def.traffic_allocation });
     patch.traffic_allocation = def.traffic_allocation;
   }
@@ -221,6 +230,11 @@ export function diffExperiment(
   return { fields, body };
 }
 
+/** The name of an id in a workspace list, `#id` when the list lacks it. */
+function nameOf(map: Map<number, string>, id: unknown): unknown {
+  return typeof id === 'number' ? (map.get(id) ?? `#${id}`) : (id ?? null);
+}
+
 /**
  * The variation list is owned as a whole (weights must sum to 1): variations are
  * matched by variant_key, live ones missing from the file are removed, and per
@@ -229,42 +243,47 @@ export function diffExperiment(
  */
 function diffVariations(def: Definition, live: EppoExperiment, fields: FieldChange[]): EppoVariation[] {
   const liveList: EppoVariation[] = Array.isArray(live.variations) ? live.variations : [];
-  const liveByKey = new Map(liveList.map((v) => [v.variant_key, v]));
-  const wantedKeys = new Set(def.variations.map((v) => v.variant_key));
   const merged: EppoVariation[] = [];
   for (const v of def.variations) {
-    const current = liveByKey.get(v.variant_key);
+    const current = lastWithKey(liveList, v.variant_key);
     const at = `variations[${v.variant_key}]`;
     if (current === undefined) {
       fields.push({ path: at, before: null, after: { name: v.name, is_control: v.is_control, weight: v.weight, is_active: v.is_active } });
       merged.push(variationBody(v));
       continue;
     }
-    const next: EppoVariation = { ...current };
-    if ((owns(def, `${at}.name`) || current.name === undefined) && current.name !== v.name) {
+    // Copied on the first change only: the body deep-copies the merged list anyway.
+    let next = current;
+    if (current.name !== v.name && (current.name === undefined || owns(def, `${at}.name`))) {
       fields.push({ path: `${at}.name`, before: current.name ?? null, after: v.name });
-      next.name = v.name;
+      next = { ...next, name: v.name };
     }
     if (current.is_control !== v.is_control) {
       fields.push({ path: `${at}.is_control`, before: current.is_control ?? null, after: v.is_control });
-      next.is_control = v.is_control;
+      next = { ...next, is_control: v.is_control };
     }
     if (!sameNumber(current.weighted_expected_traffic, v.weight)) {
       fields.push({ path: `${at}.weight`, before: current.weighted_expected_traffic ?? null, after: v.weight });
-      next.weighted_expected_traffic = v.weight;
+      next = { ...next, weighted_expected_traffic: v.weight };
     }
-    if ((owns(def, `${at}.is_active`) || current.is_active === undefined) && current.is_active !== v.is_active) {
+    if (current.is_active !== v.is_active && (current.is_active === undefined || owns(def, `${at}.is_active`))) {
       fields.push({ path: `${at}.is_active`, before: current.is_active ?? null, after: v.is_active });
-      next.is_active = v.is_active;
+      next = { ...next, is_active: v.is_active };
     }
     merged.push(next);
   }
   for (const v of liveList) {
-    if (!wantedKeys.has(v.variant_key)) {
+    if (!def.variations.some((w) => w.variant_key === v.variant_key)) {
       fields.push({ path: `variations[${v.variant_key}]`, before: { name: v.name, weight: v.weighted_expected_traffic }, after: null });
     }
   }
   return merged;
+}
+
+/** The last live variation with this key (as a Map keyed by variant_key would keep it). */
+function lastWithKey(list: readonly EppoVariation[], key: string): EppoVariation | undefined {
+  for (let i = list.length - 1; i >= 0; i--) if (list[i]!.variant_key === key) return list[i];
+  return undefined;
 }
 
 /**
