@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { publishSummary } from '../../ci-report/index.js';
 import { loadConfig } from '../../definitions/index.js';
 import { connectEppo, type EppoConnection } from '../../eppo/index.js';
 import { ConfigError, UsageError } from '../../errors.js';
@@ -18,7 +17,7 @@ import {
   renderPlanText,
   type Plan,
 } from '../../reconcile/index.js';
-import type { Command } from '../io.js';
+import type { Command, Io } from '../io.js';
 import { MAX_PARALLELISM, parseFlags, parseParallelism } from '../parse-flags.js';
 import { publishContext, reportProblems, useColor } from '../report.js';
 import { EPPO_ENV_HELP } from '../shared-flags.js';
@@ -149,7 +148,7 @@ Exit codes:
         const empty = { results: [], summary: { applied: 0, failed: 0, skipped: 0 } };
         if (format === 'json') io.stdout.write(renderApplyJson(empty));
         else io.stdout.write('No changes. Eppo matches the definitions.\n');
-        if (parsed.values['github-summary']) io.stderr.write(`${await publishSummary(publishContext(io), renderApplyMarkdown(empty))}\n`);
+        if (parsed.values['github-summary']) io.stderr.write(`${await publishSummary(io, renderApplyMarkdown(empty))}\n`);
         return 0;
       }
       if (io.signal?.aborted === true) {
@@ -172,7 +171,7 @@ Exit codes:
       }).finally(() => io.signal?.removeEventListener('abort', onInterrupt));
       if (format === 'json') io.stdout.write(renderApplyJson(result));
       else io.stdout.write(renderApplyText(result));
-      if (parsed.values['github-summary']) io.stderr.write(`${await publishSummary(publishContext(io), renderApplyMarkdown(result))}\n`);
+      if (parsed.values['github-summary']) io.stderr.write(`${await publishSummary(io, renderApplyMarkdown(result))}\n`);
       if (result.results.some((r) => r.reason === INTERRUPTED_REASON)) {
         io.stderr.write('error: interrupted: the changes in flight finished, the rest were not started; run plan again to see what is left\n');
         return 1;
@@ -183,6 +182,12 @@ Exit codes:
     }
   },
 };
+
+/** --github-summary. The GitHub reporting modules load only for it: a plain apply never pays for them. */
+async function publishSummary(io: Io, markdown: string): Promise<string> {
+  const ciReport = await import('../../ci-report/index.js');
+  return ciReport.publishSummary(publishContext(io), markdown);
+}
 
 async function readPlanFile(path: string, shown: string): Promise<Plan> {
   let text: string;

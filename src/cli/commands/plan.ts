@@ -1,10 +1,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { publishPlan, type GitHubTargets } from '../../ci-report/index.js';
+import type { GitHubTargets, publishPlan } from '../../ci-report/index.js';
 import type { Problem } from '../../definitions/index.js';
 import { ConfigError, UsageError } from '../../errors.js';
 import { planHasChanges, planWorkspace, renderPlanJson, renderPlanMarkdown, renderPlanText } from '../../reconcile/index.js';
-import type { Command } from '../io.js';
+import type { Command, Io } from '../io.js';
 import { MAX_PARALLELISM, parseFlags, parseParallelism } from '../parse-flags.js';
 import { publishContext, reportProblems, useColor } from '../report.js';
 import { EPPO_ENV_HELP } from '../shared-flags.js';
@@ -94,7 +94,7 @@ export const command: Command = {
     if (!result.ok) {
       reportProblems(result.problems, result.files, format, io);
       const headline = result.stage === 'validate' ? 'The definitions have errors; no plan was made.' : 'Some names do not resolve in Eppo; no plan was made.';
-      for (const line of await publishPlan(publishContext(io), { ...github, driftIssue: false }, { problems: result.problems, headline })) io.stderr.write(`${line}\n`);
+      for (const line of await publish(io, { ...github, driftIssue: false }, { problems: result.problems, headline })) io.stderr.write(`${line}\n`);
       io.stderr.write(
         result.stage === 'validate'
           ? 'error: the definitions have errors (above); fix them, then run plan again\n'
@@ -115,13 +115,20 @@ export const command: Command = {
       else if (format === 'markdown') io.stdout.write(renderPlanMarkdown(plan, { problems: warnings }));
       else io.stdout.write(renderPlanText(plan, { color: useColor(io) }));
       if (parsed.values.out !== undefined && format === 'text') io.stdout.write(`Saved the plan to ${parsed.values.out}; apply it with: eppo-gitops apply ${parsed.values.local ? '--local ' : ''}${parsed.values.out}\n`);
-      for (const line of await publishPlan(publishContext(io), github, { plan, problems: warnings })) io.stderr.write(`${line}\n`);
+      for (const line of await publish(io, github, { plan, problems: warnings })) io.stderr.write(`${line}\n`);
       return parsed.values['detailed-exitcode'] && planHasChanges(plan) ? 2 : 0;
     } finally {
       await result.connection.close();
     }
   },
 };
+
+/** The --github-* targets. The GitHub client loads only when one is asked for: a plain plan never pays for it. */
+async function publish(io: Io, targets: GitHubTargets, input: Parameters<typeof publishPlan>[2]): Promise<string[]> {
+  if (!targets.comment && !targets.summary && !targets.driftIssue) return [];
+  const ciReport = await import('../../ci-report/index.js');
+  return ciReport.publishPlan(publishContext(io), targets, input);
+}
 
 async function savePlan(target: string, shown: string, text: string): Promise<void> {
   try {
