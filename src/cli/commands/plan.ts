@@ -108,10 +108,11 @@ export const command: Command = {
       if (warnings.length > 0 && format !== 'markdown') {
         io.stderr.write(warningsText(warnings));
       }
+      const json = parsed.values.out !== undefined || format === 'json' ? renderPlanJson(plan) : '';
       if (parsed.values.out !== undefined) {
-        await savePlan(resolve(io.cwd, parsed.values.out), parsed.values.out, renderPlanJson(plan));
+        await savePlan(resolve(io.cwd, parsed.values.out), parsed.values.out, json);
       }
-      if (format === 'json') io.stdout.write(renderPlanJson(plan));
+      if (format === 'json') io.stdout.write(json);
       else if (format === 'markdown') io.stdout.write(renderPlanMarkdown(plan, { problems: warnings }));
       else io.stdout.write(renderPlanText(plan, { color: useColor(io) }));
       if (parsed.values.out !== undefined && format === 'text') io.stdout.write(`Saved the plan to ${parsed.values.out}; apply it with: eppo-gitops apply ${parsed.values.local ? '--local ' : ''}${parsed.values.out}\n`);
