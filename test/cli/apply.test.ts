@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -152,7 +152,7 @@ describe('eppo-gitops apply', () => {
     await writeFile(join(repo.dir, 'text.json'), 'hello\n');
     const text = await run(['apply', 'text.json']);
     expect(text.code).toBe(1);
-    expect(text.err).toMatch(/^error: text\.json is not a usable plan file: not JSON .*make a new one with "eppo-gitops plan --out text\.json"\n$/s);
+    expect(text.err).toMatch(/^error: text\.json is not a usable plan file: not JSON .*; apply takes a plan file; run "eppo-gitops plan --out plan\.json", then "eppo-gitops apply plan\.json"\n$/s);
     expect((await run(['plan', '--out', 'plan.json'])).code).toBe(0);
     const plan = JSON.parse(await readFile(join(repo.dir, 'plan.json'), 'utf8'));
     await writeFile(join(repo.dir, 'future.json'), JSON.stringify({ ...plan, format_version: 2 }));
@@ -163,6 +163,44 @@ describe('eppo-gitops apply', () => {
     expect(folder.err).toContain('cannot read the plan file experiments (EISDIR)');
     for (const r of [text, future, folder]) expect(r.err).not.toMatch(/\n\s+at /);
     expect(await writes()).toEqual([]);
+  });
+
+  it('trust item 14: apply of a definition points to plan --out plan.json, and plan --out never overwrites a definition', async () => {
+    const definition = join(repo.dir, 'experiments/checkout-button-color.yaml');
+    const original = await readFile(definition, 'utf8');
+    const given = await run(['apply', 'experiments/checkout-button-color.yaml']);
+    expect(given.code).toBe(1);
+    expect(given.err).toBe(
+      'error: experiments/checkout-button-color.yaml looks like a definition file, not a plan: apply takes a plan file; run "eppo-gitops plan --out plan.json", then "eppo-gitops apply plan.json"\n',
+    );
+    const missing = await run(['apply', '--local', 'experiments/x.yaml']);
+    expect(missing.err).toBe(
+      'error: cannot read the plan file experiments/x.yaml (ENOENT); apply takes a plan file; run "eppo-gitops plan --local --out plan.json", then "eppo-gitops apply --local plan.json"\n',
+    );
+
+    const inside = await run(['plan', '--out', 'experiments/checkout-button-color.yaml']);
+    expect(inside.code).toBe(1);
+    expect(inside.err).toContain('error: --out experiments/checkout-button-color.yaml is inside the definitions folder experiments/; save the plan outside it, e.g. --out plan.json');
+    expect((await run(['plan', '--out', 'experiments/new/plan.json'])).err).toContain('is inside the definitions folder experiments/');
+    await repo.write('eppo-gitops.yaml', 'dir: defs\n');
+    await repo.write('defs/a.yaml', definitionText({ key: 'a' }));
+    expect((await run(['plan', '--out', './defs/../defs/plan.json'])).err).toContain('is inside the definitions folder defs/');
+    await rm(join(repo.dir, 'eppo-gitops.yaml'));
+
+    await writeFile(join(repo.dir, 'notes.md'), '# my notes\n');
+    const other = await run(['plan', '--out', 'notes.md']);
+    expect(other.code).toBe(1);
+    expect(other.err).toContain('error: --out notes.md would overwrite a file that is not a plan; save the plan under another name, e.g. --out plan.json');
+    expect(await readFile(join(repo.dir, 'notes.md'), 'utf8')).toBe('# my notes\n');
+    expect(await readFile(definition, 'utf8')).toBe(original);
+    expect(await control(emu, 'GET', '/requests')).toEqual([]);
+
+    // an earlier plan, and an empty file (mktemp), are fine to replace
+    expect((await run(['plan', '--out', 'plan.json'])).code).toBe(0);
+    expect((await run(['plan', '--out', 'plan.json'])).code).toBe(0);
+    await writeFile(join(repo.dir, 'empty.json'), '');
+    expect((await run(['plan', '--out', 'empty.json'])).code).toBe(0);
+    expect(JSON.parse(await readFile(join(repo.dir, 'empty.json'), 'utf8')).format_version).toBe(1);
   });
 
   it('validates --parallelism', async () => {

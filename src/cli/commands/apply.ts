@@ -96,7 +96,7 @@ Exit codes:
     let plan: Plan;
     let connection: EppoConnection;
     if (planFile !== undefined) {
-      plan = await readPlanFile(resolve(io.cwd, planFile), planFile);
+      plan = await readPlanFile(resolve(io.cwd, planFile), planFile, parsed.values.local);
       connection = await connectEppo({
         cwd: io.cwd,
         env: io.env,
@@ -184,15 +184,19 @@ Exit codes:
   },
 };
 
-async function readPlanFile(path: string, shown: string): Promise<Plan> {
+async function readPlanFile(path: string, shown: string, local: boolean): Promise<Plan> {
+  const flag = local ? ' --local' : '';
+  // Never suggest "--out <the file given>": it may be a definition, and plan would overwrite it.
+  const howTo = `apply takes a plan file; run "eppo-gitops plan${flag} --out plan.json", then "eppo-gitops apply${flag} plan.json"`;
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new ConfigError(`cannot read the plan file ${shown} (${code ?? String(error)}); make one with "eppo-gitops plan --out ${shown}"`);
+    throw new ConfigError(`cannot read the plan file ${shown} (${code ?? String(error)}); ${howTo}`);
   }
   const parsed = parsePlan(text);
-  if (!parsed.ok) throw new ConfigError(`${shown} is not a usable plan file: ${parsed.message}; make a new one with "eppo-gitops plan --out ${shown}"`);
-  return parsed.plan;
+  if (parsed.ok) return parsed.plan;
+  if (/\.ya?ml$/i.test(shown)) throw new ConfigError(`${shown} looks like a definition file, not a plan: ${howTo}`);
+  throw new ConfigError(`${shown} is not a usable plan file: ${parsed.message}; ${howTo}`);
 }
