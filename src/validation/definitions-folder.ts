@@ -17,7 +17,7 @@ export async function checkDefinitionsFolder(cwd: string, dir: string, source: F
     await stat(absolute);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'ENOENT' && code !== 'ENOTDIR') return; // other failures are reported per file, with their code
+    if (code !== 'ENOENT') return; // other failures are reported per file, with their code
     const named = source === 'settings' ? `"${dir}" (the "dir" in eppo-gitops.yaml)` : `"${dir}"`;
     const fix =
       source === 'settings'

@@ -24,6 +24,12 @@ export interface ValidationOptions {
    * setup). Default false: report everything (validate).
    */
   stopAtFirstError?: boolean | undefined;
+  /**
+   * import writes into the folder, so in a new repository the default folder
+   * may not exist yet. A folder named by --dir or eppo-gitops.yaml must exist
+   * either way (a misspelt one would get every experiment imported again).
+   */
+  defaultFolderMayBeNew?: boolean | undefined;
 }
 
 export interface Validation {
@@ -76,8 +82,9 @@ const STAGES: readonly ValidationStage[] = [
     name: 'definitions',
     async run(state) {
       const { cwd, paths } = state.options;
-      if (paths === undefined || paths.length === 0) {
-        await checkDefinitionsFolder(cwd, state.dir, state.options.dir !== undefined ? 'flag' : state.config.dir !== undefined ? 'settings' : 'default');
+      const source = state.options.dir !== undefined ? 'flag' : state.config.dir !== undefined ? 'settings' : 'default';
+      if ((paths === undefined || paths.length === 0) && !(source === 'default' && state.options.defaultFolderMayBeNew === true)) {
+        await checkDefinitionsFolder(cwd, state.dir, source);
       }
       // One file at a time, then `unique-key` across them (definitions/load-definitions.ts).
       const loaded = await loadDefinitions({ cwd, dir: state.dir, ...(paths === undefined ? {} : { paths }) });

@@ -38,6 +38,17 @@ describe('trust item 18: a definitions folder that does not exist', () => {
     );
   });
 
+  it('import may create the default folder of a new repository, never a named one', async () => {
+    const fresh = await tempRepo();
+    try {
+      const r = await runCli(['import', '--local', '--all'], { cwd: fresh.dir, env: {} });
+      expect(r).toMatchObject({ code: 0, out: 'Nothing to import: every live experiment is in git.\n' });
+      expect((await runCli(['validate'], { cwd: fresh.dir, env: {} })).err).toContain('error: the definitions folder "experiments" was not found');
+    } finally {
+      await fresh.remove();
+    }
+  });
+
   it('checks no folder when files are named', async () => {
     await repo.write('one.yaml', 'experiment_key: x\n');
     const r = await runCli(['validate', '--dir', 'nope', 'one.yaml'], { cwd: repo.dir, env: {} });
