@@ -2,7 +2,7 @@ export type * from './types.js';
 export { buildPlan, emptyPlan, buildCreateBody, diffExperiment, planHasChanges, NUMBER_TOLERANCE, type BuildPlanOptions } from './build-plan.js';
 export { resolveReferences, lookupName, type ResolvedRefs, type Resolution } from './resolve.js';
 export { canonicalJson, fingerprint, compareText } from './canonical.js';
-export { renderPlanText, summaryLine, type TextRenderOptions } from './render-text.js';
+export { renderPlanText, isInSync, summaryLine, type TextRenderOptions } from './render-text.js';
 export { renderPlanMarkdown, PLAN_MARKER, MARKDOWN_LIMIT, type MarkdownRenderOptions } from './render-markdown.js';
 export { renderPlanJson, parsePlan, type ParsedPlan } from './plan-json.js';
 export { escapeMarkdown, codeBlock } from './markdown-escape.js';

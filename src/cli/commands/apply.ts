@@ -8,6 +8,7 @@ import {
   applyPlan,
   checkPlanFresh,
   INTERRUPTED_REASON,
+  isInSync,
   parsePlan,
   planHasChanges,
   planWorkspace,
@@ -148,7 +149,9 @@ Exit codes:
       if (!planHasChanges(plan)) {
         const empty = { results: [], summary: { applied: 0, failed: 0, skipped: 0 } };
         if (format === 'json') io.stdout.write(renderApplyJson(empty));
-        else io.stdout.write('No changes. Eppo matches the definitions.\n');
+        // The plan printed above already says when Eppo matches; skips and conflicts are not applied.
+        else if (planFile !== undefined && isInSync(plan)) io.stdout.write('No changes. Eppo matches the definitions.\n');
+        else if (!isInSync(plan)) io.stdout.write('Nothing to apply: no creates or updates.\n');
         if (parsed.values['github-summary']) io.stderr.write(`${await publishSummary(publishContext(io), renderApplyMarkdown(empty))}\n`);
         return 0;
       }
