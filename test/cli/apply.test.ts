@@ -89,6 +89,42 @@ describe('eppo-gitops apply', () => {
     expect((await writes()).length).toBe(before);
   });
 
+  it('trust item 22: a saved plan applied twice says it was applied already, exit 0, and writes nothing', async () => {
+    expect((await run(['apply', '--yes'])).code).toBe(0);
+    await repo.write('experiments/checkout-button-color.yaml', definitionText({ name: 'Renamed in git' }));
+    await repo.write('experiments/third-exp.yaml', definitionText({ key: 'third-exp', name: 'Third' }));
+    expect((await run(['plan', '--out', 'plan.json', '--detailed-exitcode'])).code).toBe(2);
+    const first = await run(['apply', 'plan.json']);
+    expect(first.code).toBe(0);
+    expect(first.out).toContain('Apply: 2 applied, 0 failed, 0 skipped.');
+    const before = (await writes()).length;
+
+    const again = await run(['apply', 'plan.json']);
+    expect(again).toMatchObject({ code: 0, out: 'This plan has already been applied; nothing to do.\n', err: '' });
+    const json = await run(['apply', 'plan.json', '--format', 'json']);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.out)).toEqual({ results: [], summary: { applied: 0, failed: 0, skipped: 0 } });
+    expect(json.err).toBe('This plan has already been applied; nothing to do.\n');
+    expect((await writes()).length).toBe(before);
+
+    // once Eppo moves away from what the plan wrote, the same file is stale again, never "applied"
+    const plan = JSON.parse(await readFile(join(repo.dir, 'plan.json'), 'utf8'));
+    const target = plan.changes.find((c: { action: string }) => c.action === 'update');
+    const get = await request(`${emu.url}/experiments/${target.eppo_id}`, { headers: { 'x-eppo-token': TOKEN } });
+    const live = (await get.body.json()) as object;
+    const put = await request(`${emu.url}/experiments/${target.eppo_id}`, {
+      method: 'PUT',
+      headers: { 'x-eppo-token': TOKEN, 'content-type': 'application/json' },
+      body: JSON.stringify({ ...live, name: 'Renamed in the Eppo UI' }),
+    });
+    expect(put.statusCode).toBe(200);
+    await put.body.text();
+    const stale = await run(['apply', 'plan.json']);
+    expect(stale.code).toBe(1);
+    expect(stale.err).toContain('error: stale plan: checkout-button-color changed in Eppo since the plan was made; run plan again');
+    expect(stale.out).not.toContain('already been applied');
+  });
+
   it('refuses a plan made against another Eppo, and an unreadable plan file', async () => {
     expect((await run(['plan', '--out', 'plan.json'])).code).toBe(0);
     const plan = JSON.parse(await readFile(join(repo.dir, 'plan.json'), 'utf8'));

@@ -6,7 +6,7 @@ import { connectEppo, type EppoConnection } from '../../eppo/index.js';
 import { ConfigError, UsageError } from '../../errors.js';
 import {
   applyPlan,
-  checkPlanFresh,
+  checkPlanFreshness,
   INTERRUPTED_REASON,
   isInSync,
   parsePlan,
@@ -36,7 +36,8 @@ export const command: Command = {
 With PLAN_FILE (from "plan --out"): re-reads every experiment the plan touches
 and refuses the whole plan, changing nothing, when any of them changed in Eppo
 since the plan was made (a stale plan), or when the plan was made against
-another Eppo. Then it creates and updates what the plan says.
+another Eppo. Then it creates and updates what the plan says. A plan whose
+every change Eppo already holds was applied before: nothing to do (exit 0).
 
 Without PLAN_FILE: plans, prints the plan, asks for confirmation on a terminal
 (a non-interactive shell needs --yes), then applies.
@@ -159,8 +160,16 @@ Exit codes:
         io.stderr.write('error: interrupted before applying; nothing was changed\n');
         return 1;
       }
-      const stale = await checkPlanFresh(connection.api, plan);
-      if (stale.length > 0) {
+      const freshness = await checkPlanFreshness(connection.api, plan);
+      if (freshness.state === 'applied') {
+        const empty = { results: [], summary: { applied: 0, failed: 0, skipped: 0 } };
+        if (format === 'json') io.stdout.write(renderApplyJson(empty));
+        io[format === 'json' ? 'stderr' : 'stdout'].write('This plan has already been applied; nothing to do.\n');
+        if (parsed.values['github-summary']) io.stderr.write(`${await publishSummary(publishContext(io), renderApplyMarkdown(empty))}\n`);
+        return 0;
+      }
+      if (freshness.state === 'stale') {
+        const stale = freshness.messages;
         io.stderr.write(`${stale.map((s) => `error: ${s}`).join('\n')}\nerror: refusing the whole plan (${stale.length} stale); nothing was changed\n`);
         return 1;
       }
