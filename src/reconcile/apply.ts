@@ -1,5 +1,5 @@
 import { EppoApiError } from '../errors.js';
-import { backoffDelay, EppoRequestError, type EppoApi, type EppoExperiment } from '../eppo/index.js';
+import { backoffDelay, describeMalformedExperiment, EppoRequestError, type EppoApi, type EppoExperiment } from '../eppo/index.js';
 import { fingerprint } from './canonical.js';
 import { holdsWrite } from './holds-write.js';
 import { groupExperimentsByKey } from './group-by-key.js';
@@ -85,12 +85,16 @@ async function verdictsFor(api: EppoApi, plan: Plan): Promise<Verdict[]> {
 function verdict(change: CreateChange | UpdateChange, found: EppoExperiment[]): Verdict {
   if (change.action === 'create') {
     if (found.length === 0) return { kind: 'fresh' };
-    return { kind: 'stale', message: createdMessage(change.experiment_key), applied: found.length === 1 && holdsWrite(found[0]!, change.request.body, 'create') };
+    const only = found.length === 1 ? found[0]! : undefined;
+    const applied = only !== undefined && describeMalformedExperiment(only) === undefined && holdsWrite(only, change.request.body, 'create');
+    return { kind: 'stale', message: createdMessage(change.experiment_key), applied };
   }
   const live = found.find((e) => e.id === change.eppo_id);
   if (live === undefined) return { kind: 'stale', message: goneMessage(change), applied: false };
-  if (found.length === 1 && fingerprint(live) === change.live_fingerprint) return { kind: 'fresh' };
   const message = `stale plan: ${change.experiment_key} changed in Eppo since the plan was made; run plan again`;
+  // A plan is only ever built on a readable experiment, so one that is not readable now has moved.
+  if (describeMalformedExperiment(live) !== undefined) return { kind: 'stale', message, applied: false };
+  if (found.length === 1 && fingerprint(live) === change.live_fingerprint) return { kind: 'fresh' };
   return { kind: 'stale', message, applied: found.length === 1 && holdsWrite(live, change.request.body, 'update') };
 }
 

@@ -1,5 +1,5 @@
 import type { Definition, Variation } from '../definitions/index.js';
-import { isConcluded, type EppoExperiment, type EppoExperimentMetric, type EppoVariation, type ExperimentWrite, type Workspace } from '../eppo/index.js';
+import { describeMalformedExperiment, isConcluded, type EppoExperiment, type EppoExperimentMetric, type EppoVariation, type ExperimentWrite, type Workspace } from '../eppo/index.js';
 import { compareText, fingerprint } from './canonical.js';
 import { groupExperimentsByKey } from './group-by-key.js';
 import { resolveReferences, type Resolution, type ResolvedRefs } from './resolve.js';
@@ -80,6 +80,15 @@ export function buildPlan(definitions: readonly Definition[], workspace: Workspa
       }
       return { action: 'create', ...base, fields: createFields(def), request: { method: 'POST', path: '/experiments', body: buildCreateBody(def, resolved) } };
     }
+    const malformed = describeMalformedExperiment(current);
+    if (malformed !== undefined) {
+      return {
+        action: 'conflict',
+        ...base,
+        reason: `Eppo returned experiment #${current.id} in a shape eppo-gitops cannot read (${malformed}); nothing is planned for it: fix it in Eppo, then plan again`,
+        eppo_ids: [current.id],
+      };
+    }
     const { fields, body } = diffExperiment(def, resolved, current, names);
     const left = leftAttached(def, resolved, current, workspace.metrics);
     const notes = left.length === 0 ? {} : { notes: left };
@@ -113,7 +122,8 @@ export function buildPlan(definitions: readonly Definition[], workspace: Workspa
 
   const unmanaged: UnmanagedExperiment[] = workspace.experiments
     .filter((e) => !managedKeys.has(e.experiment_key))
-    .map((e) => ({ experiment_key: e.experiment_key, eppo_id: e.id, name: e.name }))
+    // Text only, so the plan file stays a plan apply can read back whatever Eppo sent.
+    .map((e) => ({ experiment_key: asText(e.experiment_key), eppo_id: e.id, name: asText(e.name) }))
     .sort((a, b) => compareText(a.experiment_key, b.experiment_key) || a.eppo_id - b.eppo_id);
 
   const summary: PlanSummary = { create: 0, update: 0, unchanged: 0, skip: 0, conflict: 0, unmanaged: unmanaged.length };
@@ -121,9 +131,13 @@ export function buildPlan(definitions: readonly Definition[], workspace: Workspa
   return { format_version: 1, eppo_base_url: options.baseUrl, created_at: options.createdAt, summary, changes, unmanaged };
 }
 
-/** True when the plan would write anything (create or update). */
+/** True when the plan would write anything (create or update); read from the changes, which are what apply acts on. */
 export function planHasChanges(plan: Plan): boolean {
-  return plan.summary.create + plan.summary.update > 0;
+  return plan.changes.some((c) => c.action === 'create' || c.action === 'update');
+}
+
+function asText(value: unknown): string {
+  return typeof value === 'string' ? value : value === undefined || value === null ? '' : JSON.stringify(value);
 }
 
 /** The POST body for a new experiment: every field, defaults included. */
