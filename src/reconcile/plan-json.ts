@@ -42,7 +42,6 @@ function checkPlan(data: unknown): Plan {
   if (!isObject(data)) refuse('not a plan object');
   if (data.format_version !== 1) refuse(`unsupported format_version ${JSON.stringify(data.format_version)} (this version reads 1)`);
   if (typeof data.eppo_base_url !== 'string') refuse('missing eppo_base_url');
-  if (typeof data.created_at !== 'string') refuse('missing created_at');
   if (!Array.isArray(data.changes)) refuse('missing changes[]');
   const changes = data.changes.map((c, i) => checkChange(c, i));
   const unmanaged = data.unmanaged === undefined ? [] : data.unmanaged;
