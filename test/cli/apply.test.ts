@@ -1,4 +1,4 @@
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -218,6 +218,8 @@ describe('eppo-gitops apply', () => {
     expect(inside.code).toBe(1);
     expect(inside.err).toContain('error: --out experiments/checkout-button-color.yaml is inside the definitions folder experiments/; save the plan outside it, e.g. --out plan.json');
     expect((await run(['plan', '--out', 'experiments/new/plan.json'])).err).toContain('is inside the definitions folder experiments/');
+    await symlink(join(repo.dir, 'experiments'), join(repo.dir, 'link'));
+    expect((await run(['plan', '--out', 'link/plan.json'])).err).toContain('error: --out link/plan.json is inside the definitions folder experiments/');
     await repo.write('eppo-gitops.yaml', 'dir: defs\n');
     await repo.write('defs/a.yaml', definitionText({ key: 'a' }));
     expect((await run(['plan', '--out', './defs/../defs/plan.json'])).err).toContain('is inside the definitions folder defs/');

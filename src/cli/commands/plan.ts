@@ -1,5 +1,5 @@
 import { mkdir, readFile, realpath, writeFile } from 'node:fs/promises';
-import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { publishPlan, type GitHubTargets } from '../../ci-report/index.js';
 import { loadConfig, type Problem } from '../../definitions/index.js';
 import { ConfigError, UsageError } from '../../errors.js';
@@ -145,12 +145,10 @@ export const command: Command = {
 async function checkPlanTarget(cwd: string, out: string, dir: string): Promise<void> {
   const target = resolve(cwd, out);
   const folder = resolve(cwd, dir);
-  const real = async (path: string): Promise<string> => {
-    const parent = await realpath(dirname(path)).catch(() => dirname(path));
-    return resolve(parent, path.slice(dirname(path).length + 1));
-  };
+  // Through links too: the folder, or the file's parent, may be a link into the other.
+  const realTarget = join(await realpath(dirname(target)).catch(() => dirname(target)), basename(target));
   const realFolder = await realpath(folder).catch(() => folder);
-  if (isWithin(target, folder) || isWithin(await real(target), realFolder)) {
+  if (isWithin(target, folder) || isWithin(realTarget, realFolder)) {
     throw new UsageError(`--out ${out} is inside the definitions folder ${dir}/; save the plan outside it, e.g. --out plan.json`);
   }
   let existing: string;
