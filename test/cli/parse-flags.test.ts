@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { parseFlags } from '../../src/cli/parse-flags.js';
-import { UsageError } from '../../src/errors.js';
+import { ConfigError, UsageError } from '../../src/errors.js';
+import { connectEppo } from '../../src/eppo/index.js';
 import { captureIo } from '../helpers/io.js';
 
 // Node's own parseArgs messages ("To specify a positional argument starting
@@ -72,5 +73,11 @@ describe('trust item 21: --base-url with --local is an error', () => {
     expect(r.err).toContain('error: --local and --base-url cannot be used together: the embedded emulator (--local) has its own address');
     const reversed = await cli([...command, '--base-url=http://127.0.0.1:9/api/v1', '--local']);
     expect(reversed.err).toContain('--local and --base-url cannot be used together');
+  });
+
+  it('connectEppo refuses both too, for programs that call it directly', async () => {
+    await expect(connectEppo({ cwd: process.cwd(), env: {}, local: true, baseUrl: 'http://127.0.0.1:9/api/v1' })).rejects.toThrow(
+      new ConfigError('a base URL cannot be used with local: the embedded emulator has its own address; drop --base-url, or drop --local to talk to the Eppo at that URL'),
+    );
   });
 });
