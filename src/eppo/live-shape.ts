@@ -21,7 +21,8 @@ export function describeMalformedExperiment(value: unknown): string | undefined 
   const variations = value['variations'];
   if (variations !== undefined && variations !== null) {
     if (!Array.isArray(variations)) return `variations is ${describe(variations)}, not a list`;
-    for (const [i, v] of variations.entries()) {
+    for (let i = 0; i < variations.length; i++) {
+      const v: unknown = variations[i];
       if (!isObject(v)) return `variations[${i}] is ${describe(v)}, not an object`;
       if (typeof v['variant_key'] !== 'string') return `variations[${i}].variant_key is ${describe(v['variant_key'])}, not a string`;
     }
@@ -29,7 +30,8 @@ export function describeMalformedExperiment(value: unknown): string | undefined 
   const metrics = value['metrics'];
   if (metrics !== undefined && metrics !== null) {
     if (!Array.isArray(metrics)) return `metrics is ${describe(metrics)}, not a list`;
-    for (const [i, m] of metrics.entries()) {
+    for (let i = 0; i < metrics.length; i++) {
+      const m: unknown = metrics[i];
       if (!isObject(m)) return `metrics[${i}] is ${describe(m)}, not an object`;
       if (!Number.isInteger(m['metric_id'])) return `metrics[${i}].metric_id is ${describe(m['metric_id'])}, not an integer`;
     }
@@ -51,14 +53,18 @@ function describe(value: unknown): string {
   return `${shown.length > 40 ? `${shown.slice(0, 40)}…` : shown} (a ${typeof value})`;
 }
 
-/** Iterative, so the check itself cannot overflow the stack it protects. */
-function deeperThan(root: unknown, max: number): boolean {
-  const stack: Array<[unknown, number]> = [[root, 1]];
-  while (stack.length > 0) {
-    const [value, depth] = stack.pop()!;
-    if (value === null || typeof value !== 'object') continue;
-    if (depth > max) return true;
-    for (const child of Object.values(value)) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+/**
+ * The recursion stops one level below `max`, so the check itself cannot
+ * overflow the stack it protects. Runs for every live experiment a plan
+ * compares: it allocates nothing.
+ */
+function deeperThan(value: unknown, max: number, depth = 1): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (depth > max) return true;
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    const child = (value as Record<string, unknown>)[key];
+    if (child !== null && typeof child === 'object' && deeperThan(child, max, depth + 1)) return true;
   }
   return false;
 }

@@ -1,5 +1,5 @@
 import type { Definition, Variation } from '../definitions/index.js';
-import { describeMalformedExperiment, isConcluded, type EppoExperiment, type EppoExperimentMetric, type EppoVariation, type ExperimentWrite, type Workspace } from '../eppo/index.js';
+import { describeMalformedExperiment, isConcluded, type EppoExperiment, type EppoExperimentMetric, type EppoMetric, type EppoVariation, type ExperimentWrite, type Workspace } from '../eppo/index.js';
 import { compareText, fingerprint } from './canonical.js';
 import { groupExperimentsByKey } from './group-by-key.js';
 import { resolveReferences, type Resolution, type ResolvedRefs } from './resolve.js';
@@ -50,6 +50,7 @@ export function buildPlan(definitions: readonly Definition[], workspace: Workspa
     source: new Map(workspace.assignmentSources.map((s) => [s.id, s.name])),
     metric: new Map(workspace.metrics.map((m) => [m.id, m.name])),
   };
+  const metricsById = new Map(workspace.metrics.map((m) => [m.id, m]));
 
   const managedKeys = new Set<string>();
   const changes: Change[] = definitions.map((def, i) => {
@@ -90,7 +91,7 @@ export function buildPlan(definitions: readonly Definition[], workspace: Workspa
       };
     }
     const { fields, body } = diffExperiment(def, resolved, current, names);
-    const left = leftAttached(def, resolved, current, workspace.metrics);
+    const left = leftAttached(def, resolved, current, metricsById);
     const notes = left.length === 0 ? {} : { notes: left };
     if (fields.length === 0) return { action: 'unchanged', experiment_key: def.experiment_key, file: def.file, eppo_id: current.id, ...notes };
     if (def.outcome !== undefined) {
@@ -197,10 +198,9 @@ function newVariation(v: Variation): Record<string, unknown> {
  * subset, and the plan says so instead of calling the experiment silently
  * unchanged. Nothing is noted when the file lists no metrics at all.
  */
-function leftAttached(def: Definition, refs: ResolvedRefs, live: EppoExperiment, metrics: Workspace['metrics']): string[] {
+function leftAttached(def: Definition, refs: ResolvedRefs, live: EppoExperiment, byId: ReadonlyMap<number, EppoMetric>): string[] {
   if (def.metrics === undefined || !Array.isArray(live.metrics)) return [];
   const listed = new Set(refs.metric_ids);
-  const byId = new Map(metrics.map((m) => [m.id, m]));
   const notes: string[] = [];
   for (const attached of live.metrics) {
     if (listed.has(attached.metric_id)) continue;
