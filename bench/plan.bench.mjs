@@ -1,5 +1,6 @@
-// plan and apply against the emulator, which runs in a child process so that
-// every figure (time, CPU, peak RSS) is the client's own:
+// plan and apply against the emulator (startEmulator with latencyMs), which
+// runs in a child process so that every figure (time, CPU, peak RSS) is the
+// client's own:
 // - plan of 10,000 definitions against 10,000 experiments (about 300 renamed in
 //   git), no added latency: < 5 s and < 500 MB peak RSS;
 // - the same plan with 100 ms added to every request: < 2 s, next to the
@@ -22,7 +23,6 @@ import { report } from './lib.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const dist = join(here, '..', 'dist');
-const bin = join(dist, 'cli', 'bin.js');
 
 const TOTAL = 10_000;
 const CHANGED = 300;
@@ -54,6 +54,16 @@ if (process.argv[2] === '--measure') {
   const used = process.cpuUsage(cpu);
   process.stdout.write(`${JSON.stringify({ code, ms, cpuMs: (used.user + used.system) / 1000, rssMb: process.resourceUsage().maxRSS / 1024, err: err.slice(-2000) })}\n`);
   process.exit(0);
+}
+// The emulator, as Eppo: startEmulator() in its own process, without the
+// per-request log lines the `emulator` command writes (Eppo's own logging is
+// not part of what plan and apply cost).
+if (process.argv[2] === '--emulator') {
+  const { startEmulator } = await import(join(dist, 'emulator', 'index.js'));
+  const emulator = await startEmulator({ port: 0, latencyMs: Number(process.argv[3]), apiKeys: [{ key: KEY, access: 'read-write' }] });
+  console.log(`listening on ${emulator.url}`);
+  process.on('SIGTERM', () => void emulator.close().then(() => process.exit(0)));
+  await new Promise(() => {}); // serve until stopped; the bench below is the parent's
 }
 // The peer of apply: a bare node:http server that answers after the same
 // latency, and a bare undici Pool posting the same bodies, as many at once
@@ -148,7 +158,7 @@ metrics:
 }
 
 /** The emulator with `latencyMs` added to every API request. */
-const emulatorArgs = (latencyMs) => [bin, 'emulator', '--port', '0', '--api-key', KEY, '--latency', String(latencyMs)];
+const emulatorArgs = (latencyMs) => [fileURLToPath(import.meta.url), '--emulator', String(latencyMs)];
 
 /** Starts a server in a child process; resolves once it prints "listening on URL". */
 function startServer(args) {
