@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError, EppoApiError, GitHostError, UsageError } from '../errors.js';
 import type { Command, Io } from './io.js';
-import { redactSecrets } from './redact.js';
+import { redactingIo } from './redact.js';
 import { didYouMean } from '../util/index.js';
 
 type Loader = () => Promise<{ command: Command }>;
@@ -51,11 +51,12 @@ Exit codes: 0 ok, 1 error or problems, 2 changes (plan --detailed-exitcode).
 }
 
 /** Runs the CLI; returns the exit code. Never throws. */
-export async function main(argv: string[], io: Io): Promise<number> {
+export async function main(argv: string[], rawIo: Io): Promise<number> {
+  const io = redactingIo(rawIo);
   const debug = argv.includes('--debug');
   const [name, ...rest] = argv;
   if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
-    if (name === 'help' && rest[0] !== undefined) return main([rest[0], '--help'], io);
+    if (name === 'help' && rest[0] !== undefined) return main([rest[0], '--help'], rawIo);
     io.stdout.write(rootHelp());
     return name === undefined ? 1 : 0;
   }
@@ -76,7 +77,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     }
     return await command.run(rest.filter((a) => a !== '--debug'), io);
   } catch (error) {
-    io.stderr.write(`${redactSecrets(formatError(error, name, debug), io.env)}\n`);
+    io.stderr.write(`${formatError(error, name, debug)}\n`);
     return 1;
   }
 }

@@ -1,6 +1,7 @@
 import { Octokit } from '@octokit/rest';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
+import { checkSecretLength } from '../util/index.js';
 
 export interface CreateOctokitOptions {
   token: string;
@@ -29,6 +30,7 @@ export type GitHubClient = Octokit;
  * Shared by everything that talks to GitHub (outcome PRs, PR comments).
  */
 export function createOctokit(options: CreateOctokitOptions): GitHubClient {
+  checkSecretLength('GITHUB_TOKEN', options.token);
   const retries = options.retries ?? 3;
   const base = options.retryBaseMs ?? 1000;
   const warn = options.onWarning ?? (() => {});

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { ConfigError } from '../errors.js';
 import { parseWebhookEvent, verifyWebhookSignature } from '../outcomes/index.js';
-import { HttpError, isJsonContentType, readRequestBody, RequestBodyError, sendJson } from '../util/index.js';
+import { checkSecretLength, HttpError, isJsonContentType, readRequestBody, RequestBodyError, sendJson } from '../util/index.js';
 import type { PushResult } from './work-queue.js';
 
 export const WEBHOOK_PATH = '/webhooks/eppo';
@@ -51,6 +51,7 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
   if (options.secret === '') {
     throw new ConfigError('the webhook secret is empty: pass the secret configured on the Eppo webhook (EPPO_WEBHOOK_SECRET)');
   }
+  checkSecretLength('EPPO_WEBHOOK_SECRET', options.secret);
   const log = options.log ?? (() => {});
   const path = options.path ?? WEBHOOK_PATH;
   const healthPath = options.healthPath ?? HEALTH_PATH;

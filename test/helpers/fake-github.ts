@@ -145,8 +145,8 @@ export interface FakeGitHub {
   /** merges an open PR: its head's changes land on its base, the PR is closed as merged */
   mergePull(number: number): void;
   closePull(number: number): void;
-  /** the next `count` matching requests answer `status` (default 502) */
-  failNext(count: number, status?: number, match?: (method: string, path: string) => boolean): void;
+  /** the next `count` matching requests answer `status` (default 502), with `message` in the body when given */
+  failNext(count: number, status?: number, match?: (method: string, path: string) => boolean, message?: string): void;
   /** recursive tree listings longer than `entries` come back truncated, as GitHub does for huge trees */
   setTreeLimit(entries: number | undefined): void;
   /** the next `count` requests answer 403 "secondary rate limit" with Retry-After */
@@ -752,8 +752,8 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     setTreeLimit(entries) {
       treeLimit = entries;
     },
-    failNext(count, status = 502, match) {
-      faults.push({ remaining: count, status, headers: {}, body: { message: status >= 500 ? 'Server Error' : 'Error' }, ...(match ? { match } : {}) });
+    failNext(count, status = 502, match, message) {
+      faults.push({ remaining: count, status, headers: {}, body: { message: message ?? (status >= 500 ? 'Server Error' : 'Error') }, ...(match ? { match } : {}) });
     },
     secondaryRateLimitNext(count, retryAfterSeconds = 1) {
       faults.push({

@@ -1,5 +1,6 @@
 import { request } from 'undici';
 import { ConfigError, UsageError } from '../../errors.js';
+import { checkSecretLength } from '../../util/index.js';
 import { buildResultLogFields, openOutcomeContext } from '../../outcomes/index.js';
 import { startWebhookServer, WEBHOOK_PATH } from '../../server/index.js';
 import type { Command, Io } from '../io.js';
@@ -28,13 +29,14 @@ Options:
   --base-url URL    Eppo API base URL (default: EPPO_BASE_URL or Eppo's)
 
 Environment:
-  EPPO_WEBHOOK_SECRET   the secret configured on the Eppo webhook (required)
+  EPPO_WEBHOOK_SECRET   the secret configured on the Eppo webhook (required; at least
+                        8 characters)
   EPPO_API_KEY, GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_API_URL,
   EPPO_GITOPS_BASE_BRANCH, PORT
 
 Examples:
   EPPO_WEBHOOK_SECRET=... eppo-gitops serve --host 0.0.0.0 --port 8080
-  EPPO_WEBHOOK_SECRET=dev eppo-gitops serve --local --git-host local --port 0
+  EPPO_WEBHOOK_SECRET=dev-secret eppo-gitops serve --local --git-host local --port 0
 
 Exit codes: 0 after SIGTERM/SIGINT; 1 on a configuration error.
 `;
@@ -49,6 +51,7 @@ export const command: Command = {
     if (secret === undefined || secret === '') {
       throw new ConfigError('EPPO_WEBHOOK_SECRET is not set: export the secret configured on the Eppo webhook, so deliveries can be verified');
     }
+    checkSecretLength('EPPO_WEBHOOK_SECRET', secret);
     const portText = values.port ?? io.env.PORT ?? '8080';
     if (!/^\d+$/.test(portText) || Number(portText) > 65535) throw new UsageError(`--port must be a port number 0..65535 (got "${portText}")`);
     const host = values.host ?? '127.0.0.1';
