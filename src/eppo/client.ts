@@ -1,6 +1,6 @@
 import { Pool } from 'undici';
 import { ConfigError, EppoApiError } from '../errors.js';
-import { checkSecretLength, redactValues } from '../util/index.js';
+import { checkSecretLength, isLoopbackHost, redactValues } from '../util/index.js';
 import type {
   EppoApi,
   EppoAssignmentSource,
@@ -70,15 +70,7 @@ export class EppoRequestError extends EppoApiError {
   }
 }
 
-const LOOPBACK_HOSTS = new Set(['localhost', '[::1]', '::1']);
-
-/** True for localhost, ::1 and 127.0.0.0/8. */
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.toLowerCase();
-  if (LOOPBACK_HOSTS.has(host)) return true;
-  const m = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
-  return m !== null && m.slice(1).every((p) => Number(p) <= 255);
-}
+export { isLoopbackHost };
 
 /** Checks and normalises an API base URL (no trailing slash). Throws ConfigError. */
 export function parseBaseUrl(baseUrl: string): URL {
