@@ -47,6 +47,8 @@ ${EPPO_ENV_HELP}
   NO_COLOR               no colours in the text plan
   GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_EVENT_PATH, GITHUB_STEP_SUMMARY,
   GITHUB_API_URL         read by the --github-* flags (set by GitHub Actions)
+  EPPO_GITOPS_BOT_LOGIN  the login GITHUB_TOKEN posts as, when it is not the
+                         Actions token (default github-actions[bot])
 
 Examples:
   eppo-gitops plan
