@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { Problem } from '../definitions/index.js';
 import { ConfigError } from '../errors.js';
 import { createOctokit } from '../git-host/index.js';
+import { parseTimeoutSeconds } from '../util/index.js';
 import { emptyPlan, planHasChanges, renderPlanMarkdown, type Plan } from '../reconcile/index.js';
 import { readActionsContext, requirePullRequest, requireRepository, requireStepSummary, type ActionsContext } from './actions-context.js';
 import { DRIFT_LABEL, upsertDriftIssue } from './drift-issue.js';
@@ -100,7 +101,13 @@ function githubClient(context: PublishContext, actions: ActionsContext, flag: st
   if (token === undefined || token === '') {
     throw new ConfigError(`${flag} needs GITHUB_TOKEN; in a workflow pass it with env: GITHUB_TOKEN: \${{ secrets.GITHUB_TOKEN }}`);
   }
-  return createOctokit({ token, baseUrl: actions.apiUrl, ...(context.onWarning === undefined ? {} : { onWarning: context.onWarning }) });
+  const timeoutMs = parseTimeoutSeconds('GITHUB_TIMEOUT_SECONDS', context.env.GITHUB_TIMEOUT_SECONDS);
+  return createOctokit({
+    token,
+    baseUrl: actions.apiUrl,
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    ...(context.onWarning === undefined ? {} : { onWarning: context.onWarning }),
+  });
 }
 
 /** A GitHub login: a user, or an app's `<slug>[bot]`. */

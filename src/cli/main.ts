@@ -44,8 +44,9 @@ Common options:
   -v, --version    print the version
 
 Environment: EPPO_API_KEY, EPPO_BASE_URL, EPPO_TIMEOUT_SECONDS, EPPO_WEBHOOK_SECRET,
-GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_API_URL, EPPO_GITOPS_BASE_BRANCH, PORT,
-NO_COLOR. See the README for what each does.
+GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_API_URL, GITHUB_TIMEOUT_SECONDS,
+EPPO_GITOPS_BASE_BRANCH, EPPO_GITOPS_BOT_LOGIN, PORT, NO_COLOR. See the README
+for what each does.
 Exit codes: 0 ok, 1 error or problems, 2 changes (plan --detailed-exitcode).
 `;
 }

@@ -29,6 +29,8 @@ export interface WebhookHandlerOptions {
   retryAfterSeconds?: number;
   /** true once the host is shutting down: deliveries get 503 and the health probe says `stopping` */
   isStopping?: () => boolean;
+  /** jobs running for longer than they should (`JobRunner.stuck`): while any is, the health probe answers 503 `stuck` */
+  stuckJobs?: () => number;
 }
 
 /**
@@ -45,7 +47,7 @@ export type WebhookHandler = (req: IncomingMessage, res: ServerResponse, next?: 
  * signature before trusting anything in it (401), parses the event (400),
  * hands the experiment id to `enqueue` and answers 202 at once (503 with
  * Retry-After when the queue is full). `GET <healthPath>` answers 200, or 503
- * while stopping. Answers are JSON.
+ * while stopping or while a job is stuck. Answers are JSON.
  */
 export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHandler {
   if (options.secret === '') {
@@ -59,6 +61,7 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
   const bodyIdle = options.bodyIdleTimeoutMs ?? 5_000;
   const retryAfter = String(options.retryAfterSeconds ?? 5);
   const stopping = options.isStopping ?? (() => false);
+  const stuckJobs = options.stuckJobs ?? (() => 0);
 
   async function receive(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
@@ -131,11 +134,18 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
     }
   }
 
+  function health(): [number, Record<string, unknown>] {
+    if (stopping()) return [503, { status: 'stopping' }];
+    const stuck = stuckJobs();
+    if (stuck > 0) return [503, { status: 'stuck', stuck_jobs: stuck }];
+    return [200, { status: 'ok' }];
+  }
+
   return async (req, res, next) => {
     const requestPath = (req.url ?? '/').split('?')[0];
     if (healthPath !== false && requestPath === healthPath) {
       if (req.method !== 'GET' && req.method !== 'HEAD') sendJson(res, 405, { error: 'method not allowed' }, { allow: 'GET, HEAD' });
-      else sendJson(res, stopping() ? 503 : 200, { status: stopping() ? 'stopping' : 'ok' });
+      else sendJson(res, ...health());
       return true;
     }
     if (requestPath !== path) {

@@ -3,3 +3,4 @@ export { didYouMean, editDistance } from './did-you-mean.js';
 export { HttpError, isJsonContentType, listen, readRequestBody, RequestBodyError, sendJson, type BodyFailure, type ReadBodyOptions } from './http.js';
 export { checkSecretLength, MIN_SECRET_LENGTH, redactValues } from './secrets.js';
 export { isLoopbackHost } from './hosts.js';
+export { parseTimeoutSeconds } from './timeouts.js';

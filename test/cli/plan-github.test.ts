@@ -99,6 +99,15 @@ describe('plan --github-comment / --github-summary', () => {
     expect(github.comments()).toHaveLength(2);
   });
 
+  it('trust item 10: a stalled GitHub fails the comment after GITHUB_TIMEOUT_SECONDS, with a message that says what to do', async () => {
+    env.GITHUB_TIMEOUT_SECONDS = '0.2';
+    github.stallNext(1);
+    const result = await run(['plan', '--local', '--github-comment']);
+    expect(result.code).toBe(1);
+    expect(result.err).toMatch(/^error: GitHub: listing the comments of acme\/experiments#7 failed: no complete answer within 0\.2 s; check GITHUB_API_URL and the network, or allow more time with GITHUB_TIMEOUT_SECONDS$/m);
+    expect(github.comments()).toHaveLength(0);
+  });
+
   it('explains what is missing outside GitHub Actions instead of failing obscurely', async () => {
     delete env.GITHUB_EVENT_PATH;
     const result = await run(['plan', '--local', '--github-comment']);

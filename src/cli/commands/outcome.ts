@@ -28,6 +28,7 @@ Environment:
   EPPO_API_KEY          Eppo API key (required unless --local)
   EPPO_WEBHOOK_SECRET   when set, --event-file must carry a valid signature
   GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_API_URL (GitHub Enterprise)
+  GITHUB_TIMEOUT_SECONDS   seconds one GitHub request may take (default 30)
   EPPO_GITOPS_BASE_BRANCH  branch to propose against (default: the repository's default branch)
 
 Examples:

@@ -21,7 +21,7 @@ Options:
   --format FMT      text | json (default: text)
 
 Environment: EPPO_API_KEY, GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_API_URL,
-EPPO_GITOPS_BASE_BRANCH.
+GITHUB_TIMEOUT_SECONDS (default 30), EPPO_GITOPS_BASE_BRANCH.
 
 Examples:
   eppo-gitops outcomes sync

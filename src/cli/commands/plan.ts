@@ -47,6 +47,7 @@ ${EPPO_ENV_HELP}
   NO_COLOR               no colours in the text plan
   GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_EVENT_PATH, GITHUB_STEP_SUMMARY,
   GITHUB_API_URL         read by the --github-* flags (set by GitHub Actions)
+  GITHUB_TIMEOUT_SECONDS seconds one GitHub request may take (default 30)
   EPPO_GITOPS_BOT_LOGIN  the login GITHUB_TOKEN posts as, when it is not the
                          Actions token (default github-actions[bot])
 
