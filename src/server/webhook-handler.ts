@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { ConfigError } from '../errors.js';
 import { parseWebhookEvent, verifyWebhookSignature } from '../outcomes/index.js';
-import { checkSecretLength, HttpError, isJsonContentType, readRequestBody, RequestBodyError, sendJson } from '../util/index.js';
+import { checkSecretLength, HttpError, isJsonContentType, readRequestBody, RequestBodyError, sendAndClose, sendJson } from '../util/index.js';
 import type { PushResult } from './work-queue.js';
 
 export const WEBHOOK_PATH = '/webhooks/eppo';
@@ -103,10 +103,11 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
       status = failure.status;
       entry.action = 'rejected';
       entry.reason = failure.message;
-      if (failure.status === 413 || failure.status === 408) {
-        res.shouldKeepAlive = false;
-        sendJson(res, failure.status, { error: failure.message }, { connection: 'close' });
-        res.on('finish', () => req.destroy());
+      // Never the body: a 500 comes after the signature check, or from code that never saw it.
+      if (!(error instanceof HttpError)) entry.error = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      if (failure.status === 413 || failure.status === 408 || failure.status === 415) {
+        // The body was not read (or only part of it): closing beats reading it to the end.
+        sendAndClose(req, res, failure.status, { error: failure.message });
         return;
       }
       // 401 says nothing about why, so a prober learns nothing about the secret.
@@ -144,7 +145,7 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
   return async (req, res, next) => {
     const requestPath = (req.url ?? '/').split('?')[0];
     if (healthPath !== false && requestPath === healthPath) {
-      if (req.method !== 'GET' && req.method !== 'HEAD') sendJson(res, 405, { error: 'method not allowed' }, { allow: 'GET, HEAD' });
+      if (req.method !== 'GET' && req.method !== 'HEAD') sendAndClose(req, res, 405, { error: 'method not allowed' }, { allow: 'GET, HEAD' });
       else sendJson(res, ...health());
       return true;
     }
@@ -152,7 +153,7 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
       next?.();
       return false;
     }
-    if (req.method !== 'POST') sendJson(res, 405, { error: 'method not allowed' }, { allow: 'POST' });
+    if (req.method !== 'POST') sendAndClose(req, res, 405, { error: 'method not allowed' }, { allow: 'POST' });
     else await receive(req, res);
     return true;
   };

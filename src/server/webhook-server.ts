@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { listen, sendJson } from '../util/index.js';
+import { listen, sendAndClose } from '../util/index.js';
 import { createJobRunner, type JobReport, type RunnerTimers } from './job-runner.js';
 import { createWebhookHandler, type ServerLog } from './webhook-handler.js';
 
@@ -104,7 +104,10 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
       inFlight--;
       notifyIdle();
     });
-    void handler(req, res, () => sendJson(res, 404, { error: 'not found' }));
+    handler(req, res, () => sendAndClose(req, res, 404, { error: 'not found' })).catch((error: unknown) => {
+      log({ msg: 'request', action: 'rejected', status: 500, reason: 'internal error', error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+      sendAndClose(req, res, 500, { error: 'internal error' });
+    });
   });
   server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
     const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';

@@ -358,3 +358,31 @@ describe('trust item 10: stalled work and the health probe', () => {
     }
   });
 });
+
+describe('trust item 11: webhook server edge cases', () => {
+  it.each([
+    ['415, a body that is not JSON', 'POST /webhooks/eppo HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 100000\r\n\r\nsome', 415],
+    ['404, another path', 'POST /elsewhere HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"a":', 404],
+    ['405, another method on the webhook', 'PUT /webhooks/eppo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"a":', 405],
+    ['405, a body posted to the health probe', 'POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"a":', 405],
+  ])('trust item 11: after a %s, closes the connection instead of reading the declared body', async (_what, head, status) => {
+    const { server, handled } = await start();
+    const started = performance.now();
+    const answer = await raw(server, [head], 3_000);
+    expect(answer.text).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
+    expect(answer.text).toMatch(/\r\nconnection: close\r\n/i);
+    expect(answer.closed).toBe(true);
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(handled).toEqual([]);
+  });
+
+  it('trust item 11: a deeply nested unsigned body gets 401, like any other unsigned body', async () => {
+    const { server, logs } = await start();
+    const depth = 20_000;
+    const body = `{"event":"experiment.status.updated","data":${'['.repeat(depth)}${']'.repeat(depth)},"signature":"${'a'.repeat(64)}"}`;
+    expect(body.length).toBeLessThan(64 * 1024);
+    const answer = await post(server, body);
+    expect(answer).toMatchObject({ status: 401, body: { error: 'unauthorized' } });
+    expect(logs.at(-1)).toMatchObject({ action: 'rejected', reason: 'invalid signature', status: 401 });
+  });
+});
