@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { ConfigError, EppoApiError, GitHostError, UsageError } from '../errors.js';
 import type { Command, Io } from './io.js';
 import { redactingIo } from './redact.js';
-import { didYouMean } from '../util/index.js';
+import { didYouMean, escapeLines, escapeText } from '../util/index.js';
 
 type Loader = () => Promise<{ command: Command }>;
 
@@ -67,7 +67,7 @@ export async function main(argv: string[], rawIo: Io): Promise<number> {
   }
   const entry = COMMANDS[name];
   if (entry === undefined) {
-    io.stderr.write(`error: unknown command "${name}"${suggest(name, Object.keys(COMMANDS))}\nRun "eppo-gitops --help" for the list of commands.\n`);
+    io.stderr.write(`error: unknown command "${escapeText(name)}"${suggest(name, Object.keys(COMMANDS))}\nRun "eppo-gitops --help" for the list of commands.\n`);
     return 1;
   }
   try {
@@ -78,7 +78,7 @@ export async function main(argv: string[], rawIo: Io): Promise<number> {
     }
     return await command.run(rest.filter((a) => a !== '--debug'), io);
   } catch (error) {
-    io.stderr.write(`${formatError(error, name, debug)}\n`);
+    io.stderr.write(`${escapeLines(formatError(error, name, debug))}\n`);
     return 1;
   }
 }

@@ -5,7 +5,7 @@ export { canonicalJson, fingerprint, compareText } from './canonical.js';
 export { renderPlanText, summaryLine, type TextRenderOptions } from './render-text.js';
 export { renderPlanMarkdown, PLAN_MARKER, MARKDOWN_LIMIT, type MarkdownRenderOptions } from './render-markdown.js';
 export { renderPlanJson, parsePlan, type ParsedPlan } from './plan-json.js';
-export { escapeMarkdown, codeBlock } from './markdown-escape.js';
+export { escapeMarkdown, codeBlock, codeSpan, escapeHtml } from './markdown-escape.js';
 export { applyPlan, checkPlanFresh, describeError, INTERRUPTED_REASON, type ApplyOptions, type ApplyProgress } from './apply.js';
 export { renderApplyText, renderApplyJson, renderApplyMarkdown, renderApplyProgress } from './render-apply.js';
 export { buildImportSpec, SAFE_KEY, type ImportSpecResult } from './import-spec.js';

@@ -4,3 +4,4 @@ export { HttpError, isJsonContentType, listen, readRequestBody, RequestBodyError
 export { checkSecretLength, MIN_SECRET_LENGTH, redactValues } from './secrets.js';
 export { isLoopbackHost } from './hosts.js';
 export { parseTimeoutSeconds } from './timeouts.js';
+export { escapeJsonText, escapeLines, escapeText } from './escape-text.js';

@@ -4,6 +4,7 @@ import { publishSummary } from '../../ci-report/index.js';
 import { loadConfig } from '../../definitions/index.js';
 import { connectEppo, type EppoConnection } from '../../eppo/index.js';
 import { ConfigError, UsageError } from '../../errors.js';
+import { escapeText } from '../../util/index.js';
 import {
   applyPlan,
   checkPlanFresh,
@@ -158,7 +159,7 @@ Exit codes:
       }
       const stale = await checkPlanFresh(connection.api, plan);
       if (stale.length > 0) {
-        io.stderr.write(`${stale.map((s) => `error: ${s}`).join('\n')}\nerror: refusing the whole plan (${stale.length} stale); nothing was changed\n`);
+        io.stderr.write(`${stale.map((s) => `error: ${escapeText(s)}`).join('\n')}\nerror: refusing the whole plan (${stale.length} stale); nothing was changed\n`);
         return 1;
       }
       const onInterrupt = (): void => {

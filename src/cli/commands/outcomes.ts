@@ -1,4 +1,5 @@
 import { UsageError } from '../../errors.js';
+import { escapeJsonText } from '../../util/index.js';
 import { describeResult, isFailure, openOutcomeContext } from '../../outcomes/index.js';
 import type { Command } from '../io.js';
 import { parseFlags } from '../parse-flags.js';
@@ -47,7 +48,7 @@ export const command: Command = {
       const results = await ctx.sync();
       const failures = results.filter(isFailure).length;
       if (format === 'json') {
-        io.stdout.write(`${JSON.stringify({ results, failures })}\n`);
+        io.stdout.write(`${escapeJsonText(JSON.stringify({ results, failures }))}\n`);
       } else {
         for (const r of results) io.stdout.write(`${describeResult(r, ctx.host.kind)}\n`);
         const count = (...actions: string[]): number => results.filter((r) => actions.includes(r.action)).length;

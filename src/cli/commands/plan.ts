@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { publishPlan, type GitHubTargets } from '../../ci-report/index.js';
 import type { Problem } from '../../definitions/index.js';
 import { ConfigError, UsageError } from '../../errors.js';
+import { escapeText } from '../../util/index.js';
 import { planHasChanges, planWorkspace, renderPlanJson, renderPlanMarkdown, renderPlanText } from '../../reconcile/index.js';
 import type { Command } from '../io.js';
 import { MAX_PARALLELISM, parseFlags, parseParallelism } from '../parse-flags.js';
@@ -137,5 +138,5 @@ async function savePlan(target: string, shown: string, text: string): Promise<vo
 }
 
 function warningsText(warnings: Problem[]): string {
-  return warnings.map((p) => `${p.file}:${p.line}:${p.col}  ${p.severity}  ${p.message}  [${p.rule}]`).join('\n') + '\n';
+  return warnings.map((p) => escapeText(`${p.file}:${p.line}:${p.col}  ${p.severity}  ${p.message}  [${p.rule}]`)).join('\n') + '\n';
 }

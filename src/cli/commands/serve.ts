@@ -1,6 +1,6 @@
 import { request } from 'undici';
 import { ConfigError, UsageError } from '../../errors.js';
-import { checkSecretLength, parseTimeoutSeconds } from '../../util/index.js';
+import { checkSecretLength, escapeJsonText, parseTimeoutSeconds } from '../../util/index.js';
 import { buildResultLogFields, openOutcomeContext } from '../../outcomes/index.js';
 import { startWebhookServer, WEBHOOK_PATH } from '../../server/index.js';
 import type { Command, Io } from '../io.js';
@@ -61,7 +61,7 @@ export const command: Command = {
     const host = values.host ?? '127.0.0.1';
 
     const log = (entry: Record<string, unknown>): void => {
-      io.stderr.write(`${redactSecrets(JSON.stringify({ time: new Date().toISOString(), ...entry }), io.env)}\n`);
+      io.stderr.write(`${redactSecrets(escapeJsonText(JSON.stringify({ time: new Date().toISOString(), ...entry })), io.env)}\n`);
     };
     // A job makes a handful of requests in turn; one running for six request timeouts is stuck, not slow.
     const requestTimeoutMs = Math.max(
