@@ -109,7 +109,7 @@ Exit codes:
       if (plan.eppo_base_url !== connection.baseUrl) {
         await connection.close();
         io.stderr.write(
-          `error: ${planFile} was made against ${plan.eppo_base_url}, but this run talks to ${connection.baseUrl}; nothing was changed. Run plan again against ${connection.baseUrl}\n`,
+          `error: ${planFile} was made against ${escapeText(plan.eppo_base_url)}, but this run talks to ${connection.baseUrl}; nothing was changed. Run plan again against ${connection.baseUrl}\n`,
         );
         return 1;
       }
