@@ -1,7 +1,7 @@
 import { Octokit } from '@octokit/rest';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
-import { checkSecretLength } from '../util/index.js';
+import { checkSecretLength, redactValues } from '../util/index.js';
 
 export interface CreateOctokitOptions {
   token: string;
@@ -111,7 +111,7 @@ export function createOctokit(options: CreateOctokitOptions): GitHubClient {
       },
     }),
   };
-  return new ThrottledOctokit({
+  const octokit = new ThrottledOctokit({
     auth: options.token,
     request: { fetch: fetchWithDeadline(options.timeoutMs ?? DEFAULT_GITHUB_TIMEOUT_MS) },
     ...(options.baseUrl ? { baseUrl: options.baseUrl.replace(/\/+$/, '') } : {}),
@@ -133,4 +133,10 @@ export function createOctokit(options: CreateOctokitOptions): GitHubClient {
       },
     } as never,
   });
+  // A server (or a proxy) may echo the token in an error body: it never leaves this client in a message.
+  octokit.hook.error('request', (error) => {
+    if (error instanceof Error) error.message = redactValues(error.message, [options.token]);
+    throw error;
+  });
+  return octokit;
 }

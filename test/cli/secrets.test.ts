@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { redactSecrets } from '../../src/cli/redact.js';
-import { createOctokit } from '../../src/git-host/index.js';
+import { createGitHubHost, createOctokit } from '../../src/git-host/index.js';
+import { startFakeGitHub } from '../helpers/fake-github.js';
 import { startWebhookServer } from '../../src/server/index.js';
 import { captureIo } from '../helpers/io.js';
 import { DEFINITION, DEFINITION_PATH, startHarness, type Harness } from '../outcomes/harness.js';
@@ -85,6 +86,21 @@ describe('trust item 7: secrets in output', () => {
 
     expect(() => createOctokit({ token: 'tok' })).toThrow(/GITHUB_TOKEN is 3 characters long/);
     await expect(startWebhookServer({ port: 0, secret: 'short', handle: async () => ({ action: 'x' }) })).rejects.toThrow(/EPPO_WEBHOOK_SECRET is 5 characters long/);
+  });
+});
+
+describe('trust item 7: the GitHub client', () => {
+  it('trust item 7: redacts its own token from the errors it raises, outside the CLI too', async () => {
+    const github = await startFakeGitHub();
+    try {
+      const host = createGitHubHost({ octokit: createOctokit({ token: github.token, baseUrl: github.url, retries: 0 }), owner: github.owner, repo: github.repo });
+      github.failNext(1, 403, undefined, `token ${github.token} is not allowed here`);
+      const error = (await host.baseHead().catch((e: unknown) => e)) as Error;
+      expect(error.message).toMatch(/^GitHub: reading the head of the base branch in acme\/experiments failed \(HTTP 403\): token \*\*\* is not allowed here; /);
+      expect(error.message).not.toContain(github.token);
+    } finally {
+      await github.close();
+    }
   });
 });
 

@@ -61,7 +61,7 @@ export const command: Command = {
     const host = values.host ?? '127.0.0.1';
 
     const log = (entry: Record<string, unknown>): void => {
-      io.stderr.write(`${redactSecrets(escapeJsonText(JSON.stringify({ time: new Date().toISOString(), ...entry })), io.env)}\n`);
+      io.stderr.write(`${escapeJsonText(redactSecrets(JSON.stringify({ time: new Date().toISOString(), ...entry }), io.env))}\n`);
     };
     // A job makes a handful of requests in turn; one running for six request timeouts is stuck, not slow.
     const requestTimeoutMs = Math.max(
