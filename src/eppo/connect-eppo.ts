@@ -36,6 +36,9 @@ export const LOCAL_STATE_DIR = '.eppo-local';
  */
 export async function connectEppo(opts: ConnectEppoOptions): Promise<EppoConnection> {
   if (opts.local === true) {
+    if (nonEmpty(opts.baseUrl) !== undefined) {
+      throw new ConfigError('a base URL cannot be used with local: the embedded emulator has its own address; drop --base-url, or drop --local to talk to the Eppo at that URL');
+    }
     const dir = join(opts.cwd, LOCAL_STATE_DIR);
     try {
       await mkdir(dir, { recursive: true });

@@ -252,6 +252,7 @@ export function createGitHubHost(options: GitHubHostOptions): GitHost {
 
   return {
     kind: 'github',
+    check: async () => undefined,
     baseBranch: () => guard(`reading the default branch of ${where}`, 'contents: read', baseBranch),
     baseHead: () => guard(`reading the head of the base branch in ${where}`, 'contents: read', baseHead),
     listFiles: (commit, dir) => guard(`listing ${normaliseDir(dir) || '/'} at ${commit.slice(0, 12)} in ${where}`, 'contents: read', () => listFiles(commit, dir)),

@@ -2,7 +2,7 @@ import type { Problem } from '../definitions/index.js';
 import { formatValue } from './format-value.js';
 import { escapeLines, escapeText } from '../util/index.js';
 import { codeBlock, codeSpan, escapeHtml, escapeMarkdown } from './markdown-escape.js';
-import { summaryLine } from './render-text.js';
+import { isInSync, summaryLine } from './render-text.js';
 import type { Change, Plan } from './types.js';
 
 /** The hidden marker that finds the sticky PR comment. */
@@ -55,12 +55,12 @@ export function renderPlanMarkdown(plan: Plan, options: MarkdownRenderOptions = 
     }
     head.push('');
   }
-  const blocks = plan.changes.filter((c) => c.action !== 'unchanged').map(renderChange);
+  const blocks = plan.changes.filter((c) => c.action !== 'unchanged' || (c.notes?.length ?? 0) > 0).map(renderChange);
   if (plan.unmanaged.length > 0) {
     const list = plan.unmanaged.map((u) => `#${u.eppo_id} ${escapeText(u.experiment_key)}  ${formatValue(u.name)}`).join('\n');
     blocks.push(`<details><summary>${plan.unmanaged.length} unmanaged in Eppo (not in git)</summary>\n\n${codeBlock(list)}\n\n</details>\n`);
   }
-  if (blocks.length === 0 && problems.length === 0 && options.headline === undefined) head.push('No changes. Eppo matches the definitions.', '');
+  if (isInSync(plan) && problems.length === 0 && options.headline === undefined) head.push('No changes. Eppo matches the definitions.', '');
 
   let out = `${head.join('\n')}\n`;
   const where = options.fullPlanHint ?? 'the job summary and the plan artifact (plan --format json --out FILE)';
@@ -91,7 +91,13 @@ function renderChange(change: Change): string {
     if (lines.length > 0) body.push('', codeBlock(lines.join('\n'), 'diff'));
   }
   if (change.action === 'create') {
-    body.push('', codeBlock(escapeLines(JSON.stringify(change.request.body, null, 2)), 'json'));
+    // Names, as the file writes them; a plan saved by an older version has only the request body.
+    const fields = change.fields ?? [];
+    if (fields.length > 0) body.push('', codeBlock(fields.map((f) => `+ ${escapeText(f.path)}: ${formatValue(f.after)}`).join('\n'), 'diff'));
+    else body.push('', codeBlock(escapeLines(JSON.stringify(change.request.body, null, 2)), 'json'));
+  }
+  if (change.action !== 'create' && change.action !== 'conflict') {
+    for (const note of change.notes ?? []) body.push('', `Note: ${escapeMarkdown(note)}`);
   }
   return `<details>${summary}\n\n${body.join('\n')}\n\n</details>\n`;
 }

@@ -24,13 +24,14 @@ const WORD_DIFF_MIN = 40;
 
 /**
  * Renders a plan for people, as in CLI.md: one line per change that does
- * something, indented field lines, long strings as a word diff, a summary
- * line. Unchanged experiments are counted, not listed.
+ * something, indented field lines (a create lists what it writes, like
+ * `terraform plan`), long strings as a word diff, notes, a summary line.
+ * Unchanged experiments are counted, not listed, unless they carry a note.
  */
 export function renderPlanText(plan: Plan, options: TextRenderOptions): string {
   const paint = (colour: Colour, text: string): string => (options.color ? `\u001b[${CODES[colour]}m${text}\u001b[0m` : text);
   const actionColour: Record<Change['action'], Colour> = { create: 'green', update: 'yellow', unchanged: 'dim', skip: 'cyan', conflict: 'red' };
-  const shown = plan.changes.filter((c) => c.action !== 'unchanged');
+  const shown = plan.changes.filter((c) => c.action !== 'unchanged' || (c.notes?.length ?? 0) > 0);
   const heads = shown.map((c) => {
     const id = 'eppo_id' in c && c.eppo_id !== undefined ? ` (#${c.eppo_id})` : '';
     return `${escapeText(c.experiment_key)}${id}`;
@@ -44,12 +45,24 @@ export function renderPlanText(plan: Plan, options: TextRenderOptions): string {
     if (change.action === 'update' || change.action === 'skip') {
       for (const field of change.fields) lines.push(`    ${renderField(field, paint)}`);
     }
+    if (change.action === 'create') {
+      for (const field of change.fields ?? []) lines.push(`    ${escapeText(field.path)}: ${paint('green', formatValue(field.after))}`);
+    }
+    if (change.action !== 'create' && change.action !== 'conflict') {
+      for (const note of change.notes ?? []) lines.push(`    ${paint('dim', `note: ${escapeText(note)}`)}`);
+    }
   });
   for (const u of plan.unmanaged) {
     lines.push(`${paint('dim', '? unmanaged')} ${escapeText(u.experiment_key)} (#${u.eppo_id}) ${formatValue(u.name)}`);
   }
+  if (isInSync(plan)) lines.push('No changes. Eppo matches the definitions.');
   lines.push(summaryLine(plan.summary));
   return `${lines.join('\n')}\n`;
+}
+
+/** Nothing to create, update, skip or settle: what every file says is what Eppo has. */
+export function isInSync(plan: Plan): boolean {
+  return plan.changes.every((c) => c.action === 'unchanged');
 }
 
 function renderField(field: FieldChange, paint: (c: Colour, t: string) => string): string {

@@ -1,4 +1,5 @@
 import { loadConfig, loadDefinitions, type Config, type Definition, type Problem } from '../definitions/index.js';
+import { checkDefinitionsFolder } from './definitions-folder.js';
 
 /** The stages of a validation run, in the order they run. */
 export type ValidationStageName = 'settings' | 'definitions';
@@ -23,6 +24,12 @@ export interface ValidationOptions {
    * setup). Default false: report everything (validate).
    */
   stopAtFirstError?: boolean | undefined;
+  /**
+   * import writes into the folder, so in a new repository the default folder
+   * may not exist yet. A folder named by --dir or eppo-gitops.yaml must exist
+   * either way (a misspelt one would get every experiment imported again).
+   */
+  defaultFolderMayBeNew?: boolean | undefined;
 }
 
 export interface Validation {
@@ -75,6 +82,10 @@ const STAGES: readonly ValidationStage[] = [
     name: 'definitions',
     async run(state) {
       const { cwd, paths } = state.options;
+      const source = state.options.dir !== undefined ? 'flag' : state.config.dir !== undefined ? 'settings' : 'default';
+      if ((paths === undefined || paths.length === 0) && !(source === 'default' && state.options.defaultFolderMayBeNew === true)) {
+        await checkDefinitionsFolder(cwd, state.dir, source);
+      }
       // One file at a time, then `unique-key` across them (definitions/load-definitions.ts).
       const loaded = await loadDefinitions({ cwd, dir: state.dir, ...(paths === undefined ? {} : { paths }) });
       state.definitions = loaded.definitions;
@@ -90,7 +101,8 @@ const DEFAULT_DIR = 'experiments';
  * The validation pipeline shared by validate, plan, apply, import and the
  * demo: reads eppo-gitops.yaml, then finds, parses and checks the definition
  * files (schema, per-file rules, rules across files). Problems are data; this
- * throws only for what no input explains.
+ * throws only for what no file explains: a ConfigError when the definitions
+ * folder does not exist.
  */
 export async function validateRepository(options: ValidationOptions): Promise<Validation> {
   const state: StageState = { options, config: {}, dir: options.dir ?? DEFAULT_DIR, definitions: [], files: 0 };

@@ -293,6 +293,29 @@ describe('bad usage of serve, outcome, outcomes and demo (no repository or Eppo 
     expect(io.err()).not.toMatch(/\n\s+at /);
   });
 
+  it('trust item 15: outside a git repository, --git-host local says so when the command starts', async () => {
+    const eppo = await startEmulator({ port: 0 });
+    try {
+      const env = { ...cleanEnv(), EPPO_API_KEY: eppo.apiKey, EPPO_BASE_URL: eppo.url, EPPO_WEBHOOK_SECRET: 'whsec-test-1' };
+      for (const argv of [
+        ['outcome', '--experiment-id', '1', '--git-host', 'local'],
+        ['outcomes', 'sync', '--git-host', 'local'],
+        ['serve', '--git-host', 'local', '--port', '0'],
+      ]) {
+        const io = captureIo({ cwd: empty, env, signal: new AbortController().signal });
+        expect(await main(argv, io)).toBe(1);
+        expect(io.err()).toBe(
+          `error: ${empty} is not a git repository (nor is any folder above it); run this in a checkout of the repository that holds the definitions, or use --git-host github\n`,
+        );
+        expect(io.out()).toBe('');
+      }
+      // refused before Eppo was asked anything, and before serve listened
+      expect(await (await request(`${eppo.origin}/__emulator/requests`)).body.json()).toEqual([]);
+    } finally {
+      await eppo.close();
+    }
+  });
+
   it('has help for each command', async () => {
     for (const name of ['serve', 'outcome', 'outcomes', 'demo']) {
       const io = captureIo();

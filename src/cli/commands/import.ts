@@ -17,7 +17,8 @@ that no file manages yet. Ids become names (entity, assignment source,
 metrics); every field Eppo holds is written, so "plan" reports the imported
 experiment as unchanged. Guardrail metrics Eppo attaches by itself are left
 out. An existing file is never overwritten, and a key that is not safe as a
-file name is refused.
+file name is refused. A folder named by --dir (or "dir" in eppo-gitops.yaml)
+must exist; the default folder is created when missing.
 
 Options:
   --key KEY              import the experiment with this key (repeatable)
@@ -54,7 +55,7 @@ Exit codes:
     if (keys.length === 0 && !parsed.values.all) throw new UsageError('say what to import: --key KEY (repeatable) or --all');
     if (keys.length > 0 && parsed.values.all) throw new UsageError('use either --key or --all, not both');
 
-    const validation = await validateRepository({ cwd: io.cwd, dir: parsed.values.dir });
+    const validation = await validateRepository({ cwd: io.cwd, dir: parsed.values.dir, defaultFolderMayBeNew: true });
     const broken = new Set(stageProblems(validation, 'definitions').filter((p) => p.severity === 'error' && p.rule !== 'io').map((p) => p.file));
     if (broken.size > 0) {
       io.stderr.write(`warning: ${broken.size} definition file(s) have errors and are not counted as managed; run "eppo-gitops validate"\n`);

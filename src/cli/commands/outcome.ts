@@ -46,6 +46,7 @@ export const command: Command = {
   summary: "record one experiment's outcome (a PR, or a local branch)",
   help: HELP,
   async run(args, io) {
+    if (args[0] === 'sync') throw new UsageError('"outcome" records one experiment and has no "sync"; did you mean "eppo-gitops outcomes sync"?');
     const { values } = parseFlags(args, {
       options: { ...OUTCOME_FLAGS, 'experiment-id': { type: 'string' }, 'event-file': { type: 'string' }, format: { type: 'string', default: 'text' } },
       allowPositionals: false,
