@@ -1,8 +1,9 @@
+import { escapeJsonText } from '../util/index.js';
 import type { Change, Plan, PlanSummary } from './types.js';
 
-/** The plan as JSON (CLI.md), also the saved plan file format. Deterministic. */
+/** The plan as JSON (CLI.md), also the saved plan file format. Deterministic; safe to print in a CI log. */
 export function renderPlanJson(plan: Plan): string {
-  return `${JSON.stringify(plan, null, 2)}\n`;
+  return `${escapeJsonText(JSON.stringify(plan, null, 2))}\n`;
 }
 
 export type ParsedPlan = { ok: true; plan: Plan } | { ok: false; message: string };

@@ -1,6 +1,7 @@
 import { diffWords } from 'diff';
 import type { Change, FieldChange, Plan, PlanSummary } from './types.js';
 import { formatValue } from './format-value.js';
+import { escapeText } from '../util/index.js';
 
 export interface TextRenderOptions {
   /** ANSI colours; the shell decides (TTY and no NO_COLOR) */
@@ -33,26 +34,26 @@ export function renderPlanText(plan: Plan, options: TextRenderOptions): string {
   const shown = plan.changes.filter((c) => c.action !== 'unchanged' || (c.notes?.length ?? 0) > 0);
   const heads = shown.map((c) => {
     const id = 'eppo_id' in c && c.eppo_id !== undefined ? ` (#${c.eppo_id})` : '';
-    return `${c.experiment_key}${id}`;
+    return `${escapeText(c.experiment_key)}${id}`;
   });
   const width = Math.max(0, ...heads.map((h) => h.length));
   const lines: string[] = [];
   shown.forEach((change, i) => {
     const tag = paint(actionColour[change.action], `${SYMBOL[change.action]} ${change.action.padEnd(8)}`);
-    lines.push(`${tag} ${heads[i]!.padEnd(width)} ${change.file}`);
-    if (change.action === 'skip' || change.action === 'conflict') lines.push(`    ${paint('dim', change.reason)}`);
+    lines.push(`${tag} ${heads[i]!.padEnd(width)} ${escapeText(change.file)}`);
+    if (change.action === 'skip' || change.action === 'conflict') lines.push(`    ${paint('dim', escapeText(change.reason))}`);
     if (change.action === 'update' || change.action === 'skip') {
       for (const field of change.fields) lines.push(`    ${renderField(field, paint)}`);
     }
     if (change.action === 'create') {
-      for (const field of change.fields ?? []) lines.push(`    ${field.path}: ${paint('green', formatValue(field.after))}`);
+      for (const field of change.fields ?? []) lines.push(`    ${escapeText(field.path)}: ${paint('green', formatValue(field.after))}`);
     }
     if (change.action !== 'create' && change.action !== 'conflict') {
-      for (const note of change.notes ?? []) lines.push(`    ${paint('dim', `note: ${note}`)}`);
+      for (const note of change.notes ?? []) lines.push(`    ${paint('dim', `note: ${escapeText(note)}`)}`);
     }
   });
   for (const u of plan.unmanaged) {
-    lines.push(`${paint('dim', '? unmanaged')} ${u.experiment_key} (#${u.eppo_id}) ${formatValue(u.name)}`);
+    lines.push(`${paint('dim', '? unmanaged')} ${escapeText(u.experiment_key)} (#${u.eppo_id}) ${formatValue(u.name)}`);
   }
   if (isInSync(plan)) lines.push('No changes. Eppo matches the definitions.');
   lines.push(summaryLine(plan.summary));
@@ -67,15 +68,15 @@ export function isInSync(plan: Plan): boolean {
 function renderField(field: FieldChange, paint: (c: Colour, t: string) => string): string {
   const { before, after } = field;
   if (typeof before === 'string' && typeof after === 'string' && Math.max(before.length, after.length) >= WORD_DIFF_MIN) {
-    const esc = (text: string): string => JSON.stringify(text).slice(1, -1);
+    const esc = (text: string): string => escapeText(JSON.stringify(text).slice(1, -1));
     const parts = diffWords(before, after).map((part) => {
       if (part.added) return paint('green', `{+${esc(part.value)}+}`);
       if (part.removed) return paint('red', `[-${esc(part.value)}-]`);
       return esc(part.value);
     });
-    return `${field.path}: "${parts.join('')}"   (word diff)`;
+    return `${escapeText(field.path)}: "${parts.join('')}"   (word diff)`;
   }
-  return `${field.path}: ${paint('red', formatValue(before))} → ${paint('green', formatValue(after))}`;
+  return `${escapeText(field.path)}: ${paint('red', formatValue(before))} → ${paint('green', formatValue(after))}`;
 }
 
 /** `Plan: 1 to create, 1 to update, 10 unchanged, 2 unmanaged in Eppo (not in git).` */

@@ -273,8 +273,8 @@ describe('bad usage of serve, outcome, outcomes and demo (no repository or Eppo 
 
   it.each([
     [['serve'], {}, /EPPO_WEBHOOK_SECRET is not set/],
-    [['serve', '--bogus'], { EPPO_WEBHOOK_SECRET: 'x' }, /Unknown option '--bogus'[\s\S]*Run "eppo-gitops serve --help"/],
-    [['serve', '--port', 'abc'], { EPPO_WEBHOOK_SECRET: 'x' }, /--port must be a port number/],
+    [['serve', '--bogus'], { EPPO_WEBHOOK_SECRET: 'whsec-test-1' }, /Unknown option '--bogus'[\s\S]*Run "eppo-gitops serve --help"/],
+    [['serve', '--port', 'abc'], { EPPO_WEBHOOK_SECRET: 'whsec-test-1' }, /--port must be a port number/],
     [['outcome'], {}, /give exactly one of --experiment-id N or --event-file FILE/],
     [['outcome', '--experiment-id', '1', '--event-file', 'x'], {}, /give exactly one/],
     [['outcome', '--experiment-id', 'abc'], {}, /--experiment-id must be a positive integer/],
@@ -284,7 +284,7 @@ describe('bad usage of serve, outcome, outcomes and demo (no repository or Eppo 
     [['outcomes', 'snyc'], {}, /unknown subcommand "snyc"/],
     [['outcome', '--experiment-idd', '1'], {}, /Unknown option '--experiment-idd' \(did you mean "--experiment-id"\?\)/],
     [['outcomes', 'sync', '--git-hots', 'local'], {}, /Unknown option '--git-hots' \(did you mean "--git-host"\?\)/],
-    [['serve', '--prot', '0'], { EPPO_WEBHOOK_SECRET: 'x' }, /Unknown option '--prot' \(did you mean "--port"\?\)/],
+    [['serve', '--prot', '0'], { EPPO_WEBHOOK_SECRET: 'whsec-test-1' }, /Unknown option '--prot' \(did you mean "--port"\?\)/],
     [['demo', '--kep'], {}, /Unknown option '--kep' \(did you mean "--keep"\?\)[\s\S]*Run "eppo-gitops demo --help"/],
   ])('%j fails clearly', async (argv, env, message) => {
     const io: CapturedIo = captureIo({ cwd: empty, env: { ...cleanEnv(), ...env } });
@@ -296,7 +296,7 @@ describe('bad usage of serve, outcome, outcomes and demo (no repository or Eppo 
   it('trust item 15: outside a git repository, --git-host local says so when the command starts', async () => {
     const eppo = await startEmulator({ port: 0 });
     try {
-      const env = { ...cleanEnv(), EPPO_API_KEY: eppo.apiKey, EPPO_BASE_URL: eppo.url, EPPO_WEBHOOK_SECRET: 'x' };
+      const env = { ...cleanEnv(), EPPO_API_KEY: eppo.apiKey, EPPO_BASE_URL: eppo.url, EPPO_WEBHOOK_SECRET: 'whsec-test-1' };
       for (const argv of [
         ['outcome', '--experiment-id', '1', '--git-host', 'local'],
         ['outcomes', 'sync', '--git-host', 'local'],

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { loadConfig } from '../../definitions/index.js';
 import { connectEppo, type EppoConnection } from '../../eppo/index.js';
 import { ConfigError, UsageError } from '../../errors.js';
+import { escapeText } from '../../util/index.js';
 import {
   applyPlan,
   checkPlanFreshness,
@@ -109,7 +110,7 @@ Exit codes:
       if (plan.eppo_base_url !== connection.baseUrl) {
         await connection.close();
         io.stderr.write(
-          `error: ${planFile} was made against ${plan.eppo_base_url}, but this run talks to ${connection.baseUrl}; nothing was changed. Run plan again against ${connection.baseUrl}\n`,
+          `error: ${planFile} was made against ${escapeText(plan.eppo_base_url)}, but this run talks to ${connection.baseUrl}; nothing was changed. Run plan again against ${connection.baseUrl}\n`,
         );
         return 1;
       }
@@ -169,7 +170,7 @@ Exit codes:
       }
       if (freshness.state === 'stale') {
         const stale = freshness.messages;
-        io.stderr.write(`${stale.map((s) => `error: ${s}`).join('\n')}\nerror: refusing the whole plan (${stale.length} stale); nothing was changed\n`);
+        io.stderr.write(`${stale.map((s) => `error: ${escapeText(s)}`).join('\n')}\nerror: refusing the whole plan (${stale.length} stale); nothing was changed\n`);
         return 1;
       }
       const onInterrupt = (): void => {

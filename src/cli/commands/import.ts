@@ -1,5 +1,6 @@
 import { connectEppo, fetchWorkspace } from '../../eppo/index.js';
 import { UsageError } from '../../errors.js';
+import { escapeText } from '../../util/index.js';
 import { buildImportPlan, writeImportFile } from '../../reconcile/index.js';
 import { stageProblems, validateRepository } from '../../validation/index.js';
 import type { Command } from '../io.js';
@@ -76,7 +77,7 @@ Exit codes:
       const { decisions } = buildImportPlan({ wanted: parsed.values.all ? 'all' : keys, managed, workspace, cwd: io.cwd, dir: validation.dir });
       const fail = (message: string): void => {
         failures++;
-        io.stderr.write(`error: ${message}\n`);
+        io.stderr.write(`error: ${escapeText(message)}\n`);
       };
       for (const decision of decisions) {
         if (decision.action === 'refuse') {
@@ -89,8 +90,8 @@ Exit codes:
           continue;
         }
         written++;
-        for (const note of decision.notes) io.stderr.write(`note: ${decision.key}: ${note}\n`);
-        io.stdout.write(`+ wrote ${decision.file} (#${decision.eppoId})\n`);
+        for (const note of decision.notes) io.stderr.write(`note: ${escapeText(`${decision.key}: ${note}`)}\n`);
+        io.stdout.write(`+ wrote ${escapeText(decision.file)} (#${decision.eppoId})\n`);
       }
       io.stdout.write(
         decisions.length === 0 ? 'Nothing to import: every live experiment is in git.\n' : `Import: ${written} written, ${failures} refused.\n`,

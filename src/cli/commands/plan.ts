@@ -3,6 +3,7 @@ import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'nod
 import type { GitHubTargets, publishPlan } from '../../ci-report/index.js';
 import { loadConfig, type Problem } from '../../definitions/index.js';
 import { ConfigError, UsageError } from '../../errors.js';
+import { escapeText } from '../../util/index.js';
 import { planHasChanges, planWorkspace, renderPlanJson, renderPlanMarkdown, renderPlanText } from '../../reconcile/index.js';
 import type { Command, Io } from '../io.js';
 import { MAX_PARALLELISM, parseFlags, parseParallelism } from '../parse-flags.js';
@@ -48,6 +49,9 @@ ${EPPO_ENV_HELP}
   NO_COLOR               no colours in the text plan
   GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_EVENT_PATH, GITHUB_STEP_SUMMARY,
   GITHUB_API_URL         read by the --github-* flags (set by GitHub Actions)
+  GITHUB_TIMEOUT_SECONDS seconds one GitHub request may take (default 30)
+  EPPO_GITOPS_BOT_LOGIN  the login GITHUB_TOKEN posts as, when it is not the
+                         Actions token (default github-actions[bot])
 
 Examples:
   eppo-gitops plan
@@ -195,5 +199,5 @@ async function savePlan(target: string, shown: string, text: string): Promise<vo
 }
 
 function warningsText(warnings: Problem[]): string {
-  return warnings.map((p) => `${p.file}:${p.line}:${p.col}  ${p.severity}  ${p.message}  [${p.rule}]`).join('\n') + '\n';
+  return warnings.map((p) => escapeText(`${p.file}:${p.line}:${p.col}  ${p.severity}  ${p.message}  [${p.rule}]`)).join('\n') + '\n';
 }
