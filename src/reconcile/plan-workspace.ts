@@ -57,7 +57,8 @@ export type PlanWorkspaceResult =
  * the files then have errors, the reads are cancelled and whatever they found
  * (an answer, or a failure such as a missing EPPO_API_KEY) is dropped: the
  * result is the same validation failure as without them, and nothing is ever
- * written to Eppo before a plan exists.
+ * written to Eppo before a plan exists. The pages are read between batches of
+ * files, so the overlap lasts only while validation yields to the event loop.
  */
 export async function planWorkspace(options: PlanWorkspaceOptions): Promise<PlanWorkspaceResult> {
   const settings = options.settings ?? (await loadConfig(options.cwd));
