@@ -2,7 +2,7 @@ import { opendir } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { loadConfig, type Config, type Definition, type Problem } from '../definitions/index.js';
 import { connectEppo, fetchWorkspace, type EppoClientOptions, type EppoConnection, type Workspace } from '../eppo/index.js';
-import { validateRepository, type Settings } from '../validation/index.js';
+import { validateRepository, type Settings, type Validation } from '../validation/index.js';
 import { buildPlan } from './build-plan.js';
 import { resolveReferences } from './resolve.js';
 import type { Plan } from './types.js';
@@ -68,7 +68,7 @@ export async function planWorkspace(options: PlanWorkspaceOptions): Promise<Plan
       ? startReads(options, settings.config, true)
       : undefined;
 
-  let validation;
+  let validation: Validation;
   try {
     validation = await validateRepository({ cwd: options.cwd, dir: options.dir, settings, stopAtFirstError: true });
   } catch (error) {
