@@ -126,11 +126,11 @@ describe('planWorkspace', () => {
       await repo.write('experiments/broken.yaml', broken());
       const expected = await planWorkspace({ cwd: repo.dir, env: env(), earlyReadsFromFiles: Infinity });
       expect(expected).toMatchObject({ ok: false, stage: 'validate', files: 2 });
-      // every API answer now takes 3 s: the reads are cancelled, not awaited
-      await control(emu, 'POST', '/faults', { kind: 'latency', ms: 3_000, share: 1 });
+      // every API answer now takes 2 s: the reads are cancelled, not awaited
+      await control(emu, 'POST', '/faults', { kind: 'latency', ms: 2_000, share: 1 });
       const started = Date.now();
       const early = await planWorkspace({ cwd: repo.dir, env: env(), earlyReadsFromFiles: 0 });
-      expect(Date.now() - started).toBeLessThan(2_000);
+      expect(Date.now() - started).toBeLessThan(1_500);
       expect(early).toEqual(expected);
       expect((await log()).filter((r) => r.method !== 'GET')).toEqual([]);
       // failures of the dropped reads are dropped too: no key needed to hear about the files
