@@ -34,4 +34,4 @@ export { buildRollout, renderRolloutSection, describeSplit } from './rollout.js'
 export type { RolloutInput, RolloutLeaveReason, RolloutPlan } from './rollout.js';
 export { buildExperimentFromFlag, nameFromKey } from './experiment-from-flag.js';
 export type { ExperimentFromFlag, ExperimentFromFlagOptions } from './experiment-from-flag.js';
-export { buildFlagsWithoutExperimentNote, findFlagsWithoutExperiment } from './flags-without-experiment.js';
+export { buildFlagsWithoutExperimentNote, describeFlagsWithoutExperiment, findFlagsWithoutExperiment } from './flags-without-experiment.js';

@@ -1,4 +1,5 @@
 import { diffWords } from 'diff';
+import { describeFlagsWithoutExperiment } from '../flags/index.js';
 import type { Change, FieldChange, Plan, PlanSummary } from './types.js';
 import { formatValue } from './format-value.js';
 
@@ -48,6 +49,9 @@ export function renderPlanText(plan: Plan, options: TextRenderOptions): string {
     lines.push(`${paint('dim', '? unmanaged')} ${u.experiment_key} (#${u.eppo_id}) ${formatValue(u.name)}`);
   }
   lines.push(summaryLine(plan.summary));
+  if (plan.flags_without_experiment !== undefined && plan.flags_without_experiment.length > 0) {
+    lines.push(`note: ${describeFlagsWithoutExperiment(plan.flags_without_experiment)}`);
+  }
   return `${lines.join('\n')}\n`;
 }
 
