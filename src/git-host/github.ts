@@ -83,9 +83,12 @@ export function createGitHubHost(options: GitHubHostOptions): GitHost {
     const root = await treeOf(commit);
     const { data } = await octokit.rest.git.getTree({ owner, repo, tree_sha: root, recursive: 'true' });
     const listing: TreeItem[] = data.truncated ? await listSubtree(root, prefix) : data.tree;
+    // A `dir` naming a file lists that file, as `git ls-tree` does on the local host.
+    const exact = prefix.slice(0, -1);
     const files: TreeFile[] = [];
     for (const e of listing) {
-      if (e.type !== 'blob' || typeof e.path !== 'string' || typeof e.sha !== 'string' || typeof e.mode !== 'string' || !e.path.startsWith(prefix)) continue;
+      if (e.type !== 'blob' || typeof e.path !== 'string' || typeof e.sha !== 'string' || typeof e.mode !== 'string') continue;
+      if (!e.path.startsWith(prefix) && (exact === '' || e.path !== exact)) continue;
       files.push({ path: e.path, mode: e.mode, blob: e.sha });
     }
     return files;
@@ -98,10 +101,11 @@ export function createGitHubHost(options: GitHubHostOptions): GitHost {
   async function listSubtree(root: string, prefix: string): Promise<TreeItem[]> {
     let tree = root;
     const parts = prefix.split('/').filter((p) => p !== '');
-    for (const part of parts) {
+    for (const [i, part] of parts.entries()) {
       const { data } = await octokit.rest.git.getTree({ owner, repo, tree_sha: tree });
-      const entry = data.tree.find((e) => e.path === part && e.type === 'tree');
+      const entry = data.tree.find((e) => e.path === part && (e.type === 'tree' || (e.type === 'blob' && i === parts.length - 1)));
       if (entry?.sha === undefined) return [];
+      if (entry.type === 'blob') return [{ ...entry, path: parts.join('/') }];
       tree = entry.sha;
     }
     const { data } = await octokit.rest.git.getTree({ owner, repo, tree_sha: tree, recursive: 'true' });
