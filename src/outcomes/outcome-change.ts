@@ -119,7 +119,8 @@ function buildFlagEdit(input: OutcomeChangeInput, outcome: Outcome, definitionTe
     ...set.problems.filter((p) => p.severity === 'error' && !known.has(`${p.file}\u0000${signature(p)}`)),
     ...(definition === undefined ? [] : checkFlags([definition], set, { at: input.at, rollout: flags.rollout })).filter((p) => p.severity === 'error' || p.rule === 'flag-rollout'),
   ];
-  if (definition === undefined || errors.length > 0) {
+  // A definition with errors of its own at the base commit cannot be checked against the flag; the proof above still holds.
+  if (errors.length > 0) {
     return { action: 'leave', reason: 'proof-failed', flagKey, file: plan.file, winner: plan.winner, detail: `the edited flag file would not pass validate: ${describe(errors)}` };
   }
   return plan;
