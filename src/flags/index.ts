@@ -34,4 +34,6 @@ export { buildRollout, renderRolloutSection, describeSplit } from './rollout.js'
 export type { RolloutInput, RolloutLeaveReason, RolloutPlan } from './rollout.js';
 export { buildExperimentFromFlag, nameFromKey } from './experiment-from-flag.js';
 export type { ExperimentFromFlag, ExperimentFromFlagOptions } from './experiment-from-flag.js';
+export { writeExperimentFromFlag } from './write-experiment-from-flag.js';
+export type { WriteExperimentFromFlagOptions, WriteExperimentFromFlagResult } from './write-experiment-from-flag.js';
 export { buildFlagsWithoutExperimentNote, describeFlagsWithoutExperiment, findFlagsWithoutExperiment } from './flags-without-experiment.js';

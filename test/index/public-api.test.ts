@@ -43,6 +43,8 @@ describe('the package entry point', () => {
     'buildRollout',
     'renderRolloutSection',
     'buildExperimentFromFlag',
+    'writeExperimentFromFlag',
+    'findFlagsWithoutExperiment',
     'main',
     'validateRepository',
     'connectEppo',
