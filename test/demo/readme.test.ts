@@ -56,8 +56,8 @@ describe('the README tour, run as written in a copy of the repository', () => {
   let dir: string;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'eppo-gitops-readme-'));
-    await cp(join(root, 'experiments'), join(dir, 'experiments'), { recursive: true });
-    await cp(join(root, 'schemas'), join(dir, 'schemas'), { recursive: true });
+    // What a fresh clone holds: the examples, their flag files and the settings naming them, the schemas.
+    for (const entry of ['experiments', 'flags', 'eppo-gitops.yaml', 'schemas']) await cp(join(root, entry), join(dir, entry), { recursive: true });
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
