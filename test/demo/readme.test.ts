@@ -12,7 +12,7 @@ import { findInvocations, type CliSurface } from '../workflows/policy.js';
 // eppo-gitops command in them exists with those flags, every relative link
 // resolves, and the tour's commands run as the text says they do.
 const root = resolve(import.meta.dirname, '../..');
-const DOCS = ['README.md', 'docs/outcomes.md', 'docs/ci.md'];
+const DOCS = ['README.md', 'docs/outcomes.md', 'docs/ci.md', 'docs/flags.md'];
 
 /** The shell code blocks, indentation (a block inside a list item) removed. */
 function shellBlocks(markdown: string): string[] {
