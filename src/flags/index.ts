@@ -6,6 +6,7 @@
  */
 export type { Flag, FlagdFlag, FlagFile, FlagSet, ServedSplit } from './types.js';
 export { readFlagFile, FLAG_FILE_RULE, MAX_RULE_NODES, MAX_RULE_OPERATIONS } from './read-flag-file.js';
+export { clearFlagdCache } from './flagd.js';
 export { buildFlagSet } from './flag-set.js';
 export { loadFlagFiles } from './load-flag-files.js';
 export type { LoadFlagFilesOptions } from './load-flag-files.js';

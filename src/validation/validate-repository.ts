@@ -1,5 +1,5 @@
 import { loadConfig, loadDefinitions, type Config, type Definition, type Problem } from '../definitions/index.js';
-import { checkFlags, loadFlagFiles, type FlagSet } from '../flags/index.js';
+import type { FlagSet } from '../flags/index.js';
 
 /** The stages of a validation run, in the order they run. */
 export type ValidationStageName = 'settings' | 'definitions' | 'flags';
@@ -96,6 +96,8 @@ const STAGES: readonly ValidationStage[] = [
     async run(state) {
       const flags = state.config.flags;
       if (flags === undefined) return [];
+      // Loaded only when flags are configured: flagd-core and its rule engine cost a validate without flags nothing.
+      const { checkFlags, loadFlagFiles } = await import('../flags/index.js');
       // Read once per run: the checks below and the callers (plan's note) share this set.
       const set = await loadFlagFiles({ root: state.options.cwd, files: flags.files });
       state.flags = set;
