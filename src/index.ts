@@ -37,6 +37,7 @@ export {
   buildImportSpec,
   buildPlan,
   checkPlanFresh,
+  checkPlanFreshness,
   diffExperiment,
   groupExperimentsByKey,
   parsePlan,

@@ -1,5 +1,6 @@
 import { Pool } from 'undici';
 import { ConfigError, EppoApiError } from '../errors.js';
+import { checkSecretLength, isLoopbackHost, redactValues } from '../util/index.js';
 import type {
   EppoApi,
   EppoAssignmentSource,
@@ -69,15 +70,7 @@ export class EppoRequestError extends EppoApiError {
   }
 }
 
-const LOOPBACK_HOSTS = new Set(['localhost', '[::1]', '::1']);
-
-/** True for localhost, ::1 and 127.0.0.0/8. */
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.toLowerCase();
-  if (LOOPBACK_HOSTS.has(host)) return true;
-  const m = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
-  return m !== null && m.slice(1).every((p) => Number(p) <= 255);
-}
+export { isLoopbackHost };
 
 /** Checks and normalises an API base URL (no trailing slash). Throws ConfigError. */
 export function parseBaseUrl(baseUrl: string): URL {
@@ -173,6 +166,7 @@ type Attempt = { ok: true; value: unknown } | { ok: false; error: EppoRequestErr
 export function createEppoClient(options: EppoClientOptions): EppoApi {
   const base = parseBaseUrl(options.baseUrl);
   if (options.apiKey === '') throw new ConfigError('EPPO_API_KEY is empty; set it to an Eppo API key');
+  checkSecretLength('EPPO_API_KEY', options.apiKey.trim());
   const apiKey = options.apiKey;
   const basePath = base.pathname;
   const baseUrl = `${base.origin}${basePath}`;
@@ -192,7 +186,7 @@ export function createEppoClient(options: EppoClientOptions): EppoApi {
   });
   let closed = false;
 
-  const redact = (text: string): string => (apiKey.length > 0 ? text.split(apiKey).join('***') : text);
+  const redact = (text: string): string => redactValues(text, [apiKey]);
 
   async function send(method: string, path: string, body: unknown): Promise<RawResponse> {
     const controller = new AbortController();
@@ -302,7 +296,8 @@ export function createEppoClient(options: EppoClientOptions): EppoApi {
     }
     const retryable = !NEVER_RETRY.has(status) && (status === 429 || status === 408 || status >= 500);
     const retryAfterMs = parseRetryAfter(res.headers['retry-after'], Date.now());
-    const detail = errorDetail(res.text);
+    // Redacted before it is cut: a cut through an echoed key would leave most of it.
+    const detail = errorDetail(res.text, redact);
     return {
       ok: false,
       error: new EppoRequestError(redact(`Eppo answered ${status}${detail === '' ? '' : `: ${detail}`}`), {
@@ -466,17 +461,18 @@ function describe(value: unknown): string {
   return `a ${typeof value}`;
 }
 
-function errorDetail(text: string): string {
+/** The server's own words from an error body, redacted, on one line, at most 300 characters. */
+function errorDetail(text: string, redact: (text: string) => string): string {
   const trimmed = text.trim();
   if (trimmed === '') return '';
   try {
     const parsed = JSON.parse(trimmed) as { message?: unknown; error?: unknown };
     const msg = typeof parsed.message === 'string' ? parsed.message : typeof parsed.error === 'string' ? parsed.error : undefined;
-    if (msg !== undefined) return clip(msg);
+    if (msg !== undefined) return clip(redact(msg));
   } catch {
     // not JSON: fall through to the raw text
   }
-  return /^[\x20-\x7e\s]*$/.test(trimmed) && !trimmed.startsWith('<') ? clip(trimmed) : '';
+  return /^[\x20-\x7e\s]*$/.test(trimmed) && !trimmed.startsWith('<') ? clip(redact(trimmed)) : '';
 }
 
 function clip(text: string): string {

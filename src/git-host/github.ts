@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ConfigError, GitHostError, InternalError } from '../errors.js';
+import { parseTimeoutSeconds } from '../util/index.js';
 import { checkFileSet } from './check-file-set.js';
 import { createOctokit, type GitHubClient } from './github-client.js';
 import { createKeyedLock } from './keyed-lock.js';
@@ -275,6 +276,7 @@ export function createGitHubHost(options: GitHubHostOptions): GitHost {
 
   return {
     kind: 'github',
+    check: async () => undefined,
     baseBranch: () => guard(`reading the default branch of ${where}`, 'contents: read', baseBranch),
     baseHead: () => guard(`reading the head of the base branch in ${where}`, 'contents: read', baseHead),
     listFiles: (commit, dir) => guard(`listing ${normaliseDir(dir) || '/'} at ${commit.slice(0, 12)} in ${where}`, 'contents: read', () => listFiles(commit, dir)),
@@ -294,7 +296,8 @@ export interface GitHubEnvOptions {
 
 /**
  * The `github` host from the environment: GITHUB_TOKEN, GITHUB_REPOSITORY
- * (owner/repo), GITHUB_API_URL (GitHub Enterprise), EPPO_GITOPS_BASE_BRANCH.
+ * (owner/repo), GITHUB_API_URL (GitHub Enterprise), EPPO_GITOPS_BASE_BRANCH,
+ * GITHUB_TIMEOUT_SECONDS (default 30).
  */
 export function createGitHubHostFromEnv(env: Record<string, string | undefined>, options: GitHubEnvOptions = {}): GitHost {
   const token = env.GITHUB_TOKEN?.trim();
@@ -305,8 +308,10 @@ export function createGitHubHostFromEnv(env: Record<string, string | undefined>,
     throw new ConfigError(`GITHUB_REPOSITORY must be "owner/repo"${repository ? ` (got "${repository}")` : ' and is not set'}`);
   }
   const baseBranch = env.EPPO_GITOPS_BASE_BRANCH?.trim();
+  const timeoutMs = parseTimeoutSeconds('GITHUB_TIMEOUT_SECONDS', env.GITHUB_TIMEOUT_SECONDS);
   const octokit = createOctokit({
     token,
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
     ...(env.GITHUB_API_URL?.trim() ? { baseUrl: env.GITHUB_API_URL.trim() } : {}),
     ...(options.retries !== undefined ? { retries: options.retries } : {}),
     ...(options.retryBaseMs !== undefined ? { retryBaseMs: options.retryBaseMs } : {}),

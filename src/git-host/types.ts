@@ -84,6 +84,14 @@ export interface SavePullRequestResult {
  */
 export interface GitHost {
   readonly kind: 'github' | 'local';
+  /**
+   * Checks, once when a command starts, what the host needs and can check
+   * without writing: for `local`, that the folder is in a git repository. A
+   * GitHubHost has nothing to check here (its token and repository were
+   * checked when it was built; GitHub answers on first use). Throws
+   * GitHostError.
+   */
+  check(): Promise<void>;
   /** the branch changes are proposed against */
   baseBranch(): Promise<string>;
   /** the base branch and its head commit */

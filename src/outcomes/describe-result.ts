@@ -1,8 +1,13 @@
 import type { GitHost } from '../git-host/index.js';
+import { escapeText } from '../util/index.js';
 import { describeConflict, type ProposalNotes, type RecordOutcomeResult } from './record.js';
 
-/** One line for a human about what happened to one experiment. */
+/** One line for a human about what happened to one experiment; keys, statuses and errors from Eppo and GitHub stay on it, escaped. */
 export function describeResult(r: RecordOutcomeResult, hostKind: GitHost['kind']): string {
+  return escapeText(describe(r, hostKind));
+}
+
+function describe(r: RecordOutcomeResult, hostKind: GitHost['kind']): string {
   const who = r.action === 'not-found' ? `experiment #${r.experimentId}` : `${r.experimentKey} (#${r.experimentId})`;
   const where = (x: { branch: string; pr?: { number: number; url: string } | undefined; commit?: string }): string =>
     x.pr ? `pull request #${x.pr.number} ${x.pr.url}` : `branch ${x.branch}${x.commit ? ` at ${x.commit.slice(0, 12)}` : ''}${hostKind === 'local' ? ' (local commit, no pull request)' : ''}`;

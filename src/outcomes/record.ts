@@ -1,6 +1,6 @@
 import { readExperimentKey } from '../definitions/index.js';
 import { EppoApiError } from '../errors.js';
-import { isConcluded, type EppoApi, type EppoExperiment } from '../eppo/index.js';
+import { describeMalformedExperiment, isConcluded, type EppoApi, type EppoExperiment } from '../eppo/index.js';
 import type { GitHost, PullRequestRef } from '../git-host/index.js';
 import { groupExperimentsByKey } from '../reconcile/index.js';
 import { fetchBaseFlags, type BaseFlags } from './base-flags.js';
@@ -98,6 +98,12 @@ export async function recordOutcome(options: RecordOutcomeOptions): Promise<Reco
     // No valid definition can declare such a key, and it must never become a file or branch name.
     log({ experiment_id: experimentId, action: 'unmanaged', message: 'the experiment_key from Eppo is not a valid key (letters, digits, ".", "_", "-"); nothing proposed' });
     return { ...known, action: 'unmanaged' };
+  }
+  const malformed = describeMalformedExperiment(experiment);
+  if (malformed !== undefined) {
+    const error = `Eppo returned experiment #${experimentId} in a shape eppo-gitops cannot read (${malformed}); nothing proposed: fix it in Eppo, then record it again`;
+    log({ experiment_id: experimentId, action: 'failed', message: error });
+    return { ...known, action: 'failed', error };
   }
   const byKey = (files: DefinitionFile[]): DefinitionFile[] => files.filter((f) => readExperimentKey(f.text) === key);
   let matches: DefinitionFile[];

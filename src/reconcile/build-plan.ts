@@ -1,5 +1,5 @@
 import type { Definition, Variation } from '../definitions/index.js';
-import { isConcluded, type EppoExperiment, type EppoExperimentMetric, type EppoVariation, type ExperimentWrite, type Workspace } from '../eppo/index.js';
+import { describeMalformedExperiment, isConcluded, type EppoExperiment, type EppoExperimentMetric, type EppoVariation, type ExperimentWrite, type Workspace } from '../eppo/index.js';
 import { compareText, fingerprint } from './canonical.js';
 import { groupExperimentsByKey } from './group-by-key.js';
 import { resolveReferences, type Resolution, type ResolvedRefs } from './resolve.js';
@@ -78,20 +78,34 @@ export function buildPlan(definitions: readonly Definition[], workspace: Workspa
       if (def.outcome !== undefined) {
         return { action: 'skip', ...base, reason: 'concluded: the file records an outcome, but Eppo has no experiment with this key; not re-created', fields: [] };
       }
-      return { action: 'create', ...base, request: { method: 'POST', path: '/experiments', body: buildCreateBody(def, resolved) } };
+      return { action: 'create', ...base, fields: createFields(def), request: { method: 'POST', path: '/experiments', body: buildCreateBody(def, resolved) } };
+    }
+    const malformed = describeMalformedExperiment(current);
+    if (malformed !== undefined) {
+      return {
+        action: 'conflict',
+        ...base,
+        reason: `Eppo returned experiment #${current.id} in a shape eppo-gitops cannot read (${malformed}); nothing is planned for it: fix it in Eppo, then plan again`,
+        eppo_ids: [current.id],
+      };
     }
     const { fields, body } = diffExperiment(def, resolved, current, names);
-    if (fields.length === 0) return { action: 'unchanged', ...base, eppo_id: current.id };
+    const left = leftAttached(def, resolved, current, workspace.metrics);
+    const notes = left.length === 0 ? {} : { notes: left };
+    if (fields.length === 0) return { action: 'unchanged', ...base, eppo_id: current.id, ...notes };
     if (def.outcome !== undefined) {
-      return { action: 'skip', ...base, eppo_id: current.id, reason: 'concluded: the file records an outcome, so edits are not applied', fields };
+      return { action: 'skip', ...base, eppo_id: current.id, reason: 'concluded: the file records an outcome, so edits are not applied', fields, ...notes };
     }
     if (isConcluded(current.status)) {
       return {
         action: 'skip',
         ...base,
         eppo_id: current.id,
-        reason: `concluded in Eppo (status "${current.status}"); record its outcome instead of editing it`,
+        reason:
+          `concluded in Eppo (status "${current.status}"); record its outcome instead of editing it: ` +
+          `run "eppo-gitops outcome --experiment-id ${current.id}" (or "eppo-gitops outcomes sync" for every concluded experiment)`,
         fields,
+        ...notes,
       };
     }
     return {
@@ -101,13 +115,15 @@ export function buildPlan(definitions: readonly Definition[], workspace: Workspa
       fields,
       request: { method: 'PUT', path: `/experiments/${current.id}`, body },
       live_fingerprint: fingerprint(current),
+      ...notes,
     };
   });
   changes.sort((a, b) => compareText(a.experiment_key, b.experiment_key) || compareText(a.file, b.file));
 
   const unmanaged: UnmanagedExperiment[] = workspace.experiments
     .filter((e) => !managedKeys.has(e.experiment_key))
-    .map((e) => ({ experiment_key: e.experiment_key, eppo_id: e.id, name: e.name }))
+    // Text only, so the plan file stays a plan apply can read back whatever Eppo sent.
+    .map((e) => ({ experiment_key: asText(e.experiment_key), eppo_id: e.id, name: asText(e.name) }))
     .sort((a, b) => compareText(a.experiment_key, b.experiment_key) || a.eppo_id - b.eppo_id);
 
   const summary: PlanSummary = { create: 0, update: 0, unchanged: 0, skip: 0, conflict: 0, unmanaged: unmanaged.length };
@@ -115,9 +131,13 @@ export function buildPlan(definitions: readonly Definition[], workspace: Workspa
   return { format_version: 1, eppo_base_url: options.baseUrl, created_at: options.createdAt, summary, changes, unmanaged };
 }
 
-/** True when the plan would write anything (create or update). */
+/** True when the plan would write anything (create or update); read from the changes, which are what apply acts on. */
 export function planHasChanges(plan: Plan): boolean {
-  return plan.summary.create + plan.summary.update > 0;
+  return plan.changes.some((c) => c.action === 'create' || c.action === 'update');
+}
+
+function asText(value: unknown): string {
+  return typeof value === 'string' ? value : value === undefined || value === null ? '' : JSON.stringify(value);
 }
 
 /** The POST body for a new experiment: every field, defaults included. */
@@ -137,6 +157,50 @@ export function buildCreateBody(def: Definition, refs: ResolvedRefs): Experiment
     body.metrics = def.metrics.map((m, i) => ({ metric_id: refs.metric_ids[i]!, is_primary: m.is_primary }));
   }
   return body;
+}
+
+/**
+ * What a create writes, as people read it: the names the file uses (entity,
+ * assignment source, metrics), not the ids of the request body.
+ */
+function createFields(def: Definition): FieldChange[] {
+  const fields: FieldChange[] = [];
+  const add = (path: string, after: unknown): void => void fields.push({ path, before: null, after });
+  add('name', def.name);
+  if (def.hypothesis !== undefined) add('hypothesis', def.hypothesis);
+  add('entity', def.entity);
+  add('assignment_source', def.assignment_source);
+  add('assignments_start_date', def.assignments_start_date);
+  if (def.assignments_end_date !== undefined) add('assignments_end_date', def.assignments_end_date);
+  add('traffic_allocation', def.traffic_allocation);
+  for (const v of def.variations) add(`variations[${v.variant_key}]`, newVariation(v));
+  for (const m of def.metrics ?? []) add(`metrics[${m.metric}]`, { is_primary: m.is_primary });
+  return fields;
+}
+
+function newVariation(v: Variation): Record<string, unknown> {
+  return { name: v.name, is_control: v.is_control, weight: v.weight, is_active: v.is_active };
+}
+
+/**
+ * Metrics attached in Eppo that the file's `metrics` list leaves out (not the
+ * guardrails Eppo attaches by itself): apply keeps them, since the file owns a
+ * subset, and the plan says so instead of calling the experiment silently
+ * unchanged. Nothing is noted when the file lists no metrics at all.
+ */
+function leftAttached(def: Definition, refs: ResolvedRefs, live: EppoExperiment, metrics: Workspace['metrics']): string[] {
+  if (def.metrics === undefined || !Array.isArray(live.metrics)) return [];
+  const listed = new Set(refs.metric_ids);
+  const byId = new Map(metrics.map((m) => [m.id, m]));
+  const notes: string[] = [];
+  for (const attached of live.metrics) {
+    if (listed.has(attached.metric_id)) continue;
+    const metric = byId.get(attached.metric_id);
+    if (metric?.is_guardrail === true) continue;
+    const label = typeof metric?.name === 'string' ? metric.name : `#${attached.metric_id}`;
+    notes.push(`metrics[${label}]: left attached: git manages a subset (the file does not list it; detach it in Eppo to remove it)`);
+  }
+  return notes;
 }
 
 function variationBody(v: Variation): EppoVariation {
@@ -236,7 +300,7 @@ function diffVariations(def: Definition, live: EppoExperiment, fields: FieldChan
     const current = liveByKey.get(v.variant_key);
     const at = `variations[${v.variant_key}]`;
     if (current === undefined) {
-      fields.push({ path: at, before: null, after: { name: v.name, is_control: v.is_control, weight: v.weight, is_active: v.is_active } });
+      fields.push({ path: at, before: null, after: newVariation(v) });
       merged.push(variationBody(v));
       continue;
     }

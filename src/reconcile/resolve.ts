@@ -32,6 +32,8 @@ export function indexNames(items: readonly Named[]): NameIndex {
   const exact = new Map<string, Named[]>();
   const folded = new Map<string, Named[]>();
   for (const item of items) {
+    // An item Eppo sent without a name cannot be what a file names.
+    if (typeof item.name !== 'string') continue;
     exact.set(item.name, [...(exact.get(item.name) ?? []), item]);
     const lower = item.name.toLowerCase();
     folded.set(lower, [...(folded.get(lower) ?? []), item]);
@@ -59,7 +61,7 @@ export function lookupName(kind: string, name: string, items: readonly Named[], 
       message: `${kind} "${name}" is ambiguous in Eppo: ids ${ids.join(', ')} share that name; rename one in Eppo so each name is unique`,
     };
   }
-  const names = [...new Set(items.map((item) => item.name))].sort(compareText);
+  const names = [...new Set(items.map((item) => item.name).filter((n) => typeof n === 'string'))].sort(compareText);
   const suggestion = didYouMean(name, names);
   const listed = names.length > MAX_LISTED ? `${names.slice(0, MAX_LISTED).join(', ')}, … (${names.length} in all)` : names.join(', ');
   return {

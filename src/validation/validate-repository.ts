@@ -1,5 +1,6 @@
 import { loadConfig, loadDefinitions, type Config, type Definition, type Problem } from '../definitions/index.js';
 import type { FlagSet } from '../flags/index.js';
+import { checkDefinitionsFolder } from './definitions-folder.js';
 
 /** The stages of a validation run, in the order they run. */
 export type ValidationStageName = 'settings' | 'definitions' | 'flags';
@@ -29,6 +30,12 @@ export interface ValidationOptions {
    * evaluated at it (plan passes its created_at). Default: when the run started.
    */
   at?: Date | number | undefined;
+  /**
+   * import writes into the folder, so in a new repository the default folder
+   * may not exist yet. A folder named by --dir or eppo-gitops.yaml must exist
+   * either way (a misspelt one would get every experiment imported again).
+   */
+  defaultFolderMayBeNew?: boolean | undefined;
 }
 
 export interface Validation {
@@ -84,6 +91,10 @@ const STAGES: readonly ValidationStage[] = [
     name: 'definitions',
     async run(state) {
       const { cwd, paths } = state.options;
+      const source = state.options.dir !== undefined ? 'flag' : state.config.dir !== undefined ? 'settings' : 'default';
+      if ((paths === undefined || paths.length === 0) && !(source === 'default' && state.options.defaultFolderMayBeNew === true)) {
+        await checkDefinitionsFolder(cwd, state.dir, source);
+      }
       // One file at a time, then `unique-key` across them (definitions/load-definitions.ts).
       const loaded = await loadDefinitions({ cwd, dir: state.dir, ...(paths === undefined ? {} : { paths }) });
       state.definitions = loaded.definitions;
@@ -114,7 +125,8 @@ const DEFAULT_DIR = 'experiments';
  * files (schema, per-file rules, rules across files), then, when
  * eppo-gitops.yaml configures `flags`, reads the flag files and checks each
  * definition against its flag (FLAGS.md). Problems are data; this throws
- * only for what no input explains.
+ * only for what no file explains: a ConfigError when the definitions folder
+ * does not exist.
  */
 export async function validateRepository(options: ValidationOptions): Promise<Validation> {
   const state: StageState = { options, config: {}, dir: options.dir ?? DEFAULT_DIR, definitions: [], files: 0, at: options.at ?? Date.now() };

@@ -272,6 +272,32 @@ describe('client against scripted servers', () => {
     expect((error as Error).message).toBe('Eppo answered 400: bad token ***');
   });
 
+  it.each([
+    ['JSON', (key: string, pad: number) => JSON.stringify({ message: `${'x'.repeat(pad)} key ${key} rejected` })],
+    ['plain text', (key: string, pad: number) => `${'x'.repeat(pad)} key ${key} rejected`],
+  ])('trust item 7: redacts an echoed key before cutting a long %s detail, wherever the cut falls', async (_kind, body) => {
+    const key = 'eppo-key-7f3a9c1d-5b2e-4a10-9c8f-d2e1'; // 36 characters
+    for (const pad of [250, 270, 280, 285, 290, 295, 296, 310]) {
+      const echo = await scriptedServer((_req, res) => {
+        res.writeHead(400, { 'content-type': 'text/plain' });
+        res.end(body(key, pad));
+      });
+      const api = createEppoClient({ ...FAST, baseUrl: echo.url, apiKey: key, maxAttempts: 1 });
+      const error = (await api.listEntities().catch((e: unknown) => e)) as Error;
+      await api.close();
+      await echo.close();
+      expect(error.message).toMatch(/^Eppo answered 400: x+/);
+      for (let start = 0; start + 6 <= key.length; start++) {
+        expect(error.message.includes(key.slice(start, start + 6)), `a piece of the key at ${start} shows with ${pad} characters before it`).toBe(false);
+      }
+    }
+  });
+
+  it.each(['k', 'short12', ' 1234567 '])('trust item 7: refuses a key under 8 characters (%j) with a message that says why', (apiKey) => {
+    expect(() => createEppoClient({ baseUrl: 'https://eppo.cloud/api/v1', apiKey })).toThrow(ConfigError);
+    expect(() => createEppoClient({ baseUrl: 'https://eppo.cloud/api/v1', apiKey })).toThrow(/EPPO_API_KEY is \d characters? long; .*shorter than 8 characters/);
+  });
+
   it('stops paging when the server ignores limit and offset', async () => {
     const items = Array.from({ length: 300 }, (_, i) => ({ id: i + 1, name: `m${i}` }));
     const server = await scriptedServer((_req, res) => {

@@ -1,6 +1,7 @@
 import { CONFIG_FILE, loadConfig } from '../../definitions/index.js';
 import { ConfigError, UsageError } from '../../errors.js';
 import { writeExperimentFromFlag } from '../../flags/index.js';
+import { escapeText } from '../../util/index.js';
 import type { Command } from '../io.js';
 import { parseFlags } from '../parse-flags.js';
 
@@ -79,11 +80,11 @@ Exit codes:
       now: new Date(),
     });
     if (result.action === 'refused') {
-      io.stderr.write(`error: ${result.message}\n`);
+      io.stderr.write(`error: ${escapeText(result.message)}\n`);
       return 1;
     }
-    io.stdout.write(`+ wrote ${result.file} from flag ${result.flag.key} (${result.flag.file})\n`);
-    for (const note of result.notes) io.stderr.write(`note: ${note}\n`);
+    io.stdout.write(`+ wrote ${escapeText(result.file)} from flag ${escapeText(result.flag.key)} (${escapeText(result.flag.file)})\n`);
+    for (const note of result.notes) io.stderr.write(`note: ${escapeText(note)}\n`);
     io.stdout.write('Next: check it with "eppo-gitops validate", then see what it creates in Eppo with "eppo-gitops plan".\n');
     return 0;
   },
