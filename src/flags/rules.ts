@@ -221,7 +221,10 @@ export function checkFlags(definitions: readonly Definition[], flags: FlagSet, o
   const problems: Problem[] = [];
   for (const definition of definitions) {
     const flag = flags.byKey.get(definition.experiment_key);
-    for (const rule of FLAG_RULES) problems.push(...rule.check(definition, flag, context));
+    for (const rule of FLAG_RULES) {
+      const found = rule.check(definition, flag, context);
+      if (found.length > 0) problems.push(...found);
+    }
   }
   return problems;
 }
