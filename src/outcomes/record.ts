@@ -128,7 +128,8 @@ export async function recordOutcome(options: RecordOutcomeOptions): Promise<Reco
 
   // Two live experiments with one key: never guess which decision the file should record (outcomes sync says the same).
   const sameKey = options.sameKey ?? (await eppo.listExperiments({ experiment_key: key }));
-  const ids = [...new Set([experimentId, ...sameKey.filter((e) => e.experiment_key === key).map((e) => e.id)])].sort((a, b) => a - b);
+  const twins = groupExperimentsByKey(sameKey).get(key) ?? [];
+  const ids = [...new Set([experimentId, ...twins.map((e) => e.id)])].sort((a, b) => a - b);
   if (ids.length > 1) {
     const conflict: RecordOutcomeResult = { ...known, action: 'conflict', experimentIds: ids };
     log({ experiment_id: experimentId, experiment_key: key, action: 'conflict', experiment_ids: ids, message: describeConflict(ids) });
