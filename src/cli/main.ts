@@ -12,6 +12,7 @@ const COMMANDS: Record<string, { summary: string; load: Loader }> = {
   plan: { summary: 'show what apply would change in Eppo', load: () => import('./commands/plan.js') },
   apply: { summary: 'apply a saved plan, or plan and apply', load: () => import('./commands/apply.js') },
   import: { summary: 'write YAML files for live experiments not yet in git', load: () => import('./commands/import.js') },
+  new: { summary: 'start an experiment file from a flag in the flag files', load: () => import('./commands/new.js') },
   outcome: { summary: "record one experiment's outcome (a PR, or a local branch)", load: () => import('./commands/outcome.js') },
   outcomes: { summary: 'outcomes sync: propose every concluded outcome not yet in git', load: () => import('./commands/outcomes.js') },
   serve: { summary: 'webhook receiver: POST /webhooks/eppo, GET /healthz', load: () => import('./commands/serve.js') },

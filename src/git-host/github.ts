@@ -26,6 +26,15 @@ interface TreeItem {
 const TREE_CACHE = 64;
 
 /**
+ * Whole-repository listings a host remembers, by root tree (trees never
+ * change either): one outcome job lists definitions, settings and flag files
+ * at the same commit, with one request. Listings longer than
+ * LISTING_CACHE_ENTRIES are not kept.
+ */
+const LISTING_CACHE = 2;
+const LISTING_CACHE_ENTRIES = 20_000;
+
+/**
  * The `github` git host, on the REST API only (no checkout): reads at the base
  * head with one recursive tree listing plus blob reads, writes a branch as one
  * commit made from git data (blobs, a tree on the base tree, a commit, the
@@ -38,6 +47,7 @@ export function createGitHubHost(options: GitHubHostOptions): GitHost {
   const where = `${owner}/${repo}`;
   const lock = createKeyedLock();
   const trees = new Map<string, string>();
+  const listings = new Map<string, TreeItem[]>();
   let defaultBranch: Promise<string> | undefined;
 
   async function baseBranch(): Promise<string> {
@@ -82,11 +92,24 @@ export function createGitHubHost(options: GitHubHostOptions): GitHost {
   async function listFiles(commit: string, dir: string): Promise<TreeFile[]> {
     const prefix = normaliseDir(dir);
     const root = await treeOf(commit);
-    const { data } = await octokit.rest.git.getTree({ owner, repo, tree_sha: root, recursive: 'true' });
-    const listing: TreeItem[] = data.truncated ? await listSubtree(root, prefix) : data.tree;
+    let listing = listings.get(root);
+    if (listing === undefined) {
+      const { data } = await octokit.rest.git.getTree({ owner, repo, tree_sha: root, recursive: 'true' });
+      if (data.truncated) listing = await listSubtree(root, prefix);
+      else {
+        listing = data.tree;
+        if (listing.length <= LISTING_CACHE_ENTRIES) {
+          if (listings.size >= LISTING_CACHE) listings.delete(listings.keys().next().value!);
+          listings.set(root, listing);
+        }
+      }
+    }
+    // A `dir` naming a file lists that file, as `git ls-tree` does on the local host.
+    const exact = prefix.slice(0, -1);
     const files: TreeFile[] = [];
     for (const e of listing) {
-      if (e.type !== 'blob' || typeof e.path !== 'string' || typeof e.sha !== 'string' || typeof e.mode !== 'string' || !e.path.startsWith(prefix)) continue;
+      if (e.type !== 'blob' || typeof e.path !== 'string' || typeof e.sha !== 'string' || typeof e.mode !== 'string') continue;
+      if (!e.path.startsWith(prefix) && (exact === '' || e.path !== exact)) continue;
       files.push({ path: e.path, mode: e.mode, blob: e.sha });
     }
     return files;
@@ -99,10 +122,11 @@ export function createGitHubHost(options: GitHubHostOptions): GitHost {
   async function listSubtree(root: string, prefix: string): Promise<TreeItem[]> {
     let tree = root;
     const parts = prefix.split('/').filter((p) => p !== '');
-    for (const part of parts) {
+    for (const [i, part] of parts.entries()) {
       const { data } = await octokit.rest.git.getTree({ owner, repo, tree_sha: tree });
-      const entry = data.tree.find((e) => e.path === part && e.type === 'tree');
+      const entry = data.tree.find((e) => e.path === part && (e.type === 'tree' || (e.type === 'blob' && i === parts.length - 1)));
       if (entry?.sha === undefined) return [];
+      if (entry.type === 'blob') return [{ ...entry, path: parts.join('/') }];
       tree = entry.sha;
     }
     const { data } = await octokit.rest.git.getTree({ owner, repo, tree_sha: tree, recursive: 'true' });

@@ -100,7 +100,7 @@ export interface GitHost {
    * Every blob entry (files, executables, symbolic links; no submodules) under
    * the folder `dir` in `commit`, paths from the repository root. `dir` is from
    * the repository root on github and from the host's cwd on local; `''` or
-   * `.` is everything.
+   * `.` is everything; a `dir` naming a file lists that file alone.
    */
   listFiles(commit: string, dir: string): Promise<TreeFile[]>;
   /** the contents of these blobs as UTF-8 text, in the order asked */

@@ -47,6 +47,12 @@ port: 8080
 # flags:
 #   files: [flags/*.flagd.json, flags/*.flagd.yaml]   # globs, relative to this file
 #   rollout: winner                                   # winner (default) | off
+
+# The names "eppo-gitops new <flag-key>" writes into a new experiment file
+# when --entity and --assignment-source are not given.
+# defaults:
+#   entity: user
+#   assignment_source: User assignments
 `;
 }
 

@@ -2,7 +2,8 @@ import { opendir } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { loadConfig, type Config, type Definition, type Problem } from '../definitions/index.js';
 import { connectEppo, fetchWorkspace, type EppoClientOptions, type EppoConnection, type Workspace } from '../eppo/index.js';
-import { validateRepository, type Settings, type Validation } from '../validation/index.js';
+import { findFlagsWithoutExperiment } from '../flags/index.js';
+import { validateRepository, type Settings, type Validation, type ValidationStageName } from '../validation/index.js';
 import { buildPlan } from './build-plan.js';
 import { resolveReferences } from './resolve.js';
 import type { Plan } from './types.js';
@@ -29,7 +30,7 @@ export interface PlanWorkspaceOptions {
   parallelism?: number | undefined;
   /** eppo-gitops.yaml as the caller already read it (read here when absent) */
   settings?: Settings | undefined;
-  /** the plan's created_at; default: the current time */
+  /** the plan's created_at, also the fixed time of the flag checks; default: the current time */
   now?: () => Date;
   /** client tuning beyond parallelism (tests use short backoffs) */
   client?: Omit<EppoClientOptions, 'baseUrl' | 'apiKey' | 'concurrency' | 'signal'>;
@@ -43,14 +44,16 @@ export interface PlanWorkspaceOptions {
 
 export type PlanWorkspaceResult =
   | { ok: true; plan: Plan; definitions: Definition[]; problems: Problem[]; connection: EppoConnection }
-  | { ok: false; problems: Problem[]; files: number; stage: 'validate' | 'reference' };
+  | { ok: false; problems: Problem[]; files: number; stage: 'validate' | 'reference'; failed?: ValidationStageName };
 
 /**
- * What plan and apply run first: validation (settings and definitions; it
- * stops at the first stage with errors), the Eppo connection, the live
- * workspace, name resolution, then the plan. Problems come back as data with
- * the stage that found them. On success the caller owns, and must close, the
- * connection; on failure it is closed here.
+ * What plan and apply run first: validation (settings, definitions, flag
+ * files; it stops at the first stage with errors), the Eppo connection, the
+ * live workspace, name resolution, then the plan. The plan's created_at is
+ * taken first and is the fixed time of the flag checks, and flags that split
+ * traffic without an experiment file are listed in the plan. Problems come
+ * back as data with the stage that found them. On success the caller owns,
+ * and must close, the connection; on failure it is closed here.
  *
  * With many definition files (`earlyReadsFromFiles`) the Eppo reads start as
  * soon as the settings are valid and run while the files are validated. When
@@ -61,6 +64,7 @@ export type PlanWorkspaceResult =
  * files, so the overlap lasts only while validation yields to the event loop.
  */
 export async function planWorkspace(options: PlanWorkspaceOptions): Promise<PlanWorkspaceResult> {
+  const created = options.now?.() ?? new Date();
   const settings = options.settings ?? (await loadConfig(options.cwd));
   const threshold = options.earlyReadsFromFiles ?? EARLY_READS_FROM_FILES;
   const early =
@@ -70,7 +74,7 @@ export async function planWorkspace(options: PlanWorkspaceOptions): Promise<Plan
 
   let validation: Validation;
   try {
-    validation = await validateRepository({ cwd: options.cwd, dir: options.dir, settings, stopAtFirstError: true });
+    validation = await validateRepository({ cwd: options.cwd, dir: options.dir, settings, stopAtFirstError: true, at: created });
   } catch (error) {
     await early?.discard();
     throw error;
@@ -78,7 +82,7 @@ export async function planWorkspace(options: PlanWorkspaceOptions): Promise<Plan
   const { problems, config } = validation;
   if (validation.failed !== undefined) {
     await early?.discard();
-    return { ok: false, problems, files: validation.files, stage: 'validate' };
+    return { ok: false, problems, files: validation.files, stage: 'validate', failed: validation.failed };
   }
 
   const { connection, workspace } = await (early ?? startReads(options, config, false)).result;
@@ -89,8 +93,9 @@ export async function planWorkspace(options: PlanWorkspaceOptions): Promise<Plan
       await connection.close();
       return { ok: false, problems: all, files: validation.files, stage: 'reference' };
     }
-    const createdAt = (options.now?.() ?? new Date()).toISOString();
-    const plan = buildPlan(validation.definitions, workspace, { baseUrl: connection.baseUrl, createdAt, resolution });
+    const plan = buildPlan(validation.definitions, workspace, { baseUrl: connection.baseUrl, createdAt: created.toISOString(), resolution });
+    const unmatched = validation.flags === undefined ? [] : findFlagsWithoutExperiment(validation.flags, validation.definitions);
+    if (unmatched.length > 0) plan.flags_without_experiment = unmatched;
     return { ok: true, plan, definitions: validation.definitions, problems: all, connection };
   } catch (error) {
     await connection.close();

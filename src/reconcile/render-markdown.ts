@@ -1,4 +1,5 @@
 import type { Problem } from '../definitions/index.js';
+import { describeFlagsWithoutExperiment } from '../flags/index.js';
 import { formatValue } from './format-value.js';
 import { escapeLines, escapeText } from '../util/index.js';
 import { codeBlock, codeSpan, escapeHtml, escapeMarkdown } from './markdown-escape.js';
@@ -54,6 +55,9 @@ export function renderPlanMarkdown(plan: Plan, options: MarkdownRenderOptions = 
       used += line.length + 1;
     }
     head.push('');
+  }
+  if (plan.flags_without_experiment !== undefined && plan.flags_without_experiment.length > 0) {
+    head.push(`> Note: ${escapeMarkdown(describeFlagsWithoutExperiment(plan.flags_without_experiment))}`, '');
   }
   const blocks = plan.changes.filter((c) => c.action !== 'unchanged' || (c.notes?.length ?? 0) > 0).map(renderChange);
   if (plan.unmanaged.length > 0) {

@@ -1,4 +1,5 @@
 import { diffWords } from 'diff';
+import { describeFlagsWithoutExperiment } from '../flags/index.js';
 import type { Change, FieldChange, Plan, PlanSummary } from './types.js';
 import { formatValue } from './format-value.js';
 import { escapeText } from '../util/index.js';
@@ -57,6 +58,9 @@ export function renderPlanText(plan: Plan, options: TextRenderOptions): string {
   }
   if (isInSync(plan)) lines.push('No changes. Eppo matches the definitions.');
   lines.push(summaryLine(plan.summary));
+  if (plan.flags_without_experiment !== undefined && plan.flags_without_experiment.length > 0) {
+    lines.push(`note: ${escapeText(describeFlagsWithoutExperiment(plan.flags_without_experiment))}`);
+  }
   return `${lines.join('\n')}\n`;
 }
 

@@ -86,6 +86,11 @@ export interface Plan {
   summary: PlanSummary;
   changes: Change[];
   unmanaged: UnmanagedExperiment[];
+  /**
+   * Keys of the flags that split traffic and have no experiment file (a note,
+   * never an error: `eppo-gitops new <key>` starts one). Absent when there are none.
+   */
+  flags_without_experiment?: string[];
 }
 
 export type ApplyStatus = 'applied' | 'failed' | 'skipped';

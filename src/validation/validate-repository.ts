@@ -1,8 +1,9 @@
 import { loadConfig, loadDefinitions, type Config, type Definition, type Problem } from '../definitions/index.js';
+import type { FlagSet } from '../flags/index.js';
 import { checkDefinitionsFolder } from './definitions-folder.js';
 
 /** The stages of a validation run, in the order they run. */
-export type ValidationStageName = 'settings' | 'definitions';
+export type ValidationStageName = 'settings' | 'definitions' | 'flags';
 
 /** eppo-gitops.yaml as `loadConfig` returns it. */
 export interface Settings {
@@ -24,6 +25,11 @@ export interface ValidationOptions {
    * setup). Default false: report everything (validate).
    */
   stopAtFirstError?: boolean | undefined;
+  /**
+   * The fixed time of the flag checks: rules on `$flagd.timestamp` are
+   * evaluated at it (plan passes its created_at). Default: when the run started.
+   */
+  at?: Date | number | undefined;
   /**
    * import writes into the folder, so in a new repository the default folder
    * may not exist yet. A folder named by --dir or eppo-gitops.yaml must exist
@@ -47,6 +53,8 @@ export interface Validation {
   files: number;
   /** the first stage that found an error; absent when none did */
   failed?: ValidationStageName;
+  /** the flag files, read once, when eppo-gitops.yaml configures `flags` and the flags stage ran */
+  flags?: FlagSet;
 }
 
 /** What the stages have found so far; each stage reads it and adds to it. */
@@ -56,6 +64,8 @@ interface StageState {
   dir: string;
   definitions: Definition[];
   files: number;
+  at: Date | number;
+  flags?: FlagSet;
 }
 
 interface ValidationStage {
@@ -64,9 +74,8 @@ interface ValidationStage {
 }
 
 /**
- * The checks in order. A new kind of check (the flag files of FLAGS.md) is one
- * more stage here, after the definitions it checks against: definitions/ never
- * needs to know about it.
+ * The checks in order. The flag checks (FLAGS.md) are the stage after the
+ * definitions they check against: definitions/ never needs to know about them.
  */
 const STAGES: readonly ValidationStage[] = [
   {
@@ -93,6 +102,19 @@ const STAGES: readonly ValidationStage[] = [
       return loaded.problems;
     },
   },
+  {
+    name: 'flags',
+    async run(state) {
+      const flags = state.config.flags;
+      if (flags === undefined) return [];
+      // Loaded only when flags are configured: flagd-core and its rule engine cost a validate without flags nothing.
+      const { checkFlags, loadFlagFiles } = await import('../flags/index.js');
+      // Read once per run: the checks below and the callers (plan's note) share this set.
+      const set = await loadFlagFiles({ root: state.options.cwd, files: flags.files });
+      state.flags = set;
+      return [...set.problems, ...checkFlags(state.definitions, set, { at: state.at, rollout: flags.rollout ?? 'winner' })];
+    },
+  },
 ];
 
 const DEFAULT_DIR = 'experiments';
@@ -100,12 +122,14 @@ const DEFAULT_DIR = 'experiments';
 /**
  * The validation pipeline shared by validate, plan, apply, import and the
  * demo: reads eppo-gitops.yaml, then finds, parses and checks the definition
- * files (schema, per-file rules, rules across files). Problems are data; this
- * throws only for what no file explains: a ConfigError when the definitions
- * folder does not exist.
+ * files (schema, per-file rules, rules across files), then, when
+ * eppo-gitops.yaml configures `flags`, reads the flag files and checks each
+ * definition against its flag (FLAGS.md). Problems are data; this throws
+ * only for what no file explains: a ConfigError when the definitions folder
+ * does not exist.
  */
 export async function validateRepository(options: ValidationOptions): Promise<Validation> {
-  const state: StageState = { options, config: {}, dir: options.dir ?? DEFAULT_DIR, definitions: [], files: 0 };
+  const state: StageState = { options, config: {}, dir: options.dir ?? DEFAULT_DIR, definitions: [], files: 0, at: options.at ?? Date.now() };
   const stages: Validation['stages'] = [];
   let failed: ValidationStageName | undefined;
   for (const stage of STAGES) {
@@ -122,6 +146,7 @@ export async function validateRepository(options: ValidationOptions): Promise<Va
     stages,
     files: state.files,
     ...(failed === undefined ? {} : { failed }),
+    ...(state.flags === undefined ? {} : { flags: state.flags }),
   };
 }
 

@@ -136,6 +136,8 @@ export interface FakeGitHub {
   readFile(branch: string, path: string): string | undefined;
   /** all files at the head of a branch */
   files(branch: string): Record<string, string>;
+  /** all files of a commit ({} for an unknown one) */
+  filesAt(commit: string): Record<string, string>;
   branchHead(branch: string): string | undefined;
   commit(sha: string): Commit | undefined;
   branches(): string[];
@@ -689,12 +691,17 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
+  const textAt = (commit: string): Record<string, string> => {
+    const out: Record<string, string> = {};
+    const known = commits.get(commit);
+    if (known === undefined) return out;
+    for (const [p, v] of flatten(known.tree)) out[p] = blobs.get(v.sha)!.toString('utf8');
+    return out;
+  };
   const textOf = (branch: string): Record<string, string> => {
     const head = refs.get(`heads/${branch}`);
     if (!head) return {};
-    const out: Record<string, string> = {};
-    for (const [p, v] of flatten(commits.get(head)!.tree)) out[p] = blobs.get(v.sha)!.toString('utf8');
-    return out;
+    return textAt(head);
   };
 
   const fake: FakeGitHub = {
@@ -711,6 +718,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     commitFiles,
     readFile: (branch, path) => textOf(branch)[path],
     files: textOf,
+    filesAt: textAt,
     branchHead: (branch) => refs.get(`heads/${branch}`),
     commit: (sha) => commits.get(sha),
     branches: () => [...refs.keys()].filter((r) => r.startsWith('heads/')).map((r) => r.slice('heads/'.length)),

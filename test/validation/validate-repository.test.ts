@@ -18,7 +18,7 @@ describe('validateRepository', () => {
     const v = await validateRepository({ cwd: repo.dir });
     expect(v).toMatchObject({ config: { dir: 'defs', parallelism: 2 }, dir: 'defs', files: 1, problems: [] });
     expect(v.failed).toBeUndefined();
-    expect(v.stages.map((s) => s.name)).toEqual(['settings', 'definitions']);
+    expect(v.stages.map((s) => s.name)).toEqual(['settings', 'definitions', 'flags']);
     expect(v.definitions.map((d) => d.file)).toEqual(['defs/checkout-button-color.yaml']);
     // the option beats the settings file; without either it is experiments
     await repo.write('elsewhere/.keep', '');

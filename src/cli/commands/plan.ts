@@ -110,11 +110,12 @@ export const command: Command = {
     });
     if (!result.ok) {
       reportProblems(result.problems, result.files, format, io);
-      const headline = result.stage === 'validate' ? 'The definitions have errors; no plan was made.' : 'Some names do not resolve in Eppo; no plan was made.';
+      const what = result.failed === 'flags' ? 'the definitions or their flags have errors' : 'the definitions have errors';
+      const headline = result.stage === 'validate' ? `${what[0]!.toUpperCase()}${what.slice(1)}; no plan was made.` : 'Some names do not resolve in Eppo; no plan was made.';
       for (const line of await publish(io, { ...github, driftIssue: false }, { problems: result.problems, headline })) io.stderr.write(`${line}\n`);
       io.stderr.write(
         result.stage === 'validate'
-          ? 'error: the definitions have errors (above); fix them, then run plan again\n'
+          ? `error: ${what} (above); fix them, then run plan again\n`
           : 'error: some names do not resolve in Eppo (above); fix them, then run plan again\n',
       );
       return 1;
