@@ -1,31 +1,39 @@
 // flags: how fast flag files are read (flagd-core's strict validation included),
 // what one measured split costs (100,000 flagd-core evaluations), and what the
-// flag checks add to validating 10,000 definitions. Targets (2-core machine):
-// a measured split <= 100 ms; validate with flags <= 1.5x validate without.
+// flag checks add to `validate` of 10,000 definition files, each matched to a
+// flag with a plain fractional, measured against the same validate without
+// flags in the same run. Targets (2-core machine): a measured split <= 100 ms;
+// validate with flags <= 1.5x validate without.
 // Run with `npm run build && node bench/run.mjs flags`.
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { report, timed } from './lib.mjs';
 
-const { parseDefinition } = await import('../dist/definitions/index.js');
-const { buildFlagSet, buildServedSplit, checkFlags, clearServedSplitCache, readFlagFile } = await import('../dist/flags/index.js');
+const { buildFlagSet, buildServedSplit, clearFlagdCache, clearServedSplitCache, readFlagFile } = await import('../dist/flags/index.js');
+const { validateRepository } = await import('../dist/validation/index.js');
 
 const FLAGS = 10_000;
 const PER_FILE = 100;
 const AT = Date.UTC(2026, 5, 1);
 const key = (i) => `exp-${String(i).padStart(5, '0')}`;
 
-function flag(i) {
+/** `distinct`: every flag's content differs (its own owner); otherwise flags share one of 100 team metadata. */
+function flag(i, distinct) {
   return {
     state: 'ENABLED',
     variants: { control: 'blue', treatment: 'green' },
     defaultVariant: 'control',
     targeting: { fractional: [['control', 50], ['treatment', 50]] },
-    metadata: { team: `team-${i % 100}` },
+    metadata: distinct ? { team: `team-${i % 100}`, owner: `owner-${i}` } : { team: `team-${i % 100}` },
   };
 }
 
-function jsonFile(first) {
+function jsonFile(first, distinct = false) {
   const flags = {};
-  for (let i = first; i < first + PER_FILE; i++) flags[key(i)] = flag(i);
+  for (let i = first; i < first + PER_FILE; i++) flags[key(i)] = flag(i, distinct);
   return `${JSON.stringify({ flags }, null, 2)}\n`;
 }
 
@@ -55,21 +63,29 @@ function readAll(texts, ext) {
 }
 
 const starts = Array.from({ length: FLAGS / PER_FILE }, (_, n) => n * PER_FILE);
-const jsonTexts = starts.map(jsonFile);
+const jsonTexts = starts.map((s) => jsonFile(s));
+const distinctTexts = starts.map((s) => jsonFile(s, true));
 const yamlTexts = starts.map(yamlFile);
 readAll(jsonTexts.slice(0, 2), 'json'); // warm up the code paths once
+clearFlagdCache();
 
 globalThis.gc?.();
 const [jsonFiles, jsonMs] = await timed(() => readAll(jsonTexts, 'json'));
+clearFlagdCache();
+const [distinctFiles, distinctMs] = await timed(() => readAll(distinctTexts, 'json'));
+clearFlagdCache();
 const [yamlFiles, yamlMs] = await timed(() => readAll(yamlTexts, 'yaml'));
-const set = buildFlagSet(jsonFiles);
-if (set.byKey.size !== FLAGS || set.problems.length !== 0 || buildFlagSet(yamlFiles).byKey.size !== FLAGS) {
-  console.error(`unexpected result: ${set.byKey.size} flags, ${set.problems.length} problems`, set.problems.slice(0, 3));
-  process.exitCode = 1;
+for (const [name, files] of [['json', jsonFiles], ['distinct', distinctFiles], ['yaml', yamlFiles]]) {
+  const set = buildFlagSet(files);
+  if (set.byKey.size !== FLAGS || set.problems.length !== 0) {
+    console.error(`unexpected ${name} result: ${set.byKey.size} flags, ${set.problems.length} problems`, set.problems.slice(0, 3));
+    process.exitCode = 1;
+  }
 }
-console.log(`read ${FLAGS} flags in ${starts.length} files of each format`);
-report('JSON flag files: flags parsed per second', (FLAGS / jsonMs) * 1000, 'flags/s');
-report('YAML flag files: flags parsed per second', (FLAGS / yamlMs) * 1000, 'flags/s');
+console.log(`read ${FLAGS} flags in ${starts.length} files of each kind`);
+report('JSON flag files (100 distinct flag contents): flags read per second', (FLAGS / jsonMs) * 1000, 'flags/s');
+report('JSON flag files (every flag distinct): flags read per second', (FLAGS / distinctMs) * 1000, 'flags/s');
+report('YAML flag files: flags read per second', (FLAGS / yamlMs) * 1000, 'flags/s');
 
 // A split that must be measured: a fractional inside an `if`.
 const measuredFlag = (i) =>
@@ -103,10 +119,10 @@ const [, cachedMs] = await timed(() => {
 });
 report('one cached split (same key and content)', (cachedMs / 1000) * 1000, 'µs');
 
-// validate of 10,000 definitions, each matched to a flag with a plain fractional.
-const definitionTexts = Array.from(
-  { length: FLAGS },
-  (_, i) => `experiment_key: ${key(i)}
+// validate (validateRepository, as the CLI runs it) of 10,000 definition files,
+// each matched to a flag with a plain fractional, with and without `flags:`.
+function definition(i) {
+  return `experiment_key: ${key(i)}
 name: Experiment ${i}
 entity: user
 assignment_source: User assignments
@@ -117,21 +133,78 @@ variations:
     weight: 0.5
   - variant_key: treatment
     weight: 0.5
-`,
-);
-const parseAll = () => definitionTexts.map((text, i) => parseDefinition(`experiments/${key(i)}.yaml`, text).definition);
-parseAll();
-globalThis.gc?.();
-const [definitions, withoutMs] = await timed(parseAll);
-const [problems, withMs] = await timed(() => {
-  const defs = parseAll();
-  const flags = buildFlagSet(readAll(jsonTexts, 'json'));
-  return checkFlags(defs, flags, { at: AT });
-});
-if (definitions.some((d) => d === undefined) || problems.length !== 0) {
-  console.error(`unexpected result: ${problems.length} problems`, problems.slice(0, 3));
-  process.exitCode = 1;
+`;
 }
-report('parse 10k definitions', withoutMs, 'ms');
-report('parse 10k definitions + read 10k flags + check them', withMs, 'ms');
-report('with flags / without (issue target 1.5; file reads not included)', withMs / withoutMs, 'x', 1.5);
+
+const root = await mkdtemp(join(tmpdir(), 'eppo-gitops-bench-flags-'));
+try {
+  for (let team = 0; team < 100; team++) await mkdir(join(root, 'experiments', `team-${team}`), { recursive: true });
+  await mkdir(join(root, 'flags'), { recursive: true });
+  await mkdir(join(root, 'distinct'), { recursive: true });
+  for (let start = 0; start < FLAGS; start += 500) {
+    await Promise.all(Array.from({ length: 500 }, (_, j) => start + j).map((i) => writeFile(join(root, 'experiments', `team-${i % 100}`, `${key(i)}.yaml`), definition(i))));
+  }
+  await Promise.all(starts.map((s, n) => writeFile(join(root, 'flags', `part-${n}.flagd.json`), jsonTexts[n])));
+  await Promise.all(starts.map((s, n) => writeFile(join(root, 'distinct', `part-${n}.flagd.json`), distinctTexts[n])));
+  const settings = (files) => ({ config: files === undefined ? {} : { flags: { files } }, problems: [] });
+  const validate = async (files) => {
+    clearFlagdCache();
+    clearServedSplitCache();
+    globalThis.gc?.();
+    const cpu = process.cpuUsage();
+    const [v, ms] = await timed(() => validateRepository({ cwd: root, settings: settings(files), at: AT }));
+    const used = process.cpuUsage(cpu);
+    if (v.definitions.length !== FLAGS || v.problems.length !== 0) {
+      console.error(`unexpected validate result: ${v.definitions.length} definitions, ${v.problems.length} problems`, v.problems.slice(0, 3));
+      process.exitCode = 1;
+    }
+    return { ms, cpu: (used.user + used.system) / 1000 };
+  };
+  await validate(undefined); // warm up
+  await validate(['flags/*.flagd.json']);
+  const runs = { without: [], with: [], distinct: [] };
+  // Alternating rounds, so load from other processes falls on both sides alike.
+  for (let round = 0; round < 5; round++) {
+    runs.without.push(await validate(undefined));
+    runs.with.push(await validate(['flags/*.flagd.json']));
+    runs.distinct.push(await validate(['distinct/*.flagd.json']));
+  }
+  const median = (list, field) => [...list.map((r) => r[field])].sort((a, b) => a - b)[Math.floor(list.length / 2)];
+  const without = median(runs.without, 'ms');
+  const withFlags = median(runs.with, 'ms');
+  const distinct = median(runs.distinct, 'ms');
+  report('validate 10k files, no flags (median of 5)', without, 'ms');
+  report('validate 10k files + 10k flags in 100 files (median of 5)', withFlags, 'ms');
+  report('validate 10k files + 10k flags, every flag distinct (median of 5)', distinct, 'ms');
+  report('validate with flags / without (wall)', withFlags / without, 'x', 1.5);
+  report('validate with flags / without, every flag distinct (wall)', distinct / without, 'x');
+  report('validate with flags / without (CPU time)', median(runs.with, 'cpu') / median(runs.without, 'cpu'), 'x');
+  report('validate with flags / without, every flag distinct (CPU time)', median(runs.distinct, 'cpu') / median(runs.without, 'cpu'), 'x');
+
+  // The same as a user runs it: `eppo-gitops validate` in a fresh process, which also loads flagd-core
+  // and compiles everything cold. Fastest of 3 alternating runs each.
+  const bin = fileURLToPath(new URL('../dist/cli/bin.js', import.meta.url));
+  await writeFile(join(root, 'eppo-gitops.yaml'), '');
+  const cold = async (config) => {
+    await writeFile(join(root, 'eppo-gitops.yaml'), config);
+    const started = performance.now();
+    const r = spawnSync(process.execPath, [bin, 'validate'], { cwd: root, encoding: 'utf8' });
+    const ms = performance.now() - started;
+    if (r.status !== 0) {
+      console.error(`unexpected validate exit ${r.status}: ${r.stdout}${r.stderr}`.slice(0, 500));
+      process.exitCode = 1;
+    }
+    return ms;
+  };
+  const coldRuns = { without: [], with: [] };
+  for (let round = 0; round < 3; round++) {
+    coldRuns.without.push(await cold(''));
+    coldRuns.with.push(await cold('flags:\n  files: [flags/*.flagd.json]\n'));
+  }
+  const fastest = (list) => Math.min(...list);
+  report('eppo-gitops validate, fresh process, no flags (fastest of 3)', fastest(coldRuns.without), 'ms');
+  report('eppo-gitops validate, fresh process, 10k flags (fastest of 3)', fastest(coldRuns.with), 'ms');
+  report('fresh process with flags / without (wall)', fastest(coldRuns.with) / fastest(coldRuns.without), 'x');
+} finally {
+  await rm(root, { recursive: true, force: true });
+}

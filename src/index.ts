@@ -37,6 +37,7 @@ export {
   buildImportSpec,
   buildPlan,
   checkPlanFresh,
+  checkPlanFreshness,
   diffExperiment,
   groupExperimentsByKey,
   parsePlan,
@@ -71,9 +72,12 @@ export type * from './reconcile/index.js';
 export {
   buildOutcome,
   buildOutcomeBranch,
+  buildOutcomeChange,
   buildOutcomePullRequest,
   buildResultLogFields,
+  describeConflict,
   describeResult,
+  fetchBaseFlags,
   fetchDefinitionFiles,
   isFailure,
   openOutcomeContext,
@@ -86,8 +90,14 @@ export {
   syncOutcomes,
   unwrapDispatchEvent,
   verifyWebhookSignature,
+  type BaseFlags,
   type DefinitionFile,
   type EventFileResult,
+  type LeftOut,
+  type OutcomeChange,
+  type OutcomeChangeInput,
+  type OutcomePullRequestDetails,
+  type ProposalNotes,
   type OutcomeContext,
   type OutcomeContextOptions,
   type OutcomeLog,
@@ -151,8 +161,17 @@ export { DEFAULT_EMULATOR_API_KEY, startEmulator, type EmulatorOptions, type Run
 export { buildActionRef, initProject, parseActionRef, renderInitReport, type ActionRef, type InitFileResult, type InitOptions, type InitResult } from './init/index.js';
 
 // flagd flag files: read, checked against the experiments, a winner rolled out (FLAGS.md).
-export { buildExperimentFromFlag, buildRollout, checkFlags, loadFlagFiles, readFlagFile, renderRolloutSection } from './flags/index.js';
-export type { Flag, FlagCheckOptions, FlagFile, FlagSet, RolloutPlan, ServedSplit } from './flags/index.js';
+export {
+  buildExperimentFromFlag,
+  buildRollout,
+  checkFlags,
+  findFlagsWithoutExperiment,
+  loadFlagFiles,
+  readFlagFile,
+  renderRolloutSection,
+  writeExperimentFromFlag,
+} from './flags/index.js';
+export type { Flag, FlagCheckOptions, FlagFile, FlagSet, RolloutPlan, ServedSplit, WriteExperimentFromFlagOptions, WriteExperimentFromFlagResult } from './flags/index.js';
 
 // The command line, testable in-process: main(argv, io) resolves to the exit code.
 export { main } from './cli/index.js';

@@ -2,11 +2,12 @@ import { readFile } from 'node:fs/promises';
 import type { Problem } from '../definitions/index.js';
 import { ConfigError } from '../errors.js';
 import { createOctokit } from '../git-host/index.js';
+import { parseTimeoutSeconds } from '../util/index.js';
 import { emptyPlan, planHasChanges, renderPlanMarkdown, type Plan } from '../reconcile/index.js';
 import { readActionsContext, requirePullRequest, requireRepository, requireStepSummary, type ActionsContext } from './actions-context.js';
 import { DRIFT_LABEL, upsertDriftIssue } from './drift-issue.js';
 import { appendStepSummary } from './step-summary.js';
-import { PLAN_COMMENT_MARKER, upsertStickyComment } from './sticky-comment.js';
+import { DEFAULT_BOT_LOGIN, PLAN_COMMENT_MARKER, upsertStickyComment } from './sticky-comment.js';
 
 /** The `--github-*` flags of plan (apply takes only `summary`). */
 export interface GitHubTargets {
@@ -53,6 +54,7 @@ export async function publishPlan(
   const done: string[] = [];
   // Validate every target's needs before the first write, so a half-published plan is rare.
   const pr = targets.comment ? requirePullRequest(actions, '--github-comment') : undefined;
+  if (pr !== undefined) commentBotLogin(context.env);
   const summaryPath = targets.summary ? requireStepSummary(actions, '--github-summary') : undefined;
   const repo = targets.driftIssue ? requireRepository(actions, '--github-drift-issue') : undefined;
   if (targets.driftIssue && input.plan === undefined) {
@@ -65,7 +67,7 @@ export async function publishPlan(
   }
   if (pr !== undefined) {
     const octokit = githubClient(context, actions, '--github-comment');
-    const result = await upsertStickyComment(octokit, { ...pr, marker: PLAN_COMMENT_MARKER, body: markdown });
+    const result = await upsertStickyComment(octokit, { ...pr, marker: PLAN_COMMENT_MARKER, body: markdown, botLogin: commentBotLogin(context.env) });
     done.push(`plan comment ${result.action}: ${result.url}`);
   }
   if (repo !== undefined && input.plan !== undefined) {
@@ -99,5 +101,29 @@ function githubClient(context: PublishContext, actions: ActionsContext, flag: st
   if (token === undefined || token === '') {
     throw new ConfigError(`${flag} needs GITHUB_TOKEN; in a workflow pass it with env: GITHUB_TOKEN: \${{ secrets.GITHUB_TOKEN }}`);
   }
-  return createOctokit({ token, baseUrl: actions.apiUrl, ...(context.onWarning === undefined ? {} : { onWarning: context.onWarning }) });
+  const timeoutMs = parseTimeoutSeconds('GITHUB_TIMEOUT_SECONDS', context.env.GITHUB_TIMEOUT_SECONDS);
+  return createOctokit({
+    token,
+    baseUrl: actions.apiUrl,
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    ...(context.onWarning === undefined ? {} : { onWarning: context.onWarning }),
+  });
+}
+
+/** A GitHub login: a user, or an app's `<slug>[bot]`. */
+const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/;
+
+/**
+ * EPPO_GITOPS_BOT_LOGIN: the login GITHUB_TOKEN posts as, when it is not the
+ * Actions token (`github-actions[bot]`): an app's `<slug>[bot]`, or the user
+ * of a personal token. Only the environment sets it: a pull request changes
+ * files, never the job's environment.
+ */
+function commentBotLogin(env: Record<string, string | undefined>): string {
+  const raw = env.EPPO_GITOPS_BOT_LOGIN?.trim();
+  if (raw === undefined || raw === '') return DEFAULT_BOT_LOGIN;
+  if (!LOGIN.test(raw)) {
+    throw new ConfigError(`EPPO_GITOPS_BOT_LOGIN is "${raw}", which is not a GitHub login; set it to the login GITHUB_TOKEN posts as (a GitHub App: "<app-slug>[bot]"), or leave it unset for the Actions token (${DEFAULT_BOT_LOGIN})`);
+  }
+  return raw;
 }

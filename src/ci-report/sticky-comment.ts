@@ -16,6 +16,12 @@ export interface StickyCommentInput {
   /** A hidden HTML comment, e.g. PLAN_COMMENT_MARKER. */
   marker: string;
   body: string;
+  /**
+   * The login the token posts as, besides people with write access: the one
+   * bot trusted to have written the comment. Default `github-actions[bot]`
+   * (the Actions GITHUB_TOKEN); an app posts as `<app-slug>[bot]`.
+   */
+  botLogin?: string;
 }
 
 export interface StickyCommentResult {
@@ -51,7 +57,7 @@ export async function upsertStickyComment(octokit: Octokit, input: StickyComment
     );
   }
   const where = `${owner}/${repo}#${issueNumber}`;
-  const existing = await findMarkedComment(octokit, owner, repo, issueNumber, marker);
+  const existing = await findMarkedComment(octokit, owner, repo, issueNumber, marker, input.botLogin ?? DEFAULT_BOT_LOGIN);
   if (existing === undefined) {
     try {
       const { data } = await octokit.rest.issues.createComment({ owner, repo, issue_number: issueNumber, body });
@@ -77,25 +83,32 @@ interface CommentRef {
   html_url: string;
 }
 
-/** Who may have written the sticky comment: a bot or app (GITHUB_TOKEN), or someone with write access (a personal token). */
+/** Who may have written the sticky comment besides the one bot: someone with write access (a personal token posts as its owner). */
 const TRUSTED_ASSOCIATIONS = new Set(['OWNER', 'MEMBER', 'COLLABORATOR']);
 
+/** The login the Actions GITHUB_TOKEN posts as. */
+export const DEFAULT_BOT_LOGIN = 'github-actions[bot]';
+
 /**
- * Anyone can comment on a pull request in a public repository. A comment that
- * merely starts with the marker must not become "the plan": the bot would
- * write the plan into it, and its author could then edit what reviewers read.
+ * Anyone can comment on a pull request in a public repository, and any app
+ * installed on it comments as a bot. A comment that merely starts with the
+ * marker must not become "the plan": the bot would write the plan into it,
+ * and its author could then edit what reviewers read. So only a maintainer's
+ * comment, or one by exactly the bot the token posts as, is trusted (GitHub
+ * logins are case-insensitive; `[bot]` logins cannot be taken by people).
  */
-export function isTrustedAuthor(comment: { user?: { type?: string } | null; author_association?: string }): boolean {
-  return comment.user?.type === 'Bot' || TRUSTED_ASSOCIATIONS.has(comment.author_association ?? '');
+export function isTrustedAuthor(comment: { user?: { login?: string } | null; author_association?: string }, botLogin: string = DEFAULT_BOT_LOGIN): boolean {
+  const login = comment.user?.login;
+  return (typeof login === 'string' && login.toLowerCase() === botLogin.toLowerCase()) || TRUSTED_ASSOCIATIONS.has(comment.author_association ?? '');
 }
 
-async function findMarkedComment(octokit: Octokit, owner: string, repo: string, issueNumber: number, marker: string): Promise<CommentRef | undefined> {
+async function findMarkedComment(octokit: Octokit, owner: string, repo: string, issueNumber: number, marker: string, botLogin: string): Promise<CommentRef | undefined> {
   try {
     const pages = octokit.paginate.iterator(octokit.rest.issues.listComments, { owner, repo, issue_number: issueNumber, per_page: 100 });
     for await (const page of pages) {
       for (const comment of page.data) {
         const text = comment.body ?? '';
-        if (text.startsWith(marker) && isTrustedAuthor(comment)) return { id: comment.id, body: text, html_url: comment.html_url };
+        if (text.startsWith(marker) && isTrustedAuthor(comment, botLogin)) return { id: comment.id, body: text, html_url: comment.html_url };
       }
     }
     return undefined;

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError, EppoApiError, GitHostError, UsageError } from '../errors.js';
 import type { Command, Io } from './io.js';
-import { redactSecrets } from './redact.js';
-import { didYouMean } from '../util/index.js';
+import { redactingIo } from './redact.js';
+import { didYouMean, escapeLines, escapeText } from '../util/index.js';
 
 type Loader = () => Promise<{ command: Command }>;
 
@@ -12,6 +12,7 @@ const COMMANDS: Record<string, { summary: string; load: Loader }> = {
   plan: { summary: 'show what apply would change in Eppo', load: () => import('./commands/plan.js') },
   apply: { summary: 'apply a saved plan, or plan and apply', load: () => import('./commands/apply.js') },
   import: { summary: 'write YAML files for live experiments not yet in git', load: () => import('./commands/import.js') },
+  new: { summary: 'start an experiment file from a flag in the flag files', load: () => import('./commands/new.js') },
   outcome: { summary: "record one experiment's outcome (a PR, or a local branch)", load: () => import('./commands/outcome.js') },
   outcomes: { summary: 'outcomes sync: propose every concluded outcome not yet in git', load: () => import('./commands/outcomes.js') },
   serve: { summary: 'webhook receiver: POST /webhooks/eppo, GET /healthz', load: () => import('./commands/serve.js') },
@@ -44,18 +45,20 @@ Common options:
   -v, --version    print the version
 
 Environment: EPPO_API_KEY, EPPO_BASE_URL, EPPO_TIMEOUT_SECONDS, EPPO_WEBHOOK_SECRET,
-GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_API_URL, EPPO_GITOPS_BASE_BRANCH, PORT,
-NO_COLOR. See the README for what each does.
+GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_API_URL, GITHUB_TIMEOUT_SECONDS,
+EPPO_GITOPS_BASE_BRANCH, EPPO_GITOPS_BOT_LOGIN, PORT, NO_COLOR. See the README
+for what each does.
 Exit codes: 0 ok, 1 error or problems, 2 changes (plan --detailed-exitcode).
 `;
 }
 
 /** Runs the CLI; returns the exit code. Never throws. */
-export async function main(argv: string[], io: Io): Promise<number> {
+export async function main(argv: string[], rawIo: Io): Promise<number> {
+  const io = redactingIo(rawIo);
   const debug = argv.includes('--debug');
   const [name, ...rest] = argv;
   if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
-    if (name === 'help' && rest[0] !== undefined) return main([rest[0], '--help'], io);
+    if (name === 'help' && rest[0] !== undefined) return main([rest[0], '--help'], rawIo);
     io.stdout.write(rootHelp());
     return name === undefined ? 1 : 0;
   }
@@ -65,7 +68,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
   }
   const entry = COMMANDS[name];
   if (entry === undefined) {
-    io.stderr.write(`error: unknown command "${name}"${suggest(name, Object.keys(COMMANDS))}\nRun "eppo-gitops --help" for the list of commands.\n`);
+    io.stderr.write(`error: unknown command "${escapeText(name)}"${suggest(name, Object.keys(COMMANDS))}\nRun "eppo-gitops --help" for the list of commands.\n`);
     return 1;
   }
   try {
@@ -76,7 +79,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     }
     return await command.run(rest.filter((a) => a !== '--debug'), io);
   } catch (error) {
-    io.stderr.write(`${redactSecrets(formatError(error, name, debug), io.env)}\n`);
+    io.stderr.write(`${escapeLines(formatError(error, name, debug))}\n`);
     return 1;
   }
 }

@@ -6,27 +6,98 @@ import { didYouMean } from '../util/index.js';
 export type FlagConfig = Omit<ParseArgsConfig, 'args' | 'strict' | 'tokens'>;
 
 /**
- * node:util parseArgs in strict mode, with every parse failure turned into a
- * UsageError (so main prints "Run eppo-gitops X --help") and a "did you mean"
- * for a mistyped option.
+ * Flags that contradict each other wherever a command has both: the embedded
+ * emulator has its own address, so a base URL next to --local would be
+ * silently ignored.
+ */
+const EXCLUSIVE: ReadonlyArray<readonly [string, string, string]> = [
+  ['local', 'base-url', 'the embedded emulator (--local) has its own address; drop --base-url, or drop --local to talk to the Eppo at that URL'],
+];
+
+/**
+ * node:util parseArgs in strict mode. Every parse failure becomes a UsageError
+ * in our own words (so main prints "Run eppo-gitops X --help"): an unknown
+ * option with a "did you mean" (short and single-dash forms too), a missing
+ * value, a value given to a switch, an unexpected argument. Flags that
+ * contradict each other (`--local` with `--base-url`) are refused too.
  */
 export function parseFlags<const T extends FlagConfig>(
   args: string[],
   config: T,
 ): ReturnType<typeof parseArgs<T & { args: string[]; strict: true }>> {
+  let parsed: ReturnType<typeof parseArgs<T & { args: string[]; strict: true }>>;
   try {
-    return parseArgs({ ...config, args, strict: true });
+    parsed = parseArgs({ ...config, args, strict: true });
   } catch (error) {
-    throw new UsageError(describeParseError(error, Object.keys(config.options ?? {})));
+    const code = (error as { code?: unknown }).code;
+    // Anything else is a mistake in a command's declaration, not in what the user typed.
+    if (typeof code !== 'string' || !code.startsWith('ERR_PARSE_ARGS_')) throw error;
+    throw new UsageError(describeParseFailure(args, config, error as Error));
   }
+  const values = parsed.values as Record<string, unknown>;
+  for (const [a, b, why] of EXCLUSIVE) {
+    if (given(values[a]) && given(values[b])) throw new UsageError(`--${a} and --${b} cannot be used together: ${why}`);
+  }
+  return parsed;
 }
 
-function describeParseError(error: unknown, known: string[]): string {
-  const message = error instanceof Error ? error.message : String(error);
-  const unknown = /^Unknown option '--([^'=]+)'/.exec(message);
-  if (unknown === null) return message;
-  const guess = didYouMean(unknown[1]!, known);
-  return guess === undefined ? message : message.replace(unknown[0], `${unknown[0]} (did you mean "--${guess}"?)`);
+function given(value: unknown): boolean {
+  return value !== undefined && value !== false;
+}
+
+/** The first thing wrong with `args`, found by reading them again leniently, token by token. */
+function describeParseFailure(args: string[], config: FlagConfig, error: Error): string {
+  const options = config.options ?? {};
+  const known = Object.keys(options);
+  const { tokens } = parseArgs({ ...config, args, strict: false, allowPositionals: true, tokens: true });
+  for (const token of tokens) {
+    if (token.kind === 'positional') {
+      if (config.allowPositionals !== true) return `Unexpected argument "${token.value}": this command takes options only${suggestFor(token.value, known)}`;
+      continue;
+    }
+    if (token.kind !== 'option') continue;
+    const declared = known.includes(token.name) ? token.name : Object.entries(options).find(([, o]) => o.short === token.name)?.[0];
+    if (declared === undefined) return `Unknown option '${token.rawName}'${suggestOption(token.rawName, args[token.index] ?? token.rawName, config)}`;
+    const shown = `--${declared}`;
+    if (options[declared]!.type === 'boolean') {
+      if (token.inlineValue === true) return `${shown} is a switch and takes no value (got "${args[token.index]}"); write just ${shown}`;
+      continue;
+    }
+    if (token.value === undefined) return `${shown} needs a value: ${shown} VALUE`;
+    if (token.inlineValue !== true && token.value.startsWith('-')) {
+      return `${shown} needs a value, but the next word "${token.value}" looks like an option; for a value that starts with "-", write ${shown}=${token.value}`;
+    }
+  }
+  // parseArgs found something the lenient reading did not: say what it said, first line only.
+  return `cannot read the command line: ${error.message.split('\n')[0]}`;
+}
+
+/**
+ * " (did you mean …?)" for an unknown option: a typo of a long one, a long
+ * option written with one dash (`-yes`), or a short one (`-y` for `--yes`).
+ */
+function suggestOption(rawName: string, word: string, config: FlagConfig): string {
+  const options = config.options ?? {};
+  const known = Object.keys(options);
+  const quote = (names: string[]): string => ` (did you mean ${names.map((n) => `"--${n}"`).join(' or ')}?)`;
+  if (rawName.startsWith('--')) {
+    const guess = didYouMean(rawName.slice(2), known);
+    return guess === undefined ? '' : quote([guess]);
+  }
+  // A single dash: `-yes` reads as -y -e -s; the word as typed says what was meant.
+  const spelled = word.replace(/^-+/, '').split('=')[0]!;
+  if (spelled.length > 1) {
+    const guess = known.includes(spelled) ? spelled : didYouMean(spelled, known);
+    if (guess !== undefined) return quote([guess]);
+  }
+  const letter = rawName.slice(1);
+  const starting = known.filter((name) => name.startsWith(letter));
+  return starting.length > 0 && starting.length <= 3 ? quote(starting) : '';
+}
+
+/** A positional that is an option name without its dashes (`plan yes`). */
+function suggestFor(value: string, known: string[]): string {
+  return known.includes(value) ? ` (did you mean "--${value}"?)` : '';
 }
 
 /** Most requests to Eppo in flight at once. */

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { capProblems } from './cap-problems.js';
 import { checkSchema } from './schema.js';
+import { checkSettingsTrust } from './settings-trust.js';
 import type { Config, Problem } from './types.js';
 import { parseYamlSource } from './yaml-source.js';
 
@@ -18,8 +19,11 @@ const SECRETS: Record<string, string> = {
 };
 
 /**
- * Parses and validates the text of `eppo-gitops.yaml`. Pure. An empty file is
- * an empty config; any problem leaves the config empty.
+ * Parses and validates the text of `eppo-gitops.yaml`: the schema, then the
+ * trust rules (the file comes with the pull request: `dir` and flag globs stay
+ * inside its folder, and a URL that receives a secret names that service's own
+ * host or loopback). Pure. An empty file is an empty config; any error leaves
+ * the config empty.
  */
 export function parseConfig(text: Uint8Array | string, file: string = CONFIG_FILE): { config: Config; problems: Problem[] } {
   const parsed = parseYamlSource(file, text);
@@ -37,6 +41,8 @@ export function parseConfig(text: Uint8Array | string, file: string = CONFIG_FIL
     }),
   ]);
   if (problems.some((p) => p.severity === 'error')) return { config: {}, problems };
+  const untrusted = checkSettingsTrust(file, parsed.source);
+  if (untrusted.length > 0) return { config: {}, problems: [...problems, ...untrusted] };
   return { config: { ...(parsed.source.data as Config) }, problems };
 }
 

@@ -1,3 +1,4 @@
+import { escapeJsonText, escapeLines, escapeText } from '../util/index.js';
 import type { Problem } from './types.js';
 
 export type ProblemFormat = 'text' | 'json' | 'github';
@@ -11,30 +12,32 @@ export interface RenderOptions {
 /**
  * Renders validation problems: `text` (`file:line:col  severity  message  [rule]`
  * and a summary line), `json` (the CLI.md shape) or `github` (workflow
- * commands, so a pull request shows each problem on its line). Pure.
+ * commands, so a pull request shows each problem on its line). File names and
+ * messages (which quote YAML values) are escaped: one problem is one line,
+ * and no file name or value passes for a workflow command. Pure.
  */
 export function renderProblems(problems: Problem[], options: RenderOptions): string {
   const errors = problems.filter((p) => p.severity === 'error').length;
   const warnings = problems.length - errors;
   switch (options.format) {
     case 'json':
-      return `${JSON.stringify(
+      return `${escapeJsonText(JSON.stringify(
         {
           problems: problems.map((p) => ({ file: p.file, line: p.line, col: p.col, severity: p.severity, rule: p.rule, message: p.message })),
           summary: { files: options.files, errors, warnings },
         },
         null,
         2,
-      )}\n`;
+      ))}\n`;
     case 'github': {
       const lines = problems.map(
         (p) =>
-          `::${p.severity} file=${escapeProperty(p.file)},line=${p.line},col=${p.col},title=${escapeProperty(`eppo-gitops ${p.rule}`)}::${escapeData(p.message)}`,
+          `::${p.severity} file=${escapeProperty(escapeText(p.file))},line=${p.line},col=${p.col},title=${escapeProperty(`eppo-gitops ${p.rule}`)}::${escapeData(escapeLines(p.message))}`,
       );
       return [...lines, summaryLine(options.files, errors, warnings)].join('\n') + '\n';
     }
     case 'text': {
-      const lines = problems.map((p) => `${p.file}:${p.line}:${p.col}  ${p.severity}  ${p.message}  [${p.rule}]`);
+      const lines = problems.map((p) => escapeText(`${p.file}:${p.line}:${p.col}  ${p.severity}  ${p.message}  [${p.rule}]`));
       return [...lines, summaryLine(options.files, errors, warnings)].join('\n') + '\n';
     }
   }

@@ -196,6 +196,9 @@ function explainSchemaError(
           message: `${label} "${String(value)}" is not a valid key: start with a letter or digit, then use only letters, digits, ".", "_" and "-" (at most 128 characters)`,
         };
       }
+      if (schemaFor(schema, error.instancePath).def === 'inside-path') {
+        return { pos: valuePos, message: `${label} "${String(value)}" leads outside the folder holding eppo-gitops.yaml, and this file comes with the pull request; write a folder relative to it, without ".." and not absolute (--dir may name any folder)` };
+      }
       if (schemaFor(schema, error.instancePath).def === 'inside-glob') {
         return { pos: valuePos, message: `${label} "${String(value)}" leads outside the folder holding eppo-gitops.yaml; write a glob relative to it, without ".." and not absolute` };
       }

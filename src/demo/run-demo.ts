@@ -1,15 +1,16 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cp, mkdtemp, rm, stat } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { request } from 'undici';
 import { ConfigError, InternalError } from '../errors.js';
-import type { Definition } from '../definitions/index.js';
+import { CONFIG_FILE, loadConfig, type Definition } from '../definitions/index.js';
 import { createEppoClient } from '../eppo/index.js';
+import { loadFlagFiles } from '../flags/index.js';
 import { createLocalHost } from '../git-host/index.js';
 import { recordOutcome, type RecordOutcomeResult } from '../outcomes/index.js';
 import { startWebhookServer, WEBHOOK_PATH } from '../server/index.js';
@@ -51,10 +52,11 @@ const PACKAGE_EXAMPLES = ['../../experiments', '../../examples/experiments'].map
 
 /**
  * The whole loop on the embedded emulator, in a temporary git repository:
- * validate, plan, apply, plan again (no changes), a decision in "Eppo", the
- * signed webhook to an in-process `serve`, and the outcome committed on the
- * experiment's outcome branch. Nothing outside the temp folder is touched and
- * nothing is left running.
+ * validate (with the flag checks when the definitions come with flag files),
+ * plan, apply, plan again (no changes), a decision in "Eppo", the signed
+ * webhook to an in-process `serve`, and the outcome committed on the
+ * experiment's outcome branch, with the winner rolled out in its flag.
+ * Nothing outside the temp folder is touched and nothing is left running.
  */
 export async function runDemo<T extends DemoIo>(options: DemoOptions<T>, io: T): Promise<DemoResult> {
   const started = performance.now();
@@ -66,12 +68,14 @@ export async function runDemo<T extends DemoIo>(options: DemoOptions<T>, io: T):
   try {
     out(`eppo-gitops demo: the whole loop on the embedded Eppo emulator, in ${repo}\n`);
     await cp(source, join(repo, 'experiments'), { recursive: true });
+    const flagFiles = await copyFlags(dirname(source), repo);
     await git(repo, 'init', '--quiet', '--initial-branch=main');
     await git(repo, 'config', 'user.name', 'eppo-gitops demo');
     await git(repo, 'config', 'user.email', 'demo@eppo-gitops.invalid');
     await git(repo, 'config', 'commit.gpgsign', 'false');
-    await git(repo, 'add', 'experiments');
-    await git(repo, 'commit', '--quiet', '-m', 'Add experiment definitions');
+    await git(repo, 'add', 'experiments', ...(flagFiles.length > 0 ? [CONFIG_FILE, ...flagFiles] : []));
+    await git(repo, 'commit', '--quiet', '-m', flagFiles.length > 0 ? 'Add experiment definitions and their flags' : 'Add experiment definitions');
+    if (flagFiles.length > 0) out(`flag files: ${flagFiles.join(', ')} (each experiment is checked against the flag with its key)\n`);
 
     // The webhook receiver first, so the emulator can be told where to deliver.
     const secret = randomBytes(24).toString('hex');
@@ -106,7 +110,7 @@ export async function runDemo<T extends DemoIo>(options: DemoOptions<T>, io: T):
       return code;
     };
 
-    await step(1, 'validate the definitions (offline: schema + rules)', ['validate'], [0]);
+    await step(1, flagFiles.length > 0 ? 'validate the definitions and their flags (offline: schema, rules, flag splits)' : 'validate the definitions (offline: schema + rules)', ['validate'], [0]);
     await step(2, 'plan: what apply would change in Eppo', ['plan', '--detailed-exitcode'], [2]);
     await step(3, 'apply', ['apply', '--yes'], [0]);
     await step(4, 'plan again: Eppo now matches git', ['plan', '--detailed-exitcode'], [0]);
@@ -134,9 +138,13 @@ export async function runDemo<T extends DemoIo>(options: DemoOptions<T>, io: T):
     }
     out(`the signed experiment.status.updated webhook reached serve, which re-read the experiment and committed on ${recorded.branch}\n`);
 
-    out(`\n── 6/6 the outcome commit (what the pull request would contain)\n$ git show ${recorded.branch}\n`);
+    const flagFile = 'flagFile' in recorded ? recorded.flagFile : undefined;
+    const what = flagFile === undefined ? 'the outcome commit' : 'the outcome commit: the outcome block, and the flag rolled out to the winner';
+    out(`\n── 6/6 ${what} (what the pull request would contain)\n$ git show ${recorded.branch}\n`);
     const show = await git(repo, 'show', '--no-color', '--format=commit %H%nAuthor: %an <%ae>%n%n    %s', recorded.branch);
     out(show);
+    if (flagFile !== undefined) out(`\n${flagFile} now serves ${chosen.winner} to everyone: its defaultVariant is ${chosen.winner} and its targeting is gone.\n`);
+    else if ('flagLeft' in recorded && recorded.flagLeft !== undefined) out(`\nThe flag was left as it is: ${recorded.flagLeft}.\n`);
     const branches = (await git(repo, 'branch', '--list', '--format=%(refname:short)')).trim().split('\n');
     const seconds = (performance.now() - started) / 1000;
     out(
@@ -152,6 +160,28 @@ export async function runDemo<T extends DemoIo>(options: DemoOptions<T>, io: T):
     else await rm(repo, { recursive: true, force: true });
   }
   return result;
+}
+
+/**
+ * The flag files next to the definitions: when the folder holding them has an
+ * eppo-gitops.yaml that configures `flags`, the files its globs find are
+ * copied with their paths, and the demo repository gets an eppo-gitops.yaml
+ * with those `flags` settings only (the other settings are about the user's
+ * own Eppo and GitHub). Returns the files copied.
+ */
+async function copyFlags(root: string, repo: string): Promise<string[]> {
+  const settings = await loadConfig(root);
+  const flags = settings.config.flags;
+  if (flags === undefined) return [];
+  const set = await loadFlagFiles({ root, files: flags.files });
+  const files = set.files.map((f) => f.file);
+  for (const file of files) {
+    await mkdir(dirname(join(repo, file)), { recursive: true });
+    await cp(join(root, file), join(repo, file));
+  }
+  const globs = flags.files.map((g) => JSON.stringify(g)).join(', ');
+  await writeFile(join(repo, CONFIG_FILE), `# The flag settings of ${join(root, CONFIG_FILE)}\nflags:\n  files: [${globs}]\n  rollout: ${flags.rollout ?? 'winner'}\n`);
+  return files;
 }
 
 async function pickSource(dir: string | undefined, cwd: string): Promise<string> {

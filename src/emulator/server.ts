@@ -11,6 +11,7 @@ import { RequestLog, type RequestLogEntry } from './request-log.js';
 import { matchRoute, type Call, type Reply, type Route } from './router.js';
 import { buildSeedState } from './seed.js';
 import { loadStateFile, StateWriter } from './state-file.js';
+import { acquireStateLock, type StateLock } from './state-lock.js';
 import { EmulatorStore, renderExperiment } from './store.js';
 import type { ExperimentInput, WebhookReceiver } from './types.js';
 import { WebhookDispatcher, type WebhookRetry } from './webhooks.js';
@@ -32,7 +33,7 @@ export interface EmulatorOptions {
   host?: string;
   /** default: one read-write key, DEFAULT_EMULATOR_API_KEY */
   apiKeys?: EmulatorApiKey[];
-  /** JSON state file, written atomically (temp + rename) and reloaded on start */
+  /** JSON state file, written atomically (temp + rename) and reloaded on start; locked (`<file>.lock`) while the emulator runs */
   statePath?: string;
   /** receivers that get every webhook event (kept across reset) */
   webhooks?: WebhookReceiver[];
@@ -72,7 +73,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const apiKey = (apiKeys.find((k) => k.access === 'read-write') ?? apiKeys[0])!.key;
   const keyAccess = new Map(apiKeys.map((k) => [k.key, k.access]));
 
-  const loaded = options.statePath === undefined ? undefined : await loadStateFile(options.statePath);
+  // Locked before it is read: from here on no other emulator writes this state file.
+  const lock: StateLock | undefined = options.statePath === undefined ? undefined : await acquireStateLock(options.statePath);
+  let loaded;
+  try {
+    loaded = options.statePath === undefined ? undefined : await loadStateFile(options.statePath);
+  } catch (error) {
+    await lock?.release();
+    throw error;
+  }
   const store = new EmulatorStore(loaded ?? buildSeedState(seed), now);
   const writer =
     options.statePath === undefined
@@ -210,11 +219,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   try {
     ({ origin } = await listen(server, port, host));
   } catch (error) {
+    await writer?.flush();
+    await lock?.release();
     const where = `${host}:${port}`;
     throw (error as NodeJS.ErrnoException).code === 'EADDRINUSE'
       ? new ConfigError(`cannot start the emulator: ${where} is already in use; pick another --port (0 = any free port)`, { cause: error })
       : new ConfigError(`cannot start the emulator on ${where}: ${(error as Error).message}`, { cause: error });
   }
+
+  await lock?.announce(ctx.apiUrl()).catch((error: unknown) => log({ type: 'error', message: `cannot record the address in the state file's lock: ${(error as Error).message}` }));
 
   let closed: Promise<void> | undefined;
   return {
@@ -236,6 +249,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         if (inFlight > 0) await new Promise<void>((resolve) => (drained = resolve));
         await ctx.dispatcher.close();
         await writer?.flush();
+        await lock?.release();
       })();
       return closed;
     },

@@ -2,6 +2,7 @@ import { open, readFile, rename, unlink, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ConfigError } from '../errors.js';
 import type { EmulatorState } from './types.js';
+import { validateExperimentBody } from './validate.js';
 
 /**
  * Reads the state file. A missing file gives undefined (start from the seed);
@@ -33,12 +34,74 @@ export async function loadStateFile(path: string): Promise<EmulatorState | undef
 }
 
 function checkState(value: unknown): string | undefined {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not a JSON object';
-  const s = value as Record<string, unknown>;
+  if (!isObject(value)) return 'not a JSON object';
+  const s = value;
   if (s['version'] !== 1) return `unsupported version ${JSON.stringify(s['version'])}, expected 1`;
   for (const key of ['nextExperimentId', 'nextVariationId']) if (!Number.isInteger(s[key])) return `${key} must be an integer`;
   for (const key of ['entities', 'assignmentSources', 'metrics', 'experiments']) if (!Array.isArray(s[key])) return `${key} must be an array`;
+  for (const key of ['entities', 'assignmentSources', 'metrics'] as const) {
+    const problem = checkNamed(s[key] as unknown[], key);
+    if (problem !== undefined) return problem;
+  }
+  return checkExperiments(s as unknown as EmulatorState);
+}
+
+/** Entities, assignment sources, metrics: objects with a unique integer id and a name. */
+function checkNamed(items: unknown[], key: string): string | undefined {
+  const seen = new Map<unknown, number>();
+  for (const [i, item] of items.entries()) {
+    if (!isObject(item)) return `${key}[${i}] is not an object`;
+    if (!Number.isInteger(item['id'])) return `${key}[${i}].id must be an integer`;
+    if (typeof item['name'] !== 'string') return `${key}[${i}].name must be a string`;
+    const first = seen.get(item['id']);
+    if (first !== undefined) return `${key}[${i}] has the id ${String(item['id'])} of ${key}[${first}]; ids must be unique`;
+    seen.set(item['id'], i);
+  }
   return undefined;
+}
+
+/**
+ * Every stored experiment is one the API could have stored: a record with a
+ * valid experiment (the same checks as a create, against this state's
+ * entities, sources and metrics), ids unique, and the id counters above every
+ * id in use (or the next create would reuse one).
+ */
+function checkExperiments(state: EmulatorState): string | undefined {
+  const seen = new Map<number, number>();
+  let maxExperiment = 0;
+  let maxVariation = 0;
+  for (const [i, record] of (state.experiments as unknown[]).entries()) {
+    const at = `experiments[${i}]`;
+    if (!isObject(record)) return `${at} is not an object`;
+    if (typeof record['updatedAt'] !== 'string' || Number.isNaN(Date.parse(record['updatedAt']))) return `${at}.updatedAt must be an ISO date-time`;
+    const experiment = record['experiment'];
+    if (!isObject(experiment)) return `${at}.experiment is not an object`;
+    const id = experiment['id'];
+    if (!Number.isInteger(id) || (id as number) < 1) return `${at}.experiment.id must be a positive integer`;
+    const first = seen.get(id as number);
+    if (first !== undefined) return `${at} has the id ${String(id)} of experiments[${first}]; ids must be unique`;
+    seen.set(id as number, i);
+    maxExperiment = Math.max(maxExperiment, id as number);
+    const valid = validateExperimentBody(experiment, state);
+    if (!valid.ok) return `${at}.experiment: ${valid.message}`;
+    for (const key of ['winning_variant_key', 'outcome', 'concluded_date'] as const) {
+      if (experiment[key] !== null && typeof experiment[key] !== 'string') return `${at}.experiment.${key} must be a string or null`;
+    }
+    if (typeof experiment['created_date'] !== 'string') return `${at}.experiment.created_date must be a string`;
+    if (typeof experiment['is_traffic_imbalanced'] !== 'boolean') return `${at}.experiment.is_traffic_imbalanced must be a boolean`;
+    for (const [j, variation] of (experiment['variations'] as unknown[]).entries()) {
+      const variationId = (variation as Record<string, unknown>)['id'];
+      if (!Number.isInteger(variationId) || (variationId as number) < 1) return `${at}.experiment.variations[${j}].id must be a positive integer`;
+      maxVariation = Math.max(maxVariation, variationId as number);
+    }
+  }
+  if (state.nextExperimentId <= maxExperiment) return `nextExperimentId ${state.nextExperimentId} is not above the largest experiment id, ${maxExperiment}`;
+  if (state.nextVariationId <= maxVariation) return `nextVariationId ${state.nextVariationId} is not above the largest variation id, ${maxVariation}`;
+  return undefined;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**

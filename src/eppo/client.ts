@@ -1,5 +1,7 @@
+import { setTimeout as wait } from 'node:timers/promises';
 import { Pool } from 'undici';
 import { ConfigError, EppoApiError } from '../errors.js';
+import { checkSecretLength, isLoopbackHost, redactValues } from '../util/index.js';
 import type {
   EppoApi,
   EppoAssignmentSource,
@@ -42,6 +44,11 @@ export interface EppoClientOptions {
   /** list pages in flight; default 4 */
   concurrency?: number;
   onRetry?: (e: RetryEvent) => void;
+  /**
+   * Once aborted, requests in flight are cancelled, no retry waits or starts,
+   * and every call fails with a non-retryable EppoRequestError (`cancelled`).
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -56,28 +63,23 @@ export class EppoRequestError extends EppoApiError {
   readonly retryAfterMs: number | undefined;
   /** no complete answer in time: the server may still be working on it */
   readonly timedOut: boolean;
+  /** the client's signal was aborted: the caller no longer wants the answer */
+  readonly cancelled: boolean;
 
   constructor(
     message: string,
-    init: ConstructorParameters<typeof EppoApiError>[1] & { retryable: boolean; notProcessed?: boolean; retryAfterMs?: number; timedOut?: boolean },
+    init: ConstructorParameters<typeof EppoApiError>[1] & { retryable: boolean; notProcessed?: boolean; retryAfterMs?: number; timedOut?: boolean; cancelled?: boolean },
   ) {
     super(message, init);
     this.retryable = init.retryable;
     this.notProcessed = init.notProcessed ?? false;
     this.retryAfterMs = init.retryAfterMs;
     this.timedOut = init.timedOut ?? false;
+    this.cancelled = init.cancelled ?? false;
   }
 }
 
-const LOOPBACK_HOSTS = new Set(['localhost', '[::1]', '::1']);
-
-/** True for localhost, ::1 and 127.0.0.0/8. */
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.toLowerCase();
-  if (LOOPBACK_HOSTS.has(host)) return true;
-  const m = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
-  return m !== null && m.slice(1).every((p) => Number(p) <= 255);
-}
+export { isLoopbackHost };
 
 /** Checks and normalises an API base URL (no trailing slash). Throws ConfigError. */
 export function parseBaseUrl(baseUrl: string): URL {
@@ -173,6 +175,7 @@ type Attempt = { ok: true; value: unknown } | { ok: false; error: EppoRequestErr
 export function createEppoClient(options: EppoClientOptions): EppoApi {
   const base = parseBaseUrl(options.baseUrl);
   if (options.apiKey === '') throw new ConfigError('EPPO_API_KEY is empty; set it to an Eppo API key');
+  checkSecretLength('EPPO_API_KEY', options.apiKey.trim());
   const apiKey = options.apiKey;
   const basePath = base.pathname;
   const baseUrl = `${base.origin}${basePath}`;
@@ -182,6 +185,8 @@ export function createEppoClient(options: EppoClientOptions): EppoApi {
   const retryBaseMs = options.retryBaseMs ?? 500;
   const maxRetryDelayMs = options.maxRetryDelayMs ?? 30_000;
   const concurrency = Math.max(1, options.concurrency ?? 4);
+  const cancel = options.signal;
+  const cancelled = (): boolean => cancel?.aborted === true;
 
   const pool = new Pool(base.origin, {
     connect: { timeout: connectTimeoutMs },
@@ -192,7 +197,7 @@ export function createEppoClient(options: EppoClientOptions): EppoApi {
   });
   let closed = false;
 
-  const redact = (text: string): string => (apiKey.length > 0 ? text.split(apiKey).join('***') : text);
+  const redact = (text: string): string => redactValues(text, [apiKey]);
 
   async function send(method: string, path: string, body: unknown): Promise<RawResponse> {
     const controller = new AbortController();
@@ -213,12 +218,12 @@ export function createEppoClient(options: EppoClientOptions): EppoApi {
         method: method as 'GET',
         headers,
         body: payload,
-        signal: controller.signal,
+        signal: cancel === undefined ? controller.signal : AbortSignal.any([controller.signal, cancel]),
       });
       const text = await res.body.text();
       return { status: res.statusCode, headers: res.headers, text };
     } catch (error) {
-      if (controller.signal.aborted) {
+      if (controller.signal.aborted && !cancelled()) {
         const e = new Error(`no complete answer within ${requestTimeoutMs} ms`) as Error & { code: string };
         e.code = 'EPPO_REQUEST_TIMEOUT';
         e.cause = error;
@@ -302,7 +307,8 @@ export function createEppoClient(options: EppoClientOptions): EppoApi {
     }
     const retryable = !NEVER_RETRY.has(status) && (status === 429 || status === 408 || status >= 500);
     const retryAfterMs = parseRetryAfter(res.headers['retry-after'], Date.now());
-    const detail = errorDetail(res.text);
+    // Redacted before it is cut: a cut through an echoed key would leave most of it.
+    const detail = errorDetail(res.text, redact);
     return {
       ok: false,
       error: new EppoRequestError(redact(`Eppo answered ${status}${detail === '' ? '' : `: ${detail}`}`), {
@@ -327,15 +333,27 @@ export function createEppoClient(options: EppoClientOptions): EppoApi {
     if (closed) throw new EppoApiError('the Eppo client is closed', { method, path });
     const idempotent = method !== 'POST';
     for (let attempt = 1; ; attempt++) {
+      if (cancelled()) throw cancelledError(method, path);
       const result = await attemptOnce(method, path, body);
       if (result.ok) return result.value;
+      if (cancelled()) throw cancelledError(method, path, result.error);
       const { error } = result;
       const mayRetry = error.retryable && (idempotent || error.notProcessed) && attempt < maxAttempts;
       if (!mayRetry) throw error;
       const delayMs = backoffDelay(attempt, retryBaseMs, maxRetryDelayMs, error.retryAfterMs);
       options.onRetry?.({ method, path, attempt, delayMs, reason: error.message });
-      await sleep(delayMs);
+      await wait(delayMs, undefined, cancel === undefined ? undefined : { signal: cancel }).catch(() => undefined);
     }
+  }
+
+  function cancelledError(method: string, path: string, cause?: unknown): EppoRequestError {
+    return new EppoRequestError('request cancelled: the caller aborted it before Eppo answered', {
+      method,
+      path,
+      retryable: false,
+      cancelled: true,
+      ...(cause === undefined ? {} : { cause }),
+    });
   }
 
   function expectArray<T>(value: unknown, method: string, path: string): T[] {
@@ -454,10 +472,6 @@ export function backoffDelay(attempt: number, baseMs: number, capMs: number, ret
   return Math.floor(random() * ceiling);
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
@@ -466,17 +480,18 @@ function describe(value: unknown): string {
   return `a ${typeof value}`;
 }
 
-function errorDetail(text: string): string {
+/** The server's own words from an error body, redacted, on one line, at most 300 characters. */
+function errorDetail(text: string, redact: (text: string) => string): string {
   const trimmed = text.trim();
   if (trimmed === '') return '';
   try {
     const parsed = JSON.parse(trimmed) as { message?: unknown; error?: unknown };
     const msg = typeof parsed.message === 'string' ? parsed.message : typeof parsed.error === 'string' ? parsed.error : undefined;
-    if (msg !== undefined) return clip(msg);
+    if (msg !== undefined) return clip(redact(msg));
   } catch {
     // not JSON: fall through to the raw text
   }
-  return /^[\x20-\x7e\s]*$/.test(trimmed) && !trimmed.startsWith('<') ? clip(trimmed) : '';
+  return /^[\x20-\x7e\s]*$/.test(trimmed) && !trimmed.startsWith('<') ? clip(redact(trimmed)) : '';
 }
 
 function clip(text: string): string {

@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError } from '../errors.js';
+import { parseTimeoutSeconds } from '../util/index.js';
 import { createEppoClient, DEFAULT_EPPO_BASE_URL, type EppoClientOptions } from './client.js';
 import type { EppoApi } from './types.js';
 
@@ -35,6 +36,9 @@ export const LOCAL_STATE_DIR = '.eppo-local';
  */
 export async function connectEppo(opts: ConnectEppoOptions): Promise<EppoConnection> {
   if (opts.local === true) {
+    if (nonEmpty(opts.baseUrl) !== undefined) {
+      throw new ConfigError('a base URL cannot be used with local: the embedded emulator has its own address; drop --base-url, or drop --local to talk to the Eppo at that URL');
+    }
     const dir = join(opts.cwd, LOCAL_STATE_DIR);
     try {
       await mkdir(dir, { recursive: true });
@@ -70,13 +74,8 @@ const MAX_CONNECT_TIMEOUT_MS = 10_000;
 
 /** EPPO_TIMEOUT_SECONDS: how long one request may take before it counts as timed out (default 30). */
 function timeouts(env: Record<string, string | undefined>): Pick<EppoClientOptions, 'requestTimeoutMs' | 'connectTimeoutMs'> {
-  const raw = nonEmpty(env.EPPO_TIMEOUT_SECONDS);
-  if (raw === undefined) return {};
-  const seconds = Number(raw);
-  if (!/^\d+(\.\d+)?$/.test(raw) || !(seconds > 0) || seconds > 3600) {
-    throw new ConfigError(`EPPO_TIMEOUT_SECONDS must be a number of seconds greater than 0 and at most 3600, not "${raw}"`);
-  }
-  const ms = Math.ceil(seconds * 1000);
+  const ms = parseTimeoutSeconds('EPPO_TIMEOUT_SECONDS', env.EPPO_TIMEOUT_SECONDS);
+  if (ms === undefined) return {};
   return { requestTimeoutMs: ms, connectTimeoutMs: Math.min(ms, MAX_CONNECT_TIMEOUT_MS) };
 }
 

@@ -12,4 +12,5 @@ export {
 } from './client.js';
 export { fetchWorkspace } from './workspace.js';
 export { isConcluded } from './status.js';
+export { describeMalformedExperiment } from './live-shape.js';
 export { connectEppo, LOCAL_BASE_URL, LOCAL_STATE_DIR, type ConnectEppoOptions, type EppoConnection } from './connect-eppo.js';

@@ -12,6 +12,8 @@ export interface ExperimentFromFlagOptions {
   file: string;
   /** the experiment JSON Schema relative to the file, for the editor hint */
   schemaPath: string;
+  /** the share of subjects the flag puts in the experiment, when its targeting lets fewer than all in (written when below 1) */
+  trafficAllocation?: number;
 }
 
 export type ExperimentFromFlag = { ok: true; spec: ExperimentSpec; comments: string[]; text: string } | { ok: false; message: string };
@@ -72,6 +74,7 @@ export function buildExperimentFromFlag(flag: Flag, options: ExperimentFromFlagO
     entity: options.entity,
     assignment_source: options.assignmentSource,
     assignments_start_date: options.startDate,
+    ...(options.trafficAllocation !== undefined && options.trafficAllocation < 1 ? { traffic_allocation: options.trafficAllocation } : {}),
     variations,
   };
   const text = renderDefinitionYaml(spec, { schemaPath: options.schemaPath, comments });

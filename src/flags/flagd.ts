@@ -31,6 +31,138 @@ export function parseWithFlagd(json: string): FlagdParse {
   return { ok: true, flags: storage.getFlags(), warnings: logger.warnings };
 }
 
+/** What flagd-core made of one flag of a file. */
+export interface FlagdFlagRead {
+  state: string;
+  defaultVariant: string | undefined;
+  /** variant names in flagd's order */
+  variants: string[];
+  /** flagd-core's content hash */
+  hash: string;
+  /** flagd-core could not compile the targeting (it logs a warning and fails every evaluation) */
+  compileFailed: boolean;
+  /** flagd-core's flag for this very key, when it was built in this read */
+  feature?: FeatureFlag;
+}
+
+export type FlagdRead = { ok: true; flags: Map<string, FlagdFlagRead>; warnings: string[] } | { ok: false; error: unknown };
+
+interface Validated {
+  /** the key flagd-core built `feature` for */
+  key: string;
+  feature: FeatureFlag;
+  compileFailed: boolean;
+  /** what a flag of another key with this content reads as (no flagd-core flag of its own) */
+  shared: FlagdFlagRead;
+}
+
+/**
+ * Flag contents flagd-core has validated in this process: by the file's
+ * flag-set metadata (merged into each flag), then by the flag as written.
+ * flagd's schema check, content hash and rule compiler depend on nothing
+ * else, so a content is validated once however many flags and files repeat
+ * it. The files' other top-level fields are remembered the same way.
+ */
+const validated = new Map<string, Map<string, Validated>>();
+const validatedTops = new Set<string>();
+let validatedCount = 0;
+const VALIDATED_LIMIT = 20_000;
+
+/** flagd's schema accepts a flag key that matches this (`^.{1,}$`, Unicode). */
+const FLAG_KEY = /^.{1,}$/u;
+
+/**
+ * Reads a flag file with flagd-core's strict validation, as parseWithFlagd
+ * does, but hands flagd-core each distinct content only once per process:
+ * the file's other top-level fields and the flags whose content it has not
+ * validated yet go through `setConfigurations(…, true)`, the others take the
+ * result of the earlier identical content. A file with `$evaluators` (whose
+ * `$ref`s flagd expands over the whole text), an unusual flag key, or any
+ * refusal is read whole, exactly as before, so errors are flagd's own.
+ */
+export function readWithFlagd(json: string, data: Record<string, unknown>): FlagdRead {
+  const flags = data['flags'];
+  const evaluators = data['$evaluators'];
+  if (flags === null || typeof flags !== 'object' || Array.isArray(flags) || (evaluators !== undefined && evaluators !== null)) return whole(json);
+  const keys = Object.keys(flags);
+  if (!keys.every((k) => FLAG_KEY.test(k))) return whole(json);
+  const entries = flags as Record<string, unknown>;
+  const top: Record<string, unknown> = {};
+  for (const field of Object.keys(data)) if (field !== 'flags') top[field] = data[field];
+  const topText = JSON.stringify(top);
+  const context = JSON.stringify(data['metadata'] ?? null);
+  if (validatedCount > VALIDATED_LIMIT) {
+    validated.clear();
+    validatedCount = 0;
+  }
+  let known = validated.get(context);
+  if (known === undefined) validated.set(context, (known = new Map()));
+
+  const contents: string[] = [];
+  const fresh = new Map<string, string>(); // content → the key that stands for it
+  for (const key of keys) {
+    const content = JSON.stringify(entries[key]);
+    contents.push(content);
+    if (!known.has(content) && !fresh.has(content)) fresh.set(content, key);
+  }
+  const found = new Map<string, Validated>();
+  let others: string[] = [];
+  if (fresh.size > 0 || !validatedTops.has(topText)) {
+    top['flags'] = Object.fromEntries([...fresh.values()].map((key) => [key, entries[key]]));
+    const parsed = parseWithFlagd(JSON.stringify(top));
+    if (!parsed.ok) return whole(json);
+    validatedTops.add(topText);
+    const failed = compileFailures(parsed.warnings);
+    others = parsed.warnings.filter((w) => !/flag '(.*)'$/.test(w));
+    for (const [content, key] of fresh) {
+      const feature = parsed.flags.get(key)!;
+      const entry: Validated = { key, feature, compileFailed: failed.has(key), shared: infoOf(feature, failed.has(key), false) };
+      found.set(content, entry);
+      known.set(content, entry);
+      validatedCount++;
+    }
+  }
+  const out = new Map<string, FlagdFlagRead>();
+  // flagd keeps the order of its JSON parse (for…in); the keys of `data` come in the same order.
+  keys.forEach((key, i) => {
+    const entry = found.get(contents[i]!) ?? known.get(contents[i]!)!;
+    out.set(key, entry.key === key ? infoOf(entry.feature, entry.compileFailed, true) : entry.shared);
+  });
+  return { ok: true, flags: out, warnings: others };
+}
+
+/** Keys of the flags whose targeting flagd-core could not compile (it says so in a warning, and nothing else). */
+function compileFailures(warnings: readonly string[]): Set<string> {
+  return new Set(warnings.map((w) => /flag '(.*)'$/.exec(w)?.[1]).filter((k) => k !== undefined));
+}
+
+function whole(json: string): FlagdRead {
+  const parsed = parseWithFlagd(json);
+  if (!parsed.ok) return parsed;
+  const failed = compileFailures(parsed.warnings);
+  const flags = new Map<string, FlagdFlagRead>();
+  for (const [key, feature] of parsed.flags) flags.set(key, infoOf(feature, failed.has(key), true));
+  return { ok: true, flags, warnings: parsed.warnings.filter((w) => !/flag '(.*)'$/.test(w)) };
+}
+
+function infoOf(feature: FeatureFlag, compileFailed: boolean, own: boolean): FlagdFlagRead {
+  return {
+    state: feature.state,
+    defaultVariant: feature.defaultVariant,
+    variants: [...feature.variants.keys()],
+    hash: feature.hash,
+    compileFailed,
+    ...(own ? { feature } : {}),
+  };
+}
+
+/** Forgets the flag contents validated so far (for benchmarks). */
+export function clearFlagdCache(): void {
+  validated.clear();
+  validatedTops.clear();
+  validatedCount = 0;
+}
+
 /** A flagd-core flag built from its definition alone (for a Flag not read by readFlagFile). */
 export function buildFeatureFlag(key: string, definition: FlagdFlag): FeatureFlag {
   return new FeatureFlag(key, definition as ConstructorParameters<typeof FeatureFlag>[1], collectingLogger());

@@ -20,6 +20,10 @@ export function findFlagsWithoutExperiment(flags: FlagSet, definitions: readonly
  */
 export function buildFlagsWithoutExperimentNote(flags: FlagSet, definitions: readonly Definition[]): string | undefined {
   const keys = findFlagsWithoutExperiment(flags, definitions);
-  if (keys.length === 0) return undefined;
+  return keys.length === 0 ? undefined : describeFlagsWithoutExperiment(keys);
+}
+
+/** The note for these flag keys (findFlagsWithoutExperiment), as plan prints it. Pure. */
+export function describeFlagsWithoutExperiment(keys: readonly string[]): string {
   return `flags without an experiment: ${keys.join(', ')}; run eppo-gitops new <key>`;
 }

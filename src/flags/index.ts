@@ -6,6 +6,7 @@
  */
 export type { Flag, FlagdFlag, FlagFile, FlagSet, ServedSplit } from './types.js';
 export { readFlagFile, FLAG_FILE_RULE, MAX_RULE_NODES, MAX_RULE_OPERATIONS } from './read-flag-file.js';
+export { clearFlagdCache } from './flagd.js';
 export { buildFlagSet } from './flag-set.js';
 export { loadFlagFiles } from './load-flag-files.js';
 export type { LoadFlagFilesOptions } from './load-flag-files.js';
@@ -34,4 +35,6 @@ export { buildRollout, renderRolloutSection, describeSplit } from './rollout.js'
 export type { RolloutInput, RolloutLeaveReason, RolloutPlan } from './rollout.js';
 export { buildExperimentFromFlag, nameFromKey } from './experiment-from-flag.js';
 export type { ExperimentFromFlag, ExperimentFromFlagOptions } from './experiment-from-flag.js';
-export { buildFlagsWithoutExperimentNote, findFlagsWithoutExperiment } from './flags-without-experiment.js';
+export { writeExperimentFromFlag } from './write-experiment-from-flag.js';
+export type { WriteExperimentFromFlagOptions, WriteExperimentFromFlagResult } from './write-experiment-from-flag.js';
+export { buildFlagsWithoutExperimentNote, describeFlagsWithoutExperiment, findFlagsWithoutExperiment } from './flags-without-experiment.js';

@@ -152,6 +152,61 @@ function syntaxMessage(code: string): string {
   return `not valid JSON: ${SYNTAX_WORDS[code] ?? code}`;
 }
 
+/**
+ * parseJsonSource, fast for the common case: a file that `JSON.parse` reads,
+ * with no key repeated and no nesting past MAX_DEPTH, needs nothing more, and
+ * the position tree of parseJsonSource is built only when something asks
+ * where a node stands (a problem, a flag's position). Anything else goes to
+ * parseJsonSource, for its messages. Same results. Pure.
+ */
+export function readJsonSource(text: string): JsonSource {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    return parseJsonSource(text);
+  }
+  if (!hasUniqueKeys(text, data)) return parseJsonSource(text);
+  let full: JsonSource | undefined;
+  return { data, locate: (pointer) => (full ??= parseJsonSource(text)).locate(pointer), errors: [] };
+}
+
+/** Every string of a JSON text, escapes included (matched one after the other, so never out of step on valid JSON). */
+const STRINGS = /"[^"\\]*(?:\\.[^"\\]*)*"/g;
+
+/**
+ * True when no object of `data` (what JSON.parse made of `text`) lost a
+ * repeated key and nothing nests past MAX_DEPTH: the members written in the
+ * text (a `:` outside strings each) are as many as the members parsed.
+ */
+function hasUniqueKeys(text: string, data: unknown): boolean {
+  let members = 0;
+  const stack: Array<{ value: unknown; depth: number }> = [{ value: data, depth: 0 }];
+  while (stack.length > 0) {
+    const { value, depth } = stack.pop()!;
+    if (value === null || typeof value !== 'object') continue;
+    if (depth >= MAX_DEPTH) return false;
+    if (Array.isArray(value)) {
+      for (const item of value) if (item !== null && typeof item === 'object') stack.push({ value: item, depth: depth + 1 });
+      continue;
+    }
+    for (const key in value) {
+      members++;
+      const item = (value as Record<string, unknown>)[key];
+      if (item !== null && typeof item === 'object') stack.push({ value: item, depth: depth + 1 });
+    }
+  }
+  let structure: string;
+  try {
+    structure = text.replace(STRINGS, '');
+  } catch {
+    return false;
+  }
+  let written = 0;
+  for (let at = structure.indexOf(':'); at !== -1; at = structure.indexOf(':', at + 1)) written++;
+  return written === members;
+}
+
 /** `/flags/a~1b` → `['flags', 'a/b']` */
 export function pointerSegments(pointer: string): string[] {
   if (pointer === '') return [];

@@ -2,8 +2,8 @@ import type { FeatureFlag } from '@openfeature/flagd-core';
 import { escapePointer, firstInvalidUtf8, MAX_FILE_BYTES, parseYamlData } from '../definitions/index.js';
 import type { NodeRef, Problem, SourcePos } from '../definitions/index.js';
 import { describeFlagdError } from './flagd-errors.js';
-import { parseWithFlagd } from './flagd.js';
-import { MAX_DEPTH, parseJsonSource } from './json-source.js';
+import { readWithFlagd } from './flagd.js';
+import { MAX_DEPTH, readJsonSource } from './json-source.js';
 import { bucketEntries, findFractionals, measureRules, resolveEvaluators } from './targeting.js';
 import type { Flag, FlagdFlag, FlagFile } from './types.js';
 
@@ -75,7 +75,7 @@ export function readFlagFile(file: string, input: Uint8Array | string): FlagFile
     const deep = deepestPointer(data);
     if (deep !== undefined) return refused(text, [problem(nodes.get(deep)?.value ?? { line: 1, col: 1 }, `the file nests more than ${MAX_DEPTH} levels deep; a flag file needs a few`)]);
   } else {
-    const parsed = parseJsonSource(body);
+    const parsed = readJsonSource(body);
     if (parsed.errors.length > 0) return refused(text, parsed.errors.map((e) => problem(e.pos, e.message)));
     data = parsed.data;
     locate = parsed.locate;
@@ -97,24 +97,22 @@ export function readFlagFile(file: string, input: Uint8Array | string): FlagFile
     return refused(text, [problem(at('/flags'), `the targeting rules of this file hold ${what} once each $ref is expanded; flagd compiles them all, so keep the rules smaller`)]);
   }
   const json = format === 'json' ? body : JSON.stringify(data);
-  const flagd = parseWithFlagd(json);
+  // Plain objects (YAML gives null-prototype ones), as flagd sees them.
+  const plain = (format === 'yaml' ? JSON.parse(json) : data) as Record<string, unknown>;
+  const flagd = readWithFlagd(json, plain);
   if (!flagd.ok) {
     const findings = describeFlagdError(flagd.error, data).map((f) => problem(at(f.pointer, f.atKey === true), f.message));
     return refused(text, findings.sort((a, b) => a.line - b.line || a.col - b.col));
   }
 
   const problems: Problem[] = [];
-  for (const warning of flagd.warnings) {
-    const key = /flag '(.*)'$/.exec(warning)?.[1];
-    const pointer = key === undefined ? '' : `/flags/${escapePointer(key)}/targeting`;
-    problems.push(problem(at(pointer), key === undefined ? `flagd-core: ${warning}` : `flag "${key}": flagd cannot compile its targeting, so every evaluation would fail`));
-  }
-  // Plain objects (YAML gives null-prototype ones), as flagd sees them.
-  const resolved = resolveEvaluators(format === 'yaml' ? JSON.parse(json) : data) as { flags: Record<string, FlagdFlag> };
+  for (const warning of flagd.warnings) problems.push(problem(at(''), `flagd-core: ${warning}`));
+  const resolved = resolveEvaluators(plain) as { flags: Record<string, FlagdFlag> };
   const flags: Flag[] = [];
   for (const [key, feature] of flagd.flags) {
+    if (feature.compileFailed) problems.push(problem(at(`/flags/${escapePointer(key)}/targeting`), `flag "${key}": flagd cannot compile its targeting, so every evaluation would fail`));
     const definition = resolved.flags[key]!;
-    const variants = [...feature.variants.keys()];
+    const variants = feature.variants;
     for (const use of findFractionals(data, key)) {
       for (const entry of bucketEntries(use.args)) {
         const name = entry.variant;
@@ -124,6 +122,7 @@ export function readFlagFile(file: string, input: Uint8Array | string): FlagFile
       }
     }
     const targeting = definition.targeting;
+    let position: SourcePos | undefined;
     const flag: Flag = {
       key,
       file,
@@ -132,10 +131,13 @@ export function readFlagFile(file: string, input: Uint8Array | string): FlagFile
       variants,
       targeting: targeting !== null && typeof targeting === 'object' && Object.keys(targeting).length > 0 ? targeting : undefined,
       hash: feature.hash,
-      position: at(`/flags/${escapePointer(key)}`, true),
+      // Asked for only when a problem names the flag: a JSON file's position tree is then built once, not for every read.
+      get position() {
+        return (position ??= at(`/flags/${escapePointer(key)}`, true));
+      },
       definition,
     };
-    evaluators.set(flag, feature);
+    if (feature.feature !== undefined) evaluators.set(flag, feature.feature);
     flags.push(flag);
   }
   problems.sort((a, b) => a.line - b.line || a.col - b.col);

@@ -3,8 +3,8 @@ import { proveRollout } from './prove-rollout.js';
 import { buildServedSplit, SIMULATED_SUBJECTS } from './served-split.js';
 import type { FlagSet, ServedSplit } from './types.js';
 
-/** Why an outcome leaves the flag file as it is. */
-export type RolloutLeaveReason = 'rollout-off' | 'no-winner' | 'no-flag' | 'unknown-winner' | 'already-rolled-out' | 'edit-refused' | 'proof-failed';
+/** Why an outcome leaves the flag file as it is (`unreadable`: the settings or flag files could not be read). */
+export type RolloutLeaveReason = 'rollout-off' | 'no-winner' | 'no-flag' | 'unknown-winner' | 'already-rolled-out' | 'edit-refused' | 'proof-failed' | 'unreadable';
 
 /**
  * What an outcome does to the flag of its experiment: `edit` (the new text of

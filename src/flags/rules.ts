@@ -1,4 +1,4 @@
-import type { Definition, Problem, Severity, SourcePos } from '../definitions/index.js';
+import type { Definition, Problem, Severity, SourcePos, Variation } from '../definitions/index.js';
 import { buildServedSplit, SIMULATED_SUBJECTS } from './served-split.js';
 import type { Flag, FlagSet, ServedSplit } from './types.js';
 
@@ -111,16 +111,20 @@ export const flagSplit: FlagRule = {
   id: 'flag-split',
   check(definition, flag, context) {
     if (flag === undefined || definition.outcome !== undefined || flag.state === 'DISABLED') return [];
-    const active = definition.variations.map((v, index) => ({ v, index })).filter(({ v }) => v.is_active);
-    if (active.some(({ v }) => !flag.variants.includes(v.variant_key))) return []; // flag-variants says it
+    // Plain loops: this runs once per definition, and a repository may hold ten thousand.
+    const active: Array<{ v: Variation; index: number }> = [];
+    for (let index = 0; index < definition.variations.length; index++) {
+      const v = definition.variations[index]!;
+      if (!v.is_active) continue;
+      if (!flag.variants.includes(v.variant_key)) return []; // flag-variants says it
+      active.push({ v, index });
+    }
     const split = context.split(flag);
-    const entered = active.reduce((sum, { v }) => sum + (split.shares[v.variant_key] ?? 0), 0);
+    let entered = 0;
+    for (const { v } of active) entered += split.shares[v.variant_key] ?? 0;
     const measured = split.method === 'measured';
-    const how = measured
-      ? `measured over ${SIMULATED_SUBJECTS.toLocaleString('en-US')} subjects`
-      : flag.targeting === undefined
-        ? 'the flag has no targeting'
-        : 'computed from the fractional';
+    const how = (): string =>
+      measured ? `measured over ${SIMULATED_SUBJECTS.toLocaleString('en-US')} subjects` : flag.targeting === undefined ? 'the flag has no targeting' : 'computed from the fractional';
     const enteredCount = Math.round(entered * split.subjects);
     if (measured && split.subjects < SIMULATED_SUBJECTS) {
       const at = definition.positions['traffic_allocation'] !== undefined ? 'traffic_allocation' : 'variations';
@@ -152,7 +156,7 @@ export const flagSplit: FlagRule = {
         const share = (split.shares[v.variant_key] ?? 0) / entered;
         const tolerance = measured ? splitTolerance(v.weight, enteredCount) : SPLIT_TOLERANCE;
         if (Math.abs(share - v.weight) > tolerance + EPSILON) {
-          problems.push(problemAt(definition, `variations[${index}].weight`, 'error', this.id, `flag serves ${v.variant_key} ${fmt(share)} (${how}), the file says ${fmt(v.weight)}`));
+          problems.push(problemAt(definition, `variations[${index}].weight`, 'error', this.id, `flag serves ${v.variant_key} ${fmt(share)} (${how()}), the file says ${fmt(v.weight)}`));
         }
       }
     }
@@ -166,7 +170,7 @@ export const flagSplit: FlagRule = {
           at,
           'error',
           this.id,
-          `flag puts ${fmt(entered)} of subjects in the experiment (${how}), the file says traffic_allocation ${fmt(allocation)}${definition.positions['traffic_allocation'] === undefined ? ' (the default)' : ''}`,
+          `flag puts ${fmt(entered)} of subjects in the experiment (${how()}), the file says traffic_allocation ${fmt(allocation)}${definition.positions['traffic_allocation'] === undefined ? ' (the default)' : ''}`,
         ),
       );
     }
@@ -217,7 +221,10 @@ export function checkFlags(definitions: readonly Definition[], flags: FlagSet, o
   const problems: Problem[] = [];
   for (const definition of definitions) {
     const flag = flags.byKey.get(definition.experiment_key);
-    for (const rule of FLAG_RULES) problems.push(...rule.check(definition, flag, context));
+    for (const rule of FLAG_RULES) {
+      const found = rule.check(definition, flag, context);
+      if (found.length > 0) problems.push(...found);
+    }
   }
   return problems;
 }

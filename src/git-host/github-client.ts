@@ -1,6 +1,7 @@
 import { Octokit } from '@octokit/rest';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
+import { checkSecretLength, redactValues } from '../util/index.js';
 
 export interface CreateOctokitOptions {
   token: string;
@@ -18,6 +19,64 @@ export interface CreateOctokitOptions {
   writeSpacingMs?: number;
   /** receives warnings (rate limits); default silent */
   onWarning?: (message: string) => void;
+  /**
+   * the longest one request may take, answer body included (default 30 000,
+   * GITHUB_TIMEOUT_SECONDS); a request that takes longer fails with a
+   * GitHubTimeoutError and is not tried again within the call
+   */
+  timeoutMs?: number;
+}
+
+/** Default of `timeoutMs`: GitHub answers in well under a second; a stall must not hold a job for minutes. */
+export const DEFAULT_GITHUB_TIMEOUT_MS = 30_000;
+
+/**
+ * A request to GitHub that got no complete answer in time. Named `AbortError`
+ * because that is what @octokit/request passes through as it is (a timed-out
+ * fetch is an abort), so the retry plugin does not send it again: a call that
+ * stalled for the whole timeout fails, and the job that made it is what runs
+ * again, later.
+ */
+export class GitHubTimeoutError extends Error {
+  override readonly name = 'AbortError';
+
+  constructor(
+    readonly timeoutMs: number,
+    readonly url: string,
+  ) {
+    super(`no complete answer from GitHub within ${timeoutMs / 1000} s`);
+  }
+}
+
+/** Statuses whose answer has no body (a Response refuses one). */
+const NULL_BODY = new Set([101, 103, 204, 205, 304]);
+
+/**
+ * `fetch` with a deadline for the whole exchange: the answer's body is read
+ * within the same deadline (a server that sends headers and then trickles the
+ * body cannot hold the call either), then handed to octokit from memory.
+ */
+export function fetchWithDeadline(timeoutMs: number, base: typeof fetch = globalThis.fetch): typeof fetch {
+  return async (input, init) => {
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), timeoutMs);
+    timer.unref();
+    const signal = init?.signal ? AbortSignal.any([init.signal, deadline.signal]) : deadline.signal;
+    try {
+      const response = await base(input, { ...init, signal });
+      const body = NULL_BODY.has(response.status) ? null : await response.arrayBuffer();
+      const copy = new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+      Object.defineProperty(copy, 'url', { value: response.url });
+      return copy;
+    } catch (error) {
+      if (deadline.signal.aborted && init?.signal?.aborted !== true) {
+        throw new GitHubTimeoutError(timeoutMs, input instanceof Request ? input.url : String(input));
+      }
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  };
 }
 
 const ThrottledOctokit: typeof Octokit = Octokit.plugin(retry, throttling);
@@ -25,10 +84,12 @@ export type GitHubClient = Octokit;
 
 /**
  * An @octokit/rest client with the retry plugin (5xx) and the throttling
- * plugin (primary and secondary rate limits, honouring Retry-After).
- * Shared by everything that talks to GitHub (outcome PRs, PR comments).
+ * plugin (primary and secondary rate limits, honouring Retry-After), and a
+ * deadline on every request (`timeoutMs`). Shared by everything that talks to
+ * GitHub (outcome PRs, PR comments, the drift issue).
  */
 export function createOctokit(options: CreateOctokitOptions): GitHubClient {
+  checkSecretLength('GITHUB_TOKEN', options.token);
   const retries = options.retries ?? 3;
   const base = options.retryBaseMs ?? 1000;
   const warn = options.onWarning ?? (() => {});
@@ -50,8 +111,9 @@ export function createOctokit(options: CreateOctokitOptions): GitHubClient {
       },
     }),
   };
-  return new ThrottledOctokit({
+  const octokit = new ThrottledOctokit({
     auth: options.token,
+    request: { fetch: fetchWithDeadline(options.timeoutMs ?? DEFAULT_GITHUB_TIMEOUT_MS) },
     ...(options.baseUrl ? { baseUrl: options.baseUrl.replace(/\/+$/, '') } : {}),
     userAgent: 'eppo-gitops',
     log: { debug: () => {}, info: () => {}, warn: (m: string) => warn(m), error: (m: string) => warn(m) },
@@ -71,4 +133,10 @@ export function createOctokit(options: CreateOctokitOptions): GitHubClient {
       },
     } as never,
   });
+  // A server (or a proxy) may echo the token in an error body: it never leaves this client in a message.
+  octokit.hook.error('request', (error) => {
+    if (error instanceof Error) error.message = redactValues(error.message, [options.token]);
+    throw error;
+  });
+  return octokit;
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ConfigError, GitHostError, InternalError } from '../errors.js';
+import { parseTimeoutSeconds } from '../util/index.js';
 import { checkFileSet } from './check-file-set.js';
 import { createOctokit, type GitHubClient } from './github-client.js';
 import { createKeyedLock } from './keyed-lock.js';
@@ -25,6 +26,15 @@ interface TreeItem {
 const TREE_CACHE = 64;
 
 /**
+ * Whole-repository listings a host remembers, by root tree (trees never
+ * change either): one outcome job lists definitions, settings and flag files
+ * at the same commit, with one request. Listings longer than
+ * LISTING_CACHE_ENTRIES are not kept.
+ */
+const LISTING_CACHE = 2;
+const LISTING_CACHE_ENTRIES = 20_000;
+
+/**
  * The `github` git host, on the REST API only (no checkout): reads at the base
  * head with one recursive tree listing plus blob reads, writes a branch as one
  * commit made from git data (blobs, a tree on the base tree, a commit, the
@@ -37,6 +47,7 @@ export function createGitHubHost(options: GitHubHostOptions): GitHost {
   const where = `${owner}/${repo}`;
   const lock = createKeyedLock();
   const trees = new Map<string, string>();
+  const listings = new Map<string, TreeItem[]>();
   let defaultBranch: Promise<string> | undefined;
 
   async function baseBranch(): Promise<string> {
@@ -81,11 +92,24 @@ export function createGitHubHost(options: GitHubHostOptions): GitHost {
   async function listFiles(commit: string, dir: string): Promise<TreeFile[]> {
     const prefix = normaliseDir(dir);
     const root = await treeOf(commit);
-    const { data } = await octokit.rest.git.getTree({ owner, repo, tree_sha: root, recursive: 'true' });
-    const listing: TreeItem[] = data.truncated ? await listSubtree(root, prefix) : data.tree;
+    let listing = listings.get(root);
+    if (listing === undefined) {
+      const { data } = await octokit.rest.git.getTree({ owner, repo, tree_sha: root, recursive: 'true' });
+      if (data.truncated) listing = await listSubtree(root, prefix);
+      else {
+        listing = data.tree;
+        if (listing.length <= LISTING_CACHE_ENTRIES) {
+          if (listings.size >= LISTING_CACHE) listings.delete(listings.keys().next().value!);
+          listings.set(root, listing);
+        }
+      }
+    }
+    // A `dir` naming a file lists that file, as `git ls-tree` does on the local host.
+    const exact = prefix.slice(0, -1);
     const files: TreeFile[] = [];
     for (const e of listing) {
-      if (e.type !== 'blob' || typeof e.path !== 'string' || typeof e.sha !== 'string' || typeof e.mode !== 'string' || !e.path.startsWith(prefix)) continue;
+      if (e.type !== 'blob' || typeof e.path !== 'string' || typeof e.sha !== 'string' || typeof e.mode !== 'string') continue;
+      if (!e.path.startsWith(prefix) && (exact === '' || e.path !== exact)) continue;
       files.push({ path: e.path, mode: e.mode, blob: e.sha });
     }
     return files;
@@ -98,10 +122,11 @@ export function createGitHubHost(options: GitHubHostOptions): GitHost {
   async function listSubtree(root: string, prefix: string): Promise<TreeItem[]> {
     let tree = root;
     const parts = prefix.split('/').filter((p) => p !== '');
-    for (const part of parts) {
+    for (const [i, part] of parts.entries()) {
       const { data } = await octokit.rest.git.getTree({ owner, repo, tree_sha: tree });
-      const entry = data.tree.find((e) => e.path === part && e.type === 'tree');
+      const entry = data.tree.find((e) => e.path === part && (e.type === 'tree' || (e.type === 'blob' && i === parts.length - 1)));
       if (entry?.sha === undefined) return [];
+      if (entry.type === 'blob') return [{ ...entry, path: parts.join('/') }];
       tree = entry.sha;
     }
     const { data } = await octokit.rest.git.getTree({ owner, repo, tree_sha: tree, recursive: 'true' });
@@ -251,6 +276,7 @@ export function createGitHubHost(options: GitHubHostOptions): GitHost {
 
   return {
     kind: 'github',
+    check: async () => undefined,
     baseBranch: () => guard(`reading the default branch of ${where}`, 'contents: read', baseBranch),
     baseHead: () => guard(`reading the head of the base branch in ${where}`, 'contents: read', baseHead),
     listFiles: (commit, dir) => guard(`listing ${normaliseDir(dir) || '/'} at ${commit.slice(0, 12)} in ${where}`, 'contents: read', () => listFiles(commit, dir)),
@@ -270,7 +296,8 @@ export interface GitHubEnvOptions {
 
 /**
  * The `github` host from the environment: GITHUB_TOKEN, GITHUB_REPOSITORY
- * (owner/repo), GITHUB_API_URL (GitHub Enterprise), EPPO_GITOPS_BASE_BRANCH.
+ * (owner/repo), GITHUB_API_URL (GitHub Enterprise), EPPO_GITOPS_BASE_BRANCH,
+ * GITHUB_TIMEOUT_SECONDS (default 30).
  */
 export function createGitHubHostFromEnv(env: Record<string, string | undefined>, options: GitHubEnvOptions = {}): GitHost {
   const token = env.GITHUB_TOKEN?.trim();
@@ -281,8 +308,10 @@ export function createGitHubHostFromEnv(env: Record<string, string | undefined>,
     throw new ConfigError(`GITHUB_REPOSITORY must be "owner/repo"${repository ? ` (got "${repository}")` : ' and is not set'}`);
   }
   const baseBranch = env.EPPO_GITOPS_BASE_BRANCH?.trim();
+  const timeoutMs = parseTimeoutSeconds('GITHUB_TIMEOUT_SECONDS', env.GITHUB_TIMEOUT_SECONDS);
   const octokit = createOctokit({
     token,
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
     ...(env.GITHUB_API_URL?.trim() ? { baseUrl: env.GITHUB_API_URL.trim() } : {}),
     ...(options.retries !== undefined ? { retries: options.retries } : {}),
     ...(options.retryBaseMs !== undefined ? { retryBaseMs: options.retryBaseMs } : {}),

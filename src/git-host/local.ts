@@ -69,9 +69,22 @@ export function createLocalHost(options: LocalHostOptions): GitHost {
     return identity;
   }
 
+  /** Throws when `cwd` is not in a git repository, rather than letting a later step call HEAD detached. */
+  async function check(): Promise<void> {
+    const r = await git(['rev-parse', '--git-dir'], { allowFail: true });
+    if (r.code === 0) return;
+    if (/not a git repository/i.test(r.stderr)) {
+      throw new GitHostError(`${options.cwd} is not a git repository (nor is any folder above it); run this in a checkout of the repository that holds the definitions, or use --git-host github`);
+    }
+    throw new GitHostError(`git cannot use the repository at ${options.cwd}: ${r.stderr.split('\n')[0] || `exit code ${r.code}`}`);
+  }
+
   async function currentBranch(): Promise<string | undefined> {
     const r = await git(['symbolic-ref', '--quiet', '--short', 'HEAD'], { allowFail: true });
-    return r.code === 0 ? r.stdout.toString('utf8').trim() : undefined;
+    if (r.code === 0) return r.stdout.toString('utf8').trim();
+    // exit 1 is "HEAD is not a symbolic ref" (detached); anything else is git failing outright
+    if (r.code !== 1) await check();
+    return undefined;
   }
 
   const configuredBase = (options.baseBranch ?? options.env.EPPO_GITOPS_BASE_BRANCH?.trim()) || undefined;
@@ -199,6 +212,7 @@ export function createLocalHost(options: LocalHostOptions): GitHost {
   };
   return {
     kind: 'local',
+    check,
     baseBranch: () => wrap('finding the base branch', baseBranch),
     baseHead: () => wrap('reading the head of the base branch', baseHead),
     listFiles: (commit, dir) => wrap(`listing ${dir} at ${commit.slice(0, 12)}`, () => listFiles(commit, dir)),

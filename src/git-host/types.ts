@@ -84,6 +84,14 @@ export interface SavePullRequestResult {
  */
 export interface GitHost {
   readonly kind: 'github' | 'local';
+  /**
+   * Checks, once when a command starts, what the host needs and can check
+   * without writing: for `local`, that the folder is in a git repository. A
+   * GitHubHost has nothing to check here (its token and repository were
+   * checked when it was built; GitHub answers on first use). Throws
+   * GitHostError.
+   */
+  check(): Promise<void>;
   /** the branch changes are proposed against */
   baseBranch(): Promise<string>;
   /** the base branch and its head commit */
@@ -92,7 +100,7 @@ export interface GitHost {
    * Every blob entry (files, executables, symbolic links; no submodules) under
    * the folder `dir` in `commit`, paths from the repository root. `dir` is from
    * the repository root on github and from the host's cwd on local; `''` or
-   * `.` is everything.
+   * `.` is everything; a `dir` naming a file lists that file alone.
    */
   listFiles(commit: string, dir: string): Promise<TreeFile[]>;
   /** the contents of these blobs as UTF-8 text, in the order asked */

@@ -1,4 +1,5 @@
 import { GitHostError } from '../errors.js';
+import { GitHubTimeoutError } from './github-client.js';
 
 /**
  * Turns an @octokit/rest failure into a GitHostError that says what was being
@@ -10,6 +11,12 @@ import { GitHostError } from '../errors.js';
  */
 export function wrapGitHubError(error: unknown, doing: string, permission: string): GitHostError {
   if (error instanceof GitHostError) return error;
+  if (error instanceof GitHubTimeoutError) {
+    return new GitHostError(
+      `GitHub: ${doing} failed: no complete answer within ${error.timeoutMs / 1000} s; check GITHUB_API_URL and the network, or allow more time with GITHUB_TIMEOUT_SECONDS`,
+      { cause: error },
+    );
+  }
   const status = httpStatus(error);
   const detail = error instanceof Error ? error.message : String(error);
   let hint: string;

@@ -19,13 +19,16 @@ export function renderSettingsFile(options: SettingsOptions): string {
 # The folder of experiment definitions, relative to this file (flag --dir).
 dir: ${quote(options.dir)}
 
-# The Eppo REST API (env EPPO_BASE_URL).
+# The Eppo REST API (env EPPO_BASE_URL). This file comes with pull requests,
+# so it may only name Eppo's own host or loopback: another host (a proxy, a
+# regional endpoint elsewhere) must come from EPPO_BASE_URL or --base-url.
 eppo_base_url: https://eppo.cloud/api/v1
 
 # Requests to Eppo in flight at once, 1 to 64 (flag --parallelism).
 parallelism: 4
 
-# The GitHub API; for GitHub Enterprise https://HOST/api/v3 (env GITHUB_API_URL).
+# The GitHub API (env GITHUB_API_URL). Only api.github.com or loopback here:
+# for GitHub Enterprise set GITHUB_API_URL (GitHub Actions sets it).
 github_api_url: https://api.github.com
 
 # The port "eppo-gitops serve" listens on (env PORT).
@@ -44,6 +47,12 @@ port: 8080
 # flags:
 #   files: [flags/*.flagd.json, flags/*.flagd.yaml]   # globs, relative to this file
 #   rollout: winner                                   # winner (default) | off
+
+# The names "eppo-gitops new <flag-key>" writes into a new experiment file
+# when --entity and --assignment-source are not given.
+# defaults:
+#   entity: user
+#   assignment_source: User assignments
 `;
 }
 

@@ -50,6 +50,8 @@ export async function openOutcomeContext(options: OutcomeContextOptions): Promis
     GITHUB_API_URL: options.env.GITHUB_API_URL || config.github_api_url,
   };
   const host = selectGitHost({ ...(kind ? { kind } : {}), cwd: options.cwd, env });
+  // Once at start: a server must not find out on every delivery that it cannot commit anywhere.
+  await host.check();
   const dir = options.dir ?? config.dir ?? 'experiments';
   const connection = await connectEppo({
     cwd: options.cwd,

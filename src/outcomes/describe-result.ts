@@ -1,8 +1,13 @@
 import type { GitHost } from '../git-host/index.js';
-import type { RecordOutcomeResult } from './record.js';
+import { escapeText } from '../util/index.js';
+import { describeConflict, type ProposalNotes, type RecordOutcomeResult } from './record.js';
 
-/** One line for a human about what happened to one experiment. */
+/** One line for a human about what happened to one experiment; keys, statuses and errors from Eppo and GitHub stay on it, escaped. */
 export function describeResult(r: RecordOutcomeResult, hostKind: GitHost['kind']): string {
+  return escapeText(describe(r, hostKind));
+}
+
+function describe(r: RecordOutcomeResult, hostKind: GitHost['kind']): string {
   const who = r.action === 'not-found' ? `experiment #${r.experimentId}` : `${r.experimentKey} (#${r.experimentId})`;
   const where = (x: { branch: string; pr?: { number: number; url: string } | undefined; commit?: string }): string =>
     x.pr ? `pull request #${x.pr.number} ${x.pr.url}` : `branch ${x.branch}${x.commit ? ` at ${x.commit.slice(0, 12)}` : ''}${hostKind === 'local' ? ' (local commit, no pull request)' : ''}`;
@@ -20,9 +25,9 @@ export function describeResult(r: RecordOutcomeResult, hostKind: GitHost['kind']
     case 'unchanged':
       return `${who}: ${r.file} already records this outcome`;
     case 'proposed':
-      return `${who}: proposed the outcome for ${r.file} in ${where(r)}`;
+      return `${who}: proposed the outcome for ${r.file}${rolloutNote(r)} in ${where(r)}${leftOutNote(r)}`;
     case 'updated':
-      return `${who}: updated ${where(r)} with the new outcome for ${r.file}`;
+      return `${who}: updated ${where(r)} with the new outcome for ${r.file}${rolloutNote(r)}${leftOutNote(r)}`;
     case 'already-proposed':
       return `${who}: already proposed in ${where(r)}`;
     case 'closed-unmerged':
@@ -32,8 +37,17 @@ export function describeResult(r: RecordOutcomeResult, hostKind: GitHost['kind']
     case 'failed':
       return `${who}: failed: ${r.error}`;
     case 'conflict':
-      return `${who}: ${r.experimentIds.length} concluded experiments in Eppo share this key (ids ${r.experimentIds.join(', ')}); not recorded — rename all but one in Eppo`;
+      return `${who}: ${describeConflict(r.experimentIds)}`;
   }
+}
+
+function rolloutNote(r: ProposalNotes): string {
+  if (r.flagFile !== undefined) return ` and the rollout of the winner in ${r.flagFile}`;
+  return r.flagLeft === undefined ? '' : ` (flag left as it is: ${r.flagLeft})`;
+}
+
+function leftOutNote(r: ProposalNotes): string {
+  return r.leftOut === undefined ? '' : `; left out of the file, which would not pass validate with them: ${r.leftOut.join(', ')}`;
 }
 
 /** Results that mean the outcome could not be recorded. */
@@ -52,5 +66,9 @@ export function buildResultLogFields(r: RecordOutcomeResult): { action: RecordOu
     ...('pr' in r && r.pr ? { pr: r.pr.number } : {}),
     ...('status' in r ? { eppo_status: r.status } : {}),
     ...('reason' in r ? { reason: r.reason } : {}),
+    ...('flagFile' in r && r.flagFile !== undefined ? { flag_file: r.flagFile } : {}),
+    ...('flagLeft' in r && r.flagLeft !== undefined ? { flag_left: r.flagLeft } : {}),
+    ...('leftOut' in r && r.leftOut !== undefined ? { left_out: r.leftOut } : {}),
+    ...('experimentIds' in r ? { experiment_ids: r.experimentIds } : {}),
   };
 }

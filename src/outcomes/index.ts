@@ -12,10 +12,13 @@ export {
   sameMarker,
   type OutcomeMarker,
   type OutcomePullRequest,
+  type OutcomePullRequestDetails,
 } from './pull-request.js';
 export { fetchDefinitionFiles, type DefinitionFile } from './definition-files.js';
 export { proposeOutcome, type Proposal, type ProposeResult } from './propose.js';
-export { recordOutcome, syncOutcomes, type OutcomeLog, type RecordOutcomeOptions, type RecordOutcomeResult, type SyncOutcomesOptions } from './record.js';
+export { describeConflict, recordOutcome, syncOutcomes, type OutcomeLog, type ProposalNotes, type RecordOutcomeOptions, type RecordOutcomeResult, type SyncOutcomesOptions } from './record.js';
+export { fetchBaseFlags, listedFolders, type BaseFlags } from './base-flags.js';
+export { buildOutcomeChange, type LeftOut, type OutcomeChange, type OutcomeChangeInput } from './outcome-change.js';
 export { OUTCOME_EVENTS, parseWebhookEvent, unwrapDispatchEvent, type WebhookEvent } from './event.js';
 export { openOutcomeContext, type OutcomeContext, type OutcomeContextOptions } from './context.js';
 export { buildResultLogFields, describeResult, isFailure } from './describe-result.js';

@@ -1,6 +1,8 @@
 import type { Outcome } from '../definitions/index.js';
 import type { EppoExperiment } from '../eppo/index.js';
+import { renderRolloutSection, type RolloutPlan } from '../flags/index.js';
 import { escapeMarkdown, SAFE_KEY } from '../reconcile/index.js';
+import type { LeftOut } from './outcome-change.js';
 
 export { escapeMarkdown };
 
@@ -63,12 +65,22 @@ export function buildOutcome(experiment: EppoExperiment): Outcome {
   return outcome;
 }
 
+/** What the pull request says beyond Eppo's decision. */
+export interface OutcomePullRequestDetails {
+  /** fields of Eppo's decision the file could not hold and still pass validate */
+  leftOut?: readonly LeftOut[];
+  /** what happens to the experiment's flag (absent when no flags are configured) */
+  rollout?: RolloutPlan;
+}
+
 /**
- * Branch, title, body (table and hidden marker), commit message and labels of
- * the pull request that records `experiment`'s outcome in `file`. Text from
- * Eppo is escaped: no HTML, no @-mentions, no links except the results link.
+ * Branch, title, body (table, what was left out of the file and why, the
+ * rollout of the winner in its flag, and the hidden marker), commit message
+ * and labels of the pull request that records `experiment`'s outcome in
+ * `file`. Title, table and marker always carry Eppo's real decision. Text
+ * from Eppo is escaped: no HTML, no @-mentions, no links except the results link.
  */
-export function buildOutcomePullRequest(experiment: EppoExperiment, file: string): OutcomePullRequest {
+export function buildOutcomePullRequest(experiment: EppoExperiment, file: string, details: OutcomePullRequestDetails = {}): OutcomePullRequest {
   const key = experiment.experiment_key;
   const winner = experiment.winning_variant_key ?? null;
   const result = experiment.outcome ?? null;
@@ -88,13 +100,32 @@ export function buildOutcomePullRequest(experiment: EppoExperiment, file: string
   const link = safeUrl(experiment.results_url);
   if (link !== undefined) rows.push(['Results', `[Open the results in Eppo](${link})`]);
 
+  const { rollout } = details;
+  const leftOut = details.leftOut ?? [];
+  const rolledOut = rollout?.action === 'edit' ? ` and rolls the winner out in ${code(rollout.file)}` : '';
+  const sections: string[] = [];
+  if (leftOut.length > 0) {
+    sections.push(
+      '### Left out',
+      '',
+      `${code(file)} cannot hold all of Eppo's decision and still pass \`eppo-gitops validate\`, so the outcome block leaves out:`,
+      '',
+      ...leftOut.map((l) => `- ${code(`${l.field}: ${l.value}`)}: ${escapeMarkdown(l.reason)}`),
+      '',
+      "Eppo's decision is in the table above. To record the rest, fix the file (for example add the missing variation) and write it by hand.",
+      '',
+    );
+  }
+  if (rollout !== undefined) sections.push(renderRolloutSection(rollout));
+
   const body = [
-    `Eppo reports that experiment ${code(key)} is concluded. This pull request records the decision in ${code(file)}.`,
+    `Eppo reports that experiment ${code(key)} is concluded. This pull request records the decision in ${code(file)}${rolledOut}.`,
     '',
     '| | |',
     '|---|---|',
     ...rows.map(([k, v]) => `| ${k} | ${v} |`),
     '',
+    ...sections,
     'Merge it to keep the outcome in git. Opened by eppo-gitops; a later decision in Eppo updates this pull request.',
     '',
     renderOutcomeMarker(marker),
@@ -105,6 +136,8 @@ export function buildOutcomePullRequest(experiment: EppoExperiment, file: string
     truncate(oneLine(`Record outcome of ${key}: ${winner ?? 'no winner'} (${result ?? 'no outcome'})`), 200),
     '',
     `Eppo experiment ${experiment.id} concluded${experiment.concluded_date ? ` on ${oneLine(experiment.concluded_date)}` : ''}.`,
+    ...(rollout?.action === 'edit' ? [`Roll ${oneLine(rollout.winner)} out to everyone in ${rollout.file} (flag ${oneLine(rollout.flagKey)}).`] : []),
+    ...(leftOut.length > 0 ? [`Left out of the file (it would not pass validate): ${leftOut.map((l) => l.field).join(', ')}.`] : []),
     '',
   ].join('\n');
 

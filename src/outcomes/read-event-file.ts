@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { ConfigError } from '../errors.js';
+import { checkSecretLength } from '../util/index.js';
 import { parseWebhookEvent, unwrapDispatchEvent } from './event.js';
 import { verifyWebhookSignature } from './signature.js';
 
@@ -24,6 +25,7 @@ export async function readEventFile(path: string, secret: string | undefined): P
     throw new ConfigError(`the event file ${path} is not valid JSON`);
   }
   const body = unwrapDispatchEvent(parsed);
+  if (secret !== undefined && secret !== '') checkSecretLength('EPPO_WEBHOOK_SECRET', secret);
   if (secret !== undefined && secret !== '' && !verifyWebhookSignature(body, secret)) {
     throw new ConfigError(`the event in ${path} is not signed with EPPO_WEBHOOK_SECRET; verify that the webhook secret in Eppo matches EPPO_WEBHOOK_SECRET, and that client_payload is the unchanged Eppo body`);
   }

@@ -1,9 +1,11 @@
-import { OutcomeEditError, readExperimentKey, writeOutcome } from '../definitions/index.js';
+import { readExperimentKey } from '../definitions/index.js';
 import { EppoApiError } from '../errors.js';
-import { isConcluded, type EppoApi, type EppoExperiment } from '../eppo/index.js';
+import { describeMalformedExperiment, isConcluded, type EppoApi, type EppoExperiment } from '../eppo/index.js';
 import type { GitHost, PullRequestRef } from '../git-host/index.js';
 import { groupExperimentsByKey } from '../reconcile/index.js';
+import { fetchBaseFlags, type BaseFlags } from './base-flags.js';
 import { fetchDefinitionFiles, type DefinitionFile } from './definition-files.js';
+import { buildOutcomeChange } from './outcome-change.js';
 import { proposeOutcome } from './propose.js';
 import { buildOutcome, buildOutcomePullRequest, isValidExperimentKey } from './pull-request.js';
 
@@ -20,12 +22,28 @@ export interface RecordOutcomeOptions {
   experiment?: EppoExperiment;
   /** definition files at the base head, when already read (outcomes sync) */
   files?: DefinitionFile[];
+  /** the live experiments with this experiment's key, when already listed (outcomes sync); otherwise listed here */
+  sameKey?: readonly EppoExperiment[];
+  /** the flags settings and files at the commit of `files`, when already read (outcomes sync) */
+  flags?: BaseFlags;
+  /** the clock: the fixed time of the rollout proof; default the current time */
+  now?: () => Date;
 }
 
 /** The experiment as Eppo names it: its id and its experiment_key. */
 interface ExperimentIdentity {
   experimentId: number;
   experimentKey: string;
+}
+
+/** What a proposal carries beyond the outcome block. */
+export interface ProposalNotes {
+  /** the flag file the same commit edits to roll the winner out */
+  flagFile?: string;
+  /** why the flag was left as it is (flags configured, no flag edit) */
+  flagLeft?: string;
+  /** fields of Eppo's decision left out of the file, which would not pass validate with them */
+  leftOut?: string[];
 }
 
 /**
@@ -39,7 +57,7 @@ export type RecordOutcomeResult =
   | (ExperimentIdentity & { action: 'ambiguous'; files: string[] })
   | (ExperimentIdentity & { action: 'not-editable'; file: string; reason: string })
   | (ExperimentIdentity & { action: 'unchanged'; file: string })
-  | (ExperimentIdentity & { action: 'proposed' | 'updated' | 'already-proposed'; file: string; branch: string; commit: string; pr?: PullRequestRef })
+  | (ExperimentIdentity & { action: 'proposed' | 'updated' | 'already-proposed'; file: string; branch: string; commit: string; pr?: PullRequestRef } & ProposalNotes)
   | (ExperimentIdentity & { action: 'closed-unmerged' | 'merged'; file: string; branch: string; pr: PullRequestRef })
   | (ExperimentIdentity & { action: 'failed'; error: string })
   | (ExperimentIdentity & { action: 'conflict'; experimentIds: number[] });
@@ -48,8 +66,12 @@ export type RecordOutcomeResult =
  * Records one experiment's outcome: re-reads it from Eppo (a webhook carries
  * only ids and may be stale, duplicated or out of order), acts only when it is
  * Concluded, finds its definition at the head of the base branch through the
- * host, writes the `outcome` block and proposes the change on the experiment's
- * own branch. Every step is idempotent: running it again changes nothing.
+ * host, refuses when several live experiments share its key, writes the
+ * `outcome` block (only what passes validate; the rest is named in the pull
+ * request), rolls the winner out in its flag file when eppo-gitops.yaml on
+ * the base branch configures flags, and proposes both files as one commit on
+ * the experiment's own branch. Every step is idempotent: running it again
+ * changes nothing.
  */
 export async function recordOutcome(options: RecordOutcomeOptions): Promise<RecordOutcomeResult> {
   const { experimentId, eppo, host, dir } = options;
@@ -77,6 +99,12 @@ export async function recordOutcome(options: RecordOutcomeOptions): Promise<Reco
     log({ experiment_id: experimentId, action: 'unmanaged', message: 'the experiment_key from Eppo is not a valid key (letters, digits, ".", "_", "-"); nothing proposed' });
     return { ...known, action: 'unmanaged' };
   }
+  const malformed = describeMalformedExperiment(experiment);
+  if (malformed !== undefined) {
+    const error = `Eppo returned experiment #${experimentId} in a shape eppo-gitops cannot read (${malformed}); nothing proposed: fix it in Eppo, then record it again`;
+    log({ experiment_id: experimentId, action: 'failed', message: error });
+    return { ...known, action: 'failed', error };
+  }
   const byKey = (files: DefinitionFile[]): DefinitionFile[] => files.filter((f) => readExperimentKey(f.text) === key);
   let matches: DefinitionFile[];
   if (options.files !== undefined) {
@@ -98,22 +126,37 @@ export async function recordOutcome(options: RecordOutcomeOptions): Promise<Reco
   }
   const file = matches[0]!;
 
-  let edit;
-  try {
-    edit = writeOutcome(file.text, buildOutcome(experiment));
-  } catch (error) {
-    if (error instanceof OutcomeEditError) {
-      log({ experiment_id: experimentId, file: file.path, action: 'not-editable', message: error.message });
-      return { ...known, action: 'not-editable', file: file.path, reason: error.message };
-    }
-    throw error;
+  // Two live experiments with one key: never guess which decision the file should record (outcomes sync says the same).
+  const sameKey = options.sameKey ?? (await eppo.listExperiments({ experiment_key: key }));
+  const twins = groupExperimentsByKey(sameKey).get(key) ?? [];
+  const ids = [...new Set([experimentId, ...twins.map((e) => e.id)])].sort((a, b) => a - b);
+  if (ids.length > 1) {
+    const conflict: RecordOutcomeResult = { ...known, action: 'conflict', experimentIds: ids };
+    log({ experiment_id: experimentId, experiment_key: key, action: 'conflict', experiment_ids: ids, message: describeConflict(ids) });
+    return conflict;
   }
-  if (!edit.changed) return { ...known, action: 'unchanged', file: file.path };
 
-  const pr = buildOutcomePullRequest(experiment, file.path);
+  const flags = options.flags ?? (await fetchBaseFlags(host, file.commit));
+  const change = buildOutcomeChange({ file, outcome: buildOutcome(experiment), flags, at: options.now?.() ?? new Date() });
+  if (change.action === 'refused') {
+    log({ experiment_id: experimentId, file: file.path, action: 'not-editable', message: change.reason });
+    return { ...known, action: 'not-editable', file: file.path, reason: change.reason };
+  }
+  if (change.action === 'unchanged') return { ...known, action: 'unchanged', file: file.path };
+
+  const { rollout, leftOut } = change;
+  const notes: ProposalNotes = {
+    ...(rollout?.action === 'edit' ? { flagFile: change.files[1]!.path } : {}),
+    ...(rollout?.action === 'leave' ? { flagLeft: rollout.detail } : {}),
+    ...(leftOut.length > 0 ? { leftOut: leftOut.map((l) => l.field) } : {}),
+  };
+  if (leftOut.length > 0) {
+    log({ experiment_id: experimentId, file: file.path, action: 'left-out', message: leftOut.map((l) => `${l.field} "${l.value}": ${l.reason}`).join('; ') });
+  }
+  const pr = buildOutcomePullRequest(experiment, file.path, { leftOut, ...(rollout === undefined ? {} : { rollout }) });
   const result = await proposeOutcome(host, {
     branch: pr.branch,
-    files: [{ path: file.path, text: edit.text }],
+    files: change.files,
     baseCommit: file.commit,
     commitMessage: pr.commitMessage,
     title: pr.title,
@@ -123,11 +166,11 @@ export async function recordOutcome(options: RecordOutcomeOptions): Promise<Reco
   });
   switch (result.action) {
     case 'created':
-      return { ...known, action: 'proposed', file: file.path, branch: result.branch, commit: result.commit, ...(result.pr ? { pr: result.pr } : {}) };
+      return { ...known, action: 'proposed', file: file.path, branch: result.branch, commit: result.commit, ...(result.pr ? { pr: result.pr } : {}), ...notes };
     case 'updated':
-      return { ...known, action: 'updated', file: file.path, branch: result.branch, commit: result.commit, ...(result.pr ? { pr: result.pr } : {}) };
+      return { ...known, action: 'updated', file: file.path, branch: result.branch, commit: result.commit, ...(result.pr ? { pr: result.pr } : {}), ...notes };
     case 'unchanged':
-      return { ...known, action: 'already-proposed', file: file.path, branch: result.branch, commit: result.commit, ...(result.pr ? { pr: result.pr } : {}) };
+      return { ...known, action: 'already-proposed', file: file.path, branch: result.branch, commit: result.commit, ...(result.pr ? { pr: result.pr } : {}), ...notes };
     case 'closed-unmerged':
     case 'merged':
       return { ...known, action: result.action, file: file.path, branch: result.branch, pr: result.pr };
@@ -139,33 +182,51 @@ export interface SyncOutcomesOptions {
   host: GitHost;
   dir: string;
   log?: OutcomeLog;
+  /** the clock: the fixed time of the rollout proofs; default the current time */
+  now?: () => Date;
 }
 
 /**
  * The catch-up that needs no webhook: every experiment that Eppo reports as
  * Concluded and that a definition manages is recorded (proposed when the file
- * lacks that outcome). Definitions are read once at the base head. One
- * experiment failing (`failed`, with the error message) does not stop the others.
+ * lacks that outcome) exactly as recordOutcome does for a webhook, refusals
+ * included. Definitions, settings and flag files are read once at the base
+ * head. One experiment failing (`failed`, with the error message) does not
+ * stop the others.
  */
 export async function syncOutcomes(options: SyncOutcomesOptions): Promise<RecordOutcomeResult[]> {
   const { eppo, host, dir } = options;
   const [experiments, files] = await Promise.all([eppo.listExperiments(), fetchDefinitionFiles(host, dir)]);
   const managed = new Set(files.map((f) => readExperimentKey(f.text)).filter((k): k is string => k !== undefined));
   const candidates = experiments.filter((e) => isConcluded(e.status) && managed.has(e.experiment_key));
-  const byKey = groupExperimentsByKey(candidates);
+  // Every live experiment counts for twins, concluded or not: the same rule as the webhook path and plan.
+  const byKey = groupExperimentsByKey(experiments);
+  let flags: BaseFlags | undefined;
   const results: RecordOutcomeResult[] = [];
   for (const listed of candidates) {
-    const ids = byKey.get(listed.experiment_key)!.map((e) => e.id);
-    if (ids.length > 1) {
-      // Two live experiments with one key: never guess which decision the file should record.
-      results.push({ experimentId: listed.id, experimentKey: listed.experiment_key, action: 'conflict', experimentIds: ids });
-      continue;
-    }
     try {
-      results.push(await recordOutcome({ experimentId: listed.id, eppo, host, dir, files, ...(options.log ? { log: options.log } : {}) }));
+      flags ??= await fetchBaseFlags(host, files[0]!.commit);
+      results.push(
+        await recordOutcome({
+          experimentId: listed.id,
+          eppo,
+          host,
+          dir,
+          files,
+          sameKey: byKey.get(listed.experiment_key)!,
+          flags,
+          ...(options.log ? { log: options.log } : {}),
+          ...(options.now ? { now: options.now } : {}),
+        }),
+      );
     } catch (error) {
       results.push({ experimentId: listed.id, experimentKey: listed.experiment_key, action: 'failed', error: error instanceof Error ? error.message : String(error) });
     }
   }
   return results;
+}
+
+/** What both outcome paths say when several live experiments share a key. */
+export function describeConflict(ids: readonly number[]): string {
+  return `${ids.length} live experiments in Eppo share this key (ids ${ids.join(', ')}); not recorded: rename or archive all but one in Eppo`;
 }

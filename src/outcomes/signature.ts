@@ -12,8 +12,9 @@ const HEX_SHA256 = /^[0-9a-f]{64}$/;
 
 /**
  * True when `body.signature` is the signature of `body.data` under `secret`.
- * A missing, non-hex or wrong signature, a missing `data` or an empty secret is
- * false. The compare is constant-time after a length check.
+ * A missing, non-hex or wrong signature, a missing `data`, `data` nested too
+ * deep to serialise or an empty secret is false; it never throws. The compare
+ * is constant-time after a length check.
  */
 export function verifyWebhookSignature(body: unknown, secret: string): boolean {
   if (secret.length === 0) return false;
@@ -21,7 +22,14 @@ export function verifyWebhookSignature(body: unknown, secret: string): boolean {
   const { data, signature } = body as { data?: unknown; signature?: unknown };
   if (data === undefined || typeof signature !== 'string') return false;
   if (!HEX_SHA256.test(signature)) return false;
-  const expected = Buffer.from(signWebhookData(data, secret), 'hex');
+  let signed: string;
+  try {
+    signed = signWebhookData(data, secret);
+  } catch {
+    // Nested too deep to serialise (a RangeError): Eppo never signed such a body.
+    return false;
+  }
+  const expected = Buffer.from(signed, 'hex');
   const given = Buffer.from(signature, 'hex');
   if (given.length !== expected.length) return false;
   return timingSafeEqual(given, expected);

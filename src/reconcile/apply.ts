@@ -1,6 +1,7 @@
 import { EppoApiError } from '../errors.js';
-import { backoffDelay, EppoRequestError, type EppoApi, type EppoExperiment } from '../eppo/index.js';
+import { backoffDelay, describeMalformedExperiment, EppoRequestError, type EppoApi, type EppoExperiment } from '../eppo/index.js';
 import { fingerprint } from './canonical.js';
+import { holdsWrite } from './holds-write.js';
 import { groupExperimentsByKey } from './group-by-key.js';
 import type { ApplyResult, ApplyResultItem, Change, CreateChange, Plan, UpdateChange } from './types.js';
 
@@ -32,44 +33,69 @@ export const INTERRUPTED_REASON = 'not started: apply was interrupted; run plan 
 const LIST_THRESHOLD = 20;
 
 /**
+ * What re-reading a saved plan's experiments found: every change still holds
+ * (`fresh`); every change's live object already is what the plan would write
+ * (`applied`: it was applied before, so there is nothing to do); or anything
+ * else (`stale`, one message per change that no longer holds).
+ */
+export type PlanFreshness = { state: 'fresh' } | { state: 'applied' } | { state: 'stale'; messages: string[] };
+
+type Verdict = { kind: 'fresh' } | { kind: 'stale'; message: string; applied: boolean };
+
+/**
  * Re-reads every experiment a plan touches and returns one message per change
  * that no longer holds (an update whose live object moved or vanished, a create
  * whose key now exists). Empty means the plan is fresh, and then each update's
  * planned body is exactly the live object re-merged with the owned fields.
  */
 export async function checkPlanFresh(api: EppoApi, plan: Plan): Promise<string[]> {
+  return (await verdictsFor(api, plan)).flatMap((v) => (v.kind === 'stale' ? [v.message] : []));
+}
+
+/**
+ * Like `checkPlanFresh`, and tells a plan that was already applied from one
+ * that went stale: `applied` only when every create's key now names exactly
+ * one experiment, and every update's experiment is still the one planned, and
+ * each holds every writable field the plan's request sends (dates as instants,
+ * numbers within the plan's tolerance; metrics Eppo attached by itself on a
+ * create are allowed). Never a guess: anything short of that is stale.
+ */
+export async function checkPlanFreshness(api: EppoApi, plan: Plan): Promise<PlanFreshness> {
+  const verdicts = await verdictsFor(api, plan);
+  const stale = verdicts.filter((v): v is Extract<Verdict, { kind: 'stale' }> => v.kind === 'stale');
+  if (stale.length === 0) return { state: 'fresh' };
+  if (stale.length === verdicts.length && stale.every((v) => v.applied)) return { state: 'applied' };
+  return { state: 'stale', messages: stale.map((v) => v.message) };
+}
+
+async function verdictsFor(api: EppoApi, plan: Plan): Promise<Verdict[]> {
   const touched = plan.changes.filter((c): c is CreateChange | UpdateChange => c.action === 'create' || c.action === 'update');
   if (touched.length === 0) return [];
-  const stale: string[] = [];
-  const movedMessage = (key: string): string => `stale plan: ${key} changed in Eppo since the plan was made; run plan again`;
   if (touched.length > LIST_THRESHOLD) {
     const all = await api.listExperiments();
-    const byId = new Map(all.map((e) => [e.id, e]));
-    const byKey = groupExperimentsByKey(all);
-    for (const change of touched) {
-      if (change.action === 'create') {
-        if (byKey.has(change.experiment_key)) stale.push(createdMessage(change.experiment_key));
-      } else {
-        const live = byId.get(change.eppo_id);
-        if (live === undefined || live.experiment_key !== change.experiment_key) stale.push(goneMessage(change));
-        else if ((byKey.get(change.experiment_key)?.length ?? 0) > 1 || fingerprint(live) !== change.live_fingerprint) stale.push(movedMessage(change.experiment_key));
-      }
-    }
-    return stale;
+    const byKey = groupExperimentsByKey(all.filter((e) => typeof e.experiment_key === 'string'));
+    return touched.map((change) => verdict(change, byKey.get(change.experiment_key) ?? []));
   }
   // Read through the same list endpoint the plan was built from, so the
   // fingerprints compare like with like (at most LIST_THRESHOLD reads at once).
-  const verdicts = await Promise.all(
-    touched.map(async (change): Promise<string | undefined> => {
-      const found = await findByKey(api, change.experiment_key);
-      if (change.action === 'create') return found.length > 0 ? createdMessage(change.experiment_key) : undefined;
-      const live = found.find((e) => e.id === change.eppo_id);
-      if (live === undefined) return goneMessage(change);
-      return found.length > 1 || fingerprint(live) !== change.live_fingerprint ? movedMessage(change.experiment_key) : undefined;
-    }),
-  );
-  for (const verdict of verdicts) if (verdict !== undefined) stale.push(verdict);
-  return stale;
+  return Promise.all(touched.map(async (change) => verdict(change, await findByKey(api, change.experiment_key))));
+}
+
+/** One change against the live experiments that have its key now. */
+function verdict(change: CreateChange | UpdateChange, found: EppoExperiment[]): Verdict {
+  if (change.action === 'create') {
+    if (found.length === 0) return { kind: 'fresh' };
+    const only = found.length === 1 ? found[0]! : undefined;
+    const applied = only !== undefined && describeMalformedExperiment(only) === undefined && holdsWrite(only, change.request.body, 'create');
+    return { kind: 'stale', message: createdMessage(change.experiment_key), applied };
+  }
+  const live = found.find((e) => e.id === change.eppo_id);
+  if (live === undefined) return { kind: 'stale', message: goneMessage(change), applied: false };
+  const message = `stale plan: ${change.experiment_key} changed in Eppo since the plan was made; run plan again`;
+  // A plan is only ever built on a readable experiment, so one that is not readable now has moved.
+  if (describeMalformedExperiment(live) !== undefined) return { kind: 'stale', message, applied: false };
+  if (found.length === 1 && fingerprint(live) === change.live_fingerprint) return { kind: 'fresh' };
+  return { kind: 'stale', message, applied: found.length === 1 && holdsWrite(live, change.request.body, 'update') };
 }
 
 function createdMessage(key: string): string {

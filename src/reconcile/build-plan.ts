@@ -1,5 +1,5 @@
 import type { Definition, Variation } from '../definitions/index.js';
-import { isConcluded, type EppoExperiment, type EppoExperimentMetric, type EppoVariation, type ExperimentWrite, type Workspace } from '../eppo/index.js';
+import { describeMalformedExperiment, isConcluded, type EppoExperiment, type EppoExperimentMetric, type EppoMetric, type EppoVariation, type ExperimentWrite, type Workspace } from '../eppo/index.js';
 import { compareText, fingerprint } from './canonical.js';
 import { groupExperimentsByKey } from './group-by-key.js';
 import { resolveReferences, type Resolution, type ResolvedRefs } from './resolve.js';
@@ -50,11 +50,12 @@ export function buildPlan(definitions: readonly Definition[], workspace: Workspa
     source: new Map(workspace.assignmentSources.map((s) => [s.id, s.name])),
     metric: new Map(workspace.metrics.map((m) => [m.id, m.name])),
   };
+  const metricsById = new Map(workspace.metrics.map((m) => [m.id, m]));
 
   const managedKeys = new Set<string>();
   const changes: Change[] = definitions.map((def, i) => {
     managedKeys.add(def.experiment_key);
-    const live = [...(byKey.get(def.experiment_key) ?? [])].sort((a, b) => a.id - b.id);
+    const live = liveWithKey(byKey, def.experiment_key);
     const resolved = refs[i];
     const base = { experiment_key: def.experiment_key, file: def.file };
     if (live.length > 1) {
@@ -78,20 +79,34 @@ export function buildPlan(definitions: readonly Definition[], workspace: Workspa
       if (def.outcome !== undefined) {
         return { action: 'skip', ...base, reason: 'concluded: the file records an outcome, but Eppo has no experiment with this key; not re-created', fields: [] };
       }
-      return { action: 'create', ...base, request: { method: 'POST', path: '/experiments', body: buildCreateBody(def, resolved) } };
+      return { action: 'create', ...base, fields: createFields(def), request: { method: 'POST', path: '/experiments', body: buildCreateBody(def, resolved) } };
+    }
+    const malformed = describeMalformedExperiment(current);
+    if (malformed !== undefined) {
+      return {
+        action: 'conflict',
+        ...base,
+        reason: `Eppo returned experiment #${current.id} in a shape eppo-gitops cannot read (${malformed}); nothing is planned for it: fix it in Eppo, then plan again`,
+        eppo_ids: [current.id],
+      };
     }
     const { fields, body } = diffExperiment(def, resolved, current, names);
-    if (fields.length === 0) return { action: 'unchanged', ...base, eppo_id: current.id };
+    const left = leftAttached(def, resolved, current, metricsById);
+    const notes = left.length === 0 ? {} : { notes: left };
+    if (fields.length === 0) return { action: 'unchanged', experiment_key: def.experiment_key, file: def.file, eppo_id: current.id, ...notes };
     if (def.outcome !== undefined) {
-      return { action: 'skip', ...base, eppo_id: current.id, reason: 'concluded: the file records an outcome, so edits are not applied', fields };
+      return { action: 'skip', ...base, eppo_id: current.id, reason: 'concluded: the file records an outcome, so edits are not applied', fields, ...notes };
     }
     if (isConcluded(current.status)) {
       return {
         action: 'skip',
         ...base,
         eppo_id: current.id,
-        reason: `concluded in Eppo (status "${current.status}"); record its outcome instead of editing it`,
+        reason:
+          `concluded in Eppo (status "${current.status}"); record its outcome instead of editing it: ` +
+          `run "eppo-gitops outcome --experiment-id ${current.id}" (or "eppo-gitops outcomes sync" for every concluded experiment)`,
         fields,
+        ...notes,
       };
     }
     return {
@@ -101,13 +116,15 @@ export function buildPlan(definitions: readonly Definition[], workspace: Workspa
       fields,
       request: { method: 'PUT', path: `/experiments/${current.id}`, body },
       live_fingerprint: fingerprint(current),
+      ...notes,
     };
   });
   changes.sort((a, b) => compareText(a.experiment_key, b.experiment_key) || compareText(a.file, b.file));
 
   const unmanaged: UnmanagedExperiment[] = workspace.experiments
     .filter((e) => !managedKeys.has(e.experiment_key))
-    .map((e) => ({ experiment_key: e.experiment_key, eppo_id: e.id, name: e.name }))
+    // Text only, so the plan file stays a plan apply can read back whatever Eppo sent.
+    .map((e) => ({ experiment_key: asText(e.experiment_key), eppo_id: e.id, name: asText(e.name) }))
     .sort((a, b) => compareText(a.experiment_key, b.experiment_key) || a.eppo_id - b.eppo_id);
 
   const summary: PlanSummary = { create: 0, update: 0, unchanged: 0, skip: 0, conflict: 0, unmanaged: unmanaged.length };
@@ -115,9 +132,22 @@ export function buildPlan(definitions: readonly Definition[], workspace: Workspa
   return { format_version: 1, eppo_base_url: options.baseUrl, created_at: options.createdAt, summary, changes, unmanaged };
 }
 
-/** True when the plan would write anything (create or update). */
+const NO_EXPERIMENTS: readonly EppoExperiment[] = [];
+
+/** The live experiments with `key`, by id (the group itself when it has one). */
+function liveWithKey(byKey: Map<string, EppoExperiment[]>, key: string): readonly EppoExperiment[] {
+  const group = byKey.get(key);
+  if (group === undefined) return NO_EXPERIMENTS;
+  return group.length === 1 ? group : [...group].sort((a, b) => a.id - b.id);
+}
+
+/** True when the plan would write anything (create or update); read from the changes, which are what apply acts on. */
 export function planHasChanges(plan: Plan): boolean {
-  return plan.summary.create + plan.summary.update > 0;
+  return plan.changes.some((c) => c.action === 'create' || c.action === 'update');
+}
+
+function asText(value: unknown): string {
+  return typeof value === 'string' ? value : value === undefined || value === null ? '' : JSON.stringify(value);
 }
 
 /** The POST body for a new experiment: every field, defaults included. */
@@ -137,6 +167,49 @@ export function buildCreateBody(def: Definition, refs: ResolvedRefs): Experiment
     body.metrics = def.metrics.map((m, i) => ({ metric_id: refs.metric_ids[i]!, is_primary: m.is_primary }));
   }
   return body;
+}
+
+/**
+ * What a create writes, as people read it: the names the file uses (entity,
+ * assignment source, metrics), not the ids of the request body.
+ */
+function createFields(def: Definition): FieldChange[] {
+  const fields: FieldChange[] = [];
+  const add = (path: string, after: unknown): void => void fields.push({ path, before: null, after });
+  add('name', def.name);
+  if (def.hypothesis !== undefined) add('hypothesis', def.hypothesis);
+  add('entity', def.entity);
+  add('assignment_source', def.assignment_source);
+  add('assignments_start_date', def.assignments_start_date);
+  if (def.assignments_end_date !== undefined) add('assignments_end_date', def.assignments_end_date);
+  add('traffic_allocation', def.traffic_allocation);
+  for (const v of def.variations) add(`variations[${v.variant_key}]`, newVariation(v));
+  for (const m of def.metrics ?? []) add(`metrics[${m.metric}]`, { is_primary: m.is_primary });
+  return fields;
+}
+
+function newVariation(v: Variation): Record<string, unknown> {
+  return { name: v.name, is_control: v.is_control, weight: v.weight, is_active: v.is_active };
+}
+
+/**
+ * Metrics attached in Eppo that the file's `metrics` list leaves out (not the
+ * guardrails Eppo attaches by itself): apply keeps them, since the file owns a
+ * subset, and the plan says so instead of calling the experiment silently
+ * unchanged. Nothing is noted when the file lists no metrics at all.
+ */
+function leftAttached(def: Definition, refs: ResolvedRefs, live: EppoExperiment, byId: ReadonlyMap<number, EppoMetric>): string[] {
+  if (def.metrics === undefined || !Array.isArray(live.metrics)) return [];
+  const listed = new Set(refs.metric_ids);
+  const notes: string[] = [];
+  for (const attached of live.metrics) {
+    if (listed.has(attached.metric_id)) continue;
+    const metric = byId.get(attached.metric_id);
+    if (metric?.is_guardrail === true) continue;
+    const label = typeof metric?.name === 'string' ? metric.name : `#${attached.metric_id}`;
+    notes.push(`metrics[${label}]: left attached: git manages a subset (the file does not list it; detach it in Eppo to remove it)`);
+  }
+  return notes;
 }
 
 function variationBody(v: Variation): EppoVariation {
@@ -161,6 +234,7 @@ function sameNumber(a: unknown, b: number): boolean {
 function sameInstant(live: unknown, wanted: string | undefined): boolean {
   if (wanted === undefined) return live === null || live === undefined;
   if (typeof live !== 'string') return false;
+  if (live === wanted) return !Number.isNaN(Date.parse(wanted));
   const a = Date.parse(live);
   const b = Date.parse(wanted);
   return !Number.isNaN(a) && a === b;
@@ -179,13 +253,12 @@ export function diffExperiment(
 ): { fields: FieldChange[]; body: ExperimentWrite } {
   const fields: FieldChange[] = [];
   const patch: ExperimentWrite = {};
-  const nameOf = (map: Map<number, string>, id: unknown): unknown => (typeof id === 'number' ? (map.get(id) ?? `#${id}`) : (id ?? null));
 
   if (live.name !== def.name) {
     fields.push({ path: 'name', before: live.name ?? null, after: def.name });
     patch.name = def.name;
   }
-  if (owns(def, 'hypothesis') && (live.hypothesis ?? null) !== (def.hypothesis ?? null)) {
+  if ((live.hypothesis ?? null) !== (def.hypothesis ?? null) && owns(def, 'hypothesis')) {
     fields.push({ path: 'hypothesis', before: live.hypothesis ?? null, after: def.hypothesis ?? null });
     patch.hypothesis = def.hypothesis ?? null;
   }
@@ -205,7 +278,7 @@ export function diffExperiment(
     fields.push({ path: 'assignments_end_date', before: live.assignments_end_date ?? null, after: def.assignments_end_date ?? null });
     patch.assignments_end_date = def.assignments_end_date ?? null;
   }
-  if (owns(def, 'traffic_allocation') && !sameNumber(live.traffic_allocation, def.traffic_allocation)) {
+  if (!sameNumber(live.traffic_allocation, def.traffic_allocation) && owns(def, 'traffic_allocation')) {
     fields.push({ path: 'traffic_allocation', before: live.traffic_allocation ?? null, after: def.traffic_allocation });
     patch.traffic_allocation = def.traffic_allocation;
   }
@@ -221,6 +294,11 @@ export function diffExperiment(
   return { fields, body };
 }
 
+/** The name of an id in a workspace list, `#id` when the list lacks it. */
+function nameOf(map: Map<number, string>, id: unknown): unknown {
+  return typeof id === 'number' ? (map.get(id) ?? `#${id}`) : (id ?? null);
+}
+
 /**
  * The variation list is owned as a whole (weights must sum to 1): variations are
  * matched by variant_key, live ones missing from the file are removed, and per
@@ -229,42 +307,47 @@ export function diffExperiment(
  */
 function diffVariations(def: Definition, live: EppoExperiment, fields: FieldChange[]): EppoVariation[] {
   const liveList: EppoVariation[] = Array.isArray(live.variations) ? live.variations : [];
-  const liveByKey = new Map(liveList.map((v) => [v.variant_key, v]));
-  const wantedKeys = new Set(def.variations.map((v) => v.variant_key));
   const merged: EppoVariation[] = [];
   for (const v of def.variations) {
-    const current = liveByKey.get(v.variant_key);
+    const current = lastWithKey(liveList, v.variant_key);
     const at = `variations[${v.variant_key}]`;
     if (current === undefined) {
-      fields.push({ path: at, before: null, after: { name: v.name, is_control: v.is_control, weight: v.weight, is_active: v.is_active } });
+      fields.push({ path: at, before: null, after: newVariation(v) });
       merged.push(variationBody(v));
       continue;
     }
-    const next: EppoVariation = { ...current };
-    if ((owns(def, `${at}.name`) || current.name === undefined) && current.name !== v.name) {
+    // Copied on the first change only: the body deep-copies the merged list anyway.
+    let next = current;
+    if (current.name !== v.name && (current.name === undefined || owns(def, `${at}.name`))) {
       fields.push({ path: `${at}.name`, before: current.name ?? null, after: v.name });
-      next.name = v.name;
+      next = { ...next, name: v.name };
     }
     if (current.is_control !== v.is_control) {
       fields.push({ path: `${at}.is_control`, before: current.is_control ?? null, after: v.is_control });
-      next.is_control = v.is_control;
+      next = { ...next, is_control: v.is_control };
     }
     if (!sameNumber(current.weighted_expected_traffic, v.weight)) {
       fields.push({ path: `${at}.weight`, before: current.weighted_expected_traffic ?? null, after: v.weight });
-      next.weighted_expected_traffic = v.weight;
+      next = { ...next, weighted_expected_traffic: v.weight };
     }
-    if ((owns(def, `${at}.is_active`) || current.is_active === undefined) && current.is_active !== v.is_active) {
+    if (current.is_active !== v.is_active && (current.is_active === undefined || owns(def, `${at}.is_active`))) {
       fields.push({ path: `${at}.is_active`, before: current.is_active ?? null, after: v.is_active });
-      next.is_active = v.is_active;
+      next = { ...next, is_active: v.is_active };
     }
     merged.push(next);
   }
   for (const v of liveList) {
-    if (!wantedKeys.has(v.variant_key)) {
+    if (!def.variations.some((w) => w.variant_key === v.variant_key)) {
       fields.push({ path: `variations[${v.variant_key}]`, before: { name: v.name, weight: v.weighted_expected_traffic }, after: null });
     }
   }
   return merged;
+}
+
+/** The last live variation with this key (as a Map keyed by variant_key would keep it). */
+function lastWithKey(list: readonly EppoVariation[], key: string): EppoVariation | undefined {
+  for (let i = list.length - 1; i >= 0; i--) if (list[i]!.variant_key === key) return list[i];
+  return undefined;
 }
 
 /**

@@ -58,7 +58,7 @@ export function buildImportPlan(input: ImportPlanInput): ImportPlan {
     const file = managed.get(key);
     if (file !== undefined) return refuse('managed', `${key} is already managed by ${file}; not imported`);
     if (live.length === 0) {
-      const guess = didYouMean(key, byKey.keys());
+      const guess = didYouMean(key, [...byKey.keys()].filter((k) => typeof k === 'string'));
       return refuse('unknown', `no live experiment has the key "${key}"${guess === undefined ? '' : ` (did you mean "${guess}"?)`}`);
     }
     if (live.length > 1) {

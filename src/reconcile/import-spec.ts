@@ -1,5 +1,5 @@
 import type { ExperimentSpec, MetricSpec, OutcomeSpec } from '../definitions/index.js';
-import { isConcluded, type EppoExperiment, type Workspace } from '../eppo/index.js';
+import { describeMalformedExperiment, isConcluded, type EppoExperiment, type Workspace } from '../eppo/index.js';
 
 export type ImportSpecResult = { ok: true; spec: ExperimentSpec; notes: string[] } | { ok: false; message: string };
 
@@ -20,6 +20,10 @@ function writtenDate(value: string): string {
  */
 export function buildImportSpec(live: EppoExperiment, workspace: Workspace): ImportSpecResult {
   const notes: string[] = [];
+  const malformed = describeMalformedExperiment(live);
+  if (malformed !== undefined) {
+    return { ok: false, message: `Eppo returned experiment #${live.id} in a shape eppo-gitops cannot read (${malformed}); fix it in Eppo, then import` };
+  }
   if (!SAFE_KEY.test(live.experiment_key)) {
     return { ok: false, message: `experiment key ${JSON.stringify(live.experiment_key)} (#${live.id}) is not safe as a file name (letters, digits, '.', '_', '-'; at most 128); rename it in Eppo first` };
   }

@@ -1,15 +1,25 @@
+import { escapeText } from '../util/index.js';
+
 const ZWSP = '\u200b';
+
+/** Every kind of line break (CR, LF, NEL, LS, PS, VT, FF) and tab. */
+const BREAKS = /[\r\n\t\v\f\u0085\u2028\u2029]+/g;
+
+// The escapers for GitHub Markdown (plan comment, drift issue, job summary,
+// outcome pull request), one per place a value can stand: prose, inline code,
+// a code block, HTML text. Each keeps a value on its line and makes it inert;
+// the text escapes of escapeText come first, since the same Markdown is also
+// printed to CI logs (plan --format markdown).
 
 /**
  * Makes text from files or from Eppo inert in GitHub Markdown: no HTML, no
  * @-mentions, no #-references, no links or autolinks, no emphasis, one line
- * (every kind of line break becomes a space). The one escaper for plan
- * comments and outcome pull requests alike.
+ * (every kind of line break becomes a space; other control characters show as
+ * escapes). The one escaper for prose in plan comments and outcome pull
+ * requests alike.
  */
 export function escapeMarkdown(text: string): string {
-  return text
-    .replace(/[\r\n\t\v\f\u0085\u2028\u2029]+/g, ' ')
-    .trim()
+  return escapeText(text.replace(BREAKS, ' ').trim())
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
@@ -21,11 +31,37 @@ export function escapeMarkdown(text: string): string {
 }
 
 /**
+ * Inline code that its content cannot close or break out of: one line, no
+ * backtick (each becomes `'`). Code spans render no HTML, mentions or links.
+ * Not for a table cell, where `|` still splits the cell.
+ */
+export function codeSpan(text: string): string {
+  return `\`${escapeText(text).replace(/`/g, "'")}\``;
+}
+
+/**
  * A fenced code block that its content cannot close: the fence is longer than
- * any backtick run inside. Code blocks render no HTML, mentions or links.
+ * any backtick run inside. Code blocks render no HTML, mentions or links; each
+ * value in `content` must already be one line (`escapeText`), so that none can
+ * pass for a line of its own.
  */
 export function codeBlock(content: string, info = ''): string {
   const longest = Math.max(0, ...(content.match(/`+/g) ?? []).map((run) => run.length));
   const fence = '`'.repeat(Math.max(3, longest + 1));
   return `${fence}${info}\n${content}\n${fence}`;
+}
+
+/**
+ * Text inside an HTML element of the Markdown (`<summary><code>…`): one line
+ * (a blank line would end the HTML block and let the rest render as
+ * Markdown), with `& < > " '` as entities and `@` as `&#64;`.
+ */
+export function escapeHtml(text: string): string {
+  return escapeText(text)
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;')
+    .replace(/@/g, '&#64;');
 }

@@ -1,8 +1,13 @@
 import type { ApplyResult, ApplyResultItem } from './types.js';
+import { escapeJsonText, escapeText } from '../util/index.js';
 import { escapeMarkdown } from './markdown-escape.js';
 
-/** One progress line per finished change. */
+/** One progress line per finished change; keys, reasons and errors from files and Eppo stay on it, escaped. */
 export function renderApplyProgress(item: ApplyResultItem): string {
+  return escapeText(progressLine(item));
+}
+
+function progressLine(item: ApplyResultItem): string {
   const id = item.eppo_id === undefined ? '' : ` (#${item.eppo_id})`;
   switch (item.status) {
     case 'applied':
@@ -23,7 +28,7 @@ export function renderApplyText(result: ApplyResult): string {
 
 /** `apply --format json` (CLI.md). */
 export function renderApplyJson(result: ApplyResult): string {
-  return `${JSON.stringify(result, null, 2)}\n`;
+  return `${escapeJsonText(JSON.stringify(result, null, 2))}\n`;
 }
 
 /** The apply result as Markdown, for the job summary. Text from files/Eppo is escaped. */

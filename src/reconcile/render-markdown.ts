@@ -1,7 +1,9 @@
 import type { Problem } from '../definitions/index.js';
+import { describeFlagsWithoutExperiment } from '../flags/index.js';
 import { formatValue } from './format-value.js';
-import { codeBlock, escapeMarkdown } from './markdown-escape.js';
-import { summaryLine } from './render-text.js';
+import { escapeLines, escapeText } from '../util/index.js';
+import { codeBlock, codeSpan, escapeHtml, escapeMarkdown } from './markdown-escape.js';
+import { isInSync, summaryLine } from './render-text.js';
 import type { Change, Plan } from './types.js';
 
 /** The hidden marker that finds the sticky PR comment. */
@@ -44,7 +46,7 @@ export function renderPlanMarkdown(plan: Plan, options: MarkdownRenderOptions = 
     // Problems get at most half the room; the plan itself needs the rest.
     let used = head.join('\n').length;
     for (const [i, p] of problems.entries()) {
-      const line = `- \`${escapeCode(`${p.file}:${p.line}:${p.col}`)}\` ${p.severity}: ${escapeMarkdown(p.message)} [${escapeMarkdown(p.rule)}]`;
+      const line = `- ${codeSpan(`${p.file}:${p.line}:${p.col}`)} ${p.severity}: ${escapeMarkdown(p.message)} [${escapeMarkdown(p.rule)}]`;
       if (used + line.length + 200 > max / 2) {
         head.push(`- … and ${problems.length - i} more (run \`eppo-gitops validate\` for the full list)`);
         break;
@@ -54,12 +56,15 @@ export function renderPlanMarkdown(plan: Plan, options: MarkdownRenderOptions = 
     }
     head.push('');
   }
-  const blocks = plan.changes.filter((c) => c.action !== 'unchanged').map(renderChange);
+  if (plan.flags_without_experiment !== undefined && plan.flags_without_experiment.length > 0) {
+    head.push(`> Note: ${escapeMarkdown(describeFlagsWithoutExperiment(plan.flags_without_experiment))}`, '');
+  }
+  const blocks = plan.changes.filter((c) => c.action !== 'unchanged' || (c.notes?.length ?? 0) > 0).map(renderChange);
   if (plan.unmanaged.length > 0) {
-    const list = plan.unmanaged.map((u) => `#${u.eppo_id} ${u.experiment_key}  ${formatValue(u.name)}`).join('\n');
+    const list = plan.unmanaged.map((u) => `#${u.eppo_id} ${escapeText(u.experiment_key)}  ${formatValue(u.name)}`).join('\n');
     blocks.push(`<details><summary>${plan.unmanaged.length} unmanaged in Eppo (not in git)</summary>\n\n${codeBlock(list)}\n\n</details>\n`);
   }
-  if (blocks.length === 0 && problems.length === 0 && options.headline === undefined) head.push('No changes. Eppo matches the definitions.', '');
+  if (isInSync(plan) && problems.length === 0 && options.headline === undefined) head.push('No changes. Eppo matches the definitions.', '');
 
   let out = `${head.join('\n')}\n`;
   const where = options.fullPlanHint ?? 'the job summary and the plan artifact (plan --format json --out FILE)';
@@ -80,25 +85,23 @@ function noteFor(count: number, where: string): string {
   return `\n> **${count} more change${count === 1 ? '' : 's'} not shown** (the comment limit is ${MARKDOWN_LIMIT} characters); the full plan is in ${escapeMarkdown(where)}.\n`;
 }
 
-function escapeCode(text: string): string {
-  return text.replace(/`/g, "'");
-}
-
 function renderChange(change: Change): string {
   const id = 'eppo_id' in change && change.eppo_id !== undefined ? ` (#${change.eppo_id})` : '';
-  const summary = `<summary><b>${TITLE[change.action]}</b> <code>${htmlText(change.experiment_key)}</code>${id}</summary>`;
-  const body: string[] = [`File: \`${escapeCode(change.file)}\``];
+  const summary = `<summary><b>${TITLE[change.action]}</b> <code>${escapeHtml(change.experiment_key)}</code>${id}</summary>`;
+  const body: string[] = [`File: ${codeSpan(change.file)}`];
   if (change.action === 'skip' || change.action === 'conflict') body.push('', escapeMarkdown(change.reason));
   if (change.action === 'update' || change.action === 'skip') {
-    const lines = change.fields.flatMap((f) => [`- ${f.path}: ${formatValue(f.before)}`, `+ ${f.path}: ${formatValue(f.after)}`]);
+    const lines = change.fields.flatMap((f) => [`- ${escapeText(f.path)}: ${formatValue(f.before)}`, `+ ${escapeText(f.path)}: ${formatValue(f.after)}`]);
     if (lines.length > 0) body.push('', codeBlock(lines.join('\n'), 'diff'));
   }
   if (change.action === 'create') {
-    body.push('', codeBlock(JSON.stringify(change.request.body, null, 2), 'json'));
+    // Names, as the file writes them; a plan saved by an older version has only the request body.
+    const fields = change.fields ?? [];
+    if (fields.length > 0) body.push('', codeBlock(fields.map((f) => `+ ${escapeText(f.path)}: ${formatValue(f.after)}`).join('\n'), 'diff'));
+    else body.push('', codeBlock(escapeLines(JSON.stringify(change.request.body, null, 2)), 'json'));
+  }
+  if (change.action !== 'create' && change.action !== 'conflict') {
+    for (const note of change.notes ?? []) body.push('', `Note: ${escapeMarkdown(note)}`);
   }
   return `<details>${summary}\n\n${body.join('\n')}\n\n</details>\n`;
-}
-
-function htmlText(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/@/g, '&#64;');
 }

@@ -32,6 +32,8 @@ export function indexNames(items: readonly Named[]): NameIndex {
   const exact = new Map<string, Named[]>();
   const folded = new Map<string, Named[]>();
   for (const item of items) {
+    // An item Eppo sent without a name cannot be what a file names.
+    if (typeof item.name !== 'string') continue;
     exact.set(item.name, [...(exact.get(item.name) ?? []), item]);
     const lower = item.name.toLowerCase();
     folded.set(lower, [...(folded.get(lower) ?? []), item]);
@@ -59,7 +61,7 @@ export function lookupName(kind: string, name: string, items: readonly Named[], 
       message: `${kind} "${name}" is ambiguous in Eppo: ids ${ids.join(', ')} share that name; rename one in Eppo so each name is unique`,
     };
   }
-  const names = [...new Set(items.map((item) => item.name))].sort(compareText);
+  const names = [...new Set(items.map((item) => item.name).filter((n) => typeof n === 'string'))].sort(compareText);
   const suggestion = didYouMean(name, names);
   const listed = names.length > MAX_LISTED ? `${names.slice(0, MAX_LISTED).join(', ')}, … (${names.length} in all)` : names.join(', ');
   return {
@@ -74,11 +76,10 @@ export function lookupName(kind: string, name: string, items: readonly Named[], 
  */
 export function resolveReferences(definitions: readonly Definition[], workspace: Workspace): Resolution {
   const problems: Problem[] = [];
-  const index = {
-    entities: indexNames(workspace.entities),
-    sources: indexNames(workspace.assignmentSources),
-    metrics: indexNames(workspace.metrics),
-  };
+  // Many files name the same few entities, sources and metrics: each name is looked up once.
+  const entities = memoLookup('entity', workspace.entities);
+  const sources = memoLookup('assignment source', workspace.assignmentSources);
+  const metrics = memoLookup('metric', workspace.metrics);
   const sourceById = new Map(workspace.assignmentSources.map((s) => [s.id, s]));
   const refs = definitions.map((def): ResolvedRefs | undefined => {
     let ok = true;
@@ -87,9 +88,9 @@ export function resolveReferences(definitions: readonly Definition[], workspace:
       problems.push({ file: def.file, line: pos.line, col: pos.col, severity, rule: 'reference', message });
       if (severity === 'error') ok = false;
     };
-    const entity = lookupName('entity', def.entity, workspace.entities, index.entities);
+    const entity = entities(def.entity);
     if (!entity.ok) at('entity', entity.message);
-    const source = lookupName('assignment source', def.assignment_source, workspace.assignmentSources, index.sources);
+    const source = sources(def.assignment_source);
     if (!source.ok) at('assignment_source', source.message);
     if (entity.ok && source.ok) {
       const sourceEntity = sourceById.get(source.id)?.entity_id;
@@ -100,7 +101,7 @@ export function resolveReferences(definitions: readonly Definition[], workspace:
     }
     const metricIds: number[] = [];
     (def.metrics ?? []).forEach((m, i) => {
-      const metric = lookupName('metric', m.metric, workspace.metrics, index.metrics);
+      const metric = metrics(m.metric);
       if (metric.ok) metricIds.push(metric.id);
       else at(`metrics[${i}].metric`, metric.message);
     });
@@ -109,4 +110,18 @@ export function resolveReferences(definitions: readonly Definition[], workspace:
   });
   problems.sort((a, b) => compareText(a.file, b.file) || a.line - b.line || a.col - b.col);
   return { refs, problems };
+}
+
+/** `lookupName` over one workspace list, remembering the answer for each name. */
+function memoLookup(kind: string, items: readonly Named[]): (name: string) => Lookup {
+  const index = indexNames(items);
+  const known = new Map<string, Lookup>();
+  return (name) => {
+    let found = known.get(name);
+    if (found === undefined) {
+      found = lookupName(kind, name, items, index);
+      known.set(name, found);
+    }
+    return found;
+  };
 }

@@ -11,6 +11,11 @@ export interface CreateChange {
   action: 'create';
   experiment_key: string;
   file: string;
+  /**
+   * what the new experiment holds, for people: names instead of ids
+   * (`before` is always null); absent in plans saved by older versions
+   */
+  fields?: FieldChange[];
   request: { method: 'POST'; path: '/experiments'; body: ExperimentWrite };
 }
 
@@ -24,6 +29,7 @@ export interface UpdateChange {
   request: { method: 'PUT'; path: string; body: ExperimentWrite };
   /** `sha256:<hex>` of the canonical JSON of the live object the plan was built on */
   live_fingerprint: string;
+  notes?: string[];
 }
 
 export interface UnchangedChange {
@@ -31,6 +37,8 @@ export interface UnchangedChange {
   experiment_key: string;
   file: string;
   eppo_id: number;
+  /** what apply leaves as it is on purpose but a reader should know (a metric left attached) */
+  notes?: string[];
 }
 
 export interface SkipChange {
@@ -41,6 +49,7 @@ export interface SkipChange {
   reason: string;
   /** the edits that are not applied */
   fields: FieldChange[];
+  notes?: string[];
 }
 
 export interface ConflictChange {
@@ -77,6 +86,11 @@ export interface Plan {
   summary: PlanSummary;
   changes: Change[];
   unmanaged: UnmanagedExperiment[];
+  /**
+   * Keys of the flags that split traffic and have no experiment file (a note,
+   * never an error: `eppo-gitops new <key>` starts one). Absent when there are none.
+   */
+  flags_without_experiment?: string[];
 }
 
 export type ApplyStatus = 'applied' | 'failed' | 'skipped';

@@ -41,6 +41,13 @@ export interface JobRunnerOptions<K, R> {
   retry?: { attempts?: number; delayMs?: number };
   /** default `systemTimers` */
   timers?: RunnerTimers;
+  /** a run going on for longer than this counts as stuck (`stuck`); default: never */
+  timeoutMs?: number;
+  /**
+   * receives an error that escaped a run's own handling (a `report` that
+   * threw); default: written to stderr, so nothing is lost silently
+   */
+  onError?(key: K, error: unknown): void;
 }
 
 export interface JobRunner<K> {
@@ -50,6 +57,8 @@ export interface JobRunner<K> {
   readonly size: number;
   /** failed jobs waiting out their delay */
   readonly retrying: number;
+  /** runs going on for longer than `timeoutMs` right now (0 without a timeout) */
+  stuck(): number;
   /** resolves when nothing waits or runs (a retry waiting out its delay does not count) */
   idle(): Promise<void>;
   /**
@@ -71,36 +80,47 @@ export function createJobRunner<K, R>(options: JobRunnerOptions<K, R>): JobRunne
   const delayMs = options.retry?.delayMs ?? 30_000;
   const failedRuns = new Map<K, number>();
   const retryTimers = new Set<unknown>();
+  const runningSince = new Map<K, number>();
   let stopped = false;
 
   const queue = createWorkQueue<K>({
     ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
     ...(options.maxPending !== undefined ? { maxPending: options.maxPending } : {}),
+    ...(options.onError !== undefined ? { onError: options.onError } : {}),
     async run(key) {
       const started = timers.now();
-      let result: R;
+      runningSince.set(key, started);
       try {
-        result = await options.run(key);
-      } catch (error) {
-        const attempt = (failedRuns.get(key) ?? 0) + 1;
-        const retryInMs = attempt < maxAttempts && !stopped ? delayMs * 2 ** (attempt - 1) : undefined;
-        report({ kind: 'failed', key, error, attempt, retryInMs, durationMs: timers.now() - started });
-        if (retryInMs === undefined) {
-          failedRuns.delete(key);
-          return;
-        }
-        failedRuns.set(key, attempt);
-        const timer = timers.setTimeout(() => {
-          retryTimers.delete(timer);
-          if (!stopped) queue.push(key);
-        }, retryInMs);
-        retryTimers.add(timer);
-        return;
+        await runOnce(key, started);
+      } finally {
+        runningSince.delete(key);
       }
-      failedRuns.delete(key);
-      report({ kind: 'done', key, result, durationMs: timers.now() - started });
     },
   });
+
+  async function runOnce(key: K, started: number): Promise<void> {
+    let result: R;
+    try {
+      result = await options.run(key);
+    } catch (error) {
+      const attempt = (failedRuns.get(key) ?? 0) + 1;
+      const retryInMs = attempt < maxAttempts && !stopped ? delayMs * 2 ** (attempt - 1) : undefined;
+      report({ kind: 'failed', key, error, attempt, retryInMs, durationMs: timers.now() - started });
+      if (retryInMs === undefined) {
+        failedRuns.delete(key);
+        return;
+      }
+      failedRuns.set(key, attempt);
+      const timer = timers.setTimeout(() => {
+        retryTimers.delete(timer);
+        if (!stopped) queue.push(key);
+      }, retryInMs);
+      retryTimers.add(timer);
+      return;
+    }
+    failedRuns.delete(key);
+    report({ kind: 'done', key, result, durationMs: timers.now() - started });
+  }
 
   return {
     push: (key) => queue.push(key),
@@ -109,6 +129,14 @@ export function createJobRunner<K, R>(options: JobRunnerOptions<K, R>): JobRunne
     },
     get retrying() {
       return retryTimers.size;
+    },
+    stuck() {
+      const limit = options.timeoutMs;
+      if (limit === undefined) return 0;
+      const now = timers.now();
+      let count = 0;
+      for (const since of runningSince.values()) if (now - since > limit) count++;
+      return count;
     },
     idle: () => queue.idle(),
     stop() {

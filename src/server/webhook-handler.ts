@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { ConfigError } from '../errors.js';
 import { parseWebhookEvent, verifyWebhookSignature } from '../outcomes/index.js';
-import { HttpError, isJsonContentType, readRequestBody, RequestBodyError, sendJson } from '../util/index.js';
+import { checkSecretLength, HttpError, isJsonContentType, readRequestBody, RequestBodyError, sendAndClose, sendJson } from '../util/index.js';
 import type { PushResult } from './work-queue.js';
 
 export const WEBHOOK_PATH = '/webhooks/eppo';
@@ -29,6 +29,8 @@ export interface WebhookHandlerOptions {
   retryAfterSeconds?: number;
   /** true once the host is shutting down: deliveries get 503 and the health probe says `stopping` */
   isStopping?: () => boolean;
+  /** jobs running for longer than they should (`JobRunner.stuck`): while any is, the health probe answers 503 `stuck` */
+  stuckJobs?: () => number;
 }
 
 /**
@@ -45,12 +47,13 @@ export type WebhookHandler = (req: IncomingMessage, res: ServerResponse, next?: 
  * signature before trusting anything in it (401), parses the event (400),
  * hands the experiment id to `enqueue` and answers 202 at once (503 with
  * Retry-After when the queue is full). `GET <healthPath>` answers 200, or 503
- * while stopping. Answers are JSON.
+ * while stopping or while a job is stuck. Answers are JSON.
  */
 export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHandler {
   if (options.secret === '') {
     throw new ConfigError('the webhook secret is empty: pass the secret configured on the Eppo webhook (EPPO_WEBHOOK_SECRET)');
   }
+  checkSecretLength('EPPO_WEBHOOK_SECRET', options.secret);
   const log = options.log ?? (() => {});
   const path = options.path ?? WEBHOOK_PATH;
   const healthPath = options.healthPath ?? HEALTH_PATH;
@@ -58,6 +61,7 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
   const bodyIdle = options.bodyIdleTimeoutMs ?? 5_000;
   const retryAfter = String(options.retryAfterSeconds ?? 5);
   const stopping = options.isStopping ?? (() => false);
+  const stuckJobs = options.stuckJobs ?? (() => 0);
 
   async function receive(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
@@ -99,10 +103,11 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
       status = failure.status;
       entry.action = 'rejected';
       entry.reason = failure.message;
-      if (failure.status === 413 || failure.status === 408) {
-        res.shouldKeepAlive = false;
-        sendJson(res, failure.status, { error: failure.message }, { connection: 'close' });
-        res.on('finish', () => req.destroy());
+      // Never the body: a 500 comes after the signature check, or from code that never saw it.
+      if (!(error instanceof HttpError)) entry.error = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      if (failure.status === 413 || failure.status === 408 || failure.status === 415) {
+        // The body was not read (or only part of it): closing beats reading it to the end.
+        sendAndClose(req, res, failure.status, { error: failure.message });
         return;
       }
       // 401 says nothing about why, so a prober learns nothing about the secret.
@@ -130,18 +135,25 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
     }
   }
 
+  function health(): [number, Record<string, unknown>] {
+    if (stopping()) return [503, { status: 'stopping' }];
+    const stuck = stuckJobs();
+    if (stuck > 0) return [503, { status: 'stuck', stuck_jobs: stuck }];
+    return [200, { status: 'ok' }];
+  }
+
   return async (req, res, next) => {
     const requestPath = (req.url ?? '/').split('?')[0];
     if (healthPath !== false && requestPath === healthPath) {
-      if (req.method !== 'GET' && req.method !== 'HEAD') sendJson(res, 405, { error: 'method not allowed' }, { allow: 'GET, HEAD' });
-      else sendJson(res, stopping() ? 503 : 200, { status: stopping() ? 'stopping' : 'ok' });
+      if (req.method !== 'GET' && req.method !== 'HEAD') sendAndClose(req, res, 405, { error: 'method not allowed' }, { allow: 'GET, HEAD' });
+      else sendJson(res, ...health());
       return true;
     }
     if (requestPath !== path) {
       next?.();
       return false;
     }
-    if (req.method !== 'POST') sendJson(res, 405, { error: 'method not allowed' }, { allow: 'POST' });
+    if (req.method !== 'POST') sendAndClose(req, res, 405, { error: 'method not allowed' }, { allow: 'POST' });
     else await receive(req, res);
     return true;
   };

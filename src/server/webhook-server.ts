@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { listen, sendJson } from '../util/index.js';
+import { listen, sendAndClose } from '../util/index.js';
 import { createJobRunner, type JobReport, type RunnerTimers } from './job-runner.js';
 import { createWebhookHandler, type ServerLog } from './webhook-handler.js';
 
@@ -39,6 +39,11 @@ export interface WebhookServerOptions {
   jobRetry?: { attempts?: number; delayMs?: number };
   /** the clock and timers of the job retries; default the real ones */
   timers?: RunnerTimers;
+  /**
+   * a job running for longer than this is stuck: `GET /healthz` answers 503
+   * `stuck` until it ends; default 180 000 (six 30 s request timeouts)
+   */
+  jobTimeoutMs?: number;
 }
 
 export interface WebhookServer {
@@ -68,6 +73,8 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
   const jobs = createJobRunner<number, HandleResult>({
     run: (experimentId) => options.handle(experimentId),
     report: (report) => log(jobLogEntry(report)),
+    onError: (experimentId, error) => log({ msg: 'failed', experiment_id: experimentId, action: 'error', error: describeError(error) }),
+    timeoutMs: options.jobTimeoutMs ?? DEFAULT_JOB_TIMEOUT_MS,
     ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
     ...(options.maxPending !== undefined ? { maxPending: options.maxPending } : {}),
     ...(options.jobRetry !== undefined ? { retry: options.jobRetry } : {}),
@@ -78,6 +85,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     enqueue: (experimentId) => jobs.push(experimentId),
     log,
     isStopping: () => closing,
+    stuckJobs: () => jobs.stuck(),
     ...(options.maxBodyBytes !== undefined ? { maxBodyBytes: options.maxBodyBytes } : {}),
     ...(options.bodyIdleTimeoutMs !== undefined ? { bodyIdleTimeoutMs: options.bodyIdleTimeoutMs } : {}),
     ...(options.retryAfterSeconds !== undefined ? { retryAfterSeconds: options.retryAfterSeconds } : {}),
@@ -96,7 +104,10 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
       inFlight--;
       notifyIdle();
     });
-    void handler(req, res, () => sendJson(res, 404, { error: 'not found' }));
+    handler(req, res, () => sendAndClose(req, res, 404, { error: 'not found' })).catch((error: unknown) => {
+      log({ msg: 'request', action: 'rejected', status: 500, reason: 'internal error', error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+      sendAndClose(req, res, 500, { error: 'internal error' });
+    });
   });
   server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
     const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
@@ -141,6 +152,13 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
   };
 }
 
+/** Six 30 s request timeouts: a job that runs longer is not waiting on one slow answer. */
+export const DEFAULT_JOB_TIMEOUT_MS = 180_000;
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 /** The log line of one job run. */
 function jobLogEntry(report: JobReport<number, HandleResult>): Record<string, unknown> {
   const duration = Math.round(report.durationMs * 10) / 10;
@@ -149,7 +167,7 @@ function jobLogEntry(report: JobReport<number, HandleResult>): Record<string, un
     msg: 'failed',
     experiment_id: report.key,
     action: 'error',
-    error: report.error instanceof Error ? report.error.message : String(report.error),
+    error: describeError(report.error),
     attempt: report.attempt,
     next: report.retryInMs !== undefined ? `retry in ${report.retryInMs} ms` : 'none; the scheduled outcomes sync will catch up',
     duration_ms: duration,

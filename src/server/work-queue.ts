@@ -6,6 +6,11 @@ export interface WorkQueueOptions<K> {
   /** distinct keys waiting or running before `push` answers `full`; default 1000 */
   maxPending?: number;
   run(key: K): Promise<void>;
+  /**
+   * receives the error of a run that failed; the queue goes on with the next
+   * one. Default: a line on stderr, so a failure is never dropped silently.
+   */
+  onError?(key: K, error: unknown): void;
 }
 
 export interface WorkQueue<K> {
@@ -30,6 +35,7 @@ export function createWorkQueue<K>(options: WorkQueueOptions<K>): WorkQueue<K> {
   const running = new Set<K>();
   const rerun = new Set<K>();
   let idleWaiters: Array<() => void> = [];
+  const onError = options.onError ?? reportToStderr;
 
   const size = (): number => waitingSet.size + running.size;
 
@@ -42,7 +48,13 @@ export function createWorkQueue<K>(options: WorkQueueOptions<K>): WorkQueue<K> {
       running.add(key);
       void Promise.resolve()
         .then(() => options.run(key))
-        .catch(() => undefined)
+        .catch((error: unknown) => {
+          try {
+            onError(key, error);
+          } catch {
+            reportToStderr(key, error);
+          }
+        })
         .then(() => {
           running.delete(key);
           if (rerun.delete(key) && !waitingSet.has(key)) {
@@ -80,4 +92,9 @@ export function createWorkQueue<K>(options: WorkQueueOptions<K>): WorkQueue<K> {
       return new Promise((resolve) => idleWaiters.push(resolve));
     },
   };
+}
+
+function reportToStderr(key: unknown, error: unknown): void {
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), msg: 'job failed', key: String(key), error: message })}\n`);
 }

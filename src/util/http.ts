@@ -138,6 +138,18 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 }
 
 /**
+ * Answers a request whose body is not wanted, then closes the connection.
+ * Keeping it alive would make node:http read the unwanted body to its end
+ * first, so a client declaring a large body could hold the connection for
+ * the whole request timeout.
+ */
+export function sendAndClose(req: IncomingMessage, res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.shouldKeepAlive = false;
+  sendJson(res, status, body, { ...headers, connection: 'close' });
+  res.on('finish', () => req.destroy());
+}
+
+/**
  * Starts `server` listening; resolves with its origin (`http://host:port`,
  * IPv6 hosts in brackets) and port. Rejects with the listen error (EADDRINUSE,
  * EACCES…) as Node raised it, for the caller to word.

@@ -1,3 +1,7 @@
-/** Small helpers every folder may use: did-you-mean, and the HTTP plumbing the server and the emulator share. */
+/** Small helpers every folder may use: did-you-mean, secrets in messages, and the HTTP plumbing the server and the emulator share. */
 export { didYouMean, editDistance } from './did-you-mean.js';
-export { HttpError, isJsonContentType, listen, readRequestBody, RequestBodyError, sendJson, type BodyFailure, type ReadBodyOptions } from './http.js';
+export { HttpError, isJsonContentType, listen, readRequestBody, RequestBodyError, sendAndClose, sendJson, type BodyFailure, type ReadBodyOptions } from './http.js';
+export { checkSecretLength, MIN_SECRET_LENGTH, redactValues } from './secrets.js';
+export { isLoopbackHost } from './hosts.js';
+export { parseTimeoutSeconds } from './timeouts.js';
+export { escapeJsonText, escapeLines, escapeText } from './escape-text.js';

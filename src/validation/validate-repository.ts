@@ -1,7 +1,9 @@
 import { loadConfig, loadDefinitions, type Config, type Definition, type Problem } from '../definitions/index.js';
+import type { FlagSet } from '../flags/index.js';
+import { checkDefinitionsFolder } from './definitions-folder.js';
 
 /** The stages of a validation run, in the order they run. */
-export type ValidationStageName = 'settings' | 'definitions';
+export type ValidationStageName = 'settings' | 'definitions' | 'flags';
 
 /** eppo-gitops.yaml as `loadConfig` returns it. */
 export interface Settings {
@@ -23,6 +25,17 @@ export interface ValidationOptions {
    * setup). Default false: report everything (validate).
    */
   stopAtFirstError?: boolean | undefined;
+  /**
+   * The fixed time of the flag checks: rules on `$flagd.timestamp` are
+   * evaluated at it (plan passes its created_at). Default: when the run started.
+   */
+  at?: Date | number | undefined;
+  /**
+   * import writes into the folder, so in a new repository the default folder
+   * may not exist yet. A folder named by --dir or eppo-gitops.yaml must exist
+   * either way (a misspelt one would get every experiment imported again).
+   */
+  defaultFolderMayBeNew?: boolean | undefined;
 }
 
 export interface Validation {
@@ -40,6 +53,8 @@ export interface Validation {
   files: number;
   /** the first stage that found an error; absent when none did */
   failed?: ValidationStageName;
+  /** the flag files, read once, when eppo-gitops.yaml configures `flags` and the flags stage ran */
+  flags?: FlagSet;
 }
 
 /** What the stages have found so far; each stage reads it and adds to it. */
@@ -49,6 +64,8 @@ interface StageState {
   dir: string;
   definitions: Definition[];
   files: number;
+  at: Date | number;
+  flags?: FlagSet;
 }
 
 interface ValidationStage {
@@ -57,9 +74,8 @@ interface ValidationStage {
 }
 
 /**
- * The checks in order. A new kind of check (the flag files of FLAGS.md) is one
- * more stage here, after the definitions it checks against: definitions/ never
- * needs to know about it.
+ * The checks in order. The flag checks (FLAGS.md) are the stage after the
+ * definitions they check against: definitions/ never needs to know about them.
  */
 const STAGES: readonly ValidationStage[] = [
   {
@@ -75,11 +91,28 @@ const STAGES: readonly ValidationStage[] = [
     name: 'definitions',
     async run(state) {
       const { cwd, paths } = state.options;
+      const source = state.options.dir !== undefined ? 'flag' : state.config.dir !== undefined ? 'settings' : 'default';
+      if ((paths === undefined || paths.length === 0) && !(source === 'default' && state.options.defaultFolderMayBeNew === true)) {
+        await checkDefinitionsFolder(cwd, state.dir, source);
+      }
       // One file at a time, then `unique-key` across them (definitions/load-definitions.ts).
       const loaded = await loadDefinitions({ cwd, dir: state.dir, ...(paths === undefined ? {} : { paths }) });
       state.definitions = loaded.definitions;
       state.files = loaded.files;
       return loaded.problems;
+    },
+  },
+  {
+    name: 'flags',
+    async run(state) {
+      const flags = state.config.flags;
+      if (flags === undefined) return [];
+      // Loaded only when flags are configured: flagd-core and its rule engine cost a validate without flags nothing.
+      const { checkFlags, loadFlagFiles } = await import('../flags/index.js');
+      // Read once per run: the checks below and the callers (plan's note) share this set.
+      const set = await loadFlagFiles({ root: state.options.cwd, files: flags.files });
+      state.flags = set;
+      return [...set.problems, ...checkFlags(state.definitions, set, { at: state.at, rollout: flags.rollout ?? 'winner' })];
     },
   },
 ];
@@ -89,11 +122,14 @@ const DEFAULT_DIR = 'experiments';
 /**
  * The validation pipeline shared by validate, plan, apply, import and the
  * demo: reads eppo-gitops.yaml, then finds, parses and checks the definition
- * files (schema, per-file rules, rules across files). Problems are data; this
- * throws only for what no input explains.
+ * files (schema, per-file rules, rules across files), then, when
+ * eppo-gitops.yaml configures `flags`, reads the flag files and checks each
+ * definition against its flag (FLAGS.md). Problems are data; this throws
+ * only for what no file explains: a ConfigError when the definitions folder
+ * does not exist.
  */
 export async function validateRepository(options: ValidationOptions): Promise<Validation> {
-  const state: StageState = { options, config: {}, dir: options.dir ?? DEFAULT_DIR, definitions: [], files: 0 };
+  const state: StageState = { options, config: {}, dir: options.dir ?? DEFAULT_DIR, definitions: [], files: 0, at: options.at ?? Date.now() };
   const stages: Validation['stages'] = [];
   let failed: ValidationStageName | undefined;
   for (const stage of STAGES) {
@@ -110,6 +146,7 @@ export async function validateRepository(options: ValidationOptions): Promise<Va
     stages,
     files: state.files,
     ...(failed === undefined ? {} : { failed }),
+    ...(state.flags === undefined ? {} : { flags: state.flags }),
   };
 }
 

@@ -70,6 +70,41 @@ describe('upsertStickyComment', () => {
     expect(github.writes().map((r) => r.method)).toEqual(['POST', 'PATCH']);
   });
 
+  it('trust item 9: never adopts a marked comment by another bot (any app installed on the repository comments as one)', async () => {
+    const planted = github.addComment(12, `${PLAN_COMMENT_MARKER}\nPlan: no changes (trust me)`, 'helpful-app[bot]');
+    expect(github.comments()[0]!.user.type).toBe('Bot');
+    const result = await upsert('Plan: 1 to create');
+    expect(result.action).toBe('created');
+    expect(result.id).not.toBe(planted.id);
+    expect(github.comments().map((c) => [c.user.login, c.body])).toEqual([
+      ['helpful-app[bot]', `${PLAN_COMMENT_MARKER}\nPlan: no changes (trust me)`],
+      ['github-actions[bot]', `${PLAN_COMMENT_MARKER}\nPlan: 1 to create`],
+    ]);
+  });
+
+  it('trust item 9: with botLogin set (an app token), trusts exactly that bot and no longer github-actions[bot]', async () => {
+    await github.close();
+    github = await startFakeGitHub({ login: 'eppo-plans[bot]' });
+    github.addPull({ number: 12, title: 'Change experiments' });
+    const actions = github.addComment(12, `${PLAN_COMMENT_MARKER}\nfrom the Actions token`, 'github-actions[bot]');
+    const ours = github.addComment(12, `${PLAN_COMMENT_MARKER}\nold plan`, 'Eppo-Plans[bot]');
+    const input = { owner: 'acme', repo: 'experiments', issueNumber: 12, marker: PLAN_COMMENT_MARKER, body: 'new plan', botLogin: 'eppo-plans[bot]' };
+    expect(await upsertStickyComment(client(), input)).toMatchObject({ action: 'updated', id: ours.id });
+    expect(github.comments().find((c) => c.id === actions.id)?.body).toBe(`${PLAN_COMMENT_MARKER}\nfrom the Actions token`);
+
+    const fresh = await startFakeGitHub({ login: 'eppo-plans[bot]' });
+    try {
+      fresh.addPull({ number: 12, title: 'Change experiments' });
+      const onlyActions = fresh.addComment(12, `${PLAN_COMMENT_MARKER}\nfrom the Actions token`, 'github-actions[bot]');
+      const octokit = new Octokit({ auth: fresh.token, baseUrl: fresh.url, log: quiet });
+      const result = await upsertStickyComment(octokit, input);
+      expect(result.action).toBe('created');
+      expect(result.id).not.toBe(onlyActions.id);
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('edits a marked comment by someone with write access (a personal token posts as its owner)', async () => {
     await github.close();
     github = await startFakeGitHub({ collaborators: ['carol'] });

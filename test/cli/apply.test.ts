@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -89,6 +89,42 @@ describe('eppo-gitops apply', () => {
     expect((await writes()).length).toBe(before);
   });
 
+  it('trust item 22: a saved plan applied twice says it was applied already, exit 0, and writes nothing', async () => {
+    expect((await run(['apply', '--yes'])).code).toBe(0);
+    await repo.write('experiments/checkout-button-color.yaml', definitionText({ name: 'Renamed in git' }));
+    await repo.write('experiments/third-exp.yaml', definitionText({ key: 'third-exp', name: 'Third' }));
+    expect((await run(['plan', '--out', 'plan.json', '--detailed-exitcode'])).code).toBe(2);
+    const first = await run(['apply', 'plan.json']);
+    expect(first.code).toBe(0);
+    expect(first.out).toContain('Apply: 2 applied, 0 failed, 0 skipped.');
+    const before = (await writes()).length;
+
+    const again = await run(['apply', 'plan.json']);
+    expect(again).toMatchObject({ code: 0, out: 'This plan has already been applied; nothing to do.\n', err: '' });
+    const json = await run(['apply', 'plan.json', '--format', 'json']);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.out)).toEqual({ results: [], summary: { applied: 0, failed: 0, skipped: 0 } });
+    expect(json.err).toBe('This plan has already been applied; nothing to do.\n');
+    expect((await writes()).length).toBe(before);
+
+    // once Eppo moves away from what the plan wrote, the same file is stale again, never "applied"
+    const plan = JSON.parse(await readFile(join(repo.dir, 'plan.json'), 'utf8'));
+    const target = plan.changes.find((c: { action: string }) => c.action === 'update');
+    const get = await request(`${emu.url}/experiments/${target.eppo_id}`, { headers: { 'x-eppo-token': TOKEN } });
+    const live = (await get.body.json()) as object;
+    const put = await request(`${emu.url}/experiments/${target.eppo_id}`, {
+      method: 'PUT',
+      headers: { 'x-eppo-token': TOKEN, 'content-type': 'application/json' },
+      body: JSON.stringify({ ...live, name: 'Renamed in the Eppo UI' }),
+    });
+    expect(put.statusCode).toBe(200);
+    await put.body.text();
+    const stale = await run(['apply', 'plan.json']);
+    expect(stale.code).toBe(1);
+    expect(stale.err).toContain('error: stale plan: checkout-button-color changed in Eppo since the plan was made; run plan again');
+    expect(stale.out).not.toContain('already been applied');
+  });
+
   it('refuses a plan made against another Eppo, and an unreadable plan file', async () => {
     expect((await run(['plan', '--out', 'plan.json'])).code).toBe(0);
     const plan = JSON.parse(await readFile(join(repo.dir, 'plan.json'), 'utf8'));
@@ -152,7 +188,7 @@ describe('eppo-gitops apply', () => {
     await writeFile(join(repo.dir, 'text.json'), 'hello\n');
     const text = await run(['apply', 'text.json']);
     expect(text.code).toBe(1);
-    expect(text.err).toMatch(/^error: text\.json is not a usable plan file: not JSON .*make a new one with "eppo-gitops plan --out text\.json"\n$/s);
+    expect(text.err).toMatch(/^error: text\.json is not a usable plan file: not JSON .*; apply takes a plan file; run "eppo-gitops plan --out plan\.json", then "eppo-gitops apply plan\.json"\n$/s);
     expect((await run(['plan', '--out', 'plan.json'])).code).toBe(0);
     const plan = JSON.parse(await readFile(join(repo.dir, 'plan.json'), 'utf8'));
     await writeFile(join(repo.dir, 'future.json'), JSON.stringify({ ...plan, format_version: 2 }));
@@ -163,6 +199,46 @@ describe('eppo-gitops apply', () => {
     expect(folder.err).toContain('cannot read the plan file experiments (EISDIR)');
     for (const r of [text, future, folder]) expect(r.err).not.toMatch(/\n\s+at /);
     expect(await writes()).toEqual([]);
+  });
+
+  it('trust item 14: apply of a definition points to plan --out plan.json, and plan --out never overwrites a definition', async () => {
+    const definition = join(repo.dir, 'experiments/checkout-button-color.yaml');
+    const original = await readFile(definition, 'utf8');
+    const given = await run(['apply', 'experiments/checkout-button-color.yaml']);
+    expect(given.code).toBe(1);
+    expect(given.err).toBe(
+      'error: experiments/checkout-button-color.yaml looks like a definition file, not a plan: apply takes a plan file; run "eppo-gitops plan --out plan.json", then "eppo-gitops apply plan.json"\n',
+    );
+    const missing = await run(['apply', '--local', 'experiments/x.yaml']);
+    expect(missing.err).toBe(
+      'error: cannot read the plan file experiments/x.yaml (ENOENT); apply takes a plan file; run "eppo-gitops plan --local --out plan.json", then "eppo-gitops apply --local plan.json"\n',
+    );
+
+    const inside = await run(['plan', '--out', 'experiments/checkout-button-color.yaml']);
+    expect(inside.code).toBe(1);
+    expect(inside.err).toContain('error: --out experiments/checkout-button-color.yaml is inside the definitions folder experiments/; save the plan outside it, e.g. --out plan.json');
+    expect((await run(['plan', '--out', 'experiments/new/plan.json'])).err).toContain('is inside the definitions folder experiments/');
+    await symlink(join(repo.dir, 'experiments'), join(repo.dir, 'link'));
+    expect((await run(['plan', '--out', 'link/plan.json'])).err).toContain('error: --out link/plan.json is inside the definitions folder experiments/');
+    await repo.write('eppo-gitops.yaml', 'dir: defs\n');
+    await repo.write('defs/a.yaml', definitionText({ key: 'a' }));
+    expect((await run(['plan', '--out', './defs/../defs/plan.json'])).err).toContain('is inside the definitions folder defs/');
+    await rm(join(repo.dir, 'eppo-gitops.yaml'));
+
+    await writeFile(join(repo.dir, 'notes.md'), '# my notes\n');
+    const other = await run(['plan', '--out', 'notes.md']);
+    expect(other.code).toBe(1);
+    expect(other.err).toContain('error: --out notes.md would overwrite a file that is not a plan; save the plan under another name, e.g. --out plan.json');
+    expect(await readFile(join(repo.dir, 'notes.md'), 'utf8')).toBe('# my notes\n');
+    expect(await readFile(definition, 'utf8')).toBe(original);
+    expect(await control(emu, 'GET', '/requests')).toEqual([]);
+
+    // an earlier plan, and an empty file (mktemp), are fine to replace
+    expect((await run(['plan', '--out', 'plan.json'])).code).toBe(0);
+    expect((await run(['plan', '--out', 'plan.json'])).code).toBe(0);
+    await writeFile(join(repo.dir, 'empty.json'), '');
+    expect((await run(['plan', '--out', 'empty.json'])).code).toBe(0);
+    expect(JSON.parse(await readFile(join(repo.dir, 'empty.json'), 'utf8')).format_version).toBe(1);
   });
 
   it('validates --parallelism', async () => {

@@ -7,12 +7,13 @@ function documentedFlags(help: string): string[] {
   return [...options.matchAll(/^ {2}(?:-\w, )?(--[a-z-]+)/gm)].map((m) => m[1]!);
 }
 
-describe('--help of validate, plan, apply, import and emulator', () => {
+describe('--help of validate, plan, apply, import, new and emulator', () => {
   it.each([
     ['validate', ['--dir', '--format'], false],
     ['plan', ['--dir', '--format', '--out', '--detailed-exitcode', '--local', '--base-url', '--parallelism', '--github-comment', '--github-summary', '--github-drift-issue'], true],
     ['apply', ['--yes', '--parallelism', '--format', '--dir', '--local', '--base-url', '--github-summary'], true],
     ['import', ['--key', '--all', '--dir', '--local', '--base-url'], true],
+    ['new', ['--entity', '--assignment-source', '--dir'], false],
     ['emulator', ['--port', '--host', '--state', '--api-key', '--read-only-key', '--webhook', '--webhook-secret', '--latency', '--empty'], false],
   ] as const)('%s: usage, every flag it accepts, examples and exit codes', async (name, flags, talksToEppo) => {
     const long = await runCli([name, '--help'], {});
@@ -35,6 +36,7 @@ describe('--help of validate, plan, apply, import and emulator', () => {
       ['plan', '--ouy', '--out'],
       ['apply', '--parallelsim', '--parallelism'],
       ['import', '--keys', '--key'],
+      ['new', '--entiy', '--entity'],
       ['emulator', '--stat', '--state'],
     ] as const) {
       const r = await runCli([name, typo, 'x'], {});

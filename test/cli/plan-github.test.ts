@@ -77,6 +77,37 @@ describe('plan --github-comment / --github-summary', () => {
     expect(github.comments()[0]!.body).toContain('[weights-sum]');
   });
 
+  it('trust item 9: EPPO_GITOPS_BOT_LOGIN names the one bot whose marked comment is the plan', async () => {
+    await github.close();
+    github = await startFakeGitHub({ login: 'eppo-plans[bot]' });
+    github.addPull({ number: 7, title: 'Change experiments', head: 'change-experiments' });
+    env.GITHUB_API_URL = github.url;
+    const planted = github.addComment(7, `${PLAN_COMMENT_MARKER}\nPlan: no changes`, 'other-app[bot]');
+
+    env.EPPO_GITOPS_BOT_LOGIN = 'eppo-plans[bot]';
+    const first = await run(['plan', '--local', '--github-comment']);
+    expect(first.err).toMatch(/plan comment created: /);
+    const second = await run(['plan', '--local', '--github-comment']);
+    expect(second.err).toMatch(/plan comment unchanged: /);
+    expect(github.comments().map((c) => c.user.login)).toEqual(['other-app[bot]', 'eppo-plans[bot]']);
+    expect(github.comments()[0]!.body).toBe(planted.body);
+
+    env.EPPO_GITOPS_BOT_LOGIN = 'not a login';
+    const bad = await run(['plan', '--local', '--github-comment']);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/^error: EPPO_GITOPS_BOT_LOGIN is "not a login", which is not a GitHub login; set it to the login GITHUB_TOKEN posts as/m);
+    expect(github.comments()).toHaveLength(2);
+  });
+
+  it('trust item 10: a stalled GitHub fails the comment after GITHUB_TIMEOUT_SECONDS, with a message that says what to do', async () => {
+    env.GITHUB_TIMEOUT_SECONDS = '0.2';
+    github.stallNext(1);
+    const result = await run(['plan', '--local', '--github-comment']);
+    expect(result.code).toBe(1);
+    expect(result.err).toMatch(/^error: GitHub: listing the comments of acme\/experiments#7 failed: no complete answer within 0\.2 s; check GITHUB_API_URL and the network, or allow more time with GITHUB_TIMEOUT_SECONDS$/m);
+    expect(github.comments()).toHaveLength(0);
+  });
+
   it('explains what is missing outside GitHub Actions instead of failing obscurely', async () => {
     delete env.GITHUB_EVENT_PATH;
     const result = await run(['plan', '--local', '--github-comment']);

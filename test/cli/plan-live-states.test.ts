@@ -37,7 +37,9 @@ describe('plan over HTTP: conflict, concluded, unmanaged, ambiguous names', () =
       ['dup', 'conflict'],
       ['fresh', 'create'],
     ]);
-    expect(plan.changes[0].reason).toBe('concluded in Eppo (status "Concluded"); record its outcome instead of editing it');
+    expect(plan.changes[0].reason).toBe(
+      `concluded in Eppo (status "Concluded"); record its outcome instead of editing it: run "eppo-gitops outcome --experiment-id ${seeded[2]!.id}" (or "eppo-gitops outcomes sync" for every concluded experiment)`,
+    );
     expect(plan.changes[1].eppo_ids).toEqual([seeded[0]!.id, seeded[1]!.id]);
     expect(plan.unmanaged).toEqual([{ experiment_key: 'orphan', eppo_id: seeded[3]!.id, name: 'Old test' }]);
 

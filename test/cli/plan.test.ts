@@ -37,6 +37,17 @@ describe('eppo-gitops plan', () => {
     expect(after.out).toContain('0 to create, 0 to update, 1 unchanged');
   });
 
+  it('trust item 23: plan and apply with nothing to do say "No changes. Eppo matches the definitions." once', async () => {
+    expect((await run(['apply', '--yes'])).code).toBe(0);
+    const plan = await run(['plan']);
+    expect(plan.out).toBe('No changes. Eppo matches the definitions.\nPlan: 0 to create, 0 to update, 1 unchanged, 0 unmanaged in Eppo (not in git).\n');
+    const apply = await run(['apply', '--yes']);
+    expect(apply.code).toBe(0);
+    expect(apply.out.split('No changes. Eppo matches the definitions.')).toHaveLength(2);
+    expect((await run(['plan', '--out', 'plan.json'])).code).toBe(0);
+    expect((await run(['apply', 'plan.json'])).out).toBe('No changes. Eppo matches the definitions.\n');
+  });
+
   it('stops at validation errors before calling Eppo (or needing its key)', async () => {
     await repo.write('experiments/broken.yaml', definitionText({ key: 'broken' }).replace('weight: 0.5\n  - variant_key: green', 'weight: 0.2\n  - variant_key: green'));
     const r = await run(['plan', '--detailed-exitcode']);
@@ -77,9 +88,10 @@ describe('eppo-gitops plan', () => {
 
   it('explains an --out path it cannot write (a folder, or under a file) without a stack trace', async () => {
     await repo.write('taken', 'a file\n');
-    const folder = await run(['plan', '--out', 'experiments']);
+    await repo.write('reports/.keep', '');
+    const folder = await run(['plan', '--out', 'reports']);
     expect(folder.code).toBe(1);
-    expect(folder.err).toBe('error: cannot save the plan to experiments (EISDIR); --out needs a file path in a writable folder, e.g. --out plan.json\n');
+    expect(folder.err).toBe('error: cannot save the plan to reports (EISDIR); --out needs a file path in a writable folder, e.g. --out plan.json\n');
     const under = await run(['plan', '--out', 'taken/plan.json']);
     expect(under.code).toBe(1);
     expect(under.err).toMatch(/^error: cannot save the plan to taken\/plan\.json \((EEXIST|ENOTDIR)\); --out needs a file path/);

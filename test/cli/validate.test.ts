@@ -100,7 +100,7 @@ describe('eppo-gitops validate', () => {
 
     const missing = captureIo({ cwd });
     expect(await main(['validate'], missing)).toBe(1);
-    expect(missing.out()).toContain('experiments:1:1  error  definitions folder not found (ENOENT); create it or pass --dir  [io]');
+    expect(missing.err()).toContain(`error: the definitions folder "experiments" was not found: looked for ${join(cwd, 'experiments')}; create it`);
 
     await writeFile(join(cwd, 'eppo-gitops.yaml'), 'dir: defs\n');
     const fromFile = captureIo({ cwd });

@@ -23,7 +23,7 @@ describe('loadConfig', () => {
   it('reads the non-secret settings', async () => {
     await writeFile(
       join(cwd, 'eppo-gitops.yaml'),
-      'dir: definitions\neppo_base_url: http://127.0.0.1:4010/api/v1\nbase_branch: main\nparallelism: 8\ngithub_repository: acme/experiments\ngithub_api_url: https://github.example.com/api/v3\nport: 8080\n',
+      'dir: definitions\neppo_base_url: http://127.0.0.1:4010/api/v1\nbase_branch: main\nparallelism: 8\ngithub_repository: acme/experiments\ngithub_api_url: https://api.github.com\nport: 8080\n',
     );
     const { config, problems } = await loadConfig(cwd);
     expect(problems).toEqual([]);
@@ -33,7 +33,7 @@ describe('loadConfig', () => {
       base_branch: 'main',
       parallelism: 8,
       github_repository: 'acme/experiments',
-      github_api_url: 'https://github.example.com/api/v3',
+      github_api_url: 'https://api.github.com',
       port: 8080,
     });
     expect(Object.getPrototypeOf(config)).toBe(Object.prototype);
@@ -102,5 +102,63 @@ describe('parseConfig', () => {
     const result = parseConfig('github_token: ghp_supersecretvalue\n');
     expect(result.problems).toHaveLength(1);
     expect(JSON.stringify(result.problems)).not.toContain('ghp_supersecretvalue');
+  });
+});
+
+describe('trust item 6: eppo-gitops.yaml cannot widen what a secret reaches', () => {
+  it.each([
+    [
+      'eppo_base_url: https://eppo.example.com/api/v1\n',
+      'eppo-gitops.yaml:1:16 error [settings-trust] eppo_base_url "https://eppo.example.com/api/v1" is not Eppo\'s own host (eppo.cloud or a subdomain) nor a loopback address. eppo-gitops.yaml comes with the pull request, so it cannot decide where EPPO_API_KEY is sent: set EPPO_BASE_URL or pass --base-url to use another host, and remove it from eppo-gitops.yaml',
+    ],
+    [
+      'dir: experiments\neppo_base_url: https://evileppo.cloud/api/v1\n',
+      'eppo-gitops.yaml:2:16 error [settings-trust] eppo_base_url "https://evileppo.cloud/api/v1" is not Eppo\'s own host (eppo.cloud or a subdomain) nor a loopback address. eppo-gitops.yaml comes with the pull request, so it cannot decide where EPPO_API_KEY is sent: set EPPO_BASE_URL or pass --base-url to use another host, and remove it from eppo-gitops.yaml',
+    ],
+    [
+      'eppo_base_url: http://10.0.0.7/api/v1\n',
+      'eppo-gitops.yaml:1:16 error [settings-trust] eppo_base_url "http://10.0.0.7/api/v1" is not Eppo\'s own host (eppo.cloud or a subdomain) nor a loopback address. eppo-gitops.yaml comes with the pull request, so it cannot decide where EPPO_API_KEY is sent: set EPPO_BASE_URL or pass --base-url to use another host, and remove it from eppo-gitops.yaml',
+    ],
+    [
+      'github_api_url: https://ghe.example.com/api/v3\n',
+      'eppo-gitops.yaml:1:17 error [settings-trust] github_api_url "https://ghe.example.com/api/v3" is not GitHub\'s API (api.github.com) nor a loopback address. eppo-gitops.yaml comes with the pull request, so it cannot decide where GITHUB_TOKEN is sent: set GITHUB_API_URL to use GitHub Enterprise (GitHub Actions sets it for every job), and remove it from eppo-gitops.yaml',
+    ],
+    [
+      'dir: ../outside\n',
+      'eppo-gitops.yaml:1:6 error [schema] dir "../outside" leads outside the folder holding eppo-gitops.yaml, and this file comes with the pull request; write a folder relative to it, without ".." and not absolute (--dir may name any folder)',
+    ],
+    [
+      'dir: /etc\n',
+      'eppo-gitops.yaml:1:6 error [schema] dir "/etc" leads outside the folder holding eppo-gitops.yaml, and this file comes with the pull request; write a folder relative to it, without ".." and not absolute (--dir may name any folder)',
+    ],
+    [
+      'dir: experiments/../../x\n',
+      'eppo-gitops.yaml:1:6 error [schema] dir "experiments/../../x" leads outside the folder holding eppo-gitops.yaml, and this file comes with the pull request; write a folder relative to it, without ".." and not absolute (--dir may name any folder)',
+    ],
+    [
+      'dir: C:\\experiments\n',
+      'eppo-gitops.yaml:1:6 error [schema] dir "C:\\experiments" leads outside the folder holding eppo-gitops.yaml, and this file comes with the pull request; write a folder relative to it, without ".." and not absolute (--dir may name any folder)',
+    ],
+  ])('trust item 6: refuses %j at its line and column, and keeps no setting', (text, expected) => {
+    const result = parseConfig(text);
+    expect(result.problems.map(show)).toEqual([expected]);
+    expect(result.config).toEqual({});
+  });
+
+  it.each([
+    'eppo_base_url: https://eppo.cloud/api/v1\n',
+    'eppo_base_url: https://eu.eppo.cloud/api/v1\n',
+    'eppo_base_url: https://EPPO.CLOUD/api/v1\n',
+    'eppo_base_url: http://127.0.0.1:4010/api/v1\n',
+    'eppo_base_url: http://localhost:4010/api/v1\n',
+    'eppo_base_url: http://[::1]:4010/api/v1\n',
+    'github_api_url: https://api.github.com\n',
+    'github_api_url: https://api.github.com/\n',
+    'github_api_url: http://127.0.0.1:9999\n',
+    'dir: .\n',
+    'dir: definitions/experiments\n',
+    'dir: ./experiments\n',
+  ])('trust item 6: accepts %j', (text) => {
+    expect(parseConfig(text).problems).toEqual([]);
   });
 });

@@ -88,3 +88,15 @@ describe('experiments/', () => {
     expect(specs.some((s) => s['assignments_end_date'] === undefined)).toBe(true);
   });
 });
+
+describe('trust item 6: one rule keeps the settings file inside its folder', () => {
+  it('trust item 6: dir and the flag file globs share the same "inside the folder" pattern', () => {
+    const defs = readSchema('config')['$defs'] as Record<string, Schema>;
+    expect(defs['inside-path']!['pattern']).toBe(defs['inside-glob']!['pattern']);
+    const properties = readSchema('config')['properties'] as Record<string, Schema>;
+    expect(properties['dir']!['$ref']).toBe('#/$defs/inside-path');
+    const inside = new RegExp(String(defs['inside-path']!['pattern']));
+    for (const ok of ['experiments', 'a/b', './x', 'a..b', '.hidden']) expect(inside.test(ok), ok).toBe(true);
+    for (const bad of ['..', '../x', 'a/../../x', 'a/..', '/etc', '\\\\server\\share', 'C:\\x', 'c:x', 'a\\..\\b']) expect(inside.test(bad), bad).toBe(false);
+  });
+});

@@ -16,12 +16,24 @@ function expectWholeLoop(out: string) {
   expect(out).toMatch(/\[3\/3\] \+ created /);
   expect(out).toContain('Apply: 3 applied, 0 failed, 0 skipped.');
   expect(out).toContain('Plan: 0 to create, 0 to update, 3 unchanged, 0 unmanaged in Eppo (not in git).');
-  // The outcome diff: only the outcome block is added.
+  expect(out).toContain('── 1/6 validate the definitions and their flags (offline: schema, rules, flag splits)');
+  // Both diffs of the outcome commit: the outcome block is added to the definition, and the flag now serves the winner.
   expect(out).toContain('$ git show eppo-gitops/outcome/checkout-button-color');
   expect(out).toMatch(/^\+outcome:$/m);
   expect(out).toMatch(/^\+ {2}status: Concluded$/m);
   expect(out).toMatch(/^\+ {2}winning_variant_key: green$/m);
-  expect(out.split('\n').filter((l) => /^-[^-]/.test(l))).toEqual([]);
+  expect(out).toContain('diff --git a/flags/web.flagd.json b/flags/web.flagd.json');
+  expect(out.split('\n').filter((l) => /^-[^-]/.test(l))).toEqual([
+    '-      "defaultVariant": "control",',
+    '-      "targeting": {',
+    '-        "fractional": [',
+    '-          ["control", 50],',
+    '-          ["green", 50]',
+    '-        ]',
+    '-      }',
+  ]);
+  expect(out).toMatch(/^\+ {6}"defaultVariant": "green"$/m);
+  expect(out).toContain('flags/web.flagd.json now serves green to everyone: its defaultVariant is green and its targeting is gone.');
   expect(out).toMatch(/Done in \d+\.\d s/);
 }
 

@@ -12,7 +12,7 @@ import { findInvocations, type CliSurface } from '../workflows/policy.js';
 // eppo-gitops command in them exists with those flags, every relative link
 // resolves, and the tour's commands run as the text says they do.
 const root = resolve(import.meta.dirname, '../..');
-const DOCS = ['README.md', 'docs/outcomes.md', 'docs/ci.md'];
+const DOCS = ['README.md', 'docs/outcomes.md', 'docs/ci.md', 'docs/flags.md'];
 
 /** The shell code blocks, indentation (a block inside a list item) removed. */
 function shellBlocks(markdown: string): string[] {
@@ -56,8 +56,8 @@ describe('the README tour, run as written in a copy of the repository', () => {
   let dir: string;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'eppo-gitops-readme-'));
-    await cp(join(root, 'experiments'), join(dir, 'experiments'), { recursive: true });
-    await cp(join(root, 'schemas'), join(dir, 'schemas'), { recursive: true });
+    // What a fresh clone holds: the examples, their flag files and the settings naming them, the schemas.
+    for (const entry of ['experiments', 'flags', 'eppo-gitops.yaml', 'schemas']) await cp(join(root, entry), join(dir, entry), { recursive: true });
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });

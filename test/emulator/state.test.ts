@@ -1,9 +1,10 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
-import { startEmulator } from '../../src/emulator/index.js';
+import { buildSeedState, startEmulator } from '../../src/emulator/index.js';
 import { startHarness, experimentBody } from './helpers.js';
 
 let dir: string;
@@ -68,5 +69,117 @@ describe('state file', () => {
     await h.control('POST', '/reset');
     await h.emu.close();
     expect(JSON.parse(readFileSync(statePath, 'utf8')).experiments).toEqual([]);
+  });
+});
+
+describe('trust item 5: a corrupt state file is refused, naming the file', () => {
+  const seeded = () => {
+    const state = buildSeedState() as unknown as Record<string, any>;
+    const experiment = (id: number, variationIds: [number, number]) => ({
+      experiment: {
+        id,
+        ...experimentBody({ experiment_key: `e${id}` }),
+        assignments_start_date: '2026-01-05T00:00:00.000Z',
+        assignments_end_date: null,
+        hypothesis: null,
+        traffic_allocation: 1,
+        variations: (experimentBody().variations as Array<Record<string, unknown>>).map((v, i) => ({ id: variationIds[i], is_active: true, ...v })),
+        metrics: [],
+        winning_variant_key: null,
+        outcome: null,
+        created_date: '2026-01-01T00:00:00.000Z',
+        concluded_date: null,
+        is_traffic_imbalanced: false,
+      },
+      updatedAt: '2026-01-01T00:00:00.000Z',
+    });
+    state.experiments = [experiment(1, [1, 2]), experiment(2, [3, 4])];
+    state.nextExperimentId = 3;
+    state.nextVariationId = 5;
+    return state;
+  };
+
+  it('a well-formed file loads', async () => {
+    writeFileSync(join(dir, 'good.json'), JSON.stringify(seeded()));
+    const h = await startHarness({ statePath: join(dir, 'good.json') });
+    try {
+      expect((await h.api('GET', '/experiments')).body.map((e: { id: number }) => e.id)).toEqual([1, 2]);
+      expect((await h.api('POST', '/experiments', experimentBody({ experiment_key: 'next' }))).body.id).toBe(3);
+    } finally {
+      await h.emu.close();
+    }
+  });
+
+  it.each<[string, (state: Record<string, any>) => void, string]>([
+    ['a null experiment', (s) => (s.experiments = [null]), 'experiments[0] is not an object'],
+    ['a record without its experiment', (s) => (s.experiments[1] = { updatedAt: '2026-01-01T00:00:00.000Z' }), 'experiments[1].experiment is not an object'],
+    ['a duplicate id', (s) => (s.experiments[1].experiment.id = 1), 'experiments[1] has the id 1 of experiments[0]; ids must be unique'],
+    ['a stale next experiment id', (s) => (s.nextExperimentId = 2), 'nextExperimentId 2 is not above the largest experiment id, 2'],
+    ['a stale next variation id', (s) => (s.nextVariationId = 4), 'nextVariationId 4 is not above the largest variation id, 4'],
+    ['a null variation', (s) => (s.experiments[0].experiment.variations = [null, null]), 'experiments[0].experiment: variations[0] must be an object'],
+    ['an unknown entity', (s) => (s.experiments[0].experiment.entity_id = 99), 'experiments[0].experiment: entity_id 99 does not exist (known: 1 user, 2 company)'],
+    ['a null metric', (s) => (s.metrics[0] = null), 'metrics[0] is not an object'],
+    ['a duplicate entity id', (s) => (s.entities[1].id = 1), 'entities[1] has the id 1 of entities[0]; ids must be unique'],
+    ['a decision that is not text', (s) => (s.experiments[0].experiment.outcome = 5), 'experiments[0].experiment.outcome must be a string or null'],
+  ])('%s', async (_label, corrupt, problem) => {
+    const state = seeded();
+    corrupt(state);
+    const path = join(dir, 'corrupt.json');
+    writeFileSync(path, JSON.stringify(state));
+    const error = await startEmulator({ statePath: path }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toBe(
+      `the emulator state file ${path} is not emulator state (${problem}); delete it to start again from the seed data, or pass another --state file`,
+    );
+    expect(readFileSync(path, 'utf8')).toBe(JSON.stringify(state));
+    expect(existsSync(`${path}.lock`)).toBe(false);
+  });
+});
+
+describe('trust item 5: one writer per state file', () => {
+  it('a second emulator on the file is refused, naming the first and its address; once it stops, the file is free', async () => {
+    const first = await startHarness({ statePath });
+    try {
+      const error = await startEmulator({ statePath }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as Error).message).toMatch(
+        new RegExp(
+          `^the emulator state file ${statePath} is in use by process ${process.pid} \\(since \\S+, serving ${first.emu.url.replace(/[.]/g, '\\.')}\\); ` +
+            `two emulators on one state file would overwrite each other's changes\\. Stop it first, or talk to it instead of starting another: ` +
+            `--base-url ${first.emu.url.replace(/[.]/g, '\\.')} \\(with its API key in EPPO_API_KEY\\) in place of --local\\. If that process no longer runs, delete ${statePath}\\.lock$`,
+        ),
+      );
+      expect((await first.api('POST', '/experiments', experimentBody({ experiment_key: 'kept' }))).status).toBe(201);
+    } finally {
+      await first.emu.close();
+    }
+    expect(readdirSync(join(dir, 'nested'))).toEqual(['state.json']);
+    const second = await startHarness({ statePath });
+    try {
+      expect((await second.api('GET', '/experiments')).body.map((e: { experiment_key: string }) => e.experiment_key)).toEqual(['kept']);
+    } finally {
+      await second.emu.close();
+    }
+  });
+
+  it('takes over a lock left by a process that no longer runs', async () => {
+    const gone = spawnSync(process.execPath, ['-e', '']).pid!;
+    mkdirSync(join(dir, 'nested'), { recursive: true });
+    writeFileSync(`${statePath}.lock`, JSON.stringify({ pid: gone, host: hostname(), since: '2026-01-01T00:00:00.000Z', url: 'http://127.0.0.1:1/api/v1', token: 'old' }));
+    const h = await startHarness({ statePath });
+    expect(JSON.parse(readFileSync(`${statePath}.lock`, 'utf8'))).toMatchObject({ pid: process.pid, url: h.emu.url });
+    await h.emu.close();
+    expect(existsSync(`${statePath}.lock`)).toBe(false);
+  });
+
+  it('never takes over a lock it cannot judge: another machine, or one it cannot read', async () => {
+    mkdirSync(join(dir, 'nested'), { recursive: true });
+    writeFileSync(`${statePath}.lock`, JSON.stringify({ pid: 1, host: 'elsewhere.example', since: '2026-01-01T00:00:00.000Z', token: 'x' }));
+    await expect(startEmulator({ statePath })).rejects.toThrow(
+      `the emulator state file ${statePath} is in use by process 1 on elsewhere.example (since 2026-01-01T00:00:00.000Z); two emulators on one state file would overwrite each other's changes. Stop it first. If that process no longer runs, delete ${statePath}.lock`,
+    );
+    writeFileSync(`${statePath}.lock`, 'garbage');
+    await expect(startEmulator({ statePath })).rejects.toThrow(`is locked by ${statePath}.lock, which cannot be read; if no emulator uses that state file, delete ${statePath}.lock`);
+    expect(existsSync(statePath)).toBe(false);
   });
 });

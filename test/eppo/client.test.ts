@@ -32,6 +32,14 @@ function seedBody(key: string, over: Record<string, unknown> = {}) {
   };
 }
 
+/** Resolves once `check` holds (polled every 5 ms), or fails after 5 s. */
+async function until(check: () => boolean): Promise<void> {
+  for (const deadline = Date.now() + 5_000; !check(); ) {
+    if (Date.now() > deadline) throw new Error('condition not met within 5 s');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 /** A bare HTTP server whose answers a test scripts; records what it received. */
 async function scriptedServer(handler: (req: { method: string; url: string; headers: IncomingHttpHeaders }, res: import('node:http').ServerResponse) => void) {
   const seen: Array<{ method: string; url: string; headers: IncomingHttpHeaders }> = [];
@@ -272,6 +280,32 @@ describe('client against scripted servers', () => {
     expect((error as Error).message).toBe('Eppo answered 400: bad token ***');
   });
 
+  it.each([
+    ['JSON', (key: string, pad: number) => JSON.stringify({ message: `${'x'.repeat(pad)} key ${key} rejected` })],
+    ['plain text', (key: string, pad: number) => `${'x'.repeat(pad)} key ${key} rejected`],
+  ])('trust item 7: redacts an echoed key before cutting a long %s detail, wherever the cut falls', async (_kind, body) => {
+    const key = 'eppo-key-7f3a9c1d-5b2e-4a10-9c8f-d2e1'; // 36 characters
+    for (const pad of [250, 270, 280, 285, 290, 295, 296, 310]) {
+      const echo = await scriptedServer((_req, res) => {
+        res.writeHead(400, { 'content-type': 'text/plain' });
+        res.end(body(key, pad));
+      });
+      const api = createEppoClient({ ...FAST, baseUrl: echo.url, apiKey: key, maxAttempts: 1 });
+      const error = (await api.listEntities().catch((e: unknown) => e)) as Error;
+      await api.close();
+      await echo.close();
+      expect(error.message).toMatch(/^Eppo answered 400: x+/);
+      for (let start = 0; start + 6 <= key.length; start++) {
+        expect(error.message.includes(key.slice(start, start + 6)), `a piece of the key at ${start} shows with ${pad} characters before it`).toBe(false);
+      }
+    }
+  });
+
+  it.each(['k', 'short12', ' 1234567 '])('trust item 7: refuses a key under 8 characters (%j) with a message that says why', (apiKey) => {
+    expect(() => createEppoClient({ baseUrl: 'https://eppo.cloud/api/v1', apiKey })).toThrow(ConfigError);
+    expect(() => createEppoClient({ baseUrl: 'https://eppo.cloud/api/v1', apiKey })).toThrow(/EPPO_API_KEY is \d characters? long; .*shorter than 8 characters/);
+  });
+
   it('stops paging when the server ignores limit and offset', async () => {
     const items = Array.from({ length: 300 }, (_, i) => ({ id: i + 1, name: `m${i}` }));
     const server = await scriptedServer((_req, res) => {
@@ -302,6 +336,51 @@ describe('client against scripted servers', () => {
     closers.push(wrong.close);
     await expect(client(wrong.url).listEntities()).rejects.toThrow(/expected a JSON array from Eppo, got an object/);
     await expect(client(wrong.url).getExperiment(1)).rejects.toThrow(/numeric "id"/);
+  });
+
+  it('stops at once when its signal is aborted: the request in flight is cancelled, nothing is retried', async () => {
+    let answer: (() => void) | undefined;
+    const silent = await scriptedServer((_req, res) => {
+      answer = () => res.end('[]');
+    });
+    closers.push(async () => {
+      answer?.();
+      await silent.close();
+    });
+    const controller = new AbortController();
+    const api = client(silent.url, { signal: controller.signal, requestTimeoutMs: 20_000 });
+    const pending = api.listEntities().catch((e: unknown) => e);
+    await until(() => silent.seen.length === 1);
+    const started = Date.now();
+    controller.abort();
+    const error = await pending;
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(error).toBeInstanceOf(EppoRequestError);
+    expect(error).toMatchObject({ cancelled: true, retryable: false, timedOut: false, method: 'GET', path: '/definitions/entities' });
+    expect((error as Error).message).toMatch(/cancelled/);
+    // later calls fail without sending anything
+    await expect(api.listMetrics()).rejects.toMatchObject({ cancelled: true });
+    expect(silent.seen).toHaveLength(1);
+  });
+
+  it('cuts a retry wait short when its signal is aborted, and sends no further attempt', async () => {
+    const busy = await scriptedServer((_req, res) => {
+      res.writeHead(503, { 'retry-after': '30' });
+      res.end();
+    });
+    closers.push(busy.close);
+    const controller = new AbortController();
+    const waits: number[] = [];
+    const api = client(busy.url, { signal: controller.signal, maxRetryDelayMs: 60_000, onRetry: (e: { delayMs: number }) => waits.push(e.delayMs) });
+    const pending = api.listExperiments().catch((e: unknown) => e);
+    await until(() => waits.length === 1);
+    const started = Date.now();
+    controller.abort();
+    const error = await pending;
+    expect(waits).toEqual([30_000]);
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(error).toMatchObject({ cancelled: true, retryable: false });
+    expect(busy.seen).toHaveLength(1);
   });
 
   it('retries a create only when the connection was refused (nothing was sent)', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildServedSplit, checkFlags, clearServedSplitCache, readFlagFile } from '../../src/flags/index.js';
+import { buildServedSplit, checkFlags, clearFlagdCache, clearServedSplitCache, readFlagFile } from '../../src/flags/index.js';
 import type { Flag } from '../../src/flags/index.js';
 import { checkoutYaml, definitionOf, flagdJson, flagSetOf, show, stringFlag } from './helpers.js';
 
@@ -110,5 +110,25 @@ describe('flag-split, measured', () => {
     expect(check(concluded, splitting)).toEqual(['experiments/checkout.yaml:14:24 warning [flag-rollout] flag "checkout" (flags/web.json) still splits traffic; the outcome named green']);
     const rolledOutButCountry = stringFlag(['control', 'green'], 'green', { if: [{ '==': [{ var: 'country' }, 'NL'] }, 'control', 'green'] });
     expect(check(concluded, rolledOutButCountry)).toEqual([]);
+  });
+});
+
+describe('measured splits of flags whose content flagd-core validated once', () => {
+  it('a flag read after another one with the same content is measured with its own key, as when read alone', () => {
+    const targeting = { if: [startsWithOne, 'off', { fractional: [['control', 50], ['green', 50]] }] };
+    const text = flagdJson({ first: stringFlag(['control', 'green', 'off'], 'off', targeting), second: stringFlag(['control', 'green', 'off'], 'off', targeting) });
+    clearFlagdCache();
+    clearServedSplitCache();
+    const second = readFlagFile('flags/web.json', text).flags[1]!;
+    const together = buildServedSplit(second, AT);
+    clearFlagdCache();
+    clearServedSplitCache();
+    const aloneText = flagdJson({ second: stringFlag(['control', 'green', 'off'], 'off', targeting) });
+    const alone = buildServedSplit(readFlagFile('flags/web.json', aloneText).flags[0]!, AT);
+    expect(together).toEqual(alone);
+    // fractional buckets by flag key and targetingKey: another key splits the same subjects differently.
+    clearServedSplitCache();
+    const first = buildServedSplit(readFlagFile('flags/web.json', text).flags[0]!, AT);
+    expect(first.shares['control']).not.toBe(together.shares['control']);
   });
 });

@@ -43,7 +43,7 @@ const definition = { path: 'experiments/a.yaml', text: `${DEF}outcome: green\r\n
 const flag = { path: FLAG_PATH, text: '{"flags":{"a":{"defaultVariant":"green"}}}\n' };
 
 describe('github git host primitives (fake GitHub API, real octokit)', () => {
-  it('reads the base head, a listing with modes and blob ids, and blobs; a commit is asked for its tree once', async () => {
+  it('reads the base head, a listing with modes and blob ids, and blobs; a commit is asked for its tree, and the tree for its listing, once', async () => {
     const head = github.branchHead('main')!;
     for (const round of [1, 2]) {
       github.clearRequests();
@@ -58,8 +58,7 @@ describe('github git host primitives (fake GitHub API, real octokit)', () => {
       expect(calls()).toEqual([
         ...(round === 1 ? [`GET ${REPO}`] : []),
         `GET ${REPO}/git/ref/heads/main`,
-        ...(round === 1 ? [`GET ${REPO}/git/commits/SHA`] : []),
-        `GET ${REPO}/git/trees/SHA?recursive`,
+        ...(round === 1 ? [`GET ${REPO}/git/commits/SHA`, `GET ${REPO}/git/trees/SHA?recursive`] : []),
         `GET ${REPO}/git/blobs/SHA`,
         `GET ${REPO}/git/blobs/SHA`,
         `GET ${REPO}/git/blobs/SHA`,

@@ -255,3 +255,19 @@ describe('local git host (git CLI on a real repository)', () => {
     await expect(onBranch.writeBranch(write('x: 1\n'))).rejects.toThrow(/is checked out/);
   });
 });
+
+describe('trust item 15: a folder that is not a git repository', () => {
+  it('is named as such by check() and by every read, never as a detached HEAD', async () => {
+    const outside = await mkdtemp(join(tmpdir(), 'eppo-gitops-not-a-repo-'));
+    try {
+      const host = createLocalHost({ cwd: outside, env });
+      const message = `${outside} is not a git repository (nor is any folder above it); run this in a checkout of the repository that holds the definitions, or use --git-host github`;
+      await expect(host.check()).rejects.toThrow(new GitHostError(message));
+      await expect(host.baseBranch()).rejects.toThrow(new GitHostError(message));
+      await expect(host.baseHead()).rejects.toThrow(new GitHostError(message));
+      await expect(createLocalHost({ cwd: repo, env }).check()).resolves.toBeUndefined();
+    } finally {
+      await rm(outside, { recursive: true, force: true });
+    }
+  });
+});

@@ -566,8 +566,10 @@ describe('YAML __proto__ / constructor keys and alias bombs are harmless', () =>
   it('the settings file, a saved plan and a webhook body: prototype keys change nothing', () => {
     const config = parseConfig('__proto__:\n  polluted: true\ndir: experiments\n');
     expect(config.problems.some((p) => p.severity === 'error')).toBe(true);
-    const plan = parsePlan('{"format_version":1,"eppo_base_url":"x","changes":[],"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}}}');
+    const summary = '"summary":{"create":0,"update":0,"unchanged":0,"skip":0,"conflict":0,"unmanaged":0}';
+    const plan = parsePlan(`{"format_version":1,"eppo_base_url":"x",${summary},"changes":[],"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}}}`);
     expect(plan.ok).toBe(true);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     const body = JSON.parse('{"event":"experiment.status.updated","data":{"__proto__":{"experiment_id":5}},"signature":"00"}') as unknown;
     expect(parseWebhookEvent(body)).toEqual({ kind: 'invalid', reason: '"data.experiment_id" is not a positive integer' });
   });

@@ -4,7 +4,7 @@
 // issue comments (pull request comments are issue comments). Git objects are real
 // enough: blob ids are git's own (sha1 of "blob <len>\0<bytes>"). Lists are
 // paged with Link headers; comments and issues can be seeded as other users;
-// faults (5xx, secondary rate limits, refused writes) can be injected.
+// faults (5xx, secondary rate limits, refused writes, stalled connections) can be injected.
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -66,6 +66,12 @@ export interface FakeComment {
   user: { login: string; type: string };
   created_at: string;
   updated_at: string;
+}
+
+interface Stall {
+  remaining: number;
+  match?: (method: string, path: string) => boolean;
+  headers: boolean;
 }
 
 interface Fault {
@@ -130,6 +136,8 @@ export interface FakeGitHub {
   readFile(branch: string, path: string): string | undefined;
   /** all files at the head of a branch */
   files(branch: string): Record<string, string>;
+  /** all files of a commit ({} for an unknown one) */
+  filesAt(commit: string): Record<string, string>;
   branchHead(branch: string): string | undefined;
   commit(sha: string): Commit | undefined;
   branches(): string[];
@@ -145,12 +153,22 @@ export interface FakeGitHub {
   /** merges an open PR: its head's changes land on its base, the PR is closed as merged */
   mergePull(number: number): void;
   closePull(number: number): void;
-  /** the next `count` matching requests answer `status` (default 502) */
-  failNext(count: number, status?: number, match?: (method: string, path: string) => boolean): void;
+  /** the next `count` matching requests answer `status` (default 502), with `message` in the body when given */
+  failNext(count: number, status?: number, match?: (method: string, path: string) => boolean, message?: string): void;
   /** recursive tree listings longer than `entries` come back truncated, as GitHub does for huge trees */
   setTreeLimit(entries: number | undefined): void;
   /** the next `count` requests answer 403 "secondary rate limit" with Retry-After */
   secondaryRateLimitNext(count: number, retryAfterSeconds?: number): void;
+  /**
+   * the next `count` matching requests get no answer at all (a stalled
+   * connection): the fake keeps them open until `releaseStalled()` or `close()`;
+   * with `headers`, it sends the status line and headers and then stalls in the body
+   */
+  stallNext(count: number, match?: (method: string, path: string) => boolean, options?: { headers?: boolean }): void;
+  /** requests held by `stallNext` right now */
+  stalled(): number;
+  /** ends every held request (the client sees the connection close) */
+  releaseStalled(): void;
   close(): Promise<void>;
 }
 
@@ -172,6 +190,8 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   const comments: FakeComment[] = [];
   const requests: LoggedRequest[] = [];
   const faults: Fault[] = [];
+  const stalls: Stall[] = [];
+  const held = new Set<ServerResponse>();
   let treeLimit: number | undefined;
   let nextNumberCandidate = 1;
   let nextCommentId = 1000;
@@ -648,6 +668,17 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       if (fake.failWritesWith !== undefined && method !== 'GET' && method !== 'HEAD') {
         return reply(fake.failWritesWith, { message: 'Resource not accessible by integration', documentation_url: 'https://docs.github.com/rest' });
       }
+      const stall = stalls.find((f) => f.remaining > 0 && (f.match === undefined || f.match(method, path)));
+      if (stall) {
+        stall.remaining--;
+        held.add(res);
+        res.on('close', () => held.delete(res));
+        if (stall.headers) {
+          res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': '1000' });
+          res.write('{"stalled":');
+        }
+        return;
+      }
       const fault = faults.find((f) => f.remaining > 0 && (f.match === undefined || f.match(method, path)));
       if (fault) {
         fault.remaining--;
@@ -660,12 +691,17 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
+  const textAt = (commit: string): Record<string, string> => {
+    const out: Record<string, string> = {};
+    const known = commits.get(commit);
+    if (known === undefined) return out;
+    for (const [p, v] of flatten(known.tree)) out[p] = blobs.get(v.sha)!.toString('utf8');
+    return out;
+  };
   const textOf = (branch: string): Record<string, string> => {
     const head = refs.get(`heads/${branch}`);
     if (!head) return {};
-    const out: Record<string, string> = {};
-    for (const [p, v] of flatten(commits.get(head)!.tree)) out[p] = blobs.get(v.sha)!.toString('utf8');
-    return out;
+    return textAt(head);
   };
 
   const fake: FakeGitHub = {
@@ -682,6 +718,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     commitFiles,
     readFile: (branch, path) => textOf(branch)[path],
     files: textOf,
+    filesAt: textAt,
     branchHead: (branch) => refs.get(`heads/${branch}`),
     commit: (sha) => commits.get(sha),
     branches: () => [...refs.keys()].filter((r) => r.startsWith('heads/')).map((r) => r.slice('heads/'.length)),
@@ -752,8 +789,8 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     setTreeLimit(entries) {
       treeLimit = entries;
     },
-    failNext(count, status = 502, match) {
-      faults.push({ remaining: count, status, headers: {}, body: { message: status >= 500 ? 'Server Error' : 'Error' }, ...(match ? { match } : {}) });
+    failNext(count, status = 502, match, message) {
+      faults.push({ remaining: count, status, headers: {}, body: { message: message ?? (status >= 500 ? 'Server Error' : 'Error') }, ...(match ? { match } : {}) });
     },
     secondaryRateLimitNext(count, retryAfterSeconds = 1) {
       faults.push({
@@ -762,6 +799,14 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
         headers: { 'retry-after': String(retryAfterSeconds) },
         body: { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.', documentation_url: 'https://docs.github.com/rest' },
       });
+    },
+    stallNext(count, match, options = {}) {
+      stalls.push({ remaining: count, headers: options.headers === true, ...(match ? { match } : {}) });
+    },
+    stalled: () => held.size,
+    releaseStalled() {
+      for (const res of held) res.destroy();
+      held.clear();
     },
     close: () =>
       new Promise<void>((resolve) => {

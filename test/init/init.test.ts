@@ -108,6 +108,7 @@ describe('eppo-gitops init in a fresh repository', () => {
       port: 8080,
     });
     expect(settings).toContain('# flags:\n#   files: [flags/*.flagd.json, flags/*.flagd.yaml]');
+    expect(settings).toContain('# defaults:\n#   entity: user\n#   assignment_source: User assignments\n');
   });
 
   it('writes only files that pass validate, plan --local, the workflow linters and actionlint', async () => {

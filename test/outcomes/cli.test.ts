@@ -273,8 +273,8 @@ describe('bad usage of serve, outcome, outcomes and demo (no repository or Eppo 
 
   it.each([
     [['serve'], {}, /EPPO_WEBHOOK_SECRET is not set/],
-    [['serve', '--bogus'], { EPPO_WEBHOOK_SECRET: 'x' }, /Unknown option '--bogus'[\s\S]*Run "eppo-gitops serve --help"/],
-    [['serve', '--port', 'abc'], { EPPO_WEBHOOK_SECRET: 'x' }, /--port must be a port number/],
+    [['serve', '--bogus'], { EPPO_WEBHOOK_SECRET: 'whsec-test-1' }, /Unknown option '--bogus'[\s\S]*Run "eppo-gitops serve --help"/],
+    [['serve', '--port', 'abc'], { EPPO_WEBHOOK_SECRET: 'whsec-test-1' }, /--port must be a port number/],
     [['outcome'], {}, /give exactly one of --experiment-id N or --event-file FILE/],
     [['outcome', '--experiment-id', '1', '--event-file', 'x'], {}, /give exactly one/],
     [['outcome', '--experiment-id', 'abc'], {}, /--experiment-id must be a positive integer/],
@@ -284,13 +284,36 @@ describe('bad usage of serve, outcome, outcomes and demo (no repository or Eppo 
     [['outcomes', 'snyc'], {}, /unknown subcommand "snyc"/],
     [['outcome', '--experiment-idd', '1'], {}, /Unknown option '--experiment-idd' \(did you mean "--experiment-id"\?\)/],
     [['outcomes', 'sync', '--git-hots', 'local'], {}, /Unknown option '--git-hots' \(did you mean "--git-host"\?\)/],
-    [['serve', '--prot', '0'], { EPPO_WEBHOOK_SECRET: 'x' }, /Unknown option '--prot' \(did you mean "--port"\?\)/],
+    [['serve', '--prot', '0'], { EPPO_WEBHOOK_SECRET: 'whsec-test-1' }, /Unknown option '--prot' \(did you mean "--port"\?\)/],
     [['demo', '--kep'], {}, /Unknown option '--kep' \(did you mean "--keep"\?\)[\s\S]*Run "eppo-gitops demo --help"/],
   ])('%j fails clearly', async (argv, env, message) => {
     const io: CapturedIo = captureIo({ cwd: empty, env: { ...cleanEnv(), ...env } });
     expect(await main(argv, io)).toBe(1);
     expect(io.err()).toMatch(message);
     expect(io.err()).not.toMatch(/\n\s+at /);
+  });
+
+  it('trust item 15: outside a git repository, --git-host local says so when the command starts', async () => {
+    const eppo = await startEmulator({ port: 0 });
+    try {
+      const env = { ...cleanEnv(), EPPO_API_KEY: eppo.apiKey, EPPO_BASE_URL: eppo.url, EPPO_WEBHOOK_SECRET: 'whsec-test-1' };
+      for (const argv of [
+        ['outcome', '--experiment-id', '1', '--git-host', 'local'],
+        ['outcomes', 'sync', '--git-host', 'local'],
+        ['serve', '--git-host', 'local', '--port', '0'],
+      ]) {
+        const io = captureIo({ cwd: empty, env, signal: new AbortController().signal });
+        expect(await main(argv, io)).toBe(1);
+        expect(io.err()).toBe(
+          `error: ${empty} is not a git repository (nor is any folder above it); run this in a checkout of the repository that holds the definitions, or use --git-host github\n`,
+        );
+        expect(io.out()).toBe('');
+      }
+      // refused before Eppo was asked anything, and before serve listened
+      expect(await (await request(`${eppo.origin}/__emulator/requests`)).body.json()).toEqual([]);
+    } finally {
+      await eppo.close();
+    }
   });
 
   it('has help for each command', async () => {

@@ -66,10 +66,11 @@ describe('npm pack', () => {
     const top = [...new Set(packed.map((p) => p.split('/')[0]))].sort();
     expect(top).toEqual(['LICENSE', 'README.md', 'dist', 'examples', 'package.json', 'schemas']);
     expect(packed.filter((p) => p.startsWith('schemas/'))).toEqual(['schemas/config.schema.json', 'schemas/experiment.schema.json']);
-    const examples = readdirSync(join(root, 'experiments'), { recursive: true, withFileTypes: true })
-      .filter((e) => e.isFile())
-      .map((e) => `examples/experiments/${join(e.parentPath, e.name).slice(join(root, 'experiments').length + 1)}`)
-      .sort();
+    const shipped = (folder: string): string[] =>
+      readdirSync(join(root, folder), { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile())
+        .map((e) => `examples/${folder}/${join(e.parentPath, e.name).slice(join(root, folder).length + 1)}`);
+    const examples = ['examples/eppo-gitops.yaml', ...shipped('experiments'), ...shipped('flags')].sort();
     expect(packed.filter((p) => p.startsWith('examples/'))).toEqual(examples);
     expect(packed).toContain('dist/cli/bin.js');
     expect(packed).toContain('dist/index.d.ts');
@@ -104,6 +105,7 @@ describe('installed into an empty project, run through npx', () => {
     expect(demo.err).toBe('');
     expect(demo.code).toBe(0);
     expect(demo.out).toContain('3 files checked: no problems');
+    expect(demo.out).toContain('flags/web.flagd.json now serves green to everyone');
     expect(demo.out).toMatch(/Done in \d+\.\d s: 3 experiments validated, planned and applied/);
   });
 

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Definition } from '../../src/definitions/index.js';
 import { fetchWorkspace, type EppoExperiment } from '../../src/eppo/index.js';
-import { applyPlan, buildPlan, checkPlanFresh, type CreateChange, type Plan, type UpdateChange } from '../../src/reconcile/index.js';
+import { applyPlan, buildPlan, checkPlanFresh, checkPlanFreshness, type CreateChange, type Plan, type UpdateChange } from '../../src/reconcile/index.js';
 import { definition, definitionText, startTestEppo, type TestEppo } from '../eppo/helpers.js';
 
 const FAST_APPLY = { retryBaseMs: 5, maxRetryDelayMs: 20 };
@@ -184,6 +184,49 @@ describe('applyPlan against the emulator', () => {
       'stale plan: s1 changed in Eppo since the plan was made; run plan again',
       'stale plan: s2 was created in Eppo since the plan was made; run plan again',
     ]);
+  });
+
+  it('trust item 22: tells a plan applied before from a stale one, soundly', async () => {
+    await applyPlan(t.api, await planNow(t, defs(['p1'])), FAST_APPLY);
+    const edit = (text: string): string =>
+      text
+        .replace('name: Checkout button color', 'name: Edited')
+        .replace('name: Green button\n    weight: 0.5\n', 'name: Green button\n    weight: 0.5\n  - variant_key: blue\n    name: Blue\n    weight: 0\n    is_active: false\n')
+        .replace('assignments_start_date: 2026-01-05', 'assignments_start_date: 2026-01-06T00:00:00+00:00');
+    const plan = await planNow(t, [...defs(['p1'], edit), ...defs(['p2'])]);
+    expect(plan.summary).toMatchObject({ update: 1, create: 1 });
+    expect(await checkPlanFreshness(t.api, plan)).toEqual({ state: 'fresh' });
+    expect((await applyPlan(t.api, plan, FAST_APPLY)).summary).toEqual({ applied: 2, failed: 0, skipped: 0 });
+    // Eppo gave the new variation an id, attached guardrails to the create and stores dates its own way: still applied
+    expect(await checkPlanFreshness(t.api, plan)).toEqual({ state: 'applied' });
+    expect(await checkPlanFresh(t.api, plan)).toHaveLength(2);
+
+    // one change moved on after it was applied: the plan is stale, not applied
+    const update = plan.changes.find((c) => c.action === 'update') as UpdateChange;
+    const live = await t.api.getExperiment(update.eppo_id);
+    await t.api.updateExperiment(update.eppo_id, { ...live, traffic_allocation: 0.5 });
+    expect(await checkPlanFreshness(t.api, plan)).toEqual({
+      state: 'stale',
+      messages: [
+        'stale plan: p1 changed in Eppo since the plan was made; run plan again',
+        'stale plan: p2 was created in Eppo since the plan was made; run plan again',
+      ],
+    });
+  });
+
+  it('trust item 22: a half-applied plan, or a key created by someone else with other values, is stale', async () => {
+    const plan = await planNow(t, defs(['h1', 'h2']));
+    const [one] = plan.changes as CreateChange[];
+    await t.api.createExperiment(one!.request.body);
+    expect(await checkPlanFreshness(t.api, plan)).toEqual({ state: 'stale', messages: ['stale plan: h1 was created in Eppo since the plan was made; run plan again'] });
+    const other = await planNow(t, defs(['h3']));
+    await t.api.createExperiment({ ...(other.changes[0] as CreateChange).request.body, hypothesis: 'Not what the plan says' });
+    expect(await checkPlanFreshness(t.api, other)).toEqual({ state: 'stale', messages: ['stale plan: h3 was created in Eppo since the plan was made; run plan again'] });
+    // two experiments with the key: never "applied"
+    const twin = await planNow(t, defs(['h4']));
+    await t.api.createExperiment((twin.changes[0] as CreateChange).request.body);
+    await t.api.createExperiment((twin.changes[0] as CreateChange).request.body);
+    expect((await checkPlanFreshness(t.api, twin)).state).toBe('stale');
   });
 
   it('checks a large plan with one full list instead of one read per change', async () => {

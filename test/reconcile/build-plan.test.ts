@@ -19,6 +19,72 @@ describe('buildPlan', () => {
       {
         "action": "create",
         "experiment_key": "checkout-button-color",
+        "fields": [
+          {
+            "after": "Checkout button color",
+            "before": null,
+            "path": "name",
+          },
+          {
+            "after": "A green checkout button raises checkout conversion.",
+            "before": null,
+            "path": "hypothesis",
+          },
+          {
+            "after": "user",
+            "before": null,
+            "path": "entity",
+          },
+          {
+            "after": "User assignments",
+            "before": null,
+            "path": "assignment_source",
+          },
+          {
+            "after": "2026-01-05T00:00:00.000Z",
+            "before": null,
+            "path": "assignments_start_date",
+          },
+          {
+            "after": 1,
+            "before": null,
+            "path": "traffic_allocation",
+          },
+          {
+            "after": {
+              "is_active": true,
+              "is_control": true,
+              "name": "Control",
+              "weight": 0.5,
+            },
+            "before": null,
+            "path": "variations[control]",
+          },
+          {
+            "after": {
+              "is_active": true,
+              "is_control": false,
+              "name": "Green button",
+              "weight": 0.5,
+            },
+            "before": null,
+            "path": "variations[green]",
+          },
+          {
+            "after": {
+              "is_primary": true,
+            },
+            "before": null,
+            "path": "metrics[Checkout conversion]",
+          },
+          {
+            "after": {
+              "is_primary": false,
+            },
+            "before": null,
+            "path": "metrics[Revenue per user]",
+          },
+        ],
         "file": "experiments/checkout-button-color.yaml",
         "request": {
           "body": {
@@ -78,7 +144,15 @@ describe('buildPlan', () => {
       ],
     });
     const plan = planFor(definitionText(), [live]);
-    expect(plan.changes).toEqual([{ action: 'unchanged', experiment_key: 'checkout-button-color', file: 'experiments/checkout-button-color.yaml', eppo_id: 4521 }]);
+    expect(plan.changes).toEqual([
+      {
+        action: 'unchanged',
+        experiment_key: 'checkout-button-color',
+        file: 'experiments/checkout-button-color.yaml',
+        eppo_id: 4521,
+        notes: ['metrics[Session length]: left attached: git manages a subset (the file does not list it; detach it in Eppo to remove it)'],
+      },
+    ]);
   });
 
   it('never compares or sends a field the file leaves out', () => {

@@ -41,6 +41,16 @@ describe('renderPlanText', () => {
   it('prints one line per change, fields, a word diff for long strings and the summary', () => {
     expect(renderPlanText(samplePlan(), { color: false })).toMatchInlineSnapshot(`
       "+ create   checkout-button-color   experiments/checkout-button-color.yaml
+          name: "Checkout button color"
+          hypothesis: "A green checkout button raises checkout conversion."
+          entity: "user"
+          assignment_source: "User assignments"
+          assignments_start_date: "2026-01-05T00:00:00.000Z"
+          traffic_allocation: 1
+          variations[control]: {"name":"Control","is_control":true,"weight":0.5,"is_active":true}
+          variations[green]: {"name":"Green button","is_control":false,"weight":0.5,"is_active":true}
+          metrics[Checkout conversion]: {"is_primary":true}
+          metrics[Revenue per user]: {"is_primary":false}
       ~ update   onboarding-flow (#4521) experiments/onboarding-flow.yaml
           hypothesis: "[-Shorter-]{+A shorter+} onboarding {+flow +}raises activation {+for new users+}."   (word diff)
           variations[control].weight: 0.5 → 0.6
@@ -95,42 +105,17 @@ describe('renderPlanMarkdown', () => {
 
       File: \`experiments/checkout-button-color.yaml\`
 
-      \`\`\`json
-      {
-        "name": "Checkout button color",
-        "experiment_key": "checkout-button-color",
-        "entity_id": 1,
-        "assignment_source_id": 1,
-        "assignments_start_date": "2026-01-05T00:00:00.000Z",
-        "hypothesis": "A green checkout button raises checkout conversion.",
-        "traffic_allocation": 1,
-        "variations": [
-          {
-            "name": "Control",
-            "variant_key": "control",
-            "is_control": true,
-            "weighted_expected_traffic": 0.5,
-            "is_active": true
-          },
-          {
-            "name": "Green button",
-            "variant_key": "green",
-            "is_control": false,
-            "weighted_expected_traffic": 0.5,
-            "is_active": true
-          }
-        ],
-        "metrics": [
-          {
-            "metric_id": 1,
-            "is_primary": true
-          },
-          {
-            "metric_id": 2,
-            "is_primary": false
-          }
-        ]
-      }
+      \`\`\`diff
+      + name: "Checkout button color"
+      + hypothesis: "A green checkout button raises checkout conversion."
+      + entity: "user"
+      + assignment_source: "User assignments"
+      + assignments_start_date: "2026-01-05T00:00:00.000Z"
+      + traffic_allocation: 1
+      + variations[control]: {"name":"Control","is_control":true,"weight":0.5,"is_active":true}
+      + variations[green]: {"name":"Green button","is_control":false,"weight":0.5,"is_active":true}
+      + metrics[Checkout conversion]: {"is_primary":true}
+      + metrics[Revenue per user]: {"is_primary":false}
       \`\`\`
 
       </details>

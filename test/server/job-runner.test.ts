@@ -189,3 +189,47 @@ describe('job runner', () => {
     ]);
   });
 });
+
+describe('trust item 11: the job runner never drops a failure', () => {
+  it('trust item 11: a report that throws reaches onError with the job key, and the runner goes on', async () => {
+    const errors: Array<[number, string]> = [];
+    const ran: number[] = [];
+    const runner = createJobRunner<number, string>({
+      run: async (key) => {
+        ran.push(key);
+        return 'done';
+      },
+      report: (r) => {
+        if (r.key === 1) throw new Error('the log is full');
+      },
+      onError: (key, error) => errors.push([key, (error as Error).message]),
+    });
+    runner.push(1);
+    runner.push(2);
+    await runner.idle();
+    expect(ran).toEqual([1, 2]);
+    expect(errors).toEqual([[1, 'the log is full']]);
+  });
+
+  it('trust item 10: counts a run as stuck once it has gone on longer than timeoutMs', async () => {
+    let now = 0;
+    const timers = { now: () => now, setTimeout: () => 0, clearTimeout: () => {} };
+    let release!: () => void;
+    const runner = createJobRunner<number, string>({
+      run: () => new Promise((resolve) => (release = () => resolve('x'))),
+      timeoutMs: 1_000,
+      timers,
+    });
+    expect(runner.stuck()).toBe(0);
+    runner.push(1);
+    await Promise.resolve();
+    await Promise.resolve();
+    now = 1_000;
+    expect(runner.stuck()).toBe(0);
+    now = 1_001;
+    expect(runner.stuck()).toBe(1);
+    release();
+    await runner.idle();
+    expect(runner.stuck()).toBe(0);
+  });
+});

@@ -171,3 +171,18 @@ describe('webhook handler, mounted in another server', () => {
     expect(() => createWebhookHandler({ secret: '', enqueue: () => 'queued' })).toThrow(/EPPO_WEBHOOK_SECRET/);
   });
 });
+
+describe('trust item 11: a 500 says why in the log', () => {
+  it('trust item 11: logs the cause of a 500, not only "internal error"', async () => {
+    const { mounted, logs } = handlerWith({
+      enqueue: () => {
+        throw new TypeError('the queue exploded');
+      },
+    });
+    const url = await serve([mounted]);
+    const answer = await call(`${url}/webhooks/eppo`, { method: 'POST', contentType: 'application/json', body: signed(3) });
+    expect(answer.status).toBe(500);
+    expect(JSON.parse(answer.text)).toEqual({ error: 'internal error' });
+    expect(logs.at(-1)).toMatchObject({ msg: 'delivery', action: 'rejected', reason: 'internal error', status: 500, error: 'TypeError: the queue exploded' });
+  });
+});

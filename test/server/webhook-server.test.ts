@@ -3,6 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import { signWebhookData } from '../../src/outcomes/index.js';
 import { startWebhookServer, type HandleResult, type RunnerTimers, type WebhookServer, type WebhookServerOptions } from '../../src/server/index.js';
+import { createGitHubHostFromEnv } from '../../src/git-host/index.js';
+import { startFakeGitHub } from '../helpers/fake-github.js';
 
 const SECRET = 'whsec-server-test-secret';
 const servers: WebhookServer[] = [];
@@ -301,5 +303,86 @@ describe('webhook server: queue', () => {
         [2, 'unchanged', undefined],
       ]),
     );
+  });
+});
+
+describe('trust item 10: stalled work and the health probe', () => {
+  const health = async (server: WebhookServer) => {
+    const res = await request(`${server.url}/healthz`);
+    return { status: res.statusCode, body: JSON.parse(await res.body.text()) as Record<string, unknown> };
+  };
+
+  it('trust item 10: /healthz answers 503 stuck while a job runs longer than its timeout, and 200 again once it ends', async () => {
+    const work = gate();
+    const { server } = await start({ jobTimeoutMs: 50 }, async () => {
+      await work.wait();
+      return { action: 'proposed' };
+    });
+    expect(await health(server)).toEqual({ status: 200, body: { status: 'ok' } });
+    expect((await post(server, signed(4))).status).toBe(202);
+    await work.reached;
+    let answer = await health(server);
+    for (let i = 0; i < 100 && answer.status === 200; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      answer = await health(server);
+    }
+    expect(answer).toEqual({ status: 503, body: { status: 'stuck', stuck_jobs: 1 } });
+    work.release();
+    await server.idle();
+    expect(await health(server)).toEqual({ status: 200, body: { status: 'ok' } });
+  });
+
+  it('trust item 10: with GitHub stalled, the job fails at GITHUB_TIMEOUT_SECONDS and close() returns at once after it', async () => {
+    const github = await startFakeGitHub();
+    try {
+      const host = createGitHubHostFromEnv({ GITHUB_TOKEN: github.token, GITHUB_REPOSITORY: 'acme/experiments', GITHUB_API_URL: github.url, GITHUB_TIMEOUT_SECONDS: '0.3' });
+      github.stallNext(10);
+      const { server, logs } = await start({ jobRetry: { attempts: 3, delayMs: 60_000 } }, async () => {
+        await host.baseHead();
+        return { action: 'proposed' };
+      });
+      expect((await post(server, signed(5))).status).toBe(202);
+      for (let i = 0; i < 200 && github.stalled() === 0; i++) await new Promise((r) => setTimeout(r, 5));
+      expect(github.stalled()).toBe(1);
+      const started = performance.now();
+      await server.close();
+      expect(performance.now() - started).toBeLessThan(5_000);
+      expect(logs.find((l) => l.msg === 'failed')).toMatchObject({
+        experiment_id: 5,
+        action: 'error',
+        error: expect.stringMatching(/^GitHub: reading the head of the base branch in acme\/experiments failed: no complete answer within 0\.3 s/),
+      });
+      expect(github.requests).toHaveLength(1);
+    } finally {
+      await github.close();
+    }
+  });
+});
+
+describe('trust item 11: webhook server edge cases', () => {
+  it.each([
+    ['415, a body that is not JSON', 'POST /webhooks/eppo HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 100000\r\n\r\nsome', 415],
+    ['404, another path', 'POST /elsewhere HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"a":', 404],
+    ['405, another method on the webhook', 'PUT /webhooks/eppo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"a":', 405],
+    ['405, a body posted to the health probe', 'POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"a":', 405],
+  ])('trust item 11: after a %s, closes the connection instead of reading the declared body', async (_what, head, status) => {
+    const { server, handled } = await start();
+    const started = performance.now();
+    const answer = await raw(server, [head], 3_000);
+    expect(answer.text).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
+    expect(answer.text).toMatch(/\r\nconnection: close\r\n/i);
+    expect(answer.closed).toBe(true);
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(handled).toEqual([]);
+  });
+
+  it('trust item 11: a deeply nested unsigned body gets 401, like any other unsigned body', async () => {
+    const { server, logs } = await start();
+    const depth = 20_000;
+    const body = `{"event":"experiment.status.updated","data":${'['.repeat(depth)}${']'.repeat(depth)},"signature":"${'a'.repeat(64)}"}`;
+    expect(body.length).toBeLessThan(64 * 1024);
+    const answer = await post(server, body);
+    expect(answer).toMatchObject({ status: 401, body: { error: 'unauthorized' } });
+    expect(logs.at(-1)).toMatchObject({ action: 'rejected', reason: 'invalid signature', status: 401 });
   });
 });

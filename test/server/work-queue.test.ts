@@ -56,3 +56,46 @@ describe('work queue', () => {
     expect(peak).toBe(2);
   });
 });
+
+describe('trust item 11: a failing job is reported, not dropped', () => {
+  it('trust item 11: hands the error of a failed run to onError, and goes on with the next', async () => {
+    const reported: Array<[string, unknown]> = [];
+    const ran: string[] = [];
+    const q = createWorkQueue<string>({
+      concurrency: 1,
+      run: async (k) => {
+        ran.push(k);
+        if (k === 'bad') throw new Error('it broke');
+      },
+      onError: (key, error) => reported.push([key, error]),
+    });
+    q.push('bad');
+    q.push('good');
+    await q.idle();
+    expect(ran).toEqual(['bad', 'good']);
+    expect(reported).toHaveLength(1);
+    expect(reported[0]![0]).toBe('bad');
+    expect((reported[0]![1] as Error).message).toBe('it broke');
+  });
+
+  it('trust item 11: without onError, a failed run is written to stderr as one JSON line', async () => {
+    const lines: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    try {
+      const q = createWorkQueue<number>({
+        run: async () => {
+          throw new RangeError('out of range');
+        },
+      });
+      q.push(7);
+      await q.idle();
+    } finally {
+      spy.mockRestore();
+    }
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ msg: 'job failed', key: '7', error: 'RangeError: out of range' });
+  });
+});

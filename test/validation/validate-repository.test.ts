@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/errors.js';
 import { stageProblems, validateRepository } from '../../src/validation/index.js';
 import { definitionText, tempRepo, type TempRepo } from '../eppo/helpers.js';
 
@@ -17,12 +18,17 @@ describe('validateRepository', () => {
     const v = await validateRepository({ cwd: repo.dir });
     expect(v).toMatchObject({ config: { dir: 'defs', parallelism: 2 }, dir: 'defs', files: 1, problems: [] });
     expect(v.failed).toBeUndefined();
-    expect(v.stages.map((s) => s.name)).toEqual(['settings', 'definitions']);
+    expect(v.stages.map((s) => s.name)).toEqual(['settings', 'definitions', 'flags']);
     expect(v.definitions.map((d) => d.file)).toEqual(['defs/checkout-button-color.yaml']);
     // the option beats the settings file; without either it is experiments
+    await repo.write('elsewhere/.keep', '');
+    await repo.write('experiments/.keep', '');
     expect((await validateRepository({ cwd: repo.dir, dir: 'elsewhere' })).dir).toBe('elsewhere');
     await repo.write('eppo-gitops.yaml', '');
     expect((await validateRepository({ cwd: repo.dir })).dir).toBe('experiments');
+    // a folder that does not exist is an operational error, not a problem in a file
+    await expect(validateRepository({ cwd: repo.dir, dir: 'nope' })).rejects.toThrow(ConfigError);
+    await expect(validateRepository({ cwd: repo.dir, dir: 'nope', paths: ['defs'] })).resolves.toMatchObject({ problems: [] });
   });
 
   it('runs the rules across files and keeps each stage\'s problems apart', async () => {

@@ -1,13 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { publishSummary } from '../../ci-report/index.js';
 import { loadConfig } from '../../definitions/index.js';
 import { connectEppo, type EppoConnection } from '../../eppo/index.js';
 import { ConfigError, UsageError } from '../../errors.js';
+import { escapeText } from '../../util/index.js';
 import {
   applyPlan,
-  checkPlanFresh,
+  checkPlanFreshness,
   INTERRUPTED_REASON,
+  isInSync,
   parsePlan,
   planHasChanges,
   planWorkspace,
@@ -18,7 +19,7 @@ import {
   renderPlanText,
   type Plan,
 } from '../../reconcile/index.js';
-import type { Command } from '../io.js';
+import type { Command, Io } from '../io.js';
 import { MAX_PARALLELISM, parseFlags, parseParallelism } from '../parse-flags.js';
 import { publishContext, reportProblems, useColor } from '../report.js';
 import { EPPO_ENV_HELP } from '../shared-flags.js';
@@ -35,7 +36,8 @@ export const command: Command = {
 With PLAN_FILE (from "plan --out"): re-reads every experiment the plan touches
 and refuses the whole plan, changing nothing, when any of them changed in Eppo
 since the plan was made (a stale plan), or when the plan was made against
-another Eppo. Then it creates and updates what the plan says.
+another Eppo. Then it creates and updates what the plan says. A plan whose
+every change Eppo already holds was applied before: nothing to do (exit 0).
 
 Without PLAN_FILE: plans, prints the plan, asks for confirmation on a terminal
 (a non-interactive shell needs --yes), then applies.
@@ -96,7 +98,7 @@ Exit codes:
     let plan: Plan;
     let connection: EppoConnection;
     if (planFile !== undefined) {
-      plan = await readPlanFile(resolve(io.cwd, planFile), planFile);
+      plan = await readPlanFile(resolve(io.cwd, planFile), planFile, parsed.values.local);
       connection = await connectEppo({
         cwd: io.cwd,
         env: io.env,
@@ -108,7 +110,7 @@ Exit codes:
       if (plan.eppo_base_url !== connection.baseUrl) {
         await connection.close();
         io.stderr.write(
-          `error: ${planFile} was made against ${plan.eppo_base_url}, but this run talks to ${connection.baseUrl}; nothing was changed. Run plan again against ${connection.baseUrl}\n`,
+          `error: ${planFile} was made against ${escapeText(plan.eppo_base_url)}, but this run talks to ${connection.baseUrl}; nothing was changed. Run plan again against ${connection.baseUrl}\n`,
         );
         return 1;
       }
@@ -148,17 +150,27 @@ Exit codes:
       if (!planHasChanges(plan)) {
         const empty = { results: [], summary: { applied: 0, failed: 0, skipped: 0 } };
         if (format === 'json') io.stdout.write(renderApplyJson(empty));
-        else io.stdout.write('No changes. Eppo matches the definitions.\n');
-        if (parsed.values['github-summary']) io.stderr.write(`${await publishSummary(publishContext(io), renderApplyMarkdown(empty))}\n`);
+        // The plan printed above already says when Eppo matches; skips and conflicts are not applied.
+        else if (planFile !== undefined && isInSync(plan)) io.stdout.write('No changes. Eppo matches the definitions.\n');
+        else if (!isInSync(plan)) io.stdout.write('Nothing to apply: no creates or updates.\n');
+        if (parsed.values['github-summary']) io.stderr.write(`${await publishSummary(io, renderApplyMarkdown(empty))}\n`);
         return 0;
       }
       if (io.signal?.aborted === true) {
         io.stderr.write('error: interrupted before applying; nothing was changed\n');
         return 1;
       }
-      const stale = await checkPlanFresh(connection.api, plan);
-      if (stale.length > 0) {
-        io.stderr.write(`${stale.map((s) => `error: ${s}`).join('\n')}\nerror: refusing the whole plan (${stale.length} stale); nothing was changed\n`);
+      const freshness = await checkPlanFreshness(connection.api, plan);
+      if (freshness.state === 'applied') {
+        const empty = { results: [], summary: { applied: 0, failed: 0, skipped: 0 } };
+        if (format === 'json') io.stdout.write(renderApplyJson(empty));
+        io[format === 'json' ? 'stderr' : 'stdout'].write('This plan has already been applied; nothing to do.\n');
+        if (parsed.values['github-summary']) io.stderr.write(`${await publishSummary(io, renderApplyMarkdown(empty))}\n`);
+        return 0;
+      }
+      if (freshness.state === 'stale') {
+        const stale = freshness.messages;
+        io.stderr.write(`${stale.map((s) => `error: ${escapeText(s)}`).join('\n')}\nerror: refusing the whole plan (${stale.length} stale); nothing was changed\n`);
         return 1;
       }
       const onInterrupt = (): void => {
@@ -172,7 +184,7 @@ Exit codes:
       }).finally(() => io.signal?.removeEventListener('abort', onInterrupt));
       if (format === 'json') io.stdout.write(renderApplyJson(result));
       else io.stdout.write(renderApplyText(result));
-      if (parsed.values['github-summary']) io.stderr.write(`${await publishSummary(publishContext(io), renderApplyMarkdown(result))}\n`);
+      if (parsed.values['github-summary']) io.stderr.write(`${await publishSummary(io, renderApplyMarkdown(result))}\n`);
       if (result.results.some((r) => r.reason === INTERRUPTED_REASON)) {
         io.stderr.write('error: interrupted: the changes in flight finished, the rest were not started; run plan again to see what is left\n');
         return 1;
@@ -184,15 +196,25 @@ Exit codes:
   },
 };
 
-async function readPlanFile(path: string, shown: string): Promise<Plan> {
+/** --github-summary. The GitHub reporting modules load only for it: a plain apply never pays for them. */
+async function publishSummary(io: Io, markdown: string): Promise<string> {
+  const ciReport = await import('../../ci-report/index.js');
+  return ciReport.publishSummary(publishContext(io), markdown);
+}
+
+async function readPlanFile(path: string, shown: string, local: boolean): Promise<Plan> {
+  const flag = local ? ' --local' : '';
+  // Never suggest "--out <the file given>": it may be a definition, and plan would overwrite it.
+  const howTo = `apply takes a plan file; run "eppo-gitops plan${flag} --out plan.json", then "eppo-gitops apply${flag} plan.json"`;
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new ConfigError(`cannot read the plan file ${shown} (${code ?? String(error)}); make one with "eppo-gitops plan --out ${shown}"`);
+    throw new ConfigError(`cannot read the plan file ${shown} (${code ?? String(error)}); ${howTo}`);
   }
   const parsed = parsePlan(text);
-  if (!parsed.ok) throw new ConfigError(`${shown} is not a usable plan file: ${parsed.message}; make a new one with "eppo-gitops plan --out ${shown}"`);
-  return parsed.plan;
+  if (parsed.ok) return parsed.plan;
+  if (/\.ya?ml$/i.test(shown)) throw new ConfigError(`${shown} looks like a definition file, not a plan: ${howTo}`);
+  throw new ConfigError(`${shown} is not a usable plan file: ${parsed.message}; ${howTo}`);
 }

@@ -18,7 +18,8 @@ Options:
   --port N                port to listen on (default: $PORT, else 8787; 0 = any free port)
   --host H                address to bind (default: 127.0.0.1)
   --state FILE            keep the state in FILE (JSON, written atomically,
-                          reloaded on start; created from the seed when missing)
+                          reloaded on start; created from the seed when missing;
+                          locked while running: one emulator per file)
   --api-key K             accept K as a read/write key (repeatable; default: emulator-key)
   --read-only-key K       accept K as a read-only key: writes get 403 (repeatable)
   --webhook URL           deliver webhook events to URL (repeatable)
@@ -37,7 +38,7 @@ Examples:
     --webhook http://127.0.0.1:3000/webhooks/eppo --webhook-secret s3cret
   curl -H 'X-Eppo-Token: emulator-key' http://127.0.0.1:8787/api/v1/metrics
 
-Exit codes: 0 stopped by a signal, 1 error (bad flags, port in use, unreadable state file).
+Exit codes: 0 stopped by a signal, 1 error (bad flags, port in use, corrupt or locked state file).
 `;
 
 export const command: Command = {

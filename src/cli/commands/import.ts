@@ -1,5 +1,6 @@
 import { connectEppo, fetchWorkspace } from '../../eppo/index.js';
 import { UsageError } from '../../errors.js';
+import { escapeText } from '../../util/index.js';
 import { buildImportPlan, writeImportFile } from '../../reconcile/index.js';
 import { stageProblems, validateRepository } from '../../validation/index.js';
 import type { Command } from '../io.js';
@@ -16,7 +17,8 @@ that no file manages yet. Ids become names (entity, assignment source,
 metrics); every field Eppo holds is written, so "plan" reports the imported
 experiment as unchanged. Guardrail metrics Eppo attaches by itself are left
 out. An existing file is never overwritten, and a key that is not safe as a
-file name is refused.
+file name is refused. A folder named by --dir (or "dir" in eppo-gitops.yaml)
+must exist; the default folder is created when missing.
 
 Options:
   --key KEY              import the experiment with this key (repeatable)
@@ -53,7 +55,7 @@ Exit codes:
     if (keys.length === 0 && !parsed.values.all) throw new UsageError('say what to import: --key KEY (repeatable) or --all');
     if (keys.length > 0 && parsed.values.all) throw new UsageError('use either --key or --all, not both');
 
-    const validation = await validateRepository({ cwd: io.cwd, dir: parsed.values.dir });
+    const validation = await validateRepository({ cwd: io.cwd, dir: parsed.values.dir, defaultFolderMayBeNew: true });
     const broken = new Set(stageProblems(validation, 'definitions').filter((p) => p.severity === 'error' && p.rule !== 'io').map((p) => p.file));
     if (broken.size > 0) {
       io.stderr.write(`warning: ${broken.size} definition file(s) have errors and are not counted as managed; run "eppo-gitops validate"\n`);
@@ -75,7 +77,7 @@ Exit codes:
       const { decisions } = buildImportPlan({ wanted: parsed.values.all ? 'all' : keys, managed, workspace, cwd: io.cwd, dir: validation.dir });
       const fail = (message: string): void => {
         failures++;
-        io.stderr.write(`error: ${message}\n`);
+        io.stderr.write(`error: ${escapeText(message)}\n`);
       };
       for (const decision of decisions) {
         if (decision.action === 'refuse') {
@@ -88,8 +90,8 @@ Exit codes:
           continue;
         }
         written++;
-        for (const note of decision.notes) io.stderr.write(`note: ${decision.key}: ${note}\n`);
-        io.stdout.write(`+ wrote ${decision.file} (#${decision.eppoId})\n`);
+        for (const note of decision.notes) io.stderr.write(`note: ${escapeText(`${decision.key}: ${note}`)}\n`);
+        io.stdout.write(`+ wrote ${escapeText(decision.file)} (#${decision.eppoId})\n`);
       }
       io.stdout.write(
         decisions.length === 0 ? 'Nothing to import: every live experiment is in git.\n' : `Import: ${written} written, ${failures} refused.\n`,

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { UsageError } from '../../errors.js';
+import { escapeJsonText, escapeText } from '../../util/index.js';
 import { describeResult, isFailure, openOutcomeContext, readEventFile } from '../../outcomes/index.js';
 import type { Command } from '../io.js';
 import { parseFlags } from '../parse-flags.js';
@@ -28,6 +29,7 @@ Environment:
   EPPO_API_KEY          Eppo API key (required unless --local)
   EPPO_WEBHOOK_SECRET   when set, --event-file must carry a valid signature
   GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_API_URL (GitHub Enterprise)
+  GITHUB_TIMEOUT_SECONDS   seconds one GitHub request may take (default 30)
   EPPO_GITOPS_BASE_BRANCH  branch to propose against (default: the repository's default branch)
 
 Examples:
@@ -44,6 +46,7 @@ export const command: Command = {
   summary: "record one experiment's outcome (a PR, or a local branch)",
   help: HELP,
   async run(args, io) {
+    if (args[0] === 'sync') throw new UsageError('"outcome" records one experiment and has no "sync"; did you mean "eppo-gitops outcomes sync"?');
     const { values } = parseFlags(args, {
       options: { ...OUTCOME_FLAGS, 'experiment-id': { type: 'string' }, 'event-file': { type: 'string' }, format: { type: 'string', default: 'text' } },
       allowPositionals: false,
@@ -62,7 +65,8 @@ export const command: Command = {
     } else {
       const event = await readEventFile(resolve(io.cwd, eventFile!), io.env.EPPO_WEBHOOK_SECRET);
       if (event.kind === 'ignored') {
-        io.stdout.write(values.format === 'json' ? `${JSON.stringify({ action: 'ignored', event: event.event })}\n` : `ignored: "${event.event}" does not record outcomes\n`);
+        // The event name is unsigned when EPPO_WEBHOOK_SECRET is not set: anything can be in it.
+        io.stdout.write(values.format === 'json' ? `${escapeJsonText(JSON.stringify({ action: 'ignored', event: event.event }))}\n` : `ignored: "${escapeText(event.event)}" does not record outcomes\n`);
         return 0;
       }
       experimentId = event.experimentId;
@@ -71,7 +75,7 @@ export const command: Command = {
     const ctx = await openOutcomeContext(outcomeContextOptions(values, io));
     try {
       const result = await ctx.record(experimentId);
-      io.stdout.write(values.format === 'json' ? `${JSON.stringify(result)}\n` : `${describeResult(result, ctx.host.kind)}\n`);
+      io.stdout.write(values.format === 'json' ? `${escapeJsonText(JSON.stringify(result))}\n` : `${describeResult(result, ctx.host.kind)}\n`);
       return isFailure(result) ? 1 : 0;
     } finally {
       await ctx.close();

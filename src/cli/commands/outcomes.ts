@@ -1,4 +1,5 @@
 import { UsageError } from '../../errors.js';
+import { escapeJsonText } from '../../util/index.js';
 import { describeResult, isFailure, openOutcomeContext } from '../../outcomes/index.js';
 import type { Command } from '../io.js';
 import { parseFlags } from '../parse-flags.js';
@@ -21,7 +22,7 @@ Options:
   --format FMT      text | json (default: text)
 
 Environment: EPPO_API_KEY, GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_API_URL,
-EPPO_GITOPS_BASE_BRANCH.
+GITHUB_TIMEOUT_SECONDS (default 30), EPPO_GITOPS_BASE_BRANCH.
 
 Examples:
   eppo-gitops outcomes sync
@@ -47,7 +48,7 @@ export const command: Command = {
       const results = await ctx.sync();
       const failures = results.filter(isFailure).length;
       if (format === 'json') {
-        io.stdout.write(`${JSON.stringify({ results, failures })}\n`);
+        io.stdout.write(`${escapeJsonText(JSON.stringify({ results, failures }))}\n`);
       } else {
         for (const r of results) io.stdout.write(`${describeResult(r, ctx.host.kind)}\n`);
         const count = (...actions: string[]): number => results.filter((r) => actions.includes(r.action)).length;

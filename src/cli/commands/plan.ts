@@ -1,10 +1,11 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
-import { publishPlan, type GitHubTargets } from '../../ci-report/index.js';
-import type { Problem } from '../../definitions/index.js';
+import { mkdir, readFile, realpath, writeFile } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import type { GitHubTargets, publishPlan } from '../../ci-report/index.js';
+import { loadConfig, type Problem } from '../../definitions/index.js';
 import { ConfigError, UsageError } from '../../errors.js';
+import { escapeText } from '../../util/index.js';
 import { planHasChanges, planWorkspace, renderPlanJson, renderPlanMarkdown, renderPlanText } from '../../reconcile/index.js';
-import type { Command } from '../io.js';
+import type { Command, Io } from '../io.js';
 import { MAX_PARALLELISM, parseFlags, parseParallelism } from '../parse-flags.js';
 import { publishContext, reportProblems, useColor } from '../report.js';
 import { EPPO_ENV_HELP } from '../shared-flags.js';
@@ -27,7 +28,8 @@ Options:
                          else experiments)
   --format FMT           text (default; colours on a terminal unless NO_COLOR),
                          json (the saved plan format), markdown (a PR comment)
-  --out FILE             also save the plan as JSON, for "apply FILE"
+  --out FILE             also save the plan as JSON, for "apply FILE"; never inside
+                         the definitions folder, nor over a file that is not a plan
   --detailed-exitcode    exit 2 when there are changes, 0 when there are none
   --local                use the embedded Eppo emulator (state in .eppo-local/)
   --base-url URL         Eppo API base URL (beats EPPO_BASE_URL and the config file)
@@ -47,6 +49,9 @@ ${EPPO_ENV_HELP}
   NO_COLOR               no colours in the text plan
   GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_EVENT_PATH, GITHUB_STEP_SUMMARY,
   GITHUB_API_URL         read by the --github-* flags (set by GitHub Actions)
+  GITHUB_TIMEOUT_SECONDS seconds one GitHub request may take (default 30)
+  EPPO_GITOPS_BOT_LOGIN  the login GITHUB_TOKEN posts as, when it is not the
+                         Actions token (default github-actions[bot])
 
 Examples:
   eppo-gitops plan
@@ -90,14 +95,27 @@ export const command: Command = {
       driftIssue: parsed.values['github-drift-issue'],
     };
 
-    const result = await planWorkspace({ cwd: io.cwd, env: io.env, dir: parsed.values.dir, local: parsed.values.local, baseUrl: parsed.values['base-url'], parallelism });
+    const settings = await loadConfig(io.cwd);
+    if (parsed.values.out !== undefined) {
+      await checkPlanTarget(io.cwd, parsed.values.out, parsed.values.dir ?? settings.config.dir ?? 'experiments');
+    }
+    const result = await planWorkspace({
+      cwd: io.cwd,
+      env: io.env,
+      dir: parsed.values.dir,
+      local: parsed.values.local,
+      baseUrl: parsed.values['base-url'],
+      parallelism,
+      settings,
+    });
     if (!result.ok) {
       reportProblems(result.problems, result.files, format, io);
-      const headline = result.stage === 'validate' ? 'The definitions have errors; no plan was made.' : 'Some names do not resolve in Eppo; no plan was made.';
-      for (const line of await publishPlan(publishContext(io), { ...github, driftIssue: false }, { problems: result.problems, headline })) io.stderr.write(`${line}\n`);
+      const what = result.failed === 'flags' ? 'the definitions or their flags have errors' : 'the definitions have errors';
+      const headline = result.stage === 'validate' ? `${what[0]!.toUpperCase()}${what.slice(1)}; no plan was made.` : 'Some names do not resolve in Eppo; no plan was made.';
+      for (const line of await publish(io, { ...github, driftIssue: false }, { problems: result.problems, headline })) io.stderr.write(`${line}\n`);
       io.stderr.write(
         result.stage === 'validate'
-          ? 'error: the definitions have errors (above); fix them, then run plan again\n'
+          ? `error: ${what} (above); fix them, then run plan again\n`
           : 'error: some names do not resolve in Eppo (above); fix them, then run plan again\n',
       );
       return 1;
@@ -108,20 +126,68 @@ export const command: Command = {
       if (warnings.length > 0 && format !== 'markdown') {
         io.stderr.write(warningsText(warnings));
       }
+      const json = parsed.values.out !== undefined || format === 'json' ? renderPlanJson(plan) : '';
       if (parsed.values.out !== undefined) {
-        await savePlan(resolve(io.cwd, parsed.values.out), parsed.values.out, renderPlanJson(plan));
+        await savePlan(resolve(io.cwd, parsed.values.out), parsed.values.out, json);
       }
-      if (format === 'json') io.stdout.write(renderPlanJson(plan));
+      if (format === 'json') io.stdout.write(json);
       else if (format === 'markdown') io.stdout.write(renderPlanMarkdown(plan, { problems: warnings }));
       else io.stdout.write(renderPlanText(plan, { color: useColor(io) }));
       if (parsed.values.out !== undefined && format === 'text') io.stdout.write(`Saved the plan to ${parsed.values.out}; apply it with: eppo-gitops apply ${parsed.values.local ? '--local ' : ''}${parsed.values.out}\n`);
-      for (const line of await publishPlan(publishContext(io), github, { plan, problems: warnings })) io.stderr.write(`${line}\n`);
+      for (const line of await publish(io, github, { plan, problems: warnings })) io.stderr.write(`${line}\n`);
       return parsed.values['detailed-exitcode'] && planHasChanges(plan) ? 2 : 0;
     } finally {
       await result.connection.close();
     }
   },
 };
+
+/** The --github-* targets. The GitHub client loads only when one is asked for: a plain plan never pays for it. */
+async function publish(io: Io, targets: GitHubTargets, input: Parameters<typeof publishPlan>[2]): Promise<string[]> {
+  if (!targets.comment && !targets.summary && !targets.driftIssue) return [];
+  const ciReport = await import('../../ci-report/index.js');
+  return ciReport.publishPlan(publishContext(io), targets, input);
+}
+
+/**
+ * Refuses an --out that would destroy something: a file inside the definitions
+ * folder, or an existing file that is not a plan (a definition, say, when
+ * "apply experiments/x.yaml" was answered with "plan --out experiments/x.yaml").
+ * Checked before Eppo is read, so nothing is wasted.
+ */
+async function checkPlanTarget(cwd: string, out: string, dir: string): Promise<void> {
+  const target = resolve(cwd, out);
+  const folder = resolve(cwd, dir);
+  // Through links too: the folder, or the file's parent, may be a link into the other.
+  const realTarget = join(await realpath(dirname(target)).catch(() => dirname(target)), basename(target));
+  const realFolder = await realpath(folder).catch(() => folder);
+  if (isWithin(target, folder) || isWithin(realTarget, realFolder)) {
+    throw new UsageError(`--out ${out} is inside the definitions folder ${dir}/; save the plan outside it, e.g. --out plan.json`);
+  }
+  let existing: string;
+  try {
+    existing = await readFile(target, 'utf8');
+  } catch {
+    return; // absent, or unreadable: saving reports what is wrong
+  }
+  if (existing.trim() === '' || looksLikePlan(existing)) return;
+  throw new UsageError(`--out ${out} would overwrite a file that is not a plan; save the plan under another name, e.g. --out plan.json`);
+}
+
+/** A saved plan of any version, even one apply refuses: JSON with a format_version. */
+function looksLikePlan(text: string): boolean {
+  try {
+    const data: unknown = JSON.parse(text);
+    return data !== null && typeof data === 'object' && !Array.isArray(data) && 'format_version' in data;
+  } catch {
+    return false;
+  }
+}
+
+function isWithin(path: string, folder: string): boolean {
+  const rel = relative(folder, path);
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
+}
 
 async function savePlan(target: string, shown: string, text: string): Promise<void> {
   try {
@@ -134,5 +200,5 @@ async function savePlan(target: string, shown: string, text: string): Promise<vo
 }
 
 function warningsText(warnings: Problem[]): string {
-  return warnings.map((p) => `${p.file}:${p.line}:${p.col}  ${p.severity}  ${p.message}  [${p.rule}]`).join('\n') + '\n';
+  return warnings.map((p) => escapeText(`${p.file}:${p.line}:${p.col}  ${p.severity}  ${p.message}  [${p.rule}]`)).join('\n') + '\n';
 }

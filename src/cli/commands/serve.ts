@@ -1,5 +1,6 @@
 import { request } from 'undici';
 import { ConfigError, UsageError } from '../../errors.js';
+import { checkSecretLength, escapeJsonText, parseTimeoutSeconds } from '../../util/index.js';
 import { buildResultLogFields, openOutcomeContext } from '../../outcomes/index.js';
 import { startWebhookServer, WEBHOOK_PATH } from '../../server/index.js';
 import type { Command, Io } from '../io.js';
@@ -13,7 +14,9 @@ Receives Eppo webhooks and turns each concluded experiment into an outcome pull
 request (or a local commit). POST /webhooks/eppo checks the signature, answers
 202 at once and works in the background; deliveries for one experiment are
 coalesced, and every action is idempotent, so redeliveries and several replicas
-are safe. GET /healthz answers 200. Logs one JSON line per delivery on stderr.
+are safe. GET /healthz answers 200, or 503 while stopping or while a job has run
+for longer than six request timeouts (stuck). Logs one JSON line per delivery on
+stderr.
 Prints "listening on <url>" when ready; SIGTERM finishes the work in flight and
 exits 0.
 
@@ -28,13 +31,16 @@ Options:
   --base-url URL    Eppo API base URL (default: EPPO_BASE_URL or Eppo's)
 
 Environment:
-  EPPO_WEBHOOK_SECRET   the secret configured on the Eppo webhook (required)
+  EPPO_WEBHOOK_SECRET   the secret configured on the Eppo webhook (required; at least
+                        8 characters)
   EPPO_API_KEY, GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_API_URL,
   EPPO_GITOPS_BASE_BRANCH, PORT
+  EPPO_TIMEOUT_SECONDS, GITHUB_TIMEOUT_SECONDS
+                        seconds one Eppo or GitHub request may take (default 30)
 
 Examples:
   EPPO_WEBHOOK_SECRET=... eppo-gitops serve --host 0.0.0.0 --port 8080
-  EPPO_WEBHOOK_SECRET=dev eppo-gitops serve --local --git-host local --port 0
+  EPPO_WEBHOOK_SECRET=dev-secret eppo-gitops serve --local --git-host local --port 0
 
 Exit codes: 0 after SIGTERM/SIGINT; 1 on a configuration error.
 `;
@@ -49,13 +55,19 @@ export const command: Command = {
     if (secret === undefined || secret === '') {
       throw new ConfigError('EPPO_WEBHOOK_SECRET is not set: export the secret configured on the Eppo webhook, so deliveries can be verified');
     }
+    checkSecretLength('EPPO_WEBHOOK_SECRET', secret);
     const portText = values.port ?? io.env.PORT ?? '8080';
     if (!/^\d+$/.test(portText) || Number(portText) > 65535) throw new UsageError(`--port must be a port number 0..65535 (got "${portText}")`);
     const host = values.host ?? '127.0.0.1';
 
     const log = (entry: Record<string, unknown>): void => {
-      io.stderr.write(`${redactSecrets(JSON.stringify({ time: new Date().toISOString(), ...entry }), io.env)}\n`);
+      io.stderr.write(`${escapeJsonText(redactSecrets(JSON.stringify({ time: new Date().toISOString(), ...entry }), io.env))}\n`);
     };
+    // A job makes a handful of requests in turn; one running for six request timeouts is stuck, not slow.
+    const requestTimeoutMs = Math.max(
+      parseTimeoutSeconds('EPPO_TIMEOUT_SECONDS', io.env.EPPO_TIMEOUT_SECONDS) ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      parseTimeoutSeconds('GITHUB_TIMEOUT_SECONDS', io.env.GITHUB_TIMEOUT_SECONDS) ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    );
     const ctx = await openOutcomeContext(outcomeContextOptions(values, io));
     let server;
     try {
@@ -64,6 +76,7 @@ export const command: Command = {
         host,
         secret,
         log,
+        jobTimeoutMs: 6 * requestTimeoutMs,
         handle: async (experimentId) => buildResultLogFields(await ctx.record(experimentId)),
       });
     } catch (error) {
@@ -93,6 +106,9 @@ export const command: Command = {
     return 0;
   },
 };
+
+/** What EPPO_TIMEOUT_SECONDS and GITHUB_TIMEOUT_SECONDS default to. */
+const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 function untilAborted(io: Io): Promise<void> {
   const signal = io.signal;

@@ -1,0 +1,91 @@
+import { CONFIG_FILE, loadConfig } from '../../definitions/index.js';
+import { ConfigError, UsageError } from '../../errors.js';
+import { writeExperimentFromFlag } from '../../flags/index.js';
+import { escapeText } from '../../util/index.js';
+import type { Command } from '../io.js';
+import { parseFlags } from '../parse-flags.js';
+
+export const command: Command = {
+  name: 'new',
+  summary: 'start an experiment file from a flag in the flag files',
+  help: `Usage: eppo-gitops new <flag-key> [--entity NAME] [--assignment-source NAME] [--dir DIR]
+
+Writes DIR/<flag-key>.yaml, an experiment definition made from the flag with
+that key in the flag files that eppo-gitops.yaml names (flags.files): one
+variation per variant its fractional serves, each weighted by its share, the
+flag's defaultVariant as the control (else its first variant, with a comment
+saying so), today as the start date, a name made from the key. A targeting
+that lets only some subjects in gives traffic_allocation. The file passes
+validate, flag checks included. An existing file is never overwritten (nor a
+.yml twin, nor a file that already has the key).
+
+Arguments:
+  flag-key                   the key of the flag (it becomes the experiment_key)
+
+Options:
+  --entity NAME              the Eppo entity of the experiment (default:
+                             defaults.entity in eppo-gitops.yaml)
+  --assignment-source NAME   the Eppo assignment source (default:
+                             defaults.assignment_source in eppo-gitops.yaml)
+  --dir DIR                  definitions folder (default: "dir" in
+                             eppo-gitops.yaml, else experiments)
+  --debug                    print stack traces on unexpected errors
+  -h, --help                 show this help
+
+Examples:
+  eppo-gitops new checkout-button-color --entity user --assignment-source "User assignments"
+  eppo-gitops new search-ranking        # names from defaults: in eppo-gitops.yaml
+
+Exit codes:
+  0  the file was written
+  1  refused (no such flag, the file exists, it would not pass validate, no
+     flags configured), or bad usage
+`,
+  async run(args, io) {
+    const parsed = parseFlags(args, {
+      allowPositionals: true,
+      options: { entity: { type: 'string' }, 'assignment-source': { type: 'string' }, dir: { type: 'string' } },
+    });
+    const [flagKey, ...extra] = parsed.positionals;
+    if (flagKey === undefined || flagKey === '') throw new UsageError('say which flag to start from: eppo-gitops new <flag-key>');
+    if (extra.length > 0) throw new UsageError(`one flag at a time: unexpected argument "${extra[0]}"`);
+
+    const settings = await loadConfig(io.cwd);
+    const bad = settings.problems.find((p) => p.severity === 'error');
+    if (bad !== undefined) throw new ConfigError(`${bad.file}:${bad.line}:${bad.col}: ${bad.message}`);
+    const { config } = settings;
+    const entity = parsed.values.entity ?? config.defaults?.entity;
+    const assignmentSource = parsed.values['assignment-source'] ?? config.defaults?.assignment_source;
+    const missing = [
+      ...(entity === undefined || entity === '' ? [['--entity NAME', 'entity']] : []),
+      ...(assignmentSource === undefined || assignmentSource === '' ? [['--assignment-source NAME', 'assignment_source']] : []),
+    ];
+    if (missing.length > 0) {
+      throw new UsageError(
+        `${missing.map(([flag]) => flag).join(' and ')} ${missing.length === 1 ? 'is' : 'are'} required: give ${missing.length === 1 ? 'it' : 'them'}, ` +
+          `or set ${missing.map(([, key]) => `defaults.${key}`).join(' and ')} in ${CONFIG_FILE}`,
+      );
+    }
+    if (config.flags === undefined) {
+      throw new ConfigError(`no flag files are configured: add flags: {files: ["flags/*.flagd.json"]} to ${CONFIG_FILE} (globs from the folder holding it)`);
+    }
+
+    const result = await writeExperimentFromFlag({
+      root: io.cwd,
+      flags: config.flags,
+      dir: parsed.values.dir ?? config.dir ?? 'experiments',
+      flagKey,
+      entity: entity!,
+      assignmentSource: assignmentSource!,
+      now: new Date(),
+    });
+    if (result.action === 'refused') {
+      io.stderr.write(`error: ${escapeText(result.message)}\n`);
+      return 1;
+    }
+    io.stdout.write(`+ wrote ${escapeText(result.file)} from flag ${escapeText(result.flag.key)} (${escapeText(result.flag.file)})\n`);
+    for (const note of result.notes) io.stderr.write(`note: ${escapeText(note)}\n`);
+    io.stdout.write('Next: check it with "eppo-gitops validate", then see what it creates in Eppo with "eppo-gitops plan".\n');
+    return 0;
+  },
+};

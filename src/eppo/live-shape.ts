@@ -1,0 +1,70 @@
+/** Deeper than this, a live experiment is not Eppo's data (ours nests three levels); canonical JSON and clones would overflow the stack. */
+const MAX_DEPTH = 32;
+
+const TEXT_FIELDS = ['name', 'status', 'winning_variant_key', 'outcome', 'concluded_date'] as const;
+
+/**
+ * What is wrong with an experiment Eppo returned, in the parts eppo-gitops
+ * reads, or undefined when it can be read: `experiment_key` a string; `name`,
+ * `status` and the decision fields strings or null; `variations` a list of
+ * objects with a string `variant_key`; `metrics` a list of objects with an
+ * integer `metric_id`; nested at most 32 levels. Anything else a plan shows
+ * and fixes as a difference, or leaves alone. Pure.
+ */
+export function describeMalformedExperiment(value: unknown): string | undefined {
+  if (!isObject(value)) return 'it is not a JSON object';
+  if (typeof value['experiment_key'] !== 'string') return `experiment_key is ${describe(value['experiment_key'])}, not a string`;
+  for (const field of TEXT_FIELDS) {
+    const text = value[field];
+    if (text !== undefined && text !== null && typeof text !== 'string') return `${field} is ${describe(text)}, not a string`;
+  }
+  const variations = value['variations'];
+  if (variations !== undefined && variations !== null) {
+    if (!Array.isArray(variations)) return `variations is ${describe(variations)}, not a list`;
+    for (let i = 0; i < variations.length; i++) {
+      const v: unknown = variations[i];
+      if (!isObject(v)) return `variations[${i}] is ${describe(v)}, not an object`;
+      if (typeof v['variant_key'] !== 'string') return `variations[${i}].variant_key is ${describe(v['variant_key'])}, not a string`;
+    }
+  }
+  const metrics = value['metrics'];
+  if (metrics !== undefined && metrics !== null) {
+    if (!Array.isArray(metrics)) return `metrics is ${describe(metrics)}, not a list`;
+    for (let i = 0; i < metrics.length; i++) {
+      const m: unknown = metrics[i];
+      if (!isObject(m)) return `metrics[${i}] is ${describe(m)}, not an object`;
+      if (!Number.isInteger(m['metric_id'])) return `metrics[${i}].metric_id is ${describe(m['metric_id'])}, not an integer`;
+    }
+  }
+  if (deeperThan(value, MAX_DEPTH)) return `it is nested more than ${MAX_DEPTH} levels deep`;
+  return undefined;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'missing';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'an object';
+  const shown = JSON.stringify(value) ?? String(value);
+  return `${shown.length > 40 ? `${shown.slice(0, 40)}…` : shown} (a ${typeof value})`;
+}
+
+/**
+ * The recursion stops one level below `max`, so the check itself cannot
+ * overflow the stack it protects. Runs for every live experiment a plan
+ * compares: it allocates nothing.
+ */
+function deeperThan(value: unknown, max: number, depth = 1): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (depth > max) return true;
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    const child = (value as Record<string, unknown>)[key];
+    if (child !== null && typeof child === 'object' && deeperThan(child, max, depth + 1)) return true;
+  }
+  return false;
+}

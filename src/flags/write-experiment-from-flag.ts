@@ -1,0 +1,117 @@
+import { access, mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { buildSchemaPath, CONFIG_FILE, loadDefinitions, parseDefinition, type FlagsConfig, type Problem } from '../definitions/index.js';
+import { didYouMean } from '../util/index.js';
+import { buildExperimentFromFlag } from './experiment-from-flag.js';
+import { loadFlagFiles } from './load-flag-files.js';
+import { checkFlags } from './rules.js';
+import { buildServedSplit } from './served-split.js';
+import type { Flag } from './types.js';
+
+export interface WriteExperimentFromFlagOptions {
+  /** the folder holding eppo-gitops.yaml: flag globs start here, and `file` in the result is relative to it */
+  root: string;
+  /** `flags` from eppo-gitops.yaml */
+  flags: FlagsConfig;
+  /** the definitions folder, relative to `root` */
+  dir: string;
+  flagKey: string;
+  entity: string;
+  assignmentSource: string;
+  /** today (the start date, in UTC) and the fixed time of the flag checks */
+  now: Date;
+  /** the $schema editor hint's path relative to the new file; default: buildSchemaPath */
+  schemaPath?: string;
+}
+
+/**
+ * `written`: the file and its text, what the flag is and the notes to show
+ * (comments in the file, warnings of the flag checks); `refused`: nothing was
+ * written, and why.
+ */
+export type WriteExperimentFromFlagResult =
+  | { action: 'written'; file: string; text: string; flag: Flag; notes: string[] }
+  | { action: 'refused'; message: string };
+
+const DECIMALS = 100;
+
+/**
+ * `eppo-gitops new <flag-key>` (FLAGS.md, "Starting an experiment from a
+ * flag"): reads the flag files, builds the experiment from the flag
+ * (buildExperimentFromFlag; a targeting that lets fewer than all subjects in
+ * gives traffic_allocation, measured with flagd-core), checks it as validate
+ * would (its schema and rules, and the flag checks against its own flag) and
+ * writes `<dir>/<flag-key>.yaml`. Never overwrites: not that file, not a
+ * `.yml` twin, and not when another definition already has the key. Bad input
+ * is a refusal with a message, never a throw.
+ */
+export async function writeExperimentFromFlag(options: WriteExperimentFromFlagOptions): Promise<WriteExperimentFromFlagResult> {
+  const refused = (message: string): WriteExperimentFromFlagResult => ({ action: 'refused', message });
+  const set = await loadFlagFiles({ root: options.root, files: options.flags.files });
+  const flag = set.byKey.get(options.flagKey);
+  if (flag === undefined) {
+    const guess = didYouMean(options.flagKey, set.byKey.keys());
+    const broken = new Set(set.problems.filter((p) => p.severity === 'error').map((p) => p.file));
+    const files = set.files.map((f) => f.file);
+    return refused(
+      `no flag "${options.flagKey}" in the flag files${files.length > 0 ? ` (${files.join(', ')})` : ` (flags.files in ${CONFIG_FILE} matches none)`}` +
+        (guess === undefined ? '' : `; did you mean "${guess}"?`) +
+        (broken.size > 0 ? `; ${[...broken].join(', ')} ${broken.size === 1 ? 'has' : 'have'} errors (run eppo-gitops validate)` : ''),
+    );
+  }
+
+  const file = toPosix(join(options.dir, `${options.flagKey}.yaml`));
+  const target = resolve(options.root, file);
+  for (const candidate of [target, target.replace(/\.yaml$/, '.yml')]) {
+    if (await exists(candidate)) return refused(`${toPosix(relative(options.root, candidate))} already exists; not overwritten (move it away, or pass --dir another folder)`);
+  }
+  const existing = (await loadDefinitions({ cwd: options.root, dir: options.dir })).definitions.find((d) => d.experiment_key === options.flagKey);
+  if (existing !== undefined) return refused(`${existing.file} already declares experiment_key ${options.flagKey}; not written`);
+
+  const base = {
+    entity: options.entity,
+    assignmentSource: options.assignmentSource,
+    startDate: options.now.toISOString().slice(0, 10),
+    file,
+    schemaPath: options.schemaPath ?? buildSchemaPath({ file: target, root: options.root }),
+  };
+  let built = buildExperimentFromFlag(flag, base);
+  if (!built.ok) return refused(built.message);
+  // A targeting that lets only some subjects into the fractional: the experiment says how many.
+  const split = buildServedSplit(flag, options.now);
+  const entered = built.spec.variations.reduce((sum, v) => sum + (split.shares[v.variant_key] ?? 0), 0);
+  if (entered > 0 && entered < 0.995) {
+    built = buildExperimentFromFlag(flag, { ...base, trafficAllocation: Math.round(entered * DECIMALS) / DECIMALS });
+    if (!built.ok) return refused(built.message);
+  }
+
+  const parsed = parseDefinition(file, built.text);
+  const problems: Problem[] = [...parsed.problems, ...(parsed.definition === undefined ? [] : checkFlags([parsed.definition], set, { at: options.now, rollout: options.flags.rollout ?? 'winner' }))];
+  const error = problems.find((p) => p.severity === 'error');
+  if (parsed.definition === undefined || error !== undefined) {
+    return refused(`the experiment file would not pass validate (${error?.message ?? 'it does not parse'} [${error?.rule ?? 'schema'}]); write it by hand`);
+  }
+
+  try {
+    await mkdir(dirname(target), { recursive: true });
+    await writeFile(target, built.text, { flag: 'wx' });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    return refused(code === 'EEXIST' ? `${file} already exists; not overwritten` : `cannot write ${file} (${code}); check that the folder is writable`);
+  }
+  const notes = [...built.comments.slice(1), ...problems.map((p) => `${p.message} [${p.rule}]`)];
+  return { action: 'written', file, text: built.text, flag, notes };
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function toPosix(path: string): string {
+  return sep === '/' ? path : path.split(sep).join('/');
+}

@@ -1,0 +1,99 @@
+import { CONFIG_FILE, parseConfig, type Problem } from '../definitions/index.js';
+import { GitHostError } from '../errors.js';
+import { buildFlagSet, FLAG_FILE_RULE, filterByGlobs, readFlagFile, type FlagSet } from '../flags/index.js';
+import type { GitHost, TreeFile } from '../git-host/index.js';
+
+/**
+ * The flags settings and flag files at a commit of the base branch, as an
+ * outcome job sees them (FLAGS.md: `serve`/`outcome` read eppo-gitops.yaml and
+ * the flag files from the base branch through the host, like definitions).
+ * - `none`: no eppo-gitops.yaml, or no `flags` in it: nothing about flags happens;
+ * - `flags`: the flag files, read and checked, and the `rollout` setting;
+ * - `unreadable`: the settings or the flag files could not be read (why, in words).
+ */
+export type BaseFlags =
+  | { kind: 'none' }
+  | {
+      kind: 'flags';
+      /** the folder holding eppo-gitops.yaml, from the repository root: `''`, or a path ending in `/` (a local host run in a sub-folder) */
+      root: string;
+      rollout: 'winner' | 'off';
+      /** flag file names are relative to `root` */
+      flags: FlagSet;
+    }
+  | { kind: 'unreadable'; reason: string };
+
+const SYMBOLIC_LINK = '120000';
+
+/**
+ * Reads eppo-gitops.yaml at `commit` through the host (github: from the
+ * repository root; local: from the host's cwd), then, when it configures
+ * `flags`, the flag files its globs match in the listing of that commit.
+ * Symbolic links are refused (their blob is a target path, and following it
+ * could read a file outside the folder). A flag file that cannot be read
+ * is a `flag-file` problem in the set, as validate reports it; settings with
+ * errors, or a host that cannot list or read them, make it `unreadable`.
+ */
+export async function fetchBaseFlags(host: GitHost, commit: string): Promise<BaseFlags> {
+  try {
+    const found = (await host.listFiles(commit, CONFIG_FILE)).filter((e) => e.path === CONFIG_FILE || e.path.endsWith(`/${CONFIG_FILE}`));
+    const entry = found.sort((a, b) => a.path.length - b.path.length)[0];
+    if (entry === undefined) return { kind: 'none' };
+    if (entry.mode === SYMBOLIC_LINK) return { kind: 'unreadable', reason: `${CONFIG_FILE} on the base branch is a symbolic link, which is not followed` };
+    const root = entry.path.slice(0, entry.path.length - CONFIG_FILE.length);
+    const [text] = await host.readBlobs([entry.blob]);
+    const settings = parseConfig(text ?? '');
+    const error = settings.problems.find((p) => p.severity === 'error');
+    if (error !== undefined) return { kind: 'unreadable', reason: `${CONFIG_FILE} on the base branch has an error (line ${error.line}: ${error.message})` };
+    const config = settings.config.flags;
+    if (config === undefined) return { kind: 'none' };
+    return { kind: 'flags', root, rollout: config.rollout ?? 'winner', flags: await readFlagFiles(host, commit, root, config.files) };
+  } catch (error) {
+    // The outcome is recorded either way; the flag is then left alone, and the pull request says why.
+    if (error instanceof GitHostError) return { kind: 'unreadable', reason: `the flag files could not be read from the base branch (${error.message})` };
+    throw error;
+  }
+}
+
+async function readFlagFiles(host: GitHost, commit: string, root: string, patterns: readonly string[]): Promise<FlagSet> {
+  const problems: Problem[] = [];
+  const entries = new Map<string, TreeFile>();
+  for (const dir of listedFolders(patterns)) {
+    for (const entry of await host.listFiles(commit, dir)) {
+      if (entry.path.startsWith(root)) entries.set(entry.path.slice(root.length), entry);
+    }
+  }
+  const namesNodeModules = patterns.some((p) => p.includes('node_modules'));
+  const candidates = [...entries.keys()].filter((path) => namesNodeModules || !path.split('/').includes('node_modules'));
+  const wanted: Array<[string, TreeFile]> = [];
+  for (const path of filterByGlobs(patterns, candidates)) {
+    const entry = entries.get(path)!;
+    if (entry.mode === SYMBOLIC_LINK) {
+      problems.push({ file: path, line: 1, col: 1, severity: 'error', rule: FLAG_FILE_RULE, message: 'a symbolic link on the base branch, which is not followed; put the flag file itself there instead of a link' });
+    } else wanted.push([path, entry]);
+  }
+  const texts = wanted.length === 0 ? [] : await host.readBlobs(wanted.map(([, e]) => e.blob));
+  return buildFlagSet(
+    wanted.map(([path], i) => readFlagFile(path, texts[i]!)),
+    problems,
+  );
+}
+
+/**
+ * The folders to list for these globs: each glob's literal leading folders
+ * (`flags/web/*.json` → `flags/web`), or everything (`''`) when a glob starts
+ * with a wildcard. A folder below another one listed is not listed again.
+ */
+export function listedFolders(patterns: readonly string[]): string[] {
+  const folders = patterns.map((pattern) => {
+    const parts = pattern.split('/').filter((p) => p !== '' && p !== '.');
+    const literal: string[] = [];
+    for (const part of parts.slice(0, -1)) {
+      if (/[*?{}[\]]/.test(part)) break;
+      literal.push(part);
+    }
+    return literal.join('/');
+  });
+  const sorted = [...new Set(folders)].sort((a, b) => a.length - b.length);
+  return sorted.filter((folder, i) => !sorted.slice(0, i).some((above) => above === '' || folder.startsWith(`${above}/`)));
+}

@@ -1,0 +1,59 @@
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCli, tempRepo, type TempRepo } from '../eppo/helpers.js';
+
+describe('trust item 18: a definitions folder that does not exist', () => {
+  let repo: TempRepo;
+  beforeEach(async () => {
+    repo = await tempRepo();
+    await repo.write('experiments/.keep', '');
+  });
+  afterEach(async () => {
+    await repo.remove();
+  });
+
+  it.each([
+    ['validate', '--dir', 'nope'],
+    ['plan', '--local', '--dir', 'nope'],
+    ['apply', '--local', '--yes', '--dir', 'nope'],
+    ['import', '--local', '--all', '--dir', 'nope'],
+    ['import', '--local', '--key', 'k', '--dir', 'nope'],
+  ])('%s says so, with the absolute path searched', async (...args) => {
+    const r = await runCli(args, { cwd: repo.dir, env: {} });
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(
+      `error: the definitions folder "nope" was not found: looked for ${join(repo.dir, 'nope')}; check the spelling, create it, or pass --dir the folder that holds your definitions\n`,
+    );
+    expect(r.out).toBe('');
+    expect(r.err).not.toContain(':1:1');
+    expect(r.err).not.toContain('the definitions have errors');
+  });
+
+  it('names eppo-gitops.yaml when the name came from there', async () => {
+    await repo.write('eppo-gitops.yaml', 'dir: defs\n');
+    const r = await runCli(['plan', '--local'], { cwd: repo.dir, env: {} });
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(
+      `error: the definitions folder "defs" (the "dir" in eppo-gitops.yaml) was not found: looked for ${join(repo.dir, 'defs')}; create it, or set "dir" in eppo-gitops.yaml to the folder that holds your definitions\n`,
+    );
+  });
+
+  it('import may create the default folder of a new repository, never a named one', async () => {
+    const fresh = await tempRepo();
+    try {
+      const r = await runCli(['import', '--local', '--all'], { cwd: fresh.dir, env: {} });
+      expect(r).toMatchObject({ code: 0, out: 'Nothing to import: every live experiment is in git.\n' });
+      expect((await runCli(['validate'], { cwd: fresh.dir, env: {} })).err).toContain('error: the definitions folder "experiments" was not found');
+    } finally {
+      await fresh.remove();
+    }
+  });
+
+  it('checks no folder when files are named', async () => {
+    await repo.write('one.yaml', 'experiment_key: x\n');
+    const r = await runCli(['validate', '--dir', 'nope', 'one.yaml'], { cwd: repo.dir, env: {} });
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('one.yaml:');
+    expect(r.err).toBe('');
+  });
+});

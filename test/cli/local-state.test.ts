@@ -1,0 +1,38 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { definitionText, runCli, tempRepo, type TempRepo } from '../eppo/helpers.js';
+
+describe('trust item 5: emulator --state beside apply --local on the same file loses nothing', () => {
+  let repo: TempRepo;
+  let emulator: RunningEmulator | undefined;
+  beforeEach(async () => {
+    repo = await tempRepo();
+    await repo.write('experiments/checkout-button-color.yaml', definitionText());
+  });
+  afterEach(async () => {
+    await emulator?.close();
+    await repo.remove();
+  });
+
+  it('apply --local is refused while an emulator holds .eppo-local/state.json, and told how to reach it', async () => {
+    const statePath = join(repo.dir, '.eppo-local/state.json');
+    emulator = await startEmulator({ port: 0, statePath });
+    const local = await runCli(['apply', '--local', '--yes'], { cwd: repo.dir, env: {} });
+    expect(local.code).toBe(1);
+    expect(local.err).toContain(`error: the emulator state file ${statePath} is in use by process ${process.pid}`);
+    expect(local.err).toContain(`--base-url ${emulator.url} (with its API key in EPPO_API_KEY) in place of --local`);
+    expect(local.err).not.toContain('looks like a bug');
+
+    // following the advice applies through the running emulator, and its state file keeps the result
+    const through = await runCli(['apply', '--yes', '--base-url', emulator.url], { cwd: repo.dir, env: { EPPO_API_KEY: emulator.apiKey } });
+    expect(through.code).toBe(0);
+    await emulator.close();
+    emulator = undefined;
+    const state = JSON.parse(await readFile(statePath, 'utf8'));
+    expect(state.experiments.map((r: { experiment: { experiment_key: string } }) => r.experiment.experiment_key)).toEqual(['checkout-button-color']);
+    const plan = await runCli(['plan', '--local', '--detailed-exitcode'], { cwd: repo.dir, env: {} });
+    expect(plan.code).toBe(0);
+  });
+});

@@ -1,0 +1,134 @@
+import { readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCli, tempRepo, type TempRepo } from '../eppo/helpers.js';
+
+// `eppo-gitops new <flag-key>` through the CLI in-process.
+
+const FLAGS = `${JSON.stringify(
+  {
+    flags: {
+      'checkout-button-color': {
+        state: 'ENABLED',
+        variants: { control: 'grey', green: 'green' },
+        defaultVariant: 'control',
+        targeting: { fractional: [['control', 50], ['green', 50]] },
+      },
+      'search-ranking': {
+        state: 'ENABLED',
+        variants: { bm25: 'bm25', learned: 'learned', off: 'none' },
+        defaultVariant: 'off',
+        targeting: { fractional: [['bm25', 30], ['learned', 30], ['off', 40]] },
+      },
+      'new-footer': { state: 'ENABLED', variants: { on: true, off: false }, defaultVariant: 'off' },
+    },
+  },
+  null,
+  2,
+)}\n`;
+
+describe('eppo-gitops new', () => {
+  let repo: TempRepo;
+  const run = (args: string[]) => runCli(args, { cwd: repo.dir, env: {} });
+  const today = (): string => new Date().toISOString().slice(0, 10);
+  beforeEach(async () => {
+    repo = await tempRepo();
+    await repo.write('eppo-gitops.yaml', 'flags:\n  files: [flags/*.flagd.json]\n');
+    await repo.write('flags/web.flagd.json', FLAGS);
+  });
+  afterEach(async () => {
+    await repo.remove();
+  });
+
+  it('writes <dir>/<flag-key>.yaml from the flag; it passes validate, flag checks included', async () => {
+    const r = await run(['new', 'checkout-button-color', '--entity', 'user', '--assignment-source', 'User assignments']);
+    expect(r).toMatchObject({ code: 0, err: '' });
+    expect(r.out).toBe(
+      '+ wrote experiments/checkout-button-color.yaml from flag checkout-button-color (flags/web.flagd.json)\n' +
+        'Next: check it with "eppo-gitops validate", then see what it creates in Eppo with "eppo-gitops plan".\n',
+    );
+    expect(await readFile(join(repo.dir, 'experiments/checkout-button-color.yaml'), 'utf8')).toBe(
+      [
+        // A temp folder is not inside a checkout of eppo-gitops: the hint points where `npm i -D eppo-gitops` puts the schema.
+        '# yaml-language-server: $schema=../node_modules/eppo-gitops/schemas/experiment.schema.json',
+        '# written by eppo-gitops new from flag checkout-button-color in flags/web.flagd.json',
+        'experiment_key: checkout-button-color',
+        'name: Checkout button color',
+        'entity: user',
+        'assignment_source: User assignments',
+        `assignments_start_date: ${today()}`,
+        'variations:',
+        '  - variant_key: control',
+        '    is_control: true',
+        '    weight: 0.5',
+        '  - variant_key: green',
+        '    weight: 0.5',
+        '',
+      ].join('\n'),
+    );
+    expect(await run(['validate'])).toMatchObject({ code: 0, out: '1 file checked: no problems\n' });
+  });
+
+  it('takes the names from defaults: in eppo-gitops.yaml, and --dir or the configured dir', async () => {
+    await repo.write('eppo-gitops.yaml', 'dir: defs\ndefaults:\n  entity: user\n  assignment_source: User assignments\nflags:\n  files: [flags/*.flagd.json]\n');
+    const r = await run(['new', 'search-ranking']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('+ wrote defs/search-ranking.yaml from flag search-ranking (flags/web.flagd.json)');
+    const text = await readFile(join(repo.dir, 'defs/search-ranking.yaml'), 'utf8');
+    expect(text).toContain('entity: user\nassignment_source: User assignments\n');
+    // "off" is the default variant and is served 40%: it is a variation like the others (the control).
+    expect(text).toContain('  - variant_key: bm25\n    weight: 0.3\n  - variant_key: learned\n    weight: 0.3\n  - variant_key: off\n    is_control: true\n    weight: 0.4\n');
+    expect(await run(['validate'])).toMatchObject({ code: 0 });
+    const other = await run(['new', 'checkout-button-color', '--dir', 'elsewhere', '--entity', 'company']);
+    expect(other.code).toBe(0);
+    expect(await readFile(join(repo.dir, 'elsewhere/checkout-button-color.yaml'), 'utf8')).toContain('entity: company\nassignment_source: User assignments\n');
+  });
+
+  it('never overwrites: not the file, not a .yml twin, not another file with the key', async () => {
+    const args = ['new', 'checkout-button-color', '--entity', 'user', '--assignment-source', 'User assignments'];
+    expect((await run(args)).code).toBe(0);
+    const first = await readFile(join(repo.dir, 'experiments/checkout-button-color.yaml'), 'utf8');
+    const again = await run(args);
+    expect(again).toMatchObject({ code: 1, out: '', err: 'error: experiments/checkout-button-color.yaml already exists; not overwritten (move it away, or pass --dir another folder)\n' });
+    expect(await readFile(join(repo.dir, 'experiments/checkout-button-color.yaml'), 'utf8')).toBe(first);
+
+    await repo.write('other/checkout-button-color.yml', 'hand written\n');
+    expect(await run([...args, '--dir', 'other'])).toMatchObject({ code: 1, err: 'error: other/checkout-button-color.yml already exists; not overwritten (move it away, or pass --dir another folder)\n' });
+    expect(await readFile(join(repo.dir, 'other/checkout-button-color.yml'), 'utf8')).toBe('hand written\n');
+
+    await repo.write('third/renamed.yaml', first);
+    expect(await run([...args, '--dir', 'third'])).toMatchObject({ code: 1, err: 'error: third/renamed.yaml already declares experiment_key checkout-button-color; not written\n' });
+    expect(await readdir(join(repo.dir, 'third'))).toEqual(['renamed.yaml']);
+  });
+
+  it('a missing entity or assignment source says which, and that defaults: can give it', async () => {
+    const none = await run(['new', 'checkout-button-color']);
+    expect(none.code).toBe(1);
+    expect(none.err).toContain(
+      'error: --entity NAME and --assignment-source NAME are required: give them, or set defaults.entity and defaults.assignment_source in eppo-gitops.yaml',
+    );
+    const one = await run(['new', 'checkout-button-color', '--entity', 'user']);
+    expect(one.err).toContain('error: --assignment-source NAME is required: give it, or set defaults.assignment_source in eppo-gitops.yaml');
+    expect(await readdir(repo.dir)).not.toContain('experiments');
+  });
+
+  it('refuses what it cannot make into a valid experiment, with the reason, and writes nothing', async () => {
+    const names = ['--entity', 'user', '--assignment-source', 'User assignments'];
+    expect(await run(['new', 'checkout-buton-color', ...names])).toMatchObject({
+      code: 1,
+      err: 'error: no flag "checkout-buton-color" in the flag files (flags/web.flagd.json); did you mean "checkout-button-color"?\n',
+    });
+    expect(await run(['new', 'new-footer', ...names])).toMatchObject({
+      code: 1,
+      err: 'error: flag "new-footer" (flags/web.flagd.json) has no fractional in its targeting, so it splits no traffic to start an experiment from\n',
+    });
+    await repo.write('eppo-gitops.yaml', 'parallelism: 2\n');
+    const unconfigured = await run(['new', 'checkout-button-color', ...names]);
+    expect(unconfigured.code).toBe(1);
+    expect(unconfigured.err).toContain('error: no flag files are configured: add flags: {files: ["flags/*.flagd.json"]} to eppo-gitops.yaml');
+    expect(await readdir(repo.dir)).not.toContain('experiments');
+    const usage = await run(['new']);
+    expect(usage.code).toBe(1);
+    expect(usage.err).toContain('say which flag to start from: eppo-gitops new <flag-key>');
+  });
+});
