@@ -35,8 +35,10 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
 /**
  * Decodes, size-checks and parses one YAML file into plain data with positions.
  * Pure. YAML 1.2 core schema (dates stay strings), duplicate keys, several
- * documents, tabs as indentation, invalid UTF-8, oversized input and alias bombs
- * all become `yaml` problems with a line and column.
+ * documents, tabs as indentation, invalid UTF-8, oversized input, too many
+ * tokens (`maxTokens`) and alias bombs all become `yaml` problems with a line
+ * and column: at most 50 and one that counts the rest, and nothing after the
+ * first syntax error.
  */
 export function parseYamlSource(file: string, input: Uint8Array | string, options: { simple?: boolean; maxTokens?: number } = {}): ParsedYaml {
   const problem = (pos: SourcePos, message: string, severity: Severity = 'error'): Problem => ({
