@@ -1,23 +1,19 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cp, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { promisify } from 'node:util';
 import { request } from 'undici';
 import { ConfigError, InternalError } from '../errors.js';
 import { CONFIG_FILE, loadConfig, type Definition } from '../definitions/index.js';
 import { createEppoClient } from '../eppo/index.js';
 import { loadFlagFiles } from '../flags/index.js';
-import { createLocalHost } from '../git-host/index.js';
+import { createLocalHost, runGit } from '../git-host/index.js';
 import { recordOutcome, type RecordOutcomeResult } from '../outcomes/index.js';
 import { startWebhookServer, WEBHOOK_PATH } from '../server/index.js';
 import { startEmulator } from '../emulator/index.js';
 import { validateRepository } from '../validation/index.js';
-
-const run = promisify(execFile);
 
 /** What the demo needs of the command line's Io (which fits as it is). */
 export interface DemoIo {
@@ -65,16 +61,18 @@ export async function runDemo<T extends DemoIo>(options: DemoOptions<T>, io: T):
   const repo = await mkdtemp(join(tmpdir(), 'eppo-gitops-demo-'));
   const cleanups: Array<() => Promise<void>> = [];
   let result: DemoResult = { ok: false, repo, seconds: 0 };
+  // The caller's GIT_* variables are dropped (runGit): a GIT_DIR must never send the demo's commits elsewhere.
+  const git = async (...args: string[]): Promise<string> => (await runGit(args, { cwd: repo, env: io.env })).stdout.toString('utf8');
   try {
     out(`eppo-gitops demo: the whole loop on the embedded Eppo emulator, in ${repo}\n`);
     await cp(source, join(repo, 'experiments'), { recursive: true });
     const flagFiles = await copyFlags(dirname(source), repo);
-    await git(repo, 'init', '--quiet', '--initial-branch=main');
-    await git(repo, 'config', 'user.name', 'eppo-gitops demo');
-    await git(repo, 'config', 'user.email', 'demo@eppo-gitops.invalid');
-    await git(repo, 'config', 'commit.gpgsign', 'false');
-    await git(repo, 'add', 'experiments', ...(flagFiles.length > 0 ? [CONFIG_FILE, ...flagFiles] : []));
-    await git(repo, 'commit', '--quiet', '-m', flagFiles.length > 0 ? 'Add experiment definitions and their flags' : 'Add experiment definitions');
+    await git('init', '--quiet', '--initial-branch=main');
+    await git('config', 'user.name', 'eppo-gitops demo');
+    await git('config', 'user.email', 'demo@eppo-gitops.invalid');
+    await git('config', 'commit.gpgsign', 'false');
+    await git('add', 'experiments', ...(flagFiles.length > 0 ? [CONFIG_FILE, ...flagFiles] : []));
+    await git('commit', '--quiet', '-m', flagFiles.length > 0 ? 'Add experiment definitions and their flags' : 'Add experiment definitions');
     if (flagFiles.length > 0) out(`flag files: ${flagFiles.join(', ')} (each experiment is checked against the flag with its key)\n`);
 
     // The webhook receiver first, so the emulator can be told where to deliver.
@@ -141,11 +139,11 @@ export async function runDemo<T extends DemoIo>(options: DemoOptions<T>, io: T):
     const flagFile = 'flagFile' in recorded ? recorded.flagFile : undefined;
     const what = flagFile === undefined ? 'the outcome commit' : 'the outcome commit: the outcome block, and the flag rolled out to the winner';
     out(`\n── 6/6 ${what} (what the pull request would contain)\n$ git show ${recorded.branch}\n`);
-    const show = await git(repo, 'show', '--no-color', '--format=commit %H%nAuthor: %an <%ae>%n%n    %s', recorded.branch);
+    const show = await git('show', '--no-color', '--format=commit %H%nAuthor: %an <%ae>%n%n    %s', recorded.branch);
     out(show);
     if (flagFile !== undefined) out(`\n${flagFile} now serves ${chosen.winner} to everyone: its defaultVariant is ${chosen.winner} and its targeting is gone.\n`);
     else if ('flagLeft' in recorded && recorded.flagLeft !== undefined) out(`\nThe flag was left as it is: ${recorded.flagLeft}.\n`);
-    const branches = (await git(repo, 'branch', '--list', '--format=%(refname:short)')).trim().split('\n');
+    const branches = (await git('branch', '--list', '--format=%(refname:short)')).trim().split('\n');
     const seconds = (performance.now() - started) / 1000;
     out(
       `\nDone in ${seconds.toFixed(1)} s: ${definitions.length} experiments validated, planned and applied; ` +
@@ -201,13 +199,4 @@ function pickExperiment(definitions: Definition[]): { definition: Definition; wi
     if (winner !== undefined) return { definition, winner: winner.variant_key };
   }
   throw new ConfigError('the demo needs one experiment without an outcome and with an active non-control variation');
-}
-
-async function git(cwd: string, ...args: string[]): Promise<string> {
-  const { stdout } = await run('git', args, {
-    cwd,
-    env: { ...process.env, GIT_TERMINAL_PROMPT: '0' },
-    maxBuffer: 16 * 1024 * 1024,
-  });
-  return stdout;
 }

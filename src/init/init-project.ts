@@ -1,8 +1,8 @@
-import { execFile } from 'node:child_process';
 import { lstat, mkdir, readdir, readFile, realpath, writeFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { ConfigError, InternalError, UsageError } from '../errors.js';
 import { buildSchemaPath, CONFIG_FILE, loadConfig, parseConfig, parseDefinition } from '../definitions/index.js';
+import { isGitMissing, runGit } from '../git-host/index.js';
 import { buildActionRef, parseActionRef, renderActionRef } from './action-ref.js';
 import { PACKAGE_ROOT, readPackageInfo } from './package-root.js';
 import { EXAMPLE_KEY, renderExampleDefinition } from './render-example.js';
@@ -69,7 +69,7 @@ export async function initProject(options: InitOptions): Promise<InitResult> {
   const cwd = await realpath(options.cwd).catch(() => {
     throw new ConfigError(`the folder ${options.cwd} does not exist; run init inside the repository to set up`);
   });
-  const env = gitEnv(options.env);
+  const env = options.env;
   const top = await gitOutput(['rev-parse', '--show-toplevel'], cwd, env);
   const gitRepository = top !== undefined && top !== '';
   const root = gitRepository ? await realpath(top) : cwd;
@@ -209,25 +209,25 @@ function checkOwnOutput(example: string, exampleFile: string, settings: string):
 }
 
 /** origin's default branch, else the branch checked out, else main. */
-async function defaultBranch(root: string, env: Record<string, string>): Promise<string> {
+async function defaultBranch(root: string, env: Record<string, string | undefined>): Promise<string> {
   const remote = await gitOutput(['symbolic-ref', '--quiet', '--short', 'refs/remotes/origin/HEAD'], root, env);
   if (remote !== undefined && remote.startsWith('origin/') && remote.length > 'origin/'.length) return remote.slice('origin/'.length);
   const current = await gitOutput(['symbolic-ref', '--quiet', '--short', 'HEAD'], root, env);
   return current !== undefined && current !== '' ? current : 'main';
 }
 
-/** stdout of a git command, trimmed; undefined when it fails or git is not installed. */
-function gitOutput(args: string[], cwd: string, env: Record<string, string>): Promise<string | undefined> {
-  return new Promise((done) => {
-    execFile('git', args, { cwd, env, encoding: 'utf8' }, (error, stdout) => done(error ? undefined : stdout.trim()));
-  });
-}
-
-function gitEnv(env: Record<string, string | undefined>): Record<string, string> {
-  const clean: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) if (v !== undefined && !k.startsWith('GIT_')) clean[k] = v;
-  clean.GIT_TERMINAL_PROMPT = '0';
-  return clean;
+/**
+ * stdout of a git command, trimmed; undefined when git answers no (outside a
+ * repository, no origin/HEAD) or is not installed: init works without git.
+ */
+async function gitOutput(args: string[], cwd: string, env: Record<string, string | undefined>): Promise<string | undefined> {
+  try {
+    const run = await runGit(args, { cwd, env, allowFail: true });
+    return run.code === 0 ? run.stdout.toString('utf8').trim() : undefined;
+  } catch (error) {
+    if (isGitMissing(error)) return undefined;
+    throw error;
+  }
 }
 
 function isWithin(path: string, folder: string): boolean {

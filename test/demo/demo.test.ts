@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { buildCli, type BuiltCli } from '../helpers/built-cli.js';
+import { createGitRepo, createGitWrapper } from '../helpers/git-repo.js';
 import { captureIo } from '../helpers/io.js';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -52,6 +53,24 @@ describe('demo', () => {
     const io = captureIo({ cwd: tmpdir(), env: {} });
     expect(await main(['demo'], io)).toBe(0);
     expectWholeLoop(io.out());
+  });
+
+  it("runs git with the caller's environment, never with its GIT_DIR: nothing outside the temporary folder is touched", async () => {
+    const victim = createGitRepo({ files: { 'README.md': 'mine\n' } });
+    const wrapper = createGitWrapper();
+    try {
+      const before = { head: victim.head(), refs: victim.git('for-each-ref'), status: victim.git('status', '--porcelain') };
+      const env = { PATH: wrapper.path, HOME: victim.dir, GIT_DIR: join(victim.dir, '.git'), GIT_WORK_TREE: victim.dir, GIT_INDEX_FILE: join(victim.dir, '.git', 'index') };
+      const io = captureIo({ cwd: root, env });
+      expect(await main(['demo'], io)).toBe(0);
+      expectWholeLoop(io.out());
+      expect({ head: victim.head(), refs: victim.git('for-each-ref'), status: victim.git('status', '--porcelain') }).toEqual(before);
+      // Every git the demo ran came from the PATH it was given, the demo's own repository set up with it.
+      expect(wrapper.calls()).toEqual(expect.arrayContaining(['init --quiet --initial-branch=main', 'commit --quiet -m Add experiment definitions and their flags']));
+    } finally {
+      wrapper.remove();
+      victim.remove();
+    }
   });
 
   it('says which folder is missing when --dir points nowhere', async () => {
