@@ -4,6 +4,7 @@ import { parseTimeoutSeconds } from '../util/index.js';
 import { checkFileSet } from './check-file-set.js';
 import { createOctokit, type GitHubClient } from './github-client.js';
 import { createKeyedLock } from './keyed-lock.js';
+import { normaliseRepoPath } from './repo-path.js';
 import type { BaseHead, GitHost, PullRequestContent, PullRequestRef, PullRequestSummary, SavePullRequestResult, TreeFile, WriteBranchRequest, WriteBranchResult } from './types.js';
 import { wrapGitHubError } from './wrap-github-error.js';
 
@@ -143,19 +144,25 @@ export function createGitHubHost(options: GitHubHostOptions): GitHost {
     });
   }
 
-  /** The blob at `path` in `commit`, walking one tree per folder; undefined when there is none. */
-  async function blobAt(commit: string, path: string): Promise<string | undefined> {
+  /** The blob entry at `path` in `commit` (from a listing already read, else one tree per folder); undefined when there is none. */
+  async function blobEntryAt(commit: string, path: string): Promise<TreeItem | undefined> {
     let tree = await treeOf(commit);
+    const listing = listings.get(tree);
+    if (listing !== undefined) return listing.find((e) => e.path === path && e.type === 'blob');
     const parts = path.split('/');
     for (let i = 0; i < parts.length; i++) {
       const { data } = await octokit.rest.git.getTree({ owner, repo, tree_sha: tree });
       const entry = data.tree.find((e) => e.path === parts[i]);
       if (entry?.sha === undefined) return undefined;
-      if (i === parts.length - 1) return entry.type === 'blob' ? entry.sha : undefined;
+      if (i === parts.length - 1) return entry.type === 'blob' ? { ...entry, path } : undefined;
       if (entry.type !== 'tree') return undefined;
       tree = entry.sha;
     }
     return undefined;
+  }
+
+  async function blobAt(commit: string, path: string): Promise<string | undefined> {
+    return (await blobEntryAt(commit, path))?.sha;
   }
 
   /**
@@ -189,10 +196,12 @@ export function createGitHubHost(options: GitHubHostOptions): GitHost {
 
   async function createCommit(request: WriteBranchRequest): Promise<string> {
     const baseTree = await treeOf(request.base);
-    const entries: Array<{ path: string; mode: '100644'; type: 'blob'; sha: string }> = [];
+    const entries: Array<{ path: string; mode: '100644' | '100755'; type: 'blob'; sha: string }> = [];
     for (const file of request.files) {
+      // An executable stays executable; anything else (a new file, a symbolic link) becomes a plain file, as on the local host.
+      const mode = (await blobEntryAt(request.base, file.path))?.mode === '100755' ? '100755' : '100644';
       const blob = await octokit.rest.git.createBlob({ owner, repo, content: Buffer.from(file.text, 'utf8').toString('base64'), encoding: 'base64' });
-      entries.push({ path: file.path, mode: '100644', type: 'blob', sha: blob.data.sha });
+      entries.push({ path: file.path, mode, type: 'blob', sha: blob.data.sha });
     }
     const tree = await octokit.rest.git.createTree({ owner, repo, base_tree: baseTree, tree: entries });
     const commit = await octokit.rest.git.createCommit({ owner, repo, message: request.message, tree: tree.data.sha, parents: [request.base] });
@@ -264,6 +273,22 @@ export function createGitHubHost(options: GitHubHostOptions): GitHost {
     }
   }
 
+  /**
+   * Once at start: the repository can be read (token, GITHUB_REPOSITORY,
+   * GITHUB_API_URL), the token may push to it where GitHub says so, and the
+   * base branch exists; so a server finds out before its first delivery.
+   */
+  async function check(): Promise<void> {
+    const repository = await guard(`reading the repository ${where}`, 'contents: read', () => octokit.rest.repos.get({ owner, repo }));
+    defaultBranch ??= Promise.resolve(repository.data.default_branch);
+    if (repository.data.permissions?.push === false) {
+      throw new GitHostError(
+        `GitHub: the token can read ${where} but not write to it; outcome branches and pull requests need "permissions: contents: write, pull-requests: write", or a token with that access to the repository`,
+      );
+    }
+    await guard(`reading the head of the base branch in ${where}`, 'contents: read', baseHead);
+  }
+
   /** One error path: every failure leaves as a GitHostError naming the call, the repository and the access it needs. */
   async function guard<T>(doing: string, permission: string, fn: () => Promise<T>): Promise<T> {
     try {
@@ -276,7 +301,7 @@ export function createGitHubHost(options: GitHubHostOptions): GitHost {
 
   return {
     kind: 'github',
-    check: async () => undefined,
+    check,
     baseBranch: () => guard(`reading the default branch of ${where}`, 'contents: read', baseBranch),
     baseHead: () => guard(`reading the head of the base branch in ${where}`, 'contents: read', baseHead),
     listFiles: (commit, dir) => guard(`listing ${normaliseDir(dir) || '/'} at ${commit.slice(0, 12)} in ${where}`, 'contents: read', () => listFiles(commit, dir)),
@@ -330,9 +355,10 @@ function ref(p: PullRequestRef): PullRequestRef {
   return { number: p.number, url: p.url };
 }
 
+/** `dir` as a prefix of paths: `''` for the root, else ending in `/`. */
 function normaliseDir(dir: string): string {
-  const clean = dir.replace(/\\/g, '/').replace(/^\.\/+/, '').replace(/\/+$/, '');
-  return clean === '' || clean === '.' ? '' : `${clean}/`;
+  const clean = normaliseRepoPath(dir);
+  return clean === '' ? '' : `${clean}/`;
 }
 
 function statusOf(error: unknown): number | undefined {

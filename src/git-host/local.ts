@@ -1,14 +1,15 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, posix } from 'node:path';
+import { join } from 'node:path';
 import { GitHostError, InternalError } from '../errors.js';
 import { checkFileSet } from './check-file-set.js';
 import { createKeyedLock } from './keyed-lock.js';
+import { normaliseRepoPath } from './repo-path.js';
+import { gitExitError, runGit, type GitRun } from './run-git.js';
 import type { BaseHead, GitHost, TreeFile, WriteBranchRequest, WriteBranchResult } from './types.js';
 
 export interface LocalHostOptions {
-  /** a folder inside the checkout; `listFiles(commit, dir)` resolves `dir` against it */
+  /** a folder inside the checkout (git runs there); paths are from the repository root whatever the folder */
   cwd: string;
   /** environment for git (PATH, HOME, identity); EPPO_GITOPS_BASE_BRANCH is read from it */
   env: Record<string, string | undefined>;
@@ -17,6 +18,8 @@ export interface LocalHostOptions {
 }
 
 const ZERO = '0'.repeat(40);
+/** Writers that may move one branch between a read and a write before this one gives up. */
+const MAX_REF_RACES = 5;
 const FALLBACK_IDENTITY = { name: 'eppo-gitops', email: 'eppo-gitops@localhost' };
 
 /**
@@ -28,33 +31,16 @@ const FALLBACK_IDENTITY = { name: 'eppo-gitops', email: 'eppo-gitops@localhost' 
  */
 export function createLocalHost(options: LocalHostOptions): GitHost {
   const lock = createKeyedLock();
-  const baseEnv: Record<string, string> = {};
-  for (const [k, v] of Object.entries(options.env)) if (v !== undefined && !k.startsWith('GIT_')) baseEnv[k] = v;
-  baseEnv.GIT_TERMINAL_PROMPT = '0';
   let identity: Promise<Record<string, string>> | undefined;
 
-  function git(args: string[], extra: { input?: string | Buffer; env?: Record<string, string>; allowFail?: boolean } = {}): Promise<{ code: number; stdout: Buffer; stderr: string }> {
-    return new Promise((resolve, reject) => {
-      const child = execFile(
-        'git',
-        args,
-        { cwd: options.cwd, env: { ...baseEnv, ...extra.env }, encoding: 'buffer', maxBuffer: 256 * 1024 * 1024 },
-        (error, stdout, stderr) => {
-          const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? ((error as { code: number }).code) : -1) : 0;
-          const err = stderr.toString('utf8').trim();
-          if (error && (code === -1 || !extra.allowFail)) {
-            const first = err.split('\n')[0] || error.message;
-            reject(new GitHostError(`git ${args[0]} failed in ${options.cwd}: ${first}`, { cause: error }));
-            return;
-          }
-          resolve({ code, stdout, stderr: err });
-        },
-      );
-      child.stdin?.on('error', () => undefined);
-      if (extra.input !== undefined) child.stdin?.end(extra.input);
-      else child.stdin?.end();
+  const git = (args: string[], extra: { input?: string | Buffer; env?: Record<string, string>; allowFail?: boolean } = {}): Promise<GitRun> =>
+    runGit(args, {
+      cwd: options.cwd,
+      env: options.env,
+      ...(extra.env ? { extraEnv: extra.env } : {}),
+      ...(extra.input !== undefined ? { input: extra.input } : {}),
+      ...(extra.allowFail ? { allowFail: true } : {}),
     });
-  }
   const out = async (args: string[], extra: Parameters<typeof git>[1] = {}): Promise<string> => (await git(args, extra)).stdout.toString('utf8').trim();
 
   async function gitIdentity(): Promise<Record<string, string>> {
@@ -70,20 +56,20 @@ export function createLocalHost(options: LocalHostOptions): GitHost {
   }
 
   /** Throws when `cwd` is not in a git repository, rather than letting a later step call HEAD detached. */
-  async function check(): Promise<void> {
+  async function checkRepository(): Promise<void> {
     const r = await git(['rev-parse', '--git-dir'], { allowFail: true });
     if (r.code === 0) return;
     if (/not a git repository/i.test(r.stderr)) {
       throw new GitHostError(`${options.cwd} is not a git repository (nor is any folder above it); run this in a checkout of the repository that holds the definitions, or use --git-host github`);
     }
-    throw new GitHostError(`git cannot use the repository at ${options.cwd}: ${r.stderr.split('\n')[0] || `exit code ${r.code}`}`);
+    throw gitExitError(['rev-parse', '--git-dir'], options.cwd, r);
   }
 
   async function currentBranch(): Promise<string | undefined> {
     const r = await git(['symbolic-ref', '--quiet', '--short', 'HEAD'], { allowFail: true });
     if (r.code === 0) return r.stdout.toString('utf8').trim();
     // exit 1 is "HEAD is not a symbolic ref" (detached); anything else is git failing outright
-    if (r.code !== 1) await check();
+    if (r.code !== 1) await checkRepository();
     return undefined;
   }
 
@@ -127,9 +113,8 @@ export function createLocalHost(options: LocalHostOptions): GitHost {
   }
 
   async function listFiles(commit: string, dir: string): Promise<TreeFile[]> {
-    const prefix = await out(['rev-parse', '--show-prefix']);
-    const repoDir = posix.normalize(posix.join(prefix, dir.replace(/\\/g, '/'))).replace(/\/+$/, '');
-    const entries = await lsTree(commit, repoDir === '.' || repoDir === '' ? [] : [repoDir], true);
+    const repoDir = normaliseRepoPath(dir);
+    const entries = await lsTree(commit, repoDir === '' ? [] : [repoDir], true);
     return entries.filter((e) => e.type === 'blob').map((e) => ({ path: e.path, mode: e.mode, blob: e.object }));
   }
 
@@ -141,7 +126,7 @@ export function createLocalHost(options: LocalHostOptions): GitHost {
     for (const blob of blobs) {
       const nl = batch.indexOf(0x0a, at);
       const [, type, size] = batch.subarray(at, nl).toString('utf8').split(' ');
-      if (type !== 'blob') throw new GitHostError(`git has no blob ${blob} in ${options.cwd}; it may have been pruned, so read the listing again`);
+      if (type !== 'blob') throw new GitHostError(`git has no blob ${blob} in ${options.cwd}; read the files again from a new listing (that one may have been pruned)`);
       const end = nl + 1 + Number(size);
       texts.push(batch.subarray(nl + 1, end).toString('utf8'));
       at = end + 1;
@@ -195,10 +180,29 @@ export function createLocalHost(options: LocalHostOptions): GitHost {
       await git(['update-index', '--add', ...cacheinfo], { env: indexEnv });
       const tree = await out(['write-tree'], { env: indexEnv });
       const commit = await out(['commit-tree', tree, '-p', request.base, '-F', '-'], { input: request.message, env: await gitIdentity() });
-      await git(['update-ref', '-m', `eppo-gitops: ${request.message.split('\n')[0]}`, `refs/heads/${branch}`, commit, current ?? ZERO]);
-      return { action: current === undefined ? 'created' : 'updated', branch, commit };
+      return await moveRef(branch, commit, current, request.message, (theirs) => holdsExactly(theirs, wanted, base));
     } finally {
       await rm(scratch, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * Points `branch` at `commit` if it still is at `expected` (compare and
+   * swap). Another process that moved it meanwhile is settled as on GitHub:
+   * its commit is kept when it holds the same change, and replaced otherwise.
+   */
+  async function moveRef(branch: string, commit: string, expected: string | undefined, message: string, holdsChange: (theirs: string) => Promise<boolean>): Promise<WriteBranchResult> {
+    const ref = `refs/heads/${branch}`;
+    let old = expected;
+    for (let attempt = 1; ; attempt++) {
+      const args = ['update-ref', '-m', `eppo-gitops: ${message.split('\n')[0]}`, ref, commit, old ?? ZERO];
+      const run = await git(args, { allowFail: true });
+      if (run.code === 0) return { action: old === undefined ? 'created' : 'updated', branch, commit };
+      const theirs = await commitOf(branch);
+      // The ref did not move: git failed for another reason, which is what to report.
+      if (theirs === old || attempt >= MAX_REF_RACES) throw gitExitError(args, options.cwd, run);
+      if (theirs !== undefined && (await holdsChange(theirs))) return { action: 'unchanged', branch, commit: theirs };
+      old = theirs;
     }
   }
 
@@ -207,12 +211,15 @@ export function createLocalHost(options: LocalHostOptions): GitHost {
       return await fn();
     } catch (error) {
       if (error instanceof GitHostError || error instanceof InternalError) throw error;
-      throw new GitHostError(`${what} in ${options.cwd} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw new GitHostError(`${what} in ${options.cwd} failed: ${error instanceof Error ? error.message : String(error)}; check that the repository and the temporary folder are writable, then run again`, { cause: error });
     }
   };
   return {
     kind: 'local',
-    check,
+    async check() {
+      await checkRepository();
+      await wrap('reading the head of the base branch', baseHead);
+    },
     baseBranch: () => wrap('finding the base branch', baseBranch),
     baseHead: () => wrap('reading the head of the base branch', baseHead),
     listFiles: (commit, dir) => wrap(`listing ${dir} at ${commit.slice(0, 12)}`, () => listFiles(commit, dir)),

@@ -86,10 +86,11 @@ export interface GitHost {
   readonly kind: 'github' | 'local';
   /**
    * Checks, once when a command starts, what the host needs and can check
-   * without writing: for `local`, that the folder is in a git repository. A
-   * GitHubHost has nothing to check here (its token and repository were
-   * checked when it was built; GitHub answers on first use). Throws
-   * GitHostError.
+   * without writing, so a server finds out before its first delivery that it
+   * cannot commit anywhere: for `local`, that the folder is in a git
+   * repository and the base branch has a commit; for `github`, that the token
+   * can read the repository (and, where GitHub tells, push to it) and that the
+   * base branch exists. Throws GitHostError saying what to do.
    */
   check(): Promise<void>;
   /** the branch changes are proposed against */
@@ -98,9 +99,9 @@ export interface GitHost {
   baseHead(): Promise<BaseHead>;
   /**
    * Every blob entry (files, executables, symbolic links; no submodules) under
-   * the folder `dir` in `commit`, paths from the repository root. `dir` is from
-   * the repository root on github and from the host's cwd on local; `''` or
-   * `.` is everything; a `dir` naming a file lists that file alone.
+   * the folder `dir` in `commit`. `dir` and the paths listed are from the
+   * repository root on every host (a local host run in a sub-folder too);
+   * `''` or `.` is everything; a `dir` naming a file lists that file alone.
    */
   listFiles(commit: string, dir: string): Promise<TreeFile[]>;
   /** the contents of these blobs as UTF-8 text, in the order asked */

@@ -81,7 +81,7 @@ describe('local git host (git CLI on a real repository)', () => {
     }
   });
 
-  it('reads definitions at the base head, byte for byte, from a subfolder cwd too', async () => {
+  it('reads definitions at the base head, byte for byte, from a subfolder cwd too (paths stay from the repository root)', async () => {
     const host = createLocalHost({ cwd: repo, env });
     const files = await fetchDefinitionFiles(host, 'experiments');
     const head = git('rev-parse', 'main');
@@ -91,12 +91,13 @@ describe('local git host (git CLI on a real repository)', () => {
     ]);
     await writeFile(join(repo, 'experiments', 'a.yaml'), 'uncommitted edit\n');
     const fromSub = createLocalHost({ cwd: join(repo, 'experiments'), env });
-    expect((await fetchDefinitionFiles(fromSub, '.')).map((f) => [f.path, f.text])).toEqual([
+    expect((await fetchDefinitionFiles(fromSub, 'experiments')).map((f) => [f.path, f.text])).toEqual([
       ['experiments/a.yaml', DEF],
       ['experiments/nested/b.yml', 'experiment_key: b\n'],
     ]);
     const head2 = await fromSub.baseHead();
-    expect((await fromSub.listFiles(head2.commit, 'nested')).map((f) => f.path)).toEqual(['experiments/nested/b.yml']);
+    expect((await fromSub.listFiles(head2.commit, 'experiments/nested')).map((f) => f.path)).toEqual(['experiments/nested/b.yml']);
+    expect(await fromSub.listFiles(head2.commit, 'nested')).toEqual([]);
   });
 
   it('has no pull requests: none found, none saved', async () => {

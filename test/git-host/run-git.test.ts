@@ -51,7 +51,7 @@ describe('runGit: the one way eppo-gitops runs git', () => {
     const outside = mkdtempSync(join(tmpdir(), 'eppo-gitops-no-repo-'));
     try {
       const env = { PATH: process.env.PATH, HOME: outside };
-      const notRepo = await runGit(['status'], { cwd: outside, env }).catch((e: unknown) => e as Error);
+      const notRepo = (await runGit(['status'], { cwd: outside, env }).catch((e: unknown) => e)) as Error;
       expect(notRepo.message).toMatch(/^git status failed in .*: fatal: not a git repository .*; run this in a checkout of the repository that holds the definitions, or use --git-host github$/);
 
       const missing = await runGit(['status'], { cwd: outside, env: { PATH: join(outside, 'no-bin'), HOME: outside } }).catch((e: unknown) => e);
@@ -61,7 +61,7 @@ describe('runGit: the one way eppo-gitops runs git', () => {
       expect(isGitMissing(notRepo)).toBe(false);
 
       const gone = join(outside, 'gone');
-      const noFolder = await runGit(['status'], { cwd: gone, env }).catch((e: unknown) => e as Error);
+      const noFolder = (await runGit(['status'], { cwd: gone, env }).catch((e: unknown) => e)) as Error;
       expect(noFolder.message).toBe(`cannot run git status: the folder ${gone} does not exist; run it in a checkout of the repository`);
       expect(isGitMissing(noFolder)).toBe(false);
     } finally {

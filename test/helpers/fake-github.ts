@@ -132,6 +132,10 @@ export interface FakeGitHub {
    * `modes` gives a file another mode than 100644 (100755 executable, 120000 symbolic link: the text is its target).
    */
   commitFiles(files: Record<string, string | null>, options?: { branch?: string; message?: string; modes?: Record<string, string> }): string;
+  /** what GET /repos/{owner}/{repo} says the token may do; default: nothing said (as for an app installation token) */
+  permissions: { admin: boolean; push: boolean; pull: boolean } | undefined;
+  /** path → mode of every file at the head of a branch */
+  modes(branch: string): Record<string, string>;
   /** file text at the head of a branch, or undefined */
   readFile(branch: string, path: string): string | undefined;
   /** all files at the head of a branch */
@@ -451,7 +455,9 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     const rest = path.slice(prefix.length);
     let m: RegExpExecArray | null;
 
-    if (rest === '' && method === 'GET') return [200, { id: 1, name: repo, full_name: `${owner}/${repo}`, default_branch: defaultBranch, owner: { login: owner } }];
+    if (rest === '' && method === 'GET') {
+      return [200, { id: 1, name: repo, full_name: `${owner}/${repo}`, default_branch: defaultBranch, owner: { login: owner }, ...(fake.permissions ? { permissions: fake.permissions } : {}) }];
+    }
 
     // git refs
     if ((m = /^\/git\/ref\/(.+)$/.exec(rest)) && method === 'GET') {
@@ -712,6 +718,13 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     defaultBranch,
     botLogin: login,
     failWritesWith: undefined,
+    permissions: undefined,
+    modes(branch) {
+      const head = refs.get(`heads/${branch}`);
+      const out: Record<string, string> = {};
+      if (head !== undefined) for (const [p, v] of flatten(commits.get(head)!.tree)) out[p] = v.mode;
+      return out;
+    },
     requests,
     writes: () => requests.filter((r) => r.method !== 'GET' && r.method !== 'HEAD'),
     clearRequests: () => void requests.splice(0, requests.length),

@@ -316,6 +316,33 @@ describe('bad usage of serve, outcome, outcomes and demo (no repository or Eppo 
     }
   });
 
+  it('the github git host: a repository the token cannot reach, or cannot write, stops serve before it listens', async () => {
+    const github: FakeGitHub = await startFakeGitHub();
+    cleanups.push(() => github.close());
+    github.commitFiles({ [DEFINITION_PATH]: DEFINITION });
+    const eppo = await startEmulator({ port: 0 });
+    cleanups.push(() => eppo.close());
+    const env = { ...cleanEnv(), EPPO_API_KEY: eppo.apiKey, EPPO_BASE_URL: eppo.url, EPPO_WEBHOOK_SECRET: SECRET, GITHUB_TOKEN: github.token, GITHUB_API_URL: github.url };
+    const cases: Array<[Record<string, string>, RegExp]> = [
+      [{ GITHUB_REPOSITORY: 'acme/no-such-repository' }, /^error: GitHub: reading the repository acme\/no-such-repository failed \(HTTP 404\): Not Found.*; check GITHUB_REPOSITORY and that the token can see the repository/],
+      [{ GITHUB_REPOSITORY: 'acme/experiments', GITHUB_TOKEN: 'ghs_wrongtoken00000' }, /^error: GitHub: reading the repository acme\/experiments failed \(HTTP 401\): Bad credentials.*; check that GITHUB_TOKEN is set and still valid/],
+      [{ GITHUB_REPOSITORY: 'acme/experiments', EPPO_GITOPS_BASE_BRANCH: 'release' }, /^error: the base branch "release" does not exist in acme\/experiments; set EPPO_GITOPS_BASE_BRANCH to an existing branch/],
+    ];
+    for (const [over, message] of cases) {
+      const io = captureIo({ cwd: empty, env: { ...env, ...over }, signal: new AbortController().signal });
+      expect(await main(['serve', '--port', '0'], io)).toBe(1);
+      expect(io.err()).toMatch(message);
+      expect(io.out()).toBe('');
+    }
+    github.permissions = { admin: false, push: false, pull: true };
+    const readOnly = captureIo({ cwd: empty, env: { ...env, GITHUB_REPOSITORY: 'acme/experiments' }, signal: new AbortController().signal });
+    expect(await main(['serve', '--port', '0'], readOnly)).toBe(1);
+    expect(readOnly.err()).toBe('error: GitHub: the token can read acme/experiments but not write to it; outcome branches and pull requests need "permissions: contents: write, pull-requests: write", or a token with that access to the repository\n');
+    expect(github.writes()).toEqual([]);
+    // Eppo was not asked anything either
+    expect(await (await request(`${eppo.origin}/__emulator/requests`)).body.json()).toEqual([]);
+  });
+
   it('has help for each command', async () => {
     for (const name of ['serve', 'outcome', 'outcomes', 'demo']) {
       const io = captureIo();
