@@ -1,11 +1,10 @@
 import { EmulatorInputError } from '../errors.js';
 import { HttpError } from '../util/index.js';
 import type { EmulatorContext } from './context.js';
-import { parseFaultSpecs } from './faults.js';
+import { buildControl } from './control.js';
 import { findExperiment, parseSinceIndex, readJsonBody } from './http.js';
-import type { Call, Reply, Route } from './router.js';
+import type { Reply, Route } from './router.js';
 import type { ExperimentInput, ExperimentRecord } from './types.js';
-import { parseIsoDate } from './validate.js';
 
 const OK: Reply = { status: 200, body: { ok: true } };
 
@@ -13,26 +12,7 @@ const OK: Reply = { status: 200, body: { ok: true } };
 export function buildControlRoutes(ctx: EmulatorContext): Route[] {
   const { store, faults, dispatcher } = ctx;
 
-  async function decide({ req, params }: Call): Promise<Reply> {
-    const record = findExperiment(store, params['id']!);
-    const body = (await readJsonBody(req, false)) as Record<string, unknown>;
-    const winner = body['winning_variant_key'] ?? null;
-    const outcome = body['outcome'];
-    const concluded = body['concluded_date'];
-    if (winner !== null && (typeof winner !== 'string' || !record.experiment.variations.some((v) => v.variant_key === winner))) {
-      const keys = record.experiment.variations.map((v) => v.variant_key).join(', ');
-      throw new HttpError(400, `winning_variant_key must name a variation of experiment ${record.experiment.id} (${keys})`);
-    }
-    if (typeof outcome !== 'string' || outcome === '') throw new HttpError(400, 'outcome must be a non-empty string, e.g. POSITIVE, NEGATIVE or NEUTRAL');
-    let concludedDate: string | undefined;
-    if (concluded !== undefined) {
-      const date = typeof concluded === 'string' ? parseIsoDate(concluded) : undefined;
-      if (date === undefined) throw new HttpError(400, 'concluded_date must be an ISO-8601 timestamp');
-      concludedDate = date.toISOString();
-    }
-    store.decide(record, winner, outcome, concludedDate);
-    return decided(record);
-  }
+  const control = buildControl(ctx);
 
   function decided(record: ExperimentRecord): Reply {
     ctx.changed();
@@ -62,12 +42,7 @@ export function buildControlRoutes(ctx: EmulatorContext): Route[] {
       method: 'POST',
       path: 'webhooks',
       async handle({ req }) {
-        const body = (await readJsonBody(req, false)) as Record<string, unknown>;
-        const url = body['url'];
-        const secret = body['secret'];
-        if (typeof url !== 'string' || !/^https?:\/\//.test(url) || !URL.canParse(url)) throw new HttpError(400, 'url must be an http(s) URL');
-        if (typeof secret !== 'string' || secret === '') throw new HttpError(400, 'secret must be a non-empty string');
-        ctx.register({ url, secret });
+        const { url } = control.addWebhook(await readJsonBody(req, false));
         return { status: 201, body: { url } };
       },
     },
@@ -84,9 +59,7 @@ export function buildControlRoutes(ctx: EmulatorContext): Route[] {
       method: 'POST',
       path: 'faults',
       async handle({ req }) {
-        const parsed = parseFaultSpecs(await readJsonBody(req, false));
-        if (!parsed.ok) throw new HttpError(400, parsed.message);
-        return { status: 201, body: faults.add(parsed.value) };
+        return { status: 201, body: control.addFaults(await readJsonBody(req, false)) };
       },
     },
     {
@@ -114,7 +87,7 @@ export function buildControlRoutes(ctx: EmulatorContext): Route[] {
         return { status: 201, body: records.map((record) => ctx.render(record)) };
       },
     },
-    { method: 'POST', path: 'experiments/:id/decision', handle: decide },
+    { method: 'POST', path: 'experiments/:id/decision', handle: async ({ req, params }) => ({ status: 200, body: control.decide(params['id']!, await readJsonBody(req, false)) }) },
     {
       method: 'DELETE',
       path: 'experiments/:id/decision',

@@ -1,5 +1,6 @@
 export { DEFAULT_EMULATOR_API_KEY, startEmulator, type EmulatorApiKey, type EmulatorOptions, type RunningEmulator } from './server.js';
 export { MAX_BODY_BYTES } from './http.js';
+export type { Decision } from './control.js';
 export type { RequestLogEntry } from './request-log.js';
 export type {
   ApiAssignmentSource,

@@ -1,11 +1,12 @@
 import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
-import { ConfigError } from '../errors.js';
+import { ConfigError, EmulatorInputError } from '../errors.js';
 import { HttpError, listen, sendJson } from '../util/index.js';
 import { buildApiRoutes, type ApiRoute } from './api-routes.js';
 import type { ApiExperiment } from './api-types.js';
 import type { EmulatorContext } from './context.js';
+import { buildControl, type Decision } from './control.js';
 import { buildControlRoutes } from './control-routes.js';
-import { FaultSet, type RequestFaults } from './faults.js';
+import { FaultSet, type ActiveFault, type FaultSpec, type RequestFaults } from './faults.js';
 import { errorBody, errorReply } from './http.js';
 import { RequestLog, type RequestLogEntry } from './request-log.js';
 import { matchRoute, type Call, type Reply, type Route } from './router.js';
@@ -57,6 +58,18 @@ export interface RunningEmulator {
   apiKey: string;
   /** insert experiments directly (bench/tests): full objects get ids, defaults, status */
   seedExperiments(items: ExperimentInput[]): ApiExperiment[];
+  /**
+   * "Make decision" (as `POST /__emulator/experiments/{id}/decision`): the
+   * experiment is concluded and experiment.status.updated is delivered.
+   * Throws EmulatorInputError for an unknown id or a bad decision.
+   */
+  decide(id: number, decision: Decision): ApiExperiment;
+  /** registers a webhook receiver until reset (as `POST /__emulator/webhooks`); throws EmulatorInputError for a bad one */
+  addWebhook(receiver: WebhookReceiver): void;
+  /** adds faults (as `POST /__emulator/faults`); throws EmulatorInputError for a bad spec */
+  addFaults(spec: FaultSpec | FaultSpec[]): ActiveFault[];
+  /** the API request log from index `since` (as `GET /__emulator/requests`) */
+  requests(since?: number): RequestLogEntry[];
   /** resolves when no webhook delivery is pending or retrying */
   idle(): Promise<void>;
   /** stops accepting, finishes in-flight requests, flushes state, stops retries */
@@ -111,6 +124,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       ctx.dispatcher.dispatch(event, { experiment_id: record.experiment.id, experiment_key: record.experiment.experiment_key }, ctx.receivers()),
   };
   const apiRoutes = buildApiRoutes(ctx);
+  const control = buildControl(ctx);
   const controlRoutes = buildControlRoutes(ctx);
   let closing = false;
 
@@ -198,12 +212,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const server = createServer((req, res) => {
     inFlight++;
     const started = Date.now();
-    const url = new URL(req.url ?? '/', 'http://emulator.invalid');
-    const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
-    const isControl = path === CONTROL_PREFIX || path.startsWith(`${CONTROL_PREFIX}/`);
-    void (isControl ? handleControl : handleApi)(req, res, url, path, started)
+    // Everything that can throw runs inside the promise chain: one malformed request never takes the emulator down.
+    void (async () => {
+      const url = parseTarget(req.url);
+      const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
+      const isControl = path === CONTROL_PREFIX || path.startsWith(`${CONTROL_PREFIX}/`);
+      await (isControl ? handleControl : handleApi)(req, res, url, path, started);
+    })()
       .catch((error: unknown) => {
-        log({ type: 'error', message: (error as Error).message });
+        if (!(error instanceof HttpError)) log({ type: 'error', message: (error as Error).message });
         if (!res.headersSent) send(res, errorReply(error, log));
       })
       .finally(() => {
@@ -239,6 +256,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       ctx.changed();
       return records.map((record) => ctx.render(record));
     },
+    decide: (id, decision) => inProcess(() => control.decide(String(id), decision)),
+    addWebhook: (receiver) => void inProcess(() => control.addWebhook(receiver)),
+    addFaults: (spec) => inProcess(() => control.addFaults(spec)),
+    requests: (since = 0) => ctx.requests.since(since),
     idle: () => ctx.dispatcher.idle(),
     close() {
       closed ??= (async () => {
@@ -254,6 +275,25 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       return closed;
     },
   };
+}
+
+/** The request target as a URL; one that no URL parser accepts is a 400. */
+function parseTarget(target: string | undefined): URL {
+  try {
+    return new URL(target ?? '/', 'http://emulator.invalid');
+  } catch {
+    throw new HttpError(400, 'malformed request target: send a path such as /api/v1/experiments');
+  }
+}
+
+/** A control call made in-process: the HTTP API's 400 and 404 become an EmulatorInputError with the same message. */
+function inProcess<T>(call: () => T): T {
+  try {
+    return call();
+  } catch (error) {
+    if (error instanceof HttpError) throw new EmulatorInputError(error.message);
+    throw error;
+  }
 }
 
 /** The path's segments below `prefix`, empty ones left out (so `//` and a trailing `/` don't matter). */

@@ -385,6 +385,28 @@ describe('transport errors', () => {
     expect((await h.control('GET', '/requests')).body.map((r: any) => r.status)).toEqual([499]);
   });
 
+  it('400 for a request target no URL parser accepts; the emulator goes on serving and closes', async () => {
+    const port = Number(new URL(h.emu.origin).port);
+    const answer = await new Promise<string>((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      let text = '';
+      socket.on('data', (d) => {
+        text += d.toString('utf8');
+        if (text.includes('\r\n\r\n') && text.includes('}')) socket.end();
+      });
+      socket.on('close', () => resolve(text));
+      socket.write('GET http://[ HTTP/1.1\r\nHost: x\r\n\r\n');
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toEqual({
+      statusCode: 400,
+      error: 'Bad Request',
+      message: 'malformed request target: send a path such as /api/v1/experiments',
+    });
+    expect((await h.api('GET', '/experiments')).status).toBe(200);
+    await h.emu.close();
+  });
+
   it('404 JSON for unknown routes, with or without a token', async () => {
     for (const url of [`${h.emu.url}/nope`, `${h.emu.origin}/somewhere`, `${h.emu.url}/experiments/1/variations`, `${h.emu.origin}/__emulator/nope`]) {
       const res = await call(url, { token: 'rw-key' });
@@ -396,6 +418,48 @@ describe('transport errors', () => {
 });
 
 describe('control endpoints', () => {
+  it('answers 400, never 500, to a body that is JSON but not an object', async () => {
+    const id = (await h.api('POST', '/experiments', experimentBody())).body.id;
+    for (const raw of ['null', '42', '"text"', '[]']) {
+      for (const path of ['/webhooks', `/experiments/${id}/decision`]) {
+        const res = await call(`${h.emu.origin}/__emulator${path}`, { method: 'POST', raw });
+        expect([raw, path, res.status, res.body.message]).toEqual([raw, path, 400, 'request body must be a JSON object']);
+      }
+      // An empty array is an empty list of faults or experiments; anything else that is not an object is refused.
+      if (raw !== '[]') {
+        expect((await call(`${h.emu.origin}/__emulator/faults`, { method: 'POST', raw })).status).toBe(400);
+        expect((await call(`${h.emu.origin}/__emulator/experiments`, { method: 'POST', raw })).status).toBe(400);
+      }
+    }
+  });
+
+  it('the same control in-process: decide, addWebhook, addFaults and the request log, with the same checks', async () => {
+    const id = (await h.api('POST', '/experiments', experimentBody())).body.id;
+    expect(() => h.emu.decide(id, { winning_variant_key: 'purple', outcome: 'POSITIVE' })).toThrow(
+      new EmulatorInputError(`winning_variant_key must name a variation of experiment ${id} (blue, green)`),
+    );
+    expect(() => h.emu.decide(999, { winning_variant_key: 'green', outcome: 'POSITIVE' })).toThrow(new EmulatorInputError('experiment 999 not found'));
+    expect(() => h.emu.addWebhook({ url: 'ftp://x', secret: 's' })).toThrow(new EmulatorInputError('url must be an http(s) URL'));
+    expect(() => h.emu.addFaults({ kind: 'status', status: 418 } as never)).toThrow(EmulatorInputError);
+
+    expect(h.emu.decide(id, { winning_variant_key: 'green', outcome: 'POSITIVE', concluded_date: '2026-02-10T12:00:00Z' })).toMatchObject({
+      id,
+      status: 'Concluded',
+      winning_variant_key: 'green',
+      outcome: 'POSITIVE',
+      concluded_date: '2026-02-10T12:00:00.000Z',
+    });
+    h.emu.addWebhook({ url: 'http://127.0.0.1:9/hook', secret: 'whsec' });
+    expect((await h.control('GET', '/webhooks')).body).toEqual([{ url: 'http://127.0.0.1:9/hook' }]);
+    expect(h.emu.addFaults([{ kind: 'status', status: 503 }])).toEqual([{ id: 1, spec: { kind: 'status', status: 503 }, remaining: 1, hits: 0 }]);
+    expect((await h.api('GET', `/experiments/${id}`)).status).toBe(503);
+    expect(h.emu.requests().map((r) => [r.method, r.path, r.status])).toEqual([
+      ['POST', '/api/v1/experiments', 201],
+      ['GET', `/api/v1/experiments/${id}`, 503],
+    ]);
+    expect(h.emu.requests(1)).toHaveLength(1);
+  });
+
   it('logs API requests without the token, from a since index', async () => {
     await h.api('GET', '/experiments?limit=5');
     await h.api('POST', '/experiments', experimentBody());
