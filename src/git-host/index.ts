@@ -9,7 +9,7 @@ export { createOctokit, DEFAULT_GITHUB_TIMEOUT_MS, fetchWithDeadline, GitHubTime
 export { createLocalHost, type LocalHostOptions } from './local.js';
 export { createKeyedLock, type KeyedLock } from './keyed-lock.js';
 export { wrapGitHubError } from './wrap-github-error.js';
-export { buildGitEnv, gitExitError, isGitMissing, runGit, type GitRun, type RunGitOptions } from './run-git.js';
+export { buildGitEnv, findCheckoutFolder, gitExitError, isGitMissing, runGit, type GitRun, type RunGitOptions } from './run-git.js';
 export { normaliseRepoPath } from './repo-path.js';
 
 export type GitHostKind = 'github' | 'local';

@@ -117,3 +117,18 @@ function shown(args: readonly string[]): string {
   const text = `git ${args.join(' ')}`;
   return text.length <= 120 ? text : `${text.slice(0, 119)}…`;
 }
+
+/**
+ * The folder `cwd` is in, from the root of its git checkout: `''` at the root,
+ * else a path ending in `/`. `''` too when `cwd` is in no checkout (a server
+ * with the github git host needs none) or git is not installed.
+ */
+export async function findCheckoutFolder(cwd: string, env: Record<string, string | undefined>): Promise<string> {
+  try {
+    const run = await runGit(['rev-parse', '--show-prefix'], { cwd, env, allowFail: true });
+    return run.code === 0 ? run.stdout.toString('utf8').trim() : '';
+  } catch (error) {
+    if (isGitMissing(error)) return '';
+    throw error;
+  }
+}

@@ -1,4 +1,4 @@
-import { CONFIG_FILE, parseConfig, type Problem } from '../definitions/index.js';
+import { CONFIG_FILE, parseConfig, type Config, type Problem } from '../definitions/index.js';
 import { GitHostError } from '../errors.js';
 import { buildFlagSet, FLAG_FILE_RULE, filterByGlobs, readFlagFile, type FlagSet } from '../flags/index.js';
 import type { GitHost, TreeFile } from '../git-host/index.js';
@@ -15,7 +15,7 @@ export type BaseFlags =
   | { kind: 'none' }
   | {
       kind: 'flags';
-      /** the folder holding eppo-gitops.yaml, from the repository root: `''`, or a path ending in `/` (a local host run in a sub-folder) */
+      /** the folder holding eppo-gitops.yaml, from the repository root: `''`, or a path ending in `/` (a project in a sub-folder) */
       root: string;
       rollout: 'winner' | 'off';
       /** flag file names are relative to `root` */
@@ -25,27 +25,47 @@ export type BaseFlags =
 
 const SYMBOLIC_LINK = '120000';
 
+/** eppo-gitops.yaml at a commit: absent, unusable (the reason in words), or its settings. */
+export type BaseConfig = { kind: 'none' } | { kind: 'unreadable'; reason: string } | { kind: 'config'; config: Config };
+
 /**
- * Reads eppo-gitops.yaml at `commit` through the host (github: from the
- * repository root; local: from the host's cwd), then, when it configures
- * `flags`, the flag files its globs match in the listing of that commit.
- * Symbolic links are refused (their blob is a target path, and following it
- * could read a file outside the folder). A flag file that cannot be read
- * is a `flag-file` problem in the set, as validate reports it; settings with
- * errors, or a host that cannot list or read them, make it `unreadable`.
+ * eppo-gitops.yaml at `commit`, in the project folder `root` (from the
+ * repository root: `''`, or a path ending in `/`), read through the host. A
+ * symbolic link is not followed and a file with an error is not used: both
+ * are `unreadable`, with the reason. A host that cannot read it throws
+ * (GitHostError).
  */
-export async function fetchBaseFlags(host: GitHost, commit: string): Promise<BaseFlags> {
+export async function fetchBaseConfig(host: GitHost, commit: string, root: string): Promise<BaseConfig> {
+  const path = `${root}${CONFIG_FILE}`;
+  const entry = (await host.listFiles(commit, path)).find((e) => e.path === path);
+  if (entry === undefined) return { kind: 'none' };
+  if (entry.mode === SYMBOLIC_LINK) return { kind: 'unreadable', reason: `${path} on the base branch is a symbolic link, which is not followed` };
+  const [text] = await host.readBlobs([entry.blob]);
+  const settings = parseConfig(text ?? '', path);
+  const error = settings.problems.find((p) => p.severity === 'error');
+  if (error !== undefined) return { kind: 'unreadable', reason: `${path} on the base branch has an error (line ${error.line}: ${error.message})` };
+  return { kind: 'config', config: settings.config };
+}
+
+/**
+ * Reads eppo-gitops.yaml at `commit` in the project folder `root` through the
+ * host (fetchBaseConfig), then, when it configures `flags`, the flag files
+ * its globs match in the listing of that commit. Symbolic links are refused
+ * (their blob is a target path, and following it could read a file outside
+ * the folder). A flag file that cannot be read is a `flag-file` problem in
+ * the set, as validate reports it; settings with errors, or a host that
+ * cannot list or read them, make it `unreadable`.
+ */
+export async function fetchBaseFlags(host: GitHost, commit: string, root = ''): Promise<BaseFlags> {
+  return buildBaseFlags(host, commit, root, () => fetchBaseConfig(host, commit, root));
+}
+
+/** The flags part of the settings at `commit`; `settings` reads them (or hands back what was read). */
+export async function buildBaseFlags(host: GitHost, commit: string, root: string, settings: () => Promise<BaseConfig>): Promise<BaseFlags> {
   try {
-    const found = (await host.listFiles(commit, CONFIG_FILE)).filter((e) => e.path === CONFIG_FILE || e.path.endsWith(`/${CONFIG_FILE}`));
-    const entry = found.sort((a, b) => a.path.length - b.path.length)[0];
-    if (entry === undefined) return { kind: 'none' };
-    if (entry.mode === SYMBOLIC_LINK) return { kind: 'unreadable', reason: `${CONFIG_FILE} on the base branch is a symbolic link, which is not followed` };
-    const root = entry.path.slice(0, entry.path.length - CONFIG_FILE.length);
-    const [text] = await host.readBlobs([entry.blob]);
-    const settings = parseConfig(text ?? '');
-    const error = settings.problems.find((p) => p.severity === 'error');
-    if (error !== undefined) return { kind: 'unreadable', reason: `${CONFIG_FILE} on the base branch has an error (line ${error.line}: ${error.message})` };
-    const config = settings.config.flags;
+    const read = await settings();
+    if (read.kind !== 'config') return read;
+    const config = read.config.flags;
     if (config === undefined) return { kind: 'none' };
     return { kind: 'flags', root, rollout: config.rollout ?? 'winner', flags: await readFlagFiles(host, commit, root, config.files) };
   } catch (error) {
@@ -59,7 +79,7 @@ async function readFlagFiles(host: GitHost, commit: string, root: string, patter
   const problems: Problem[] = [];
   const entries = new Map<string, TreeFile>();
   for (const dir of listedFolders(patterns)) {
-    for (const entry of await host.listFiles(commit, dir)) {
+    for (const entry of await host.listFiles(commit, `${root}${dir}`)) {
       if (entry.path.startsWith(root)) entries.set(entry.path.slice(root.length), entry);
     }
   }

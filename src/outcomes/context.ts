@@ -1,14 +1,20 @@
 import { loadConfig } from '../definitions/index.js';
 import { ConfigError, UsageError } from '../errors.js';
 import { connectEppo, type EppoConnection } from '../eppo/index.js';
-import { selectGitHost, type GitHost } from '../git-host/index.js';
+import { findCheckoutFolder, selectGitHost, type GitHost } from '../git-host/index.js';
+import { fetchBaseSettings } from './base-settings.js';
+import { fetchDefinitionFiles } from './definition-files.js';
 import { recordOutcome, syncOutcomes, type OutcomeLog, type RecordOutcomeResult } from './record.js';
 
 export interface OutcomeContextOptions {
   /** the repository root: eppo-gitops.yaml, the local checkout, `.eppo-local/` */
   cwd: string;
   env: Record<string, string | undefined>;
-  /** definitions folder; default: "dir" in eppo-gitops.yaml, else experiments */
+  /**
+   * definitions folder, relative to `cwd` (the folder holding
+   * eppo-gitops.yaml) on every git host; default: "dir" in eppo-gitops.yaml
+   * on the base branch, else experiments
+   */
   dir?: string | undefined;
   /** github | local; default: github when GITHUB_TOKEN and GITHUB_REPOSITORY are set, else local */
   gitHost?: string | undefined;
@@ -22,7 +28,9 @@ export interface OutcomeContextOptions {
 export interface OutcomeContext {
   connection: EppoConnection;
   host: GitHost;
-  /** the definitions folder, relative to the repository root */
+  /** the project folder (`cwd` in its checkout), from the repository root: `''`, or a path ending in `/` */
+  root: string;
+  /** the definitions folder, from the repository root, as found at the base head when the context was opened */
   dir: string;
   /** records one experiment's outcome (`recordOutcome` on this context) */
   record(experimentId: number, log?: OutcomeLog): Promise<RecordOutcomeResult>;
@@ -32,9 +40,15 @@ export interface OutcomeContext {
 }
 
 /**
- * Opens Eppo and the git host for the outcome commands: options beat the
- * environment, which beats eppo-gitops.yaml. A settings file with errors is a
- * ConfigError naming the first one. The caller closes the context.
+ * Opens Eppo and the git host for the outcome commands. Where to connect
+ * (the Eppo URL, the repository, the API URL, the base branch) comes from the
+ * options, then the environment, then eppo-gitops.yaml in `cwd`: it is needed
+ * before the base branch can be read. What to write (`dir`, `flags`) comes
+ * from eppo-gitops.yaml on the base branch, read by every job at the base
+ * head with the definitions, `--dir` beating it. Checked at once, before Eppo
+ * is asked anything: the host can be used, and the definitions folder exists
+ * at the base head. A settings file with errors is a ConfigError naming the
+ * first one. The caller closes the context.
  */
 export async function openOutcomeContext(options: OutcomeContextOptions): Promise<OutcomeContext> {
   const settings = await loadConfig(options.cwd);
@@ -52,7 +66,12 @@ export async function openOutcomeContext(options: OutcomeContextOptions): Promis
   const host = selectGitHost({ ...(kind ? { kind } : {}), cwd: options.cwd, env });
   // Once at start: a server must not find out on every delivery that it cannot commit anywhere.
   await host.check();
-  const dir = options.dir ?? config.dir ?? 'experiments';
+  // `dir` means the same on every host: relative to the folder holding eppo-gitops.yaml, in the repository.
+  const root = await findCheckoutFolder(options.cwd, options.env);
+  const head = await host.baseHead();
+  const base = await fetchBaseSettings(host, head.commit, { root, dir: options.dir });
+  await fetchDefinitionFiles(host, base.dir, () => false, head);
+  const place = { root, dir: options.dir };
   const connection = await connectEppo({
     cwd: options.cwd,
     env: options.env,
@@ -63,9 +82,10 @@ export async function openOutcomeContext(options: OutcomeContextOptions): Promis
   return {
     connection,
     host,
-    dir,
-    record: (experimentId, log) => recordOutcome({ experimentId, eppo: connection.api, host, dir, ...(log ? { log } : {}) }),
-    sync: (log) => syncOutcomes({ eppo: connection.api, host, dir, ...(log ? { log } : {}) }),
+    root,
+    dir: base.dir,
+    record: (experimentId, log) => recordOutcome({ experimentId, eppo: connection.api, host, ...place, ...(log ? { log } : {}) }),
+    sync: (log) => syncOutcomes({ eppo: connection.api, host, ...place, ...(log ? { log } : {}) }),
     close: () => connection.close(),
   };
 }

@@ -17,7 +17,8 @@ export {
 export { fetchDefinitionFiles, type DefinitionFile } from './definition-files.js';
 export { proposeOutcome, type Proposal, type ProposeResult } from './propose.js';
 export { describeConflict, recordOutcome, syncOutcomes, type OutcomeLog, type ProposalNotes, type RecordOutcomeOptions, type RecordOutcomeResult, type SyncOutcomesOptions } from './record.js';
-export { fetchBaseFlags, listedFolders, type BaseFlags } from './base-flags.js';
+export { fetchBaseConfig, fetchBaseFlags, listedFolders, type BaseConfig, type BaseFlags } from './base-flags.js';
+export { DEFAULT_DEFINITIONS_DIR, fetchBaseSettings, type BaseSettings, type BaseSettingsOptions } from './base-settings.js';
 export { buildOutcomeChange, type LeftOut, type OutcomeChange, type OutcomeChangeInput } from './outcome-change.js';
 export { OUTCOME_EVENTS, parseWebhookEvent, unwrapDispatchEvent, type WebhookEvent } from './event.js';
 export { openOutcomeContext, type OutcomeContext, type OutcomeContextOptions } from './context.js';

@@ -3,7 +3,7 @@ import { EppoApiError } from '../errors.js';
 import { describeMalformedExperiment, isConcluded, type EppoApi, type EppoExperiment } from '../eppo/index.js';
 import type { GitHost, PullRequestRef } from '../git-host/index.js';
 import { groupExperimentsByKey } from '../reconcile/index.js';
-import { fetchBaseFlags, type BaseFlags } from './base-flags.js';
+import { fetchBaseSettings, type BaseSettings, type BaseSettingsOptions } from './base-settings.js';
 import { fetchDefinitionFiles, type DefinitionFile } from './definition-files.js';
 import { buildOutcomeChange } from './outcome-change.js';
 import { proposeOutcome } from './propose.js';
@@ -15,8 +15,14 @@ export interface RecordOutcomeOptions {
   experimentId: number;
   eppo: EppoApi;
   host: GitHost;
-  /** definitions folder, relative to the repository root */
-  dir: string;
+  /**
+   * the definitions folder, relative to `root` (so from the repository root
+   * when the project is there); default: "dir" in eppo-gitops.yaml at the
+   * base head, else experiments
+   */
+  dir?: string | undefined;
+  /** the project folder (the one holding eppo-gitops.yaml), from the repository root; default the root */
+  root?: string | undefined;
   log?: OutcomeLog;
   /** the experiment as just read from Eppo (outcomes sync); otherwise it is read here */
   experiment?: EppoExperiment;
@@ -24,8 +30,8 @@ export interface RecordOutcomeOptions {
   files?: DefinitionFile[];
   /** the live experiments with this experiment's key, when already listed (outcomes sync); otherwise listed here */
   sameKey?: readonly EppoExperiment[];
-  /** the flags settings and files at the commit of `files`, when already read (outcomes sync) */
-  flags?: BaseFlags;
+  /** eppo-gitops.yaml at the commit of `files`, when already read (outcomes sync) */
+  settings?: BaseSettings;
   /** the clock: the fixed time of the rollout proof; default the current time */
   now?: () => Date;
 }
@@ -74,7 +80,8 @@ export type RecordOutcomeResult =
  * changes nothing.
  */
 export async function recordOutcome(options: RecordOutcomeOptions): Promise<RecordOutcomeResult> {
-  const { experimentId, eppo, host, dir } = options;
+  const { experimentId, eppo, host } = options;
+  const place: BaseSettingsOptions = { root: options.root, dir: options.dir };
   const log = options.log ?? (() => {});
   let experiment = options.experiment;
   if (experiment === undefined) {
@@ -107,16 +114,21 @@ export async function recordOutcome(options: RecordOutcomeOptions): Promise<Reco
   }
   const byKey = (files: DefinitionFile[]): DefinitionFile[] => files.filter((f) => readExperimentKey(f.text) === key);
   let matches: DefinitionFile[];
+  let settings = options.settings;
   if (options.files !== undefined) {
     matches = byKey(options.files);
   } else {
+    // The settings and the definitions are read at one base head.
+    const head = await host.baseHead();
+    settings ??= await fetchBaseSettings(host, head.commit, place);
     // Files are named <experiment_key>.yaml by convention: read those first, everything only when that misses.
     const named = new Set([`${key}.yaml`, `${key}.yml`]);
-    matches = byKey(await fetchDefinitionFiles(host, dir, (path) => named.has(path.slice(path.lastIndexOf('/') + 1))));
-    if (matches.length === 0) matches = byKey(await fetchDefinitionFiles(host, dir));
+    matches = byKey(await fetchDefinitionFiles(host, settings.dir, (path) => named.has(path.slice(path.lastIndexOf('/') + 1)), head));
+    if (matches.length === 0) matches = byKey(await fetchDefinitionFiles(host, settings.dir, undefined, head));
   }
   if (matches.length === 0) {
-    log({ experiment_id: experimentId, experiment_key: experiment.experiment_key, action: 'unmanaged', message: `no definition under ${dir}/ has this experiment_key; nothing proposed` });
+    const where = settings === undefined ? 'the files given' : `${settings.dir || '.'}/`;
+    log({ experiment_id: experimentId, experiment_key: experiment.experiment_key, action: 'unmanaged', message: `no definition under ${where} has this experiment_key; nothing proposed` });
     return { ...known, action: 'unmanaged' };
   }
   if (matches.length > 1) {
@@ -136,7 +148,8 @@ export async function recordOutcome(options: RecordOutcomeOptions): Promise<Reco
     return conflict;
   }
 
-  const flags = options.flags ?? (await fetchBaseFlags(host, file.commit));
+  settings ??= await fetchBaseSettings(host, file.commit, place);
+  const flags = await settings.flags();
   const change = buildOutcomeChange({ file, outcome: buildOutcome(experiment), flags, at: options.now?.() ?? new Date() });
   if (change.action === 'refused') {
     log({ experiment_id: experimentId, file: file.path, action: 'not-editable', message: change.reason });
@@ -180,7 +193,10 @@ export async function recordOutcome(options: RecordOutcomeOptions): Promise<Reco
 export interface SyncOutcomesOptions {
   eppo: EppoApi;
   host: GitHost;
-  dir: string;
+  /** the definitions folder, relative to `root`; default: "dir" in eppo-gitops.yaml at the base head, else experiments */
+  dir?: string | undefined;
+  /** the project folder, from the repository root; default the root */
+  root?: string | undefined;
   log?: OutcomeLog;
   /** the clock: the fixed time of the rollout proofs; default the current time */
   now?: () => Date;
@@ -195,26 +211,28 @@ export interface SyncOutcomesOptions {
  * stop the others.
  */
 export async function syncOutcomes(options: SyncOutcomesOptions): Promise<RecordOutcomeResult[]> {
-  const { eppo, host, dir } = options;
-  const [experiments, files] = await Promise.all([eppo.listExperiments(), fetchDefinitionFiles(host, dir)]);
+  const { eppo, host } = options;
+  const readGit = async (): Promise<{ settings: BaseSettings; files: DefinitionFile[] }> => {
+    const head = await host.baseHead();
+    const settings = await fetchBaseSettings(host, head.commit, { root: options.root, dir: options.dir });
+    return { settings, files: await fetchDefinitionFiles(host, settings.dir, undefined, head) };
+  };
+  const [experiments, { settings, files }] = await Promise.all([eppo.listExperiments(), readGit()]);
   const managed = new Set(files.map((f) => readExperimentKey(f.text)).filter((k): k is string => k !== undefined));
   const candidates = experiments.filter((e) => isConcluded(e.status) && managed.has(e.experiment_key));
   // Every live experiment counts for twins, concluded or not: the same rule as the webhook path and plan.
   const byKey = groupExperimentsByKey(experiments);
-  let flags: BaseFlags | undefined;
   const results: RecordOutcomeResult[] = [];
   for (const listed of candidates) {
     try {
-      flags ??= await fetchBaseFlags(host, files[0]!.commit);
       results.push(
         await recordOutcome({
           experimentId: listed.id,
           eppo,
           host,
-          dir,
           files,
           sameKey: byKey.get(listed.experiment_key)!,
-          flags,
+          settings,
           ...(options.log ? { log: options.log } : {}),
           ...(options.now ? { now: options.now } : {}),
         }),

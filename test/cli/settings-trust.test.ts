@@ -86,6 +86,8 @@ describe('trust item 6: eppo-gitops.yaml from a pull request', () => {
     expect(refused.err).toMatch(/^error: eppo-gitops\.yaml:1:17: github_api_url "https:\/\/0\.0\.0\.0:9\/api\/v3" is not GitHub's API \(api\.github\.com\) .* set GITHUB_API_URL to use GitHub Enterprise/);
 
     await writeFile(join(repo, 'eppo-gitops.yaml'), `github_api_url: ${github.url}\n`);
+    // The definitions are on the base branch: a folder missing there would stop the sync.
+    github.commitFiles({ 'experiments/checkout-button-color.yaml': DEFINITION });
     github.clearRequests();
     expect((await run(['outcomes', 'sync'], env)).code).toBe(0);
     expect(github.requests.length).toBeGreaterThan(0);

@@ -10,6 +10,7 @@ import { DEFAULT_EMULATOR_API_KEY, startEmulator, type RunningEmulator } from '.
 import { signWebhookData } from '../../src/outcomes/index.js';
 import { captureIo, type CapturedIo } from '../helpers/io.js';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.js';
+import { createGitRepo, type GitRepo } from '../helpers/git-repo.js';
 import { CONCLUDED_AT, DEFINITION, DEFINITION_PATH, experimentBody } from './harness.js';
 
 const SECRET = 'whsec-cli-test-secret';
@@ -254,6 +255,79 @@ describe('outcome and outcomes sync commands', () => {
     expect(await main(['outcomes', 'sync'], second)).toBe(0);
     expect(second.out()).toMatch(/1 already recorded or proposed/);
     expect(git('rev-parse', BRANCH)).toBe(head);
+  });
+});
+
+describe('the definitions folder: one meaning on both git hosts, read from the base branch', () => {
+  const SUB = 'services/web';
+  const SETTINGS = 'dir: defs\n';
+  let checkout: GitRepo;
+  let github: FakeGitHub;
+  let eppo: RunningEmulator;
+  let id: number;
+  beforeEach(async () => {
+    const files = { [`${SUB}/eppo-gitops.yaml`]: SETTINGS, [`${SUB}/defs/checkout-button-color.yaml`]: DEFINITION, 'README.md': 'monorepo\n' };
+    checkout = createGitRepo({ files });
+    github = await startFakeGitHub();
+    github.commitFiles(files);
+    eppo = await startEmulator({ port: 0 });
+    id = eppo.seedExperiments([experimentBody()])[0]!.id;
+    await eppo.decide(id, { winning_variant_key: 'green', outcome: 'POSITIVE', concluded_date: CONCLUDED_AT });
+  });
+  afterEach(async () => {
+    await eppo.close();
+    await github.close();
+    checkout.remove();
+  });
+  const envFor = (kind: 'github' | 'local'): Record<string, string | undefined> => ({
+    ...checkout.env,
+    EPPO_API_KEY: eppo.apiKey,
+    EPPO_BASE_URL: eppo.url,
+    EPPO_WEBHOOK_SECRET: SECRET,
+    ...(kind === 'github' ? { GITHUB_TOKEN: github.token, GITHUB_REPOSITORY: 'acme/experiments', GITHUB_API_URL: github.url } : {}),
+  });
+  const run = async (kind: 'github' | 'local', argv: string[], cwd = join(checkout.dir, SUB)) => {
+    const io = captureIo({ cwd, env: envFor(kind), signal: AbortSignal.abort() });
+    const code = await main([...argv, '--git-host', kind], io);
+    return { code, out: io.out(), err: io.err() };
+  };
+
+  it.each(['github', 'local'] as const)('%s: a project in a sub-folder is found from the folder holding eppo-gitops.yaml', async (kind) => {
+    const outcome = await run(kind, ['outcome', '--experiment-id', String(id)]);
+    expect(outcome.err).toBe('');
+    expect(outcome.out).toMatch(new RegExp(`proposed the outcome for ${SUB}/defs/checkout-button-color\\.yaml in ${kind === 'github' ? 'pull request #1' : `branch ${BRANCH}`}`));
+    expect(outcome.code).toBe(0);
+    const sync = await run(kind, ['outcomes', 'sync']);
+    expect(sync.out).toMatch(/1 already recorded or proposed/);
+    expect(sync.code).toBe(0);
+    const written = kind === 'github' ? github.readFile(BRANCH, `${SUB}/defs/checkout-button-color.yaml`) : checkout.show(BRANCH, `${SUB}/defs/checkout-button-color.yaml`);
+    expect(parseDocument(written!).toJS().outcome).toMatchObject({ outcome: 'POSITIVE', winning_variant_key: 'green' });
+  });
+
+  it.each(['github', 'local'] as const)('%s: a folder missing at the base head stops outcome, outcomes sync and serve with exit 1, before Eppo is asked', async (kind) => {
+    for (const argv of [
+      ['outcome', '--experiment-id', String(id), '--dir', 'defz'],
+      ['outcomes', 'sync', '--dir', 'defz'],
+      ['serve', '--port', '0', '--dir', 'defz'],
+    ]) {
+      const r = await run(kind, argv);
+      expect(r.code, argv.join(' ')).toBe(1);
+      expect(r.err).toMatch(new RegExp(`^error: the definitions folder ${SUB}/defz/ does not exist at the head of the base branch main \\([0-9a-f]{12}\\); check --dir`));
+      expect(r.out).toBe('');
+    }
+    // A project at the root of the repository, as the github host assumed before: the sub-folder's settings are not there.
+    const atRoot = await run(kind, ['outcomes', 'sync'], checkout.dir);
+    expect(atRoot.code).toBe(1);
+    expect(atRoot.err).toMatch(/^error: the definitions folder experiments\/ does not exist at the head of the base branch main/);
+    expect(eppo.requests()).toEqual([]);
+  });
+
+  it('local: the settings are the base branch\'s, not the working tree\'s', async () => {
+    // Uncommitted: a settings file pointing elsewhere, and a folder that is not on the base branch.
+    checkout.write({ [`${SUB}/eppo-gitops.yaml`]: 'dir: elsewhere\n', [`${SUB}/elsewhere/checkout-button-color.yaml`]: DEFINITION });
+    const outcome = await run('local', ['outcome', '--experiment-id', String(id)]);
+    expect(outcome.out).toMatch(new RegExp(`proposed the outcome for ${SUB}/defs/checkout-button-color\\.yaml`));
+    expect(outcome.code).toBe(0);
   });
 });
 

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createGitHubHost, createLocalHost, createOctokit, type GitHost } from '../../src/git-host/index.js';
+import { ConfigError } from '../../src/errors.js';
 import { fetchDefinitionFiles } from '../../src/outcomes/index.js';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.js';
 
@@ -54,7 +55,11 @@ describe('definition files at the base head, through either host', () => {
         const files = await fetchDefinitionFiles(host, 'experiments');
         expect(files.map((f) => [f.path, f.text]), kind).toEqual(WANTED);
         expect(files.every((f) => f.commit === head.commit), kind).toBe(true);
-        expect(await fetchDefinitionFiles(host, 'nowhere'), kind).toEqual([]);
+        await expect(fetchDefinitionFiles(host, 'nowhere'), kind).rejects.toThrow(
+          new ConfigError(
+            `the definitions folder nowhere/ does not exist at the head of the base branch main (${head.commit.slice(0, 12)}); check --dir, "dir" in eppo-gitops.yaml, and that the command runs in the folder holding eppo-gitops.yaml`,
+          ),
+        );
       }
     }
   });

@@ -282,7 +282,7 @@ describe('outcome pull requests on GitHub (fake GitHub API, real octokit, emulat
     const files = await fetchDefinitionFiles(h.host, 'experiments');
     expect(files.map((f) => f.path).sort()).toEqual([DEFINITION_PATH, OTHER_PATH]);
     expect(h.github.requests.filter((r) => r.path.includes('/git/trees/')).map((r) => r.query.recursive ?? 'flat')).toEqual(['true', 'flat', 'true']);
-    expect(await fetchDefinitionFiles(h.host, 'nowhere')).toEqual([]);
+    await expect(fetchDefinitionFiles(h.host, 'nowhere')).rejects.toThrow(/^the definitions folder nowhere\/ does not exist at the head of the base branch main /);
   });
 
   it('honours GITHUB_API_URL with a path (GitHub Enterprise) and EPPO_GITOPS_BASE_BRANCH', async () => {

@@ -373,7 +373,8 @@ describe('the rollout on the local git host (a real repository)', () => {
     const host = createLocalHost({ cwd: join(repo, sub), env: env() });
     const eppo = createEppoClient({ baseUrl: emu.url, apiKey: emu.apiKey });
     try {
-      const result = await recordOutcome({ experimentId, eppo, host, dir: 'experiments' });
+      // The project folder is named from the repository root, as on every host.
+      const result = await recordOutcome({ experimentId, eppo, host, root: `${sub}/`, dir: 'experiments' });
       expect(result).toMatchObject({ action: 'proposed', file: `${sub}/${DEFINITION_PATH}`, flagFile: `${sub}/${FLAG_PATH}` });
       expect(changedFiles()).toEqual([`${sub}/${DEFINITION_PATH}`, `${sub}/${FLAG_PATH}`]);
     } finally {
