@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { request } from 'undici';
 import { ConfigError, InternalError } from '../errors.js';
 import { CONFIG_FILE, loadConfig, type Definition } from '../definitions/index.js';
 import { createEppoClient } from '../eppo/index.js';
@@ -121,13 +120,7 @@ export async function runDemo<T extends DemoIo>(options: DemoOptions<T>, io: T):
       `\n── 5/6 someone clicks "Make decision" in Eppo: ${chosen.definition.experiment_key} (#${live.id}), ` +
         `winner ${chosen.winner}, POSITIVE\n`,
     );
-    const decision = await request(`${emulator.origin}/__emulator/experiments/${live.id}/decision`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ winning_variant_key: chosen.winner, outcome: 'POSITIVE' }),
-    });
-    await decision.body.text();
-    if (decision.statusCode !== 200) throw new ConfigError(`the emulator refused the decision (${decision.statusCode})`);
+    emulator.decide(live.id, { winning_variant_key: chosen.winner, outcome: 'POSITIVE' });
     await emulator.idle();
     await receiver.idle();
     const recorded = outcomes.find((o) => o.action === 'proposed' || o.action === 'updated');

@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { RunningEmulator } from '../emulator/index.js';
 import { ConfigError } from '../errors.js';
 import { parseTimeoutSeconds } from '../util/index.js';
 import { createEppoClient, DEFAULT_EPPO_BASE_URL, type EppoClientOptions } from './client.js';
@@ -8,6 +9,8 @@ import type { EppoApi } from './types.js';
 export interface EppoConnection {
   api: EppoApi;
   baseUrl: string;
+  /** with `local`: the embedded emulator (to register a webhook receiver, make a decision) */
+  emulator?: RunningEmulator;
   close(): Promise<void>;
 }
 
@@ -54,6 +57,7 @@ export async function connectEppo(opts: ConnectEppoOptions): Promise<EppoConnect
       api,
       // The emulator's port changes on every run; the state folder is what identifies it.
       baseUrl: LOCAL_BASE_URL,
+      emulator,
       async close() {
         await api.close();
         await emulator.close();

@@ -47,8 +47,13 @@ export interface WebhookServerOptions {
 }
 
 export interface WebhookServer {
-  /** `http://host:port` */
+  /** `http://host:port`, the address it is bound to */
   url: string;
+  /**
+   * where a client on this machine reaches it: `url`, or with loopback in
+   * place of an address that stands for all of them (0.0.0.0, ::)
+   */
+  localUrl: string;
   port: number;
   /** resolves when no request is being read and no work is queued or running (a retry waiting out its delay does not count) */
   idle(): Promise<void>;
@@ -134,6 +139,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
 
   return {
     url: origin,
+    localUrl: origin.replace('//0.0.0.0:', '//127.0.0.1:').replace('//[::]:', '//[::1]:'),
     port,
     idle,
     close() {

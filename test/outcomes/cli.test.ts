@@ -73,7 +73,7 @@ async function serve(env: Record<string, string | undefined>, extra: string[] = 
   const io = watchedIo({ cwd: repo, env, signal: controller.signal });
   const exit = main(['serve', '--port', '0', ...extra], io);
   await io.until('out', 'listening on', exit);
-  const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(io.out())?.[1];
+  const url = /listening on (http:\/\/127\.0\.0\.\d+:\d+)/.exec(io.out())?.[1];
   if (url === undefined) throw new Error(`serve printed no URL: ${io.out()}`);
   return {
     url,
@@ -168,7 +168,9 @@ describe('end to end: emulator decision → signed webhook → serve → outcome
     const env = { ...baseEnv(), EPPO_WEBHOOK_SECRET: SECRET };
     // --local keeps the emulator's state in .eppo-local/: put the experiment there first.
     expect(await main(['apply', '--local', '--yes'], captureIo({ cwd: repo, env }))).toBe(0);
-    const server = await serve(env, ['--local', '--git-host', 'local']);
+    // Bound to another loopback address than 127.0.0.1: the emulator must deliver to where the server listens.
+    const server = await serve(env, ['--local', '--git-host', 'local', '--host', '127.0.0.2']);
+    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.2:\d+$/);
     const announced = server.io
       .err()
       .split('\n')
@@ -178,6 +180,8 @@ describe('end to end: emulator decision → signed webhook → serve → outcome
     const { url, decide } = announced[0]!;
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api\/v1$/);
     expect(decide).toContain(`${new URL(url).origin}/__emulator/experiments/<id>/decision`);
+    const registered = await request(`${new URL(url).origin}/__emulator/webhooks`);
+    expect(await registered.body.json()).toEqual([{ url: `${server.url}/webhooks/eppo` }]);
     const listed = await request(`${url}/experiments?experiment_key=checkout-button-color`, { headers: { 'x-eppo-token': DEFAULT_EMULATOR_API_KEY } });
     const [live] = (await listed.body.json()) as Array<{ id: number }>;
     const decision = await request(`${new URL(url).origin}/__emulator/experiments/${live!.id}/decision`, {

@@ -188,6 +188,17 @@ describe('webhook server: transport', () => {
   });
 });
 
+describe('webhook server: its address', () => {
+  it('url is where it is bound; localUrl is where a client on this machine reaches it', async () => {
+    const all = (await start({ host: '0.0.0.0' })).server;
+    expect(all.url).toBe(`http://0.0.0.0:${all.port}`);
+    expect(all.localUrl).toBe(`http://127.0.0.1:${all.port}`);
+    expect((await request(`${all.localUrl}/healthz`)).statusCode).toBe(200);
+    const one = (await start({ host: '127.0.0.2' })).server;
+    expect([one.url, one.localUrl]).toEqual([`http://127.0.0.2:${one.port}`, `http://127.0.0.2:${one.port}`]);
+  });
+});
+
 describe('webhook server: queue', () => {
   it('coalesces deliveries for one experiment and runs a second pass only for deliveries during a run', async () => {
     const first = gate();

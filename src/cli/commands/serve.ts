@@ -1,4 +1,3 @@
-import { request } from 'undici';
 import { ConfigError, UsageError } from '../../errors.js';
 import { checkSecretLength, escapeJsonText, parseTimeoutSeconds } from '../../util/index.js';
 import { buildResultLogFields, openOutcomeContext } from '../../outcomes/index.js';
@@ -86,9 +85,11 @@ export const command: Command = {
       throw error;
     }
     try {
-      if (values.local === true) {
+      const emulator = ctx.connection.emulator;
+      if (emulator !== undefined) {
         const apiBase = ctx.connection.api.baseUrl;
-        await registerWithEmulator(apiBase, `http://127.0.0.1:${server.port}${WEBHOOK_PATH}`, secret);
+        // With --local, the embedded emulator delivers its decisions to this server, at the address it is bound to.
+        emulator.addWebhook({ url: `${server.localUrl}${WEBHOOK_PATH}`, secret });
         // Without this the embedded emulator could not be reached, and no decision could ever be made.
         log({
           msg: 'embedded Eppo emulator',
@@ -115,16 +116,4 @@ function untilAborted(io: Io): Promise<void> {
   if (signal === undefined) return new Promise(() => {});
   if (signal.aborted) return Promise.resolve();
   return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
-}
-
-/** With --local, the embedded emulator delivers its decisions to this server. */
-async function registerWithEmulator(apiBase: string, url: string, secret: string): Promise<void> {
-  const origin = new URL(apiBase).origin;
-  const res = await request(`${origin}/__emulator/webhooks`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ url, secret }),
-  });
-  await res.body.text();
-  if (res.statusCode >= 300) throw new ConfigError(`the embedded emulator refused the webhook registration (HTTP ${res.statusCode})`);
 }
