@@ -25,7 +25,9 @@ export const systemTimers: RunnerTimers = {
 export type JobReport<K, R> =
   | { kind: 'done'; key: K; result: R; durationMs: number }
   /** `retryInMs` is when the next run is due, or undefined when there is none */
-  | { kind: 'failed'; key: K; error: unknown; attempt: number; retryInMs: number | undefined; durationMs: number };
+  | { kind: 'failed'; key: K; error: unknown; attempt: number; retryInMs: number | undefined; durationMs: number }
+  /** a retry that fell due while the queue was full: it does not run (the failed `attempt` was the last) */
+  | { kind: 'dropped'; key: K; attempt: number; reason: 'queue full' };
 
 export interface JobRunnerOptions<K, R> {
   run(key: K): Promise<R>;
@@ -51,7 +53,11 @@ export interface JobRunnerOptions<K, R> {
 }
 
 export interface JobRunner<K> {
-  /** Adds a job for `key`; coalesced with one waiting or running for it (see `WorkQueue.push`). */
+  /**
+   * Adds a job for `key`; coalesced with one waiting or running for it (see
+   * `WorkQueue.push`). A retry of the key waiting out its delay is cancelled:
+   * this run takes its place.
+   */
   push(key: K): PushResult;
   /** keys waiting or running */
   readonly size: number;
@@ -79,7 +85,8 @@ export function createJobRunner<K, R>(options: JobRunnerOptions<K, R>): JobRunne
   const maxAttempts = Math.max(1, options.retry?.attempts ?? 3);
   const delayMs = options.retry?.delayMs ?? 30_000;
   const failedRuns = new Map<K, number>();
-  const retryTimers = new Set<unknown>();
+  /** at most one retry per key, waiting out its delay */
+  const retryTimers = new Map<K, unknown>();
   const runningSince = new Map<K, number>();
   let stopped = false;
 
@@ -111,19 +118,37 @@ export function createJobRunner<K, R>(options: JobRunnerOptions<K, R>): JobRunne
         return;
       }
       failedRuns.set(key, attempt);
-      const timer = timers.setTimeout(() => {
-        retryTimers.delete(timer);
-        if (!stopped) queue.push(key);
-      }, retryInMs);
-      retryTimers.add(timer);
+      cancelRetry(key);
+      retryTimers.set(
+        key,
+        timers.setTimeout(() => {
+          retryTimers.delete(key);
+          if (stopped) return;
+          if (queue.push(key) === 'full') {
+            failedRuns.delete(key);
+            report({ kind: 'dropped', key, attempt, reason: 'queue full' });
+          }
+        }, retryInMs),
+      );
       return;
     }
     failedRuns.delete(key);
     report({ kind: 'done', key, result, durationMs: timers.now() - started });
   }
 
+  function cancelRetry(key: K): void {
+    const timer = retryTimers.get(key);
+    if (timer === undefined) return;
+    timers.clearTimeout(timer);
+    retryTimers.delete(key);
+  }
+
   return {
-    push: (key) => queue.push(key),
+    push(key) {
+      const result = queue.push(key);
+      if (result !== 'full') cancelRetry(key);
+      return result;
+    },
     get size() {
       return queue.size;
     },
@@ -142,7 +167,10 @@ export function createJobRunner<K, R>(options: JobRunnerOptions<K, R>): JobRunne
     stop() {
       stopped = true;
       const dropped = retryTimers.size;
-      for (const timer of retryTimers) timers.clearTimeout(timer);
+      for (const [key, timer] of retryTimers) {
+        timers.clearTimeout(timer);
+        failedRuns.delete(key);
+      }
       retryTimers.clear();
       return dropped;
     },

@@ -167,6 +167,9 @@ function describeError(error: unknown): string {
 
 /** The log line of one job run. */
 function jobLogEntry(report: JobReport<number, HandleResult>): Record<string, unknown> {
+  if (report.kind === 'dropped') {
+    return { msg: 'dropped', experiment_id: report.key, action: 'error', reason: `retry ${report.attempt + 1} not run: the queue is full`, next: 'none; the scheduled outcomes sync will catch up' };
+  }
   const duration = Math.round(report.durationMs * 10) / 10;
   if (report.kind === 'done') return { msg: 'processed', experiment_id: report.key, ...report.result, duration_ms: duration };
   return {

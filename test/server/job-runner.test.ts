@@ -91,7 +91,7 @@ describe('job runner', () => {
     await vi.runAllTimersAsync();
     jobs.push(4);
     await vi.runAllTimersAsync();
-    expect(reports.map((r) => (r.kind === 'done' ? ['done', r.key, r.result, r.durationMs] : ['failed', r.key, r.attempt, r.retryInMs, r.durationMs]))).toEqual([
+    expect(reports.map((r) => (r.kind === 'done' ? ['done', r.key, r.result, r.durationMs] : r.kind === 'failed' ? ['failed', r.key, r.attempt, r.retryInMs, r.durationMs] : [r.kind]))).toEqual([
       ['failed', 4, 1, 100, 250],
       ['done', 4, 'done 4', 250],
       ['failed', 4, 1, 100, 250],
@@ -191,6 +191,63 @@ describe('job runner', () => {
 });
 
 describe('trust item 11: the job runner never drops a failure', () => {
+  it('a retry falling due while the queue is full is reported dropped, and the key starts afresh', async () => {
+    let failing = true;
+    const gates: Array<() => void> = [];
+    const { jobs, runs, reports } = runner(
+      async (key) => {
+        if (key === 1 && failing) throw new Error('down');
+        await new Promise<void>((resolve) => gates.push(resolve));
+        return `done ${key}`;
+      },
+      { retry: { attempts: 3, delayMs: 1_000 }, maxPending: 2 },
+    );
+    jobs.push(1);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(jobs.retrying).toBe(1);
+    // Two other keys fill the queue while the retry waits.
+    expect([jobs.push(2), jobs.push(3)]).toEqual(['queued', 'queued']);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(runs.map((r) => r.key)).toEqual([1, 2, 3]);
+    expect(reports.at(-1)).toEqual({ kind: 'dropped', key: 1, attempt: 1, reason: 'queue full' });
+    expect(jobs.retrying).toBe(0);
+    for (const release of gates.splice(0)) release();
+    await jobs.idle();
+    // The dropped retry left no count behind: a new failure is attempt 1 again.
+    jobs.push(1);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(failures(reports).map((f) => f.attempt)).toEqual([1, 1]);
+    failing = false;
+    jobs.stop();
+  });
+
+  it('a new delivery takes the place of a retry waiting out its delay: no extra run, one timer per key', async () => {
+    let calls = 0;
+    const { jobs, runs, reports, start } = runner(
+      async () => {
+        calls++;
+        throw new Error(`down ${calls}`);
+      },
+      { retry: { attempts: 3, delayMs: 1_000 } },
+    );
+    jobs.push(5);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(jobs.retrying).toBe(1);
+    await vi.advanceTimersByTimeAsync(400);
+    expect(jobs.push(5)).toBe('queued');
+    await vi.advanceTimersByTimeAsync(0);
+    // The delivery ran at 400 and failed (attempt 2): its retry is the only timer; the first one is gone.
+    expect(jobs.retrying).toBe(1);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(runs.map((r) => r.at - start)).toEqual([0, 400, 2_400]);
+    expect(failures(reports).map((f) => [f.attempt, f.retryInMs])).toEqual([
+      [1, 1_000],
+      [2, 2_000],
+      [3, undefined],
+    ]);
+    expect(jobs.retrying).toBe(0);
+  });
+
   it('trust item 11: a report that throws reaches onError with the job key, and the runner goes on', async () => {
     const errors: Array<[number, string]> = [];
     const ran: number[] = [];

@@ -286,6 +286,26 @@ describe('webhook server: queue', () => {
     ]);
   });
 
+  it('a retry that falls due while the queue is full is logged as dropped, never lost silently', async () => {
+    const timers = manualTimers();
+    const work = gate();
+    const { server, logs } = await start({ jobRetry: { attempts: 3, delayMs: 10 }, timers, maxPending: 1 }, async (id) => {
+      if (id === 1) throw new Error('Eppo is down');
+      await work.wait();
+      return { action: 'proposed' };
+    });
+    await post(server, signed(1));
+    await server.idle();
+    expect((await post(server, signed(2))).status).toBe(202);
+    await work.reached;
+    timers.fire();
+    expect(logs.filter((l) => l.msg === 'dropped')).toEqual([
+      { msg: 'dropped', experiment_id: 1, action: 'error', reason: 'retry 2 not run: the queue is full', next: 'none; the scheduled outcomes sync will catch up' },
+    ]);
+    work.release();
+    await server.idle();
+  });
+
   it('close() drops the retries still waiting, and says so in the log', async () => {
     const timers = manualTimers();
     const { server, logs, handled } = await start({ jobRetry: { attempts: 3, delayMs: 30_000 }, timers }, async () => {
