@@ -25,6 +25,11 @@ export interface CreateOctokitOptions {
    * GitHubTimeoutError and is not tried again within the call
    */
   timeoutMs?: number;
+  /**
+   * once aborted, requests in flight are cancelled and every call fails with
+   * a GitHubCancelledError (a server that stops cancels its jobs with it)
+   */
+  signal?: AbortSignal;
 }
 
 /** Default of `timeoutMs`: GitHub answers in well under a second; a stall must not hold a job for minutes. */
@@ -48,6 +53,19 @@ export class GitHubTimeoutError extends Error {
   }
 }
 
+/**
+ * A request to GitHub cancelled by the client's signal: the caller no longer
+ * wants the answer. Named `AbortError` so that the retry plugin does not send
+ * it again.
+ */
+export class GitHubCancelledError extends Error {
+  override readonly name = 'AbortError';
+
+  constructor(readonly url: string) {
+    super('cancelled before GitHub answered');
+  }
+}
+
 /** Statuses whose answer has no body (a Response refuses one). */
 const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 
@@ -56,12 +74,14 @@ const NULL_BODY = new Set([101, 103, 204, 205, 304]);
  * within the same deadline (a server that sends headers and then trickles the
  * body cannot hold the call either), then handed to octokit from memory.
  */
-export function fetchWithDeadline(timeoutMs: number, base: typeof fetch = globalThis.fetch): typeof fetch {
+export function fetchWithDeadline(timeoutMs: number, base: typeof fetch = globalThis.fetch, cancel?: AbortSignal): typeof fetch {
   return async (input, init) => {
+    const url = input instanceof Request ? input.url : String(input);
+    if (cancel?.aborted) throw new GitHubCancelledError(url);
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), timeoutMs);
     timer.unref();
-    const signal = init?.signal ? AbortSignal.any([init.signal, deadline.signal]) : deadline.signal;
+    const signal = AbortSignal.any([deadline.signal, ...(init?.signal ? [init.signal] : []), ...(cancel ? [cancel] : [])]);
     try {
       const response = await base(input, { ...init, signal });
       const body = NULL_BODY.has(response.status) ? null : await response.arrayBuffer();
@@ -69,9 +89,8 @@ export function fetchWithDeadline(timeoutMs: number, base: typeof fetch = global
       Object.defineProperty(copy, 'url', { value: response.url });
       return copy;
     } catch (error) {
-      if (deadline.signal.aborted && init?.signal?.aborted !== true) {
-        throw new GitHubTimeoutError(timeoutMs, input instanceof Request ? input.url : String(input));
-      }
+      if (cancel?.aborted) throw new GitHubCancelledError(url);
+      if (deadline.signal.aborted && init?.signal?.aborted !== true) throw new GitHubTimeoutError(timeoutMs, url);
       throw error;
     } finally {
       clearTimeout(timer);
@@ -113,7 +132,7 @@ export function createOctokit(options: CreateOctokitOptions): GitHubClient {
   };
   const octokit = new ThrottledOctokit({
     auth: options.token,
-    request: { fetch: fetchWithDeadline(options.timeoutMs ?? DEFAULT_GITHUB_TIMEOUT_MS) },
+    request: { fetch: fetchWithDeadline(options.timeoutMs ?? DEFAULT_GITHUB_TIMEOUT_MS, globalThis.fetch, options.signal) },
     ...(options.baseUrl ? { baseUrl: options.baseUrl.replace(/\/+$/, '') } : {}),
     userAgent: 'eppo-gitops',
     log: { debug: () => {}, info: () => {}, warn: (m: string) => warn(m), error: (m: string) => warn(m) },

@@ -317,6 +317,8 @@ export interface GitHubEnvOptions {
   retries?: number;
   retryBaseMs?: number;
   onWarning?: (message: string) => void;
+  /** cancels every request in flight once aborted (createOctokit's `signal`) */
+  signal?: AbortSignal;
 }
 
 /**
@@ -341,6 +343,7 @@ export function createGitHubHostFromEnv(env: Record<string, string | undefined>,
     ...(options.retries !== undefined ? { retries: options.retries } : {}),
     ...(options.retryBaseMs !== undefined ? { retryBaseMs: options.retryBaseMs } : {}),
     ...(options.onWarning ? { onWarning: options.onWarning } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
   });
   return createGitHubHost({ octokit, owner: match[1]!, repo: match[2]!, ...(baseBranch ? { baseBranch } : {}) });
 }

@@ -15,6 +15,8 @@ export interface LocalHostOptions {
   env: Record<string, string | undefined>;
   /** default: EPPO_GITOPS_BASE_BRANCH, else the branch checked out */
   baseBranch?: string;
+  /** once aborted, git commands in flight are stopped and new ones fail (a server that stops cancels its jobs with it) */
+  signal?: AbortSignal;
 }
 
 const ZERO = '0'.repeat(40);
@@ -40,6 +42,7 @@ export function createLocalHost(options: LocalHostOptions): GitHost {
       ...(extra.env ? { extraEnv: extra.env } : {}),
       ...(extra.input !== undefined ? { input: extra.input } : {}),
       ...(extra.allowFail ? { allowFail: true } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
     });
   const out = async (args: string[], extra: Parameters<typeof git>[1] = {}): Promise<string> => (await git(args, extra)).stdout.toString('utf8').trim();
 

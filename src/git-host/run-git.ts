@@ -21,6 +21,8 @@ export interface RunGitOptions {
    * still throws.
    */
   allowFail?: boolean;
+  /** once aborted, the command is stopped (or not started) and fails as cancelled */
+  signal?: AbortSignal;
 }
 
 export interface GitRun {
@@ -49,11 +51,25 @@ export function buildGitEnv(env: Record<string, string | undefined>, extra: Reco
  */
 export function runGit(args: readonly string[], options: RunGitOptions): Promise<GitRun> {
   return new Promise((resolve, reject) => {
+    if (options.signal?.aborted) {
+      reject(cancelledError(args, options.cwd));
+      return;
+    }
     const child = execFile(
       'git',
       args,
-      { cwd: options.cwd, env: buildGitEnv(options.env, options.extraEnv), encoding: 'buffer', maxBuffer: MAX_OUTPUT },
+      {
+        cwd: options.cwd,
+        env: buildGitEnv(options.env, options.extraEnv),
+        encoding: 'buffer',
+        maxBuffer: MAX_OUTPUT,
+        ...(options.signal ? { signal: options.signal } : {}),
+      },
       (error, stdout, stderrBytes) => {
+        if (options.signal?.aborted) {
+          reject(cancelledError(args, options.cwd, error ?? undefined));
+          return;
+        }
         const stderr = stderrBytes.toString('utf8').trim();
         if (error === null) {
           resolve({ code: 0, stdout, stderr });
@@ -71,6 +87,10 @@ export function runGit(args: readonly string[], options: RunGitOptions): Promise
     child.stdin?.on('error', () => undefined);
     child.stdin?.end(options.input);
   });
+}
+
+function cancelledError(args: readonly string[], cwd: string, cause?: unknown): GitHostError {
+  return new GitHostError(`${shown(args)} in ${cwd} was cancelled: the command is stopping; the scheduled outcomes sync records what was left undone`, cause === undefined ? undefined : { cause });
 }
 
 /** Whether `error` says that git itself could not be started (not installed, not on PATH). */

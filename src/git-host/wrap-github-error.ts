@@ -1,5 +1,5 @@
 import { GitHostError } from '../errors.js';
-import { GitHubTimeoutError } from './github-client.js';
+import { GitHubCancelledError, GitHubTimeoutError } from './github-client.js';
 
 /**
  * Turns an @octokit/rest failure into a GitHostError that says what was being
@@ -11,6 +11,9 @@ import { GitHubTimeoutError } from './github-client.js';
  */
 export function wrapGitHubError(error: unknown, doing: string, permission: string): GitHostError {
   if (error instanceof GitHostError) return error;
+  if (error instanceof GitHubCancelledError) {
+    return new GitHostError(`GitHub: ${doing} was cancelled: the command is stopping; the scheduled outcomes sync records what was left undone`, { cause: error });
+  }
   if (error instanceof GitHubTimeoutError) {
     return new GitHostError(
       `GitHub: ${doing} failed: no complete answer within ${error.timeoutMs / 1000} s; check GITHUB_API_URL and the network, or allow more time with GITHUB_TIMEOUT_SECONDS`,

@@ -22,6 +22,11 @@ export interface OutcomeContextOptions {
   local?: boolean | undefined;
   /** the Eppo API base URL; beats EPPO_BASE_URL and the settings file */
   baseUrl?: string | undefined;
+  /**
+   * once aborted, every Eppo and git host request in flight is cancelled and
+   * the jobs using them fail (serve cancels its jobs this way when it stops)
+   */
+  signal?: AbortSignal | undefined;
 }
 
 /** Eppo and the git host, opened once for `outcome`, `outcomes sync` and `serve`. */
@@ -63,7 +68,7 @@ export async function openOutcomeContext(options: OutcomeContextOptions): Promis
     GITHUB_REPOSITORY: options.env.GITHUB_REPOSITORY || config.github_repository,
     GITHUB_API_URL: options.env.GITHUB_API_URL || config.github_api_url,
   };
-  const host = selectGitHost({ ...(kind ? { kind } : {}), cwd: options.cwd, env });
+  const host = selectGitHost({ ...(kind ? { kind } : {}), cwd: options.cwd, env, signal: options.signal });
   // Once at start: a server must not find out on every delivery that it cannot commit anywhere.
   await host.check();
   // `dir` means the same on every host: relative to the folder holding eppo-gitops.yaml, in the repository.
@@ -77,6 +82,7 @@ export async function openOutcomeContext(options: OutcomeContextOptions): Promis
     env: options.env,
     local: options.local === true,
     ...(options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl }),
+    ...(options.signal === undefined ? {} : { client: { signal: options.signal } }),
     config,
   });
   return {

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { listen, sendAndClose } from '../util/index.js';
-import { createJobRunner, type JobReport, type RunnerTimers } from './job-runner.js';
+import { createJobRunner, systemTimers, type JobReport, type RunnerTimers } from './job-runner.js';
 import { createWebhookHandler, type ServerLog } from './webhook-handler.js';
 
 /** What the background handler did with one experiment; logged as `action`. */
@@ -13,8 +13,11 @@ export interface WebhookServerOptions {
   host?: string;
   /** EPPO_WEBHOOK_SECRET */
   secret: string;
-  /** processes one experiment in the background (after the 202) */
-  handle(experimentId: number): Promise<HandleResult>;
+  /**
+   * processes one experiment in the background (after the 202); `signal` is
+   * aborted when close() has waited `closeGraceMs` for the work in flight
+   */
+  handle(experimentId: number, signal: AbortSignal): Promise<HandleResult>;
   /** one JSON-able entry per delivery and per processed job; never given a secret */
   log?: ServerLog;
   /** default 64 KiB */
@@ -37,8 +40,20 @@ export interface WebhookServerOptions {
    * scheduled `outcomes sync` catches up
    */
   jobRetry?: { attempts?: number; delayMs?: number };
-  /** the clock and timers of the job retries; default the real ones */
+  /** the clock and timers of the job retries and of the close grace; default the real ones */
   timers?: RunnerTimers;
+  /**
+   * how long close() waits for the work in flight before it cancels it;
+   * default 30 000. The clients the jobs use should take the signal
+   * (`cancelJobs`, or the one `handle` gets), so a stalled read cannot hold
+   * the shutdown.
+   */
+  closeGraceMs?: number;
+  /**
+   * aborted when the grace is over, for clients made before the server (the
+   * Eppo client, the git host); default: a controller of the server's own
+   */
+  cancelJobs?: AbortController;
   /**
    * a job running for longer than this is stuck: `GET /healthz` answers 503
    * `stuck` until it ends; default 180 000 (six 30 s request timeouts)
@@ -57,7 +72,10 @@ export interface WebhookServer {
   port: number;
   /** resolves when no request is being read and no work is queued or running (a retry waiting out its delay does not count) */
   idle(): Promise<void>;
-  /** stops accepting, finishes requests and work in flight, then resolves */
+  /**
+   * stops accepting, finishes requests and work in flight (cancelling the
+   * work still running after `closeGraceMs`), then resolves
+   */
   close(): Promise<void>;
 }
 
@@ -75,15 +93,17 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
   let inFlight = 0;
   let idleWaiters: Array<() => void> = [];
 
+  const cancelJobs = options.cancelJobs ?? new AbortController();
+  const timers = options.timers ?? systemTimers;
   const jobs = createJobRunner<number, HandleResult>({
-    run: (experimentId) => options.handle(experimentId),
+    run: (experimentId) => options.handle(experimentId, cancelJobs.signal),
     report: (report) => log(jobLogEntry(report)),
     onError: (experimentId, error) => log({ msg: 'failed', experiment_id: experimentId, action: 'error', error: describeError(error) }),
     timeoutMs: options.jobTimeoutMs ?? DEFAULT_JOB_TIMEOUT_MS,
     ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
     ...(options.maxPending !== undefined ? { maxPending: options.maxPending } : {}),
     ...(options.jobRetry !== undefined ? { retry: options.jobRetry } : {}),
-    ...(options.timers !== undefined ? { timers: options.timers } : {}),
+    timers,
   });
   const handler = createWebhookHandler({
     secret: options.secret,
@@ -134,6 +154,17 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     }
   }
 
+  /** Whether `work` settles within `ms` (on the injected timers). */
+  function finishesWithin(work: Promise<void>, ms: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const timer = timers.setTimeout(() => resolve(false), ms);
+      void work.then(() => {
+        timers.clearTimeout(timer);
+        resolve(true);
+      });
+    });
+  }
+
   const { origin, port } = await listen(server, options.port, options.host ?? '127.0.0.1');
   let closed: Promise<void> | undefined;
 
@@ -149,7 +180,11 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
         if (dropped > 0) log({ msg: 'stopping', dropped_retries: dropped, note: 'the scheduled outcomes sync will catch up' });
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
-        await idle();
+        if (!(await finishesWithin(idle(), options.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS))) {
+          log({ msg: 'stopping', cancelled_jobs: jobs.size, note: 'work still running after the grace period is cancelled; the scheduled outcomes sync will catch up' });
+          cancelJobs.abort();
+          await idle();
+        }
         server.closeIdleConnections();
         await stopped;
       })();
@@ -160,6 +195,9 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
 
 /** Six 30 s request timeouts: a job that runs longer is not waiting on one slow answer. */
 export const DEFAULT_JOB_TIMEOUT_MS = 180_000;
+
+/** How long close() waits for the work in flight: inside a usual one-minute shutdown grace period, with room to spare. */
+export const DEFAULT_CLOSE_GRACE_MS = 30_000;
 
 function describeError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

@@ -171,6 +171,8 @@ export interface FakeGitHub {
   stallNext(count: number, match?: (method: string, path: string) => boolean, options?: { headers?: boolean }): void;
   /** requests held by `stallNext` right now */
   stalled(): number;
+  /** resolves once `count` requests in all have been held by `stallNext` */
+  untilStalled(count?: number): Promise<void>;
   /** ends every held request (the client sees the connection close) */
   releaseStalled(): void;
   close(): Promise<void>;
@@ -195,6 +197,8 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   const requests: LoggedRequest[] = [];
   const faults: Fault[] = [];
   const stalls: Stall[] = [];
+  let stalledSoFar = 0;
+  const stallWaiters: Array<{ count: number; resolve: () => void }> = [];
   const held = new Set<ServerResponse>();
   let treeLimit: number | undefined;
   let nextNumberCandidate = 1;
@@ -677,6 +681,11 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       const stall = stalls.find((f) => f.remaining > 0 && (f.match === undefined || f.match(method, path)));
       if (stall) {
         stall.remaining--;
+        stalledSoFar++;
+        for (const waiter of stallWaiters.filter((w) => w.count <= stalledSoFar)) {
+          stallWaiters.splice(stallWaiters.indexOf(waiter), 1);
+          waiter.resolve();
+        }
         held.add(res);
         res.on('close', () => held.delete(res));
         if (stall.headers) {
@@ -817,6 +826,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       stalls.push({ remaining: count, headers: options.headers === true, ...(match ? { match } : {}) });
     },
     stalled: () => held.size,
+    untilStalled: (count = 1) => (stalledSoFar >= count ? Promise.resolve() : new Promise((resolve) => stallWaiters.push({ count, resolve }))),
     releaseStalled() {
       for (const res of held) res.destroy();
       held.clear();

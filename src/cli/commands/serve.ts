@@ -16,8 +16,8 @@ coalesced, and every action is idempotent, so redeliveries and several replicas
 are safe. GET /healthz answers 200, or 503 while stopping or while a job has run
 for longer than six request timeouts (stuck). Logs one JSON line per delivery on
 stderr.
-Prints "listening on <url>" when ready; SIGTERM finishes the work in flight and
-exits 0.
+Prints "listening on <url>" when ready; SIGTERM finishes the work in flight
+(cancelling what still runs after 30 s) and exits 0.
 
 Options:
   --port N          port to listen on (default: PORT, then 8080; 0 picks a free one)
@@ -67,7 +67,9 @@ export const command: Command = {
       parseTimeoutSeconds('EPPO_TIMEOUT_SECONDS', io.env.EPPO_TIMEOUT_SECONDS) ?? DEFAULT_REQUEST_TIMEOUT_MS,
       parseTimeoutSeconds('GITHUB_TIMEOUT_SECONDS', io.env.GITHUB_TIMEOUT_SECONDS) ?? DEFAULT_REQUEST_TIMEOUT_MS,
     );
-    const ctx = await openOutcomeContext(outcomeContextOptions(values, io));
+    // Stopping cancels the Eppo and GitHub requests of jobs still running after the grace period.
+    const cancelJobs = new AbortController();
+    const ctx = await openOutcomeContext({ ...outcomeContextOptions(values, io), signal: cancelJobs.signal });
     let server;
     try {
       server = await startWebhookServer({
@@ -76,6 +78,7 @@ export const command: Command = {
         secret,
         log,
         jobTimeoutMs: 6 * requestTimeoutMs,
+        cancelJobs,
         handle: async (experimentId) => buildResultLogFields(await ctx.record(experimentId)),
       });
     } catch (error) {
