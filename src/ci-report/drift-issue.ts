@@ -1,6 +1,6 @@
 import type { Octokit } from '@octokit/rest';
 import { GitHostError } from '../errors.js';
-import { GITHUB_BODY_LIMIT, sameText } from './sticky-comment.js';
+import { DEFAULT_BOT_LOGIN, GITHUB_BODY_LIMIT, isTrustedAuthor, sameText } from './sticky-comment.js';
 import { wrapGitHubError } from '../git-host/index.js';
 
 /** The label that marks the one open drift issue. */
@@ -19,6 +19,11 @@ export interface DriftIssueInput {
    */
   body: string;
   label: string;
+  /**
+   * The login the token posts as, trusted (besides people with write access)
+   * to have written the drift issue. Default `github-actions[bot]`.
+   */
+  botLogin?: string;
 }
 
 export type DriftIssueResult =
@@ -31,14 +36,17 @@ export type DriftIssueResult =
  * drift and no open issue → create one (with the label); drift and an open one →
  * edit the oldest when its title or body differ; no drift → comment on and
  * close every open issue with the label; no drift and none open → nothing.
- * Pull requests that carry the label are ignored.
+ * Pull requests that carry the label are ignored, and so are issues by anyone
+ * but a maintainer or the bot the token posts as (the sticky comment's rule):
+ * an issue template can put the label on anyone's issue, and the plan must
+ * not be written into an issue its author can then edit.
  */
 export async function upsertDriftIssue(octokit: Octokit, input: DriftIssueInput): Promise<DriftIssueResult> {
   const { owner, repo, label, title, body } = input;
   if (body.length > GITHUB_BODY_LIMIT) {
     throw new GitHostError(`the drift issue body is ${body.length} characters, over GitHub's ${GITHUB_BODY_LIMIT}-character limit; cut it before posting`);
   }
-  const open = await listOpenLabelled(octokit, owner, repo, label);
+  const open = await listOpenLabelled(octokit, owner, repo, label, input.botLogin ?? DEFAULT_BOT_LOGIN);
   if (input.drift) {
     const current = open[0];
     if (current === undefined) {
@@ -80,7 +88,7 @@ interface IssueRef {
   html_url: string;
 }
 
-async function listOpenLabelled(octokit: Octokit, owner: string, repo: string, label: string): Promise<IssueRef[]> {
+async function listOpenLabelled(octokit: Octokit, owner: string, repo: string, label: string, botLogin: string): Promise<IssueRef[]> {
   try {
     const issues = await octokit.paginate(octokit.rest.issues.listForRepo, {
       owner,
@@ -92,7 +100,7 @@ async function listOpenLabelled(octokit: Octokit, owner: string, repo: string, l
       per_page: 100,
     });
     return issues
-      .filter((issue) => issue.pull_request === undefined || issue.pull_request === null)
+      .filter((issue) => (issue.pull_request === undefined || issue.pull_request === null) && isTrustedAuthor(issue, botLogin))
       .map((issue) => ({ number: issue.number, title: issue.title, body: issue.body ?? '', html_url: issue.html_url }));
   } catch (error) {
     throw wrapGitHubError(error, `listing open "${label}" issues in ${owner}/${repo}`, 'issues: write');

@@ -77,7 +77,7 @@ export async function publishPlan(
     const body = drift
       ? `Eppo no longer matches the definitions in git: applying them would make the changes below. Either change the YAML to match Eppo, or run apply to put Eppo back.${run}\n\n${markdown.replace(`${PLAN_COMMENT_MARKER}\n`, '')}`
       : `The drift check found no differences any more${run}; closing.`;
-    const result = await upsertDriftIssue(octokit, { ...repo, drift, title: DRIFT_TITLE, body, label: DRIFT_LABEL });
+    const result = await upsertDriftIssue(octokit, { ...repo, drift, title: DRIFT_TITLE, body, label: DRIFT_LABEL, botLogin: commentBotLogin(context.env) });
     done.push(
       result.action === 'closed'
         ? `drift issue closed: ${result.closed.map((c) => c.url).join(', ')}`

@@ -67,8 +67,9 @@ describe('upsertDriftIssue', () => {
   });
 
   it('updates the oldest of several open drift issues and closes all of them when drift is gone', async () => {
-    const oldest = github.addIssue({ title: 'drift (by hand)', labels: [DRIFT_LABEL, 'triage'] });
-    const newer = github.addIssue({ title: 'drift again', labels: [DRIFT_LABEL] });
+    // Opened by hand by a maintainer (the repository's owner), and by the bot.
+    const oldest = github.addIssue({ title: 'drift (by hand)', labels: [DRIFT_LABEL, 'triage'], user: 'acme' });
+    const newer = github.addIssue({ title: 'drift again', labels: [DRIFT_LABEL], user: github.botLogin });
     expect(await drift({ drift: true })).toMatchObject({ action: 'updated', number: oldest.number });
     expect(github.issues().find((i) => i.number === newer.number)?.title).toBe('drift again');
     const closed = await drift({ drift: false, body: 'fixed' });
@@ -77,7 +78,7 @@ describe('upsertDriftIssue', () => {
   });
 
   it('finds the open issue among more than 100 labelled ones', async () => {
-    for (let i = 0; i < 130; i++) github.addIssue({ title: `drift ${i}`, labels: [DRIFT_LABEL], state: i === 0 ? 'open' : 'closed' });
+    for (let i = 0; i < 130; i++) github.addIssue({ title: `drift ${i}`, labels: [DRIFT_LABEL], state: i === 0 ? 'open' : 'closed', user: github.botLogin });
     for (let i = 0; i < 105; i++) github.addPull({ title: `other ${i}`, labels: [DRIFT_LABEL] });
     expect(await drift({ drift: true, title: 'drift 0' })).toMatchObject({ action: 'updated', number: 1 });
     const lists = github.requests.filter((r) => r.method === 'GET');
@@ -85,6 +86,21 @@ describe('upsertDriftIssue', () => {
       ['open', 'eppo-drift', 'asc', undefined],
       ['open', 'eppo-drift', 'asc', '2'],
     ]);
+  });
+
+  it('trusts only issues by a maintainer or by the bot the token posts as: anyone else\'s labelled issue is never adopted nor closed', async () => {
+    // An issue template can put the label on anyone's issue.
+    const planted = github.addIssue({ title: 'Eppo drift: 1 experiment differs from git', body: 'plan 1', labels: [DRIFT_LABEL], user: 'mallory' });
+    const otherBot = github.addIssue({ title: 'drift', labels: [DRIFT_LABEL], user: 'some-app[bot]' });
+    const opened = await drift({ drift: true });
+    expect(opened).toMatchObject({ action: 'created', number: 3 });
+    expect(github.issues().find((i) => i.number === planted.number)).toMatchObject({ body: 'plan 1', state: 'open' });
+    // With another bot login configured (a GitHub App), that app's issue is the one kept in step.
+    expect(await drift({ drift: true, body: 'plan 2', botLogin: 'some-app[bot]' })).toMatchObject({ action: 'updated', number: otherBot.number });
+    const closed = await drift({ drift: false, body: 'fixed' });
+    expect(closed).toMatchObject({ action: 'closed', closed: [{ number: 3 }] });
+    expect(github.issues().filter((i) => i.state === 'open').map((i) => i.number)).toEqual([planted.number, otherBot.number]);
+    expect(github.comments().map((c) => c.issue_number)).toEqual([3]);
   });
 
   it('explains a missing issues permission', async () => {

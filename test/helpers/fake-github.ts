@@ -305,6 +305,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       labels: i.labels.map((name) => ({ name })),
       html_url: `https://github.test/${owner}/${repo}/${isPull ? 'pull' : 'issues'}/${i.number}`,
       user: { login: i.user },
+      author_association: association(i.user),
       created_at: i.created_at,
       ...(isPull ? { pull_request: { url: `${base}/repos/${owner}/${repo}/pulls/${i.number}` } } : {}),
     };
