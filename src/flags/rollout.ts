@@ -2,6 +2,7 @@ import { buildRolloutEdit } from './rollout-edit.js';
 import { proveRollout } from './prove-rollout.js';
 import { buildServedSplit, SIMULATED_SUBJECTS } from './served-split.js';
 import type { FlagSet, ServedSplit } from './types.js';
+import { markdownCode } from '../util/index.js';
 
 /** Why an outcome leaves the flag file as it is (`unreadable`: the settings or flag files could not be read). */
 export type RolloutLeaveReason = 'rollout-off' | 'no-winner' | 'no-flag' | 'unknown-winner' | 'already-rolled-out' | 'edit-refused' | 'proof-failed' | 'unreadable';
@@ -89,9 +90,9 @@ export function describeSplit(split: ServedSplit): string {
   return `${parts.join(', ')} (${how})`;
 }
 
-/** Inline code that cannot be broken out of: one line, no backticks, pipes escaped for tables. */
+/** Inline code that shows the text exactly and cannot be broken out of; pipes escaped for tables. */
 function code(text: string): string {
-  return `\`${text.replace(/[\r\n\t\v\f\u0085\u2028\u2029]+/g, ' ').replace(/`/g, "'").replace(/\|/g, '\\|')}\``;
+  return markdownCode(text, { table: true });
 }
 
 /** Plain text in a sentence: no HTML, no mentions, no table breaks. */

@@ -2,6 +2,7 @@ import type { Outcome } from '../definitions/index.js';
 import type { EppoExperiment } from '../eppo/index.js';
 import { renderRolloutSection, type RolloutPlan } from '../flags/index.js';
 import { escapeMarkdown, SAFE_KEY } from '../reconcile/index.js';
+import { markdownCode } from '../util/index.js';
 import type { LeftOut } from './outcome-change.js';
 
 export { escapeMarkdown };
@@ -90,11 +91,11 @@ export function buildOutcomePullRequest(experiment: EppoExperiment, file: string
   const title = truncate(`Record outcome: ${name} — ${oneLine(winner ?? 'no winner')} (${oneLine(result ?? 'no outcome')})`.replace(/@/g, '@\u200D'), 256);
 
   const rows: Array<[string, string]> = [
-    ['Experiment', `${code(key)} — ${escapeMarkdown(experiment.name ?? '')}`],
+    ['Experiment', `${code(key, true)} — ${escapeMarkdown(experiment.name ?? '')}`],
     ['Eppo id', String(experiment.id)],
     ['Status', escapeMarkdown(experiment.status ?? '')],
     ['Outcome', result === null ? '—' : escapeMarkdown(result)],
-    ['Winning variant', winner === null ? '—' : code(winner)],
+    ['Winning variant', winner === null ? '—' : code(winner, true)],
     ['Concluded', experiment.concluded_date ? escapeMarkdown(experiment.concluded_date) : '—'],
   ];
   const link = safeUrl(experiment.results_url);
@@ -182,10 +183,9 @@ export function sameMarker(a: OutcomeMarker | undefined, b: OutcomeMarker): bool
   return a !== undefined && a.experiment_id === b.experiment_id && a.outcome === b.outcome && a.winning_variant_key === b.winning_variant_key;
 }
 
-/** Inline code that cannot be broken out of (backticks are removed). */
-function code(text: string): string {
-  const clean = oneLine(text).replace(/`/g, "'").replace(/\|/g, '\\|');
-  return `\`${clean}\``;
+/** Inline code that shows the text exactly and that it cannot break out of; `cell` for a table cell. */
+function code(text: string, cell = false): string {
+  return markdownCode(text, { table: cell });
 }
 
 /** Every kind of line break (CR, LF, NEL, LS, PS, VT, FF) and tab becomes one space. */

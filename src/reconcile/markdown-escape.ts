@@ -1,4 +1,4 @@
-import { escapeText } from '../util/index.js';
+import { escapeText, markdownCode } from '../util/index.js';
 
 const ZWSP = '\u200b';
 
@@ -31,12 +31,13 @@ export function escapeMarkdown(text: string): string {
 }
 
 /**
- * Inline code that its content cannot close or break out of: one line, no
- * backtick (each becomes `'`). Code spans render no HTML, mentions or links.
- * Not for a table cell, where `|` still splits the cell.
+ * Inline code that its content cannot close or break out of, showing it
+ * exactly (markdownCode: a fence longer than any backtick run inside), on one
+ * line. Code spans render no HTML, mentions or links. Not for a table cell,
+ * where `|` still splits the cell.
  */
 export function codeSpan(text: string): string {
-  return `\`${escapeText(text).replace(/`/g, "'")}\``;
+  return markdownCode(escapeText(text));
 }
 
 /**

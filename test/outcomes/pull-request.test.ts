@@ -106,6 +106,14 @@ describe('outcome pull request', () => {
     expect(escapeMarkdown('a|b @x <b>')).toBe('a\\|b @\u200Bx &lt;b&gt;');
   });
 
+  it('shows a file name exactly, backticks and pipes included, in code spans it cannot close', () => {
+    const pr = buildOutcomePullRequest({ ...EXP, winning_variant_key: 'gr|een' }, 'experiments/we`ird ``name``.yaml');
+    expect(pr.body).toContain('records the decision in ```experiments/we`ird ``name``.yaml```.');
+    // In the table a pipe is escaped (GitHub reads \| in a cell as |); in prose it is not.
+    expect(pr.body).toContain('| Winning variant | `gr\\|een` |');
+    expect(pr.body).not.toContain("we'ird");
+  });
+
   it('reads back markers and ignores malformed ones', () => {
     expect(parseOutcomeMarker(renderOutcomeMarker({ experiment_id: 1, outcome: null, winning_variant_key: null }))).toEqual({ experiment_id: 1, outcome: null, winning_variant_key: null });
     expect(parseOutcomeMarker('no marker')).toBeUndefined();
