@@ -138,6 +138,8 @@ export function buildOutcomePullRequest(experiment: EppoExperiment, file: string
     '',
     `Eppo experiment ${experiment.id} concluded${experiment.concluded_date ? ` on ${oneLine(experiment.concluded_date)}` : ''}.`,
     ...(rollout?.action === 'edit' ? [`Roll ${oneLine(rollout.winner)} out to everyone in ${rollout.file} (flag ${oneLine(rollout.flagKey)}).`] : []),
+    // Without a pull request (the local git host) the commit is the only place that says why.
+    ...(rollout?.action === 'leave' ? [`Flag ${oneLine(rollout.flagKey)} left as it is: ${oneLine(rollout.detail)}.`] : []),
     ...(leftOut.length > 0 ? [`Left out of the file (it would not pass validate): ${leftOut.map((l) => l.field).join(', ')}.`] : []),
     '',
   ].join('\n');

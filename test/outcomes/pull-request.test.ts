@@ -114,6 +114,15 @@ describe('outcome pull request', () => {
     expect(pr.body).not.toContain("we'ird");
   });
 
+  it('says in the commit message why the flag was left alone: on the local git host there is no pull request to say it', () => {
+    const pr = buildOutcomePullRequest(EXP, 'experiments/checkout-button-color.yaml', {
+      rollout: { action: 'leave', reason: 'rollout-off', flagKey: 'checkout-button-color', detail: 'rollout is off in eppo-gitops.yaml (flags.rollout: off)' },
+    });
+    expect(pr.commitMessage).toBe(
+      'Record outcome of checkout-button-color: green (POSITIVE)\n\nEppo experiment 4521 concluded on 2026-02-10T12:00:00.000Z.\nFlag checkout-button-color left as it is: rollout is off in eppo-gitops.yaml (flags.rollout: off).\n',
+    );
+  });
+
   it('reads back markers and ignores malformed ones', () => {
     expect(parseOutcomeMarker(renderOutcomeMarker({ experiment_id: 1, outcome: null, winning_variant_key: null }))).toEqual({ experiment_id: 1, outcome: null, winning_variant_key: null });
     expect(parseOutcomeMarker('no marker')).toBeUndefined();

@@ -359,6 +359,7 @@ describe('the rollout on the local git host (a real repository)', () => {
     for (const round of [1, 2]) {
       const run = await outcome();
       expect(run.out).toMatch(round === 1 ? /updated branch .* \(flag left as it is: the outcome names no winning variant\)/ : /already proposed/);
+      expect(git('log', '-1', '--format=%B', BRANCH)).toContain('Flag checkout-button-color left as it is: the outcome names no winning variant.');
       expect(changedFiles()).toEqual([DEFINITION_PATH]);
       expect(git('rev-list', '--count', `main..${BRANCH}`)).toBe('1');
     }
