@@ -11,7 +11,7 @@ import { errorBody, errorReply } from './http.js';
 import { RequestLog, type RequestLogEntry } from './request-log.js';
 import { matchRoute, type Call, type Reply, type Route } from './router.js';
 import { buildSeedState } from './seed.js';
-import { loadStateFile, StateWriter } from './state-file.js';
+import { loadStateFile, resolveStatePath, StateWriter } from './state-file.js';
 import { acquireStateLock, type StateLock } from './state-lock.js';
 import { EmulatorStore, renderExperiment } from './store.js';
 import type { ExperimentInput, WebhookReceiver } from './types.js';
@@ -72,7 +72,11 @@ export interface RunningEmulator {
   requests(since?: number): RequestLogEntry[];
   /** resolves when no webhook delivery is pending or retrying */
   idle(): Promise<void>;
-  /** stops accepting, finishes in-flight requests, flushes state, stops retries */
+  /**
+   * stops accepting, finishes in-flight requests, flushes state, stops
+   * retries; rejects with a ConfigError naming the state file when the latest
+   * changes could not be written to it
+   */
   close(): Promise<void>;
 }
 
@@ -86,20 +90,22 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const apiKey = (apiKeys.find((k) => k.access === 'read-write') ?? apiKeys[0])!.key;
   const keyAccess = new Map(apiKeys.map((k) => [k.key, k.access]));
 
+  // One file, however it is named (a link to it included): its lock, its reads and its writes.
+  const statePath = options.statePath === undefined ? undefined : await resolveStatePath(options.statePath);
   // Locked before it is read: from here on no other emulator writes this state file.
-  const lock: StateLock | undefined = options.statePath === undefined ? undefined : await acquireStateLock(options.statePath);
+  const lock: StateLock | undefined = statePath === undefined ? undefined : await acquireStateLock(statePath);
   let loaded;
   try {
-    loaded = options.statePath === undefined ? undefined : await loadStateFile(options.statePath);
+    loaded = statePath === undefined ? undefined : await loadStateFile(statePath);
   } catch (error) {
     await lock?.release();
     throw error;
   }
   const store = new EmulatorStore(loaded ?? buildSeedState(seed), now);
   const writer =
-    options.statePath === undefined
+    statePath === undefined
       ? undefined
-      : new StateWriter(options.statePath, () => JSON.stringify(store.state), (error) =>
+      : new StateWriter(statePath, () => JSON.stringify(store.state), (error) =>
           log({ type: 'error', message: `cannot write the state file: ${(error as Error).message}` }),
         );
   if (loaded === undefined) writer?.schedule();
@@ -236,7 +242,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   try {
     ({ origin } = await listen(server, port, host));
   } catch (error) {
-    await writer?.flush();
+    // The listen error is the one to report; the state file is flushed as far as it goes.
+    await writer?.flush().catch(() => undefined);
     await lock?.release();
     const where = `${host}:${port}`;
     throw (error as NodeJS.ErrnoException).code === 'EADDRINUSE'
@@ -269,8 +276,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         await stopped;
         if (inFlight > 0) await new Promise<void>((resolve) => (drained = resolve));
         await ctx.dispatcher.close();
-        await writer?.flush();
-        await lock?.release();
+        try {
+          await writer?.flush();
+        } finally {
+          await lock?.release();
+        }
       })();
       return closed;
     },

@@ -1,5 +1,5 @@
-import { open, readFile, rename, unlink, mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { mkdir, open, readFile, readlink, realpath, rename, unlink } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
 import type { EmulatorState } from './types.js';
 import { validateExperimentBody } from './validate.js';
@@ -107,6 +107,8 @@ function isObject(value: unknown): value is Record<string, unknown> {
 /**
  * Writes the state atomically (temp file, fsync, rename), one write at a
  * time; a burst of changes while a write runs is coalesced into one more write.
+ * A failed write is reported to `onError` at once, and by `flush()` until a
+ * later write succeeds: changes that are not on disk are never lost silently.
  */
 export class StateWriter {
   readonly #path: string;
@@ -114,6 +116,7 @@ export class StateWriter {
   readonly #onError: (error: unknown) => void;
   #running: Promise<void> | undefined;
   #dirty = false;
+  #failure: unknown;
 
   constructor(path: string, serialise: () => string, onError: (error: unknown) => void) {
     this.#path = path;
@@ -127,9 +130,20 @@ export class StateWriter {
     this.#running ??= this.#loop();
   }
 
-  /** Resolves once everything scheduled so far is on disk. */
+  /**
+   * Resolves once everything scheduled so far is on disk; rejects with a
+   * ConfigError naming the file when the last write failed.
+   */
   async flush(): Promise<void> {
     while (this.#running !== undefined) await this.#running;
+    if (this.#failure !== undefined) {
+      const error = this.#failure;
+      const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+      throw new ConfigError(
+        `cannot write the emulator state file ${this.#path} (${code}): the latest changes are not saved; check that its folder is writable and the disk has space, then run the command again`,
+        { cause: error },
+      );
+    }
   }
 
   async #loop(): Promise<void> {
@@ -139,7 +153,9 @@ export class StateWriter {
         this.#dirty = false;
         try {
           await writeAtomically(this.#path, this.#serialise());
+          this.#failure = undefined;
         } catch (error) {
+          this.#failure = error;
           this.#onError(error);
         }
       }
@@ -149,21 +165,49 @@ export class StateWriter {
   }
 }
 
-/** Writes `text` to a temp file next to `path`, syncs it, then renames it over `path`. */
+/**
+ * Writes `text` to a temp file next to `path`, syncs it, then renames it over
+ * `path`. On any failure the temp file is removed and `path` is left as it was.
+ */
 export async function writeAtomically(path: string, text: string): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const temp = `${path}.${process.pid}.tmp`;
   const handle = await open(temp, 'w');
   try {
-    await handle.writeFile(text, 'utf8');
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
+    try {
+      await handle.writeFile(text, 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
     await rename(temp, path);
   } catch (error) {
     await unlink(temp).catch(() => undefined);
     throw error;
+  }
+}
+
+/**
+ * The state file's real path: a link to it (or in a linked folder) names the
+ * same file, so the lock beside it is the same lock and a write replaces the
+ * file, never the link. A file that does not exist yet resolves through its
+ * folder.
+ */
+export async function resolveStatePath(path: string): Promise<string> {
+  let absolute = resolve(path);
+  // A link whose target does not exist yet (the first emulator has not written it) leads there all the same.
+  for (let hops = 0; hops < 40; hops++) {
+    try {
+      return await realpath(absolute);
+    } catch {
+      const target = await readlink(absolute).catch(() => undefined);
+      if (target === undefined) break;
+      absolute = resolve(dirname(absolute), target);
+    }
+  }
+  try {
+    return join(await realpath(dirname(absolute)), basename(absolute));
+  } catch {
+    return absolute;
   }
 }

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
@@ -34,5 +34,19 @@ describe('trust item 5: emulator --state beside apply --local on the same file l
     expect(state.experiments.map((r: { experiment: { experiment_key: string } }) => r.experiment.experiment_key)).toEqual(['checkout-button-color']);
     const plan = await runCli(['plan', '--local', '--detailed-exitcode'], { cwd: repo.dir, env: {} });
     expect(plan.code).toBe(0);
+  });
+
+  it('apply --local that cannot save the emulator state says so and exits 1, instead of reporting success', async () => {
+    // A first run writes the state; on the next, the state file's temp file goes to /dev/full (as on a full disk).
+    expect((await runCli(['plan', '--local'], { cwd: repo.dir, env: {} })).code).toBe(0);
+    const statePath = join(repo.dir, '.eppo-local/state.json');
+    await symlink('/dev/full', `${statePath}.${process.pid}.tmp`);
+    const local = await runCli(['apply', '--local', '--yes'], { cwd: repo.dir, env: {} });
+    expect(local.err).toBe(
+      `error: cannot write the emulator state file ${statePath} (ENOSPC): the latest changes are not saved; check that its folder is writable and the disk has space, then run the command again\n`,
+    );
+    expect(local.code).toBe(1);
+    expect(JSON.parse(await readFile(statePath, 'utf8')).experiments).toEqual([]);
+    expect(await readdir(join(repo.dir, '.eppo-local'))).toEqual(['.gitignore', 'state.json']);
   });
 });

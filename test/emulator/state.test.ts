@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -136,7 +136,61 @@ describe('trust item 5: a corrupt state file is refused, naming the file', () =>
   });
 });
 
+describe('a state file that cannot be written', () => {
+  it('close() rejects with a ConfigError naming the file, and no temp file is left behind', async () => {
+    const h = await startHarness({ statePath });
+    await h.emu.close();
+    const again = await startHarness({ statePath });
+    // The next write goes to /dev/full: it opens, and writing fails with ENOSPC (as a full disk would).
+    symlinkSync('/dev/full', `${statePath}.${process.pid}.tmp`);
+    expect((await again.api('POST', '/experiments', experimentBody())).status).toBe(201);
+    const error = await again.emu.close().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toBe(
+      `cannot write the emulator state file ${statePath} (ENOSPC): the latest changes are not saved; check that its folder is writable and the disk has space, then run the command again`,
+    );
+    expect(readdirSync(join(dir, 'nested'))).toEqual(['state.json']);
+    expect(JSON.parse(readFileSync(statePath, 'utf8')).experiments).toEqual([]);
+    // The lock was released all the same: the file can be opened again.
+    const third = await startHarness({ statePath });
+    await third.emu.close();
+  });
+
+  it('a later write that succeeds clears the failure', async () => {
+    const h = await startHarness({ statePath });
+    await h.emu.close();
+    const errors: string[] = [];
+    const again = await startHarness({ statePath, log: (e) => void (e.type === 'error' && errors.push(String(e.message))) });
+    symlinkSync('/dev/full', `${statePath}.${process.pid}.tmp`);
+    expect((await again.api('POST', '/experiments', experimentBody())).status).toBe(201);
+    await again.control('GET', '/health');
+    // The failed write removed its temp file (the link), so the next one goes through.
+    expect((await again.api('POST', '/experiments', experimentBody({ experiment_key: 'second' }))).status).toBe(201);
+    await again.emu.close();
+    expect(errors.some((m) => m.startsWith('cannot write the state file: ENOSPC'))).toBe(true);
+    expect(JSON.parse(readFileSync(statePath, 'utf8')).experiments).toHaveLength(2);
+  });
+});
+
 describe('trust item 5: one writer per state file', () => {
+  it('trust item 5: a link to the state file is the same file: its lock is the same lock, and writes keep the link', async () => {
+    const first = await startHarness({ statePath });
+    const link = join(dir, 'nested', 's2.json');
+    symlinkSync(statePath, link);
+    try {
+      const error = await startEmulator({ statePath: link }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as Error).message).toMatch(new RegExp(`^the emulator state file ${statePath} is in use by process ${process.pid} `));
+    } finally {
+      await first.emu.close();
+    }
+    const through = await startHarness({ statePath: link });
+    expect((await through.api('POST', '/experiments', experimentBody())).status).toBe(201);
+    await through.emu.close();
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(JSON.parse(readFileSync(statePath, 'utf8')).experiments).toHaveLength(1);
+  });
+
   it('a second emulator on the file is refused, naming the first and its address; once it stops, the file is free', async () => {
     const first = await startHarness({ statePath });
     try {
