@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { lstat, readFile, realpath } from 'node:fs/promises';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { capProblems } from './cap-problems.js';
 import { checkSchema } from './schema.js';
 import { checkSettingsTrust } from './settings-trust.js';
@@ -46,18 +46,37 @@ export function parseConfig(text: Uint8Array | string, file: string = CONFIG_FIL
   return { config: { ...(parsed.source.data as Config) }, problems };
 }
 
-/** Reads `eppo-gitops.yaml` from `cwd`; absent means an empty config. */
+/**
+ * Reads `eppo-gitops.yaml` from `cwd`; absent means an empty config. The file
+ * comes with the pull request: a symbolic link whose target leaves `cwd` (a
+ * file holding a token, /proc/self/environ) is an `io` problem and is never
+ * read, so its text cannot reach a problem message, a log or a PR comment.
+ */
 export async function loadConfig(cwd: string): Promise<{ config: Config; problems: Problem[] }> {
+  const path = join(cwd, CONFIG_FILE);
+  const problem = (message: string): { config: Config; problems: Problem[] } => ({
+    config: {},
+    problems: [{ file: CONFIG_FILE, line: 1, col: 1, severity: 'error', rule: 'io', message }],
+  });
   let bytes: Uint8Array;
   try {
-    bytes = await readFile(join(cwd, CONFIG_FILE));
+    if ((await lstat(path)).isSymbolicLink()) {
+      const [target, root] = await Promise.all([realpath(path).catch(() => undefined), realpath(cwd).catch(() => resolve(cwd))]);
+      if (target === undefined) return problem('the settings file is a symbolic link to nothing; put the settings file itself here instead of a link');
+      if (!isWithin(target, root)) {
+        return problem('the settings file is a symbolic link that leads outside its folder, so it is not read; put the settings file itself here instead of a link');
+      }
+    }
+    bytes = await readFile(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { config: {}, problems: [] };
-    return {
-      config: {},
-      problems: [{ file: CONFIG_FILE, line: 1, col: 1, severity: 'error', rule: 'io', message: `cannot read the settings file (${code ?? String(error)})` }],
-    };
+    return problem(`cannot read the settings file (${code ?? String(error)})`);
   }
   return parseConfig(bytes);
+}
+
+function isWithin(path: string, folder: string): boolean {
+  const rel = relative(folder, path);
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
 }

@@ -11,6 +11,14 @@ export interface LoadOptions {
   cwd: string;
   /** definitions folder, searched recursively (default `experiments`); ignored when `paths` is given */
   dir?: string;
+  /**
+   * `dir` is the operator's own choice (a command-line flag), not a value
+   * from eppo-gitops.yaml or the default: it may be, or pass through, a link
+   * that leads out of `cwd`. Links inside it that lead out of it are refused
+   * all the same. Default false: only a folder named outside `cwd` as such is
+   * read; a link out of `cwd` is refused.
+   */
+  trustDir?: boolean;
   /** files or folders to check instead of `dir` */
   paths?: string[];
 }
@@ -46,8 +54,9 @@ export async function loadDefinitions(options: LoadOptions): Promise<LoadResult>
       continue;
     }
     const realRoot = await realpath(absolute).catch(() => absolute);
-    // A root named outside the working directory is the user's explicit choice; links are confined to where they start.
-    const inside = [realCwd, ...(isWithin(absolute, cwd) ? [] : [realRoot])];
+    // A root named outside the working directory, or a --dir, is the user's explicit choice; links are confined to where they start.
+    const chosen = !isWithin(absolute, cwd) || (fromDir && options.trustDir === true);
+    const inside = [realCwd, ...(chosen ? [realRoot] : [])];
     if (!inside.some((folder) => isWithin(realRoot, folder))) {
       problems.push(ioProblem(display(cwd, absolute), OUTSIDE_MESSAGE));
       continue;

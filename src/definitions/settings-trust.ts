@@ -47,21 +47,23 @@ export function checkSettingsTrust(file: string, source: YamlSource): Problem[] 
   for (const rule of URLS) {
     const value = data[rule.key];
     if (typeof value !== 'string') continue;
-    let hostname: string;
+    let hostname: string | undefined;
     try {
       hostname = new URL(value).hostname.toLowerCase();
     } catch {
-      continue; // the schema reports a malformed URL
+      // Fail closed: a value the URL parser refuses (an invalid IDN such as xn--eppo-cloud.evil) names no host this file may name.
+      hostname = undefined;
     }
-    if (rule.allows(hostname) || isLoopbackHost(hostname)) continue;
+    if (hostname !== undefined && (rule.allows(hostname) || isLoopbackHost(hostname))) continue;
     const pos = source.nodes.get(`/${rule.key}`)?.value ?? source.start;
+    const what = hostname === undefined ? `is not a URL that can be parsed, so it names neither ${rule.own} nor a loopback address` : `is not ${rule.own} nor a loopback address`;
     problems.push({
       file,
       line: pos.line,
       col: pos.col,
       severity: 'error',
       rule: SETTINGS_TRUST_RULE,
-      message: `${rule.key} "${value}" is not ${rule.own} nor a loopback address. ${file} comes with the pull request, so it cannot decide where ${rule.secret} is sent: ${rule.elsewhere}, and remove it from ${file}`,
+      message: `${rule.key} "${value}" ${what}. ${file} comes with the pull request, so it cannot decide where ${rule.secret} is sent: ${rule.elsewhere}, and remove it from ${file}`,
     });
   }
   return problems;

@@ -96,7 +96,8 @@ const STAGES: readonly ValidationStage[] = [
         await checkDefinitionsFolder(cwd, state.dir, source);
       }
       // One file at a time, then `unique-key` across them (definitions/load-definitions.ts).
-      const loaded = await loadDefinitions({ cwd, dir: state.dir, ...(paths === undefined ? {} : { paths }) });
+      // Only --dir may lead out of the repository through a link: a "dir" from eppo-gitops.yaml comes with the pull request.
+      const loaded = await loadDefinitions({ cwd, dir: state.dir, trustDir: source === 'flag', ...(paths === undefined ? {} : { paths }) });
       state.definitions = loaded.definitions;
       state.files = loaded.files;
       return loaded.problems;

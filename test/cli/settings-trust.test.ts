@@ -62,6 +62,39 @@ describe('trust item 6: eppo-gitops.yaml from a pull request', () => {
     expect(result.out).not.toMatch(/leaked-from-outside|secret\.yaml/);
   });
 
+  it('trust item 6: an eppo-gitops.yaml that is a link out of its folder is not read, so its text is never quoted', async () => {
+    const token = 'ghp_0123456789abcdefghijABCDEFGHIJ012345';
+    await writeFile(join(base, 'outside', 'creds'), `https://x-access-token:${token}@github.com\n`);
+    await symlink(join(base, 'outside', 'creds'), join(repo, 'eppo-gitops.yaml'));
+    const message = 'eppo-gitops.yaml:1:1  error  the settings file is a symbolic link that leads outside its folder, so it is not read; put the settings file itself here instead of a link';
+    for (const args of [['validate'], ['plan', '--local', '--format', 'markdown']]) {
+      const result = await run(args);
+      expect(result.code, args.join(' ')).toBe(1);
+      expect(result.out + result.err).not.toContain(token);
+      expect(result.out + result.err).not.toContain('x-access-token');
+    }
+    expect((await run(['validate'])).out).toContain(message);
+    // A link that stays inside the folder is read as the file it names.
+    await rm(join(repo, 'eppo-gitops.yaml'));
+    await mkdir(join(repo, 'config'));
+    await writeFile(join(repo, 'config', 'settings.yaml'), 'dir: elsewhere\n');
+    await symlink(join('config', 'settings.yaml'), join(repo, 'eppo-gitops.yaml'));
+    expect((await run(['validate'])).err).toMatch(/elsewhere/);
+  });
+
+  it('trust item 6: --dir is the operator\'s choice, a link out of the checkout included; links inside that folder that lead out are still refused', async () => {
+    await symlink(join(base, 'outside'), join(repo, 'lnk'));
+    await symlink('/proc/self/environ', join(base, 'outside', 'environ.yaml'));
+    const flagged = await run(['validate', '--dir', 'lnk']);
+    expect(flagged.out).toMatch(/^lnk\/secret\.yaml:1:1 {2}error {2}the definition is missing the required field "name"/m);
+    expect(flagged.out).toMatch(/^lnk\/environ\.yaml:1:1 {2}error {2}the link points outside the repository, so it is not read/m);
+    // The same folder named by eppo-gitops.yaml, which comes with the pull request, is not followed.
+    await writeFile(join(repo, 'eppo-gitops.yaml'), 'dir: lnk\n');
+    const fromFile = await run(['validate']);
+    expect(fromFile.out).toMatch(/^lnk:1:1 {2}error {2}the link points outside the repository, so it is not read/m);
+    expect(fromFile.out).not.toMatch(/secret\.yaml|leaked-from-outside/);
+  });
+
   it('trust item 6: an eppo_base_url naming another host gets no key, and says how the operator sets one', async () => {
     await writeFile(join(repo, 'eppo-gitops.yaml'), 'eppo_base_url: https://0.0.0.0:9/api/v1\n');
     for (const env of [{}, { EPPO_BASE_URL: emu.url }]) {

@@ -124,6 +124,15 @@ describe('trust item 6: eppo-gitops.yaml cannot widen what a secret reaches', ()
       'eppo-gitops.yaml:1:17 error [settings-trust] github_api_url "https://ghe.example.com/api/v3" is not GitHub\'s API (api.github.com) nor a loopback address. eppo-gitops.yaml comes with the pull request, so it cannot decide where GITHUB_TOKEN is sent: set GITHUB_API_URL to use GitHub Enterprise (GitHub Actions sets it for every job), and remove it from eppo-gitops.yaml',
     ],
     [
+      // The schema's uri format takes it; the WHATWG URL parser does not (an invalid IDN label): refused, never skipped.
+      'eppo_base_url: https://xn--eppo-cloud.evil/api/v1\n',
+      'eppo-gitops.yaml:1:16 error [settings-trust] eppo_base_url "https://xn--eppo-cloud.evil/api/v1" is not a URL that can be parsed, so it names neither Eppo\'s own host (eppo.cloud or a subdomain) nor a loopback address. eppo-gitops.yaml comes with the pull request, so it cannot decide where EPPO_API_KEY is sent: set EPPO_BASE_URL or pass --base-url to use another host, and remove it from eppo-gitops.yaml',
+    ],
+    [
+      'github_api_url: https://xn--api.github.com/\n',
+      'eppo-gitops.yaml:1:17 error [settings-trust] github_api_url "https://xn--api.github.com/" is not a URL that can be parsed, so it names neither GitHub\'s API (api.github.com) nor a loopback address. eppo-gitops.yaml comes with the pull request, so it cannot decide where GITHUB_TOKEN is sent: set GITHUB_API_URL to use GitHub Enterprise (GitHub Actions sets it for every job), and remove it from eppo-gitops.yaml',
+    ],
+    [
       'dir: ../outside\n',
       'eppo-gitops.yaml:1:6 error [schema] dir "../outside" leads outside the folder holding eppo-gitops.yaml, and this file comes with the pull request; write a folder relative to it, without ".." and not absolute (--dir may name any folder)',
     ],
