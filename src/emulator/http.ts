@@ -19,13 +19,30 @@ export async function readJsonBody(req: IncomingMessage, strictType: boolean): P
   if (strictType && !isJsonContentType(type)) {
     throw new HttpError(415, `content-type must be application/json, got ${type === undefined ? 'none' : JSON.stringify(type)}`);
   }
-  const text = await readBody(req);
+  const text = await (received.get(req) ?? readBody(req));
   if (text.trim() === '' && !strictType) return {};
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
     throw new HttpError(400, `malformed JSON body: ${(error as Error).message}`);
   }
+}
+
+/** Bodies read as they arrived, before the request waited (see receiveBody). */
+const received = new WeakMap<IncomingMessage, Promise<string>>();
+
+/**
+ * Reads the body now, for a route that runs later (after injected latency):
+ * a request that arrived whole is handled even when its client has gone
+ * meanwhile, as a real server would (a create the client timed out on still
+ * happens).
+ */
+export function receiveBody(req: IncomingMessage): void {
+  if (received.has(req)) return;
+  const body = readBody(req);
+  // Reported when a route asks for the body; a route that never does needs no answer.
+  body.catch(() => undefined);
+  received.set(req, body);
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {

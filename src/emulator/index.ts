@@ -15,7 +15,7 @@ export type {
   WebhookData,
   WebhookEventName,
 } from './api-types.js';
-export type { ExperimentInput, WebhookReceiver, EmulatorState, StoredExperiment } from './types.js';
+export type { EmulatorTimers, ExperimentInput, WebhookReceiver, EmulatorState, StoredExperiment } from './types.js';
 export type { FaultSpec, FaultMatch, FaultPhase, FaultKind, ActiveFault } from './faults.js';
 export { mulberry32 } from './faults.js';
 export { signDeliveryData, buildWebhookBody, type WebhookRetry, type DeliveryAttempt } from './webhooks.js';

@@ -7,14 +7,14 @@ import type { EmulatorContext } from './context.js';
 import { buildControl, type Decision } from './control.js';
 import { buildControlRoutes } from './control-routes.js';
 import { FaultSet, type ActiveFault, type FaultSpec, type RequestFaults } from './faults.js';
-import { errorBody, errorReply } from './http.js';
+import { errorBody, errorReply, receiveBody } from './http.js';
 import { RequestLog, type RequestLogEntry } from './request-log.js';
 import { matchRoute, type Call, type Reply, type Route } from './router.js';
 import { buildSeedState } from './seed.js';
 import { loadStateFile, resolveStatePath, StateWriter } from './state-file.js';
 import { acquireStateLock, type StateLock } from './state-lock.js';
 import { EmulatorStore, renderExperiment } from './store.js';
-import type { ExperimentInput, WebhookReceiver } from './types.js';
+import { nodeTimers, type EmulatorTimers, type ExperimentInput, type WebhookReceiver } from './types.js';
 import { WebhookDispatcher, type WebhookRetry } from './webhooks.js';
 
 export const DEFAULT_EMULATOR_API_KEY = 'emulator-key';
@@ -47,6 +47,8 @@ export interface EmulatorOptions {
   /** one JSON-able entry per request / delivery */
   log?: (entry: Record<string, unknown>) => void;
   webhookRetry?: WebhookRetry;
+  /** the timers of the latency, the webhook retries and the reorder holds; default Node's (tests pass their own) */
+  timers?: EmulatorTimers;
 }
 
 export interface RunningEmulator {
@@ -83,6 +85,7 @@ export interface RunningEmulator {
 /** Starts the Eppo emulator on node:http; resolves once it listens. */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
   const now = options.now ?? (() => new Date());
+  const timers = options.timers ?? nodeTimers;
   const log = options.log ?? (() => undefined);
   const seed = options.seed ?? true;
   const apiKeys = options.apiKeys ?? [{ key: DEFAULT_EMULATOR_API_KEY, access: 'read-write' }];
@@ -117,7 +120,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const ctx: EmulatorContext = {
     store,
     faults,
-    dispatcher: new WebhookDispatcher({ faults, retry: options.webhookRetry, now, log }),
+    dispatcher: new WebhookDispatcher({ faults, retry: options.webhookRetry, now, log, timers }),
     requests: new RequestLog(),
     seed,
     apiUrl: () => `${origin}${API_PREFIX}`,
@@ -179,7 +182,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     const entry: RequestLogEntry = ctx.requests.start(method, url, now());
     const injected = faults.forRequest(method, path);
     const delay = (options.latencyMs ?? 0) + injected.latencyMs;
-    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+    if (delay > 0) {
+      receiveBody(req);
+      await new Promise<void>((resolve) => timers.setTimeout(resolve, delay));
+    }
     const terminal = injected.terminal;
     let reply: Reply | undefined;
     if (terminal === undefined || terminal.phase === 'after') {

@@ -37,3 +37,16 @@ export interface WebhookReceiver {
   url: string;
   secret: string;
 }
+
+/** The timers the emulator waits with (latency, webhook retries and holds); tests pass their own. */
+export interface EmulatorTimers {
+  /** schedules `callback` once after `ms` */
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+/** Node's timers. */
+export const nodeTimers: EmulatorTimers = {
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { Agent, request } from 'undici';
 import type { FaultSet } from './faults.js';
 import type { WebhookData, WebhookEventName } from './api-types.js';
-import type { WebhookReceiver } from './types.js';
+import { nodeTimers, type EmulatorTimers, type WebhookReceiver } from './types.js';
 
 /**
  * The signature the emulator puts on a delivery: lowercase hex HMAC-SHA256 of
@@ -57,6 +57,8 @@ export interface DispatcherOptions {
   retry: WebhookRetry | undefined;
   now: () => Date;
   log: (entry: Record<string, unknown>) => void;
+  /** the waits between attempts and the reorder holds; default Node's */
+  timers?: EmulatorTimers;
 }
 
 /**
@@ -71,7 +73,8 @@ export class WebhookDispatcher {
   readonly #maxDelayMs: number;
   readonly #agent = new Agent({ connect: { timeout: 5000 }, headersTimeout: 10_000, bodyTimeout: 10_000 });
   readonly #abort = new AbortController();
-  readonly #timers = new Map<NodeJS.Timeout, () => void>();
+  readonly #timers = new Map<unknown, () => void>();
+  readonly #clock: EmulatorTimers;
   readonly #held = new Map<string, Array<{ job: Job; release: () => void }>>();
   #log: DeliveryAttempt[] = [];
   #pending = 0;
@@ -81,6 +84,7 @@ export class WebhookDispatcher {
 
   constructor(opts: DispatcherOptions) {
     this.#opts = opts;
+    this.#clock = opts.timers ?? nodeTimers;
     this.#attempts = Math.max(1, opts.retry?.attempts ?? 5);
     this.#baseDelayMs = Math.max(0, opts.retry?.baseDelayMs ?? 50);
     this.#maxDelayMs = Math.max(0, opts.retry?.maxDelayMs ?? 2000);
@@ -115,7 +119,7 @@ export class WebhookDispatcher {
     this.#closed = true;
     this.#abort.abort();
     for (const [timer, resolve] of this.#timers) {
-      clearTimeout(timer);
+      this.#clock.clearTimeout(timer);
       resolve();
     }
     this.#timers.clear();
@@ -203,7 +207,7 @@ export class WebhookDispatcher {
 
   #sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
+      const timer = this.#clock.setTimeout(() => {
         this.#timers.delete(timer);
         resolve();
       }, ms);

@@ -6,29 +6,20 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCli, type BuiltCli } from '../helpers/built-cli.js';
 import { main } from '../../src/cli/main.js';
-import { captureIo, type CapturedIo } from '../helpers/io.js';
+import { startEmulator } from '../../src/emulator/index.js';
+import { captureIo, watchedIo, type WatchedIo } from '../helpers/io.js';
+import { manualTimers } from '../helpers/manual-timers.js';
 import { call, experimentBody } from './helpers.js';
 
 const LISTENING = /^listening on (http:\/\/127\.0\.0\.1:(\d+)\/api\/v1)\n$/;
 
-async function waitFor<T>(probe: () => T | undefined, what: string, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 /** Runs `eppo-gitops emulator ...args` in-process until the listening line. */
 async function runInProcess(args: string[], env: Record<string, string> = {}) {
   const controller = new AbortController();
-  const io: CapturedIo = captureIo({ signal: controller.signal, env });
+  const io: WatchedIo = watchedIo({ signal: controller.signal, env });
   const exit = main(['emulator', ...args], io);
-  const settled = { done: false };
-  void exit.then(() => (settled.done = true));
-  const url = await waitFor(() => LISTENING.exec(io.out())?.[1] ?? (settled.done ? '' : undefined), 'the listening line');
+  await io.until('out', LISTENING, exit);
+  const url = LISTENING.exec(io.out())![1]!;
   return { io, url, exit, stop: () => controller.abort('SIGTERM') };
 }
 
@@ -63,7 +54,7 @@ describe('emulator command (in-process)', () => {
     const { url, exit, stop } = await runInProcess(['--port', '0', '--webhook', receiver.url, '--webhook-secret', 'flag-secret']);
     const exp = (await call(`${url}/experiments`, { method: 'POST', token: 'emulator-key', body: experimentBody() })).body;
     await call(`${url.replace('/api/v1', '')}/__emulator/experiments/${exp.id}/decision`, { method: 'POST', body: { winning_variant_key: 'green', outcome: 'POSITIVE' } });
-    await waitFor(() => (receiver.received.length > 0 ? true : undefined), 'the webhook');
+    await receiver.until(1);
     expect(receiver.received[0]!.body.event).toBe('experiment.status.updated');
     stop();
     expect(await exit).toBe(0);
@@ -131,31 +122,36 @@ describe('emulator command (real process)', () => {
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
     child.stderr.on('data', (c: Buffer) => (err += c.toString()));
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-    const url = waitFor(() => LISTENING.exec(out)?.[1] ?? (child.exitCode !== null ? `exited: ${err}` : undefined), 'the listening line');
+    // Settled by the output itself, or by the exit: never a poll.
+    const url = new Promise<string>((resolve) => {
+      child.stdout.on('data', () => {
+        const found = LISTENING.exec(out)?.[1];
+        if (found !== undefined) resolve(found);
+      });
+      void exited.then(() => resolve(`exited: ${err}`));
+    });
     return { child, url, out: () => out, exited };
   }
 
   it('plan, run as a process against it, quits at once on the first Ctrl-C (it only reads)', async () => {
-    const emulator = spawnCli([]);
-    const url = await emulator.url;
+    // The emulator in this process, its latency on timers that never fire: plan's first read is held for good.
+    const timers = manualTimers();
+    const emulator = await startEmulator({ port: 0, timers });
     const cwd = mkdtempSync(join(tmpdir(), 'eppo-plan-sigint-'));
     try {
-      await call(`${url.replace(/\/api\/v1$/, '')}/__emulator/faults`, { method: 'POST', body: { kind: 'latency', ms: 3_000, count: 1, match: { method: 'GET' } } });
-      const plan = spawn(process.execPath, [cli.bin, 'plan', '--dir', '.'], { cwd, stdio: 'pipe', env: { ...process.env, EPPO_API_KEY: 'emulator-key', EPPO_BASE_URL: url } });
+      emulator.addFaults({ kind: 'latency', ms: 3_000, count: 1, match: { method: 'GET' } });
+      const plan = spawn(process.execPath, [cli.bin, 'plan', '--dir', '.'], { cwd, stdio: 'pipe', env: { ...process.env, EPPO_API_KEY: emulator.apiKey, EPPO_BASE_URL: emulator.url } });
       const exited = new Promise<number | null>((r) => plan.on('exit', (code) => r(code)));
-      // wait until plan's first read is held by the latency fault, then press Ctrl-C
-      const log = async () => (await call(`${url.replace(/\/api\/v1$/, '')}/__emulator/requests`)).body as unknown[];
-      const started = Date.now();
-      while ((await log()).length === 0 && Date.now() - started < 10_000) await new Promise((r) => setTimeout(r, 20));
-      const pressed = Date.now();
+      // plan's first read has arrived and waits out its latency: press Ctrl-C
+      await timers.scheduled();
       plan.kill('SIGINT');
+      // The read is never answered: plan exits without waiting for it.
       expect(await exited).toBe(130);
-      expect(Date.now() - pressed).toBeLessThan(1_500);
+      expect(emulator.requests().filter((r) => r.status === null)).toHaveLength(1);
     } finally {
       rmSync(cwd, { recursive: true, force: true });
-      // SIGKILL: a graceful stop would wait out the held request
-      emulator.child.kill('SIGKILL');
-      await emulator.exited;
+      timers.release();
+      await emulator.close();
     }
   });
 
@@ -168,19 +164,21 @@ describe('emulator command (real process)', () => {
       expect(url).toMatch(/^http/);
       let acknowledged = 0;
       let stop = false;
+      let enough!: () => void;
+      const threeHundred = new Promise<void>((resolve) => (enough = resolve));
       const hammer = async (worker: number) => {
         for (let i = 0; !stop; i++) {
           const body = experimentBody({ experiment_key: `w${worker}-${i}`, hypothesis: 'h'.repeat(4000) });
           try {
             const res = await call(`${url}/experiments`, { method: 'POST', token: 'emulator-key', body });
-            if (res.status === 201) acknowledged++;
+            if (res.status === 201 && ++acknowledged === 300) enough();
           } catch {
             return;
           }
         }
       };
       const workers = Array.from({ length: 8 }, (_, w) => hammer(w));
-      await waitFor(() => (acknowledged >= 300 ? true : undefined), '300 writes', 20_000);
+      await threeHundred;
       first.child.kill('SIGKILL');
       stop = true;
       await Promise.all(workers);

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../src/emulator/index.js';
+import { manualTimers } from '../helpers/manual-timers.js';
 import { startHarness, experimentBody, type Harness } from './helpers.js';
 
 let h: Harness;
@@ -61,34 +62,62 @@ describe('status faults', () => {
 });
 
 describe('latency and dropped connections', () => {
-  it('adds latency to the matching request only', async () => {
-    await h.control('POST', '/faults', { kind: 'latency', ms: 150, match: { pathPrefix: '/api/v1/metrics' } });
-    expect((await h.api('GET', '/experiments')).status).toBe(200);
-    expect((await h.control('GET', '/faults')).body).toHaveLength(1);
-    const started = performance.now();
-    expect((await h.api('GET', '/metrics')).status).toBe(200);
-    expect(performance.now() - started).toBeGreaterThanOrEqual(140);
-    expect((await h.control('GET', '/faults')).body).toEqual([]);
+  it('adds latency to the matching request only, and answers once it is over', async () => {
+    const timers = manualTimers();
+    const slow = await startHarness({ timers });
+    try {
+      await slow.control('POST', '/faults', { kind: 'latency', ms: 150, match: { pathPrefix: '/api/v1/metrics' } });
+      expect((await slow.api('GET', '/experiments')).status).toBe(200);
+      expect(timers.due()).toEqual([]);
+      expect((await slow.control('GET', '/faults')).body).toHaveLength(1);
+      let answered = false;
+      const metrics = slow.api('GET', '/metrics').then((r) => ((answered = true), r));
+      await timers.scheduled();
+      expect(timers.due()).toEqual([150]);
+      expect(answered).toBe(false);
+      timers.fire();
+      expect((await metrics).status).toBe(200);
+      expect((await slow.control('GET', '/faults')).body).toEqual([]);
+    } finally {
+      await slow.emu.close();
+    }
   });
 
-  it('adds latencyMs to every API request', async () => {
-    const slow = await startHarness({ latencyMs: 120 });
+  it('adds latencyMs to every API request, and a latency fault on top', async () => {
+    const timers = manualTimers();
+    const slow = await startHarness({ latencyMs: 120, timers });
     try {
-      const started = performance.now();
-      expect((await slow.api('GET', '/definitions/entities')).status).toBe(200);
-      expect(performance.now() - started).toBeGreaterThanOrEqual(110);
+      const entities = slow.api('GET', '/definitions/entities');
+      await timers.scheduled();
+      expect(timers.due()).toEqual([120]);
+      timers.fire();
+      expect((await entities).status).toBe(200);
+      slow.emu.addFaults({ kind: 'latency', ms: 30 });
+      const metrics = slow.api('GET', '/metrics');
+      await timers.scheduled(2);
+      expect(timers.due()).toEqual([150]);
+      timers.fire();
+      expect((await metrics).status).toBe(200);
     } finally {
       await slow.emu.close();
     }
   });
 
   it('close() finishes a request in flight before it resolves', async () => {
-    await h.control('POST', '/faults', { kind: 'latency', ms: 200 });
-    const pending = h.api('POST', '/experiments', experimentBody());
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    await h.emu.close();
+    const timers = manualTimers();
+    const slow = await startHarness({ timers });
+    slow.emu.addFaults({ kind: 'latency', ms: 200 });
+    const pending = slow.api('POST', '/experiments', experimentBody());
+    // The request arrived: it waits out its latency.
+    await timers.scheduled();
+    let closed = false;
+    const closing = slow.emu.close().then(() => void (closed = true));
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(closed).toBe(false);
+    timers.fire();
+    await closing;
     expect((await pending).status).toBe(201);
-    await expect(h.api('GET', '/experiments')).rejects.toThrow();
+    await expect(slow.api('GET', '/experiments')).rejects.toThrow();
   });
 
   it('drops the connection without an answer', async () => {

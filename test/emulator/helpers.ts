@@ -66,8 +66,9 @@ export interface ReceivedHook {
 }
 
 /** A webhook receiver on 127.0.0.1:0 that answers `statuses` in turn (then 200). */
-export async function startReceiver(statuses: number[] = []): Promise<{ url: string; received: ReceivedHook[]; close(): Promise<void> }> {
+export async function startReceiver(statuses: number[] = []): Promise<{ url: string; received: ReceivedHook[]; until(count: number): Promise<void>; close(): Promise<void> }> {
   const received: ReceivedHook[] = [];
+  const waiters: Array<{ count: number; resolve: () => void }> = [];
   const queue = [...statuses];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -76,6 +77,10 @@ export async function startReceiver(statuses: number[] = []): Promise<{ url: str
       const raw = Buffer.concat(chunks).toString('utf8');
       received.push({ raw, body: JSON.parse(raw), headers: req.headers });
       res.writeHead(queue.shift() ?? 200).end();
+      for (const waiter of waiters.filter((w) => w.count <= received.length)) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve();
+      }
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -83,6 +88,8 @@ export async function startReceiver(statuses: number[] = []): Promise<{ url: str
   return {
     url: `http://127.0.0.1:${port}/hook`,
     received,
+    /** resolves once `count` deliveries in all have arrived */
+    until: (count) => (received.length >= count ? Promise.resolve() : new Promise((resolve) => waiters.push({ count, resolve }))),
     close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
 }

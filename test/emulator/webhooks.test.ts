@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
+import { manualTimers, type ManualTimers } from '../helpers/manual-timers.js';
 import { startHarness, experimentBody, startReceiver } from './helpers.js';
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -7,10 +8,10 @@ afterEach(async () => {
   while (cleanups.length > 0) await cleanups.pop()!();
 });
 
-async function setup(statuses: number[] = [], retry = { attempts: 5, baseDelayMs: 5, maxDelayMs: 20 }) {
+async function setup(statuses: number[] = [], retry = { attempts: 5, baseDelayMs: 5, maxDelayMs: 20 }, timers?: ManualTimers) {
   const receiver = await startReceiver(statuses);
   cleanups.push(receiver.close);
-  const h = await startHarness({ webhookRetry: retry });
+  const h = await startHarness({ webhookRetry: retry, ...(timers ? { timers } : {}) });
   cleanups.push(() => h.emu.close());
   expect((await h.control('POST', '/webhooks', { url: receiver.url, secret: 'whsec-test' })).status).toBe(201);
   return { h, receiver };
@@ -126,12 +127,15 @@ describe('webhooks', () => {
   });
 
   it('reorders a delivery under the webhook-reorder fault: it arrives after the next one', async () => {
-    const { h, receiver } = await setup();
+    const timers = manualTimers();
+    const { h, receiver } = await setup([], undefined, timers);
     const a = (await h.api('POST', '/experiments', experimentBody({ experiment_key: 'a' }))).body;
     const b = (await h.api('POST', '/experiments', experimentBody({ experiment_key: 'b' }))).body;
     await h.control('POST', '/faults', { kind: 'webhook-reorder', holdMs: 5000 });
     await h.control('POST', `/experiments/${a.id}/decision`, { winning_variant_key: 'green', outcome: 'POSITIVE' });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Held: no attempt at all is made until the next delivery (or holdMs).
+    expect(timers.due()).toEqual([5000]);
+    expect((await h.control('GET', '/deliveries')).body).toEqual([]);
     expect(receiver.received).toHaveLength(0);
     await h.control('POST', `/experiments/${b.id}/decision`, { winning_variant_key: 'blue', outcome: 'NEGATIVE' });
     await h.emu.idle();
@@ -148,18 +152,21 @@ describe('webhooks', () => {
     expect((await h.control('GET', '/deliveries')).body[0].reordered).toBe(true);
   });
 
-  it('close() stops pending retries promptly', async () => {
+  it('close() stops pending retries promptly: it never waits out a retry delay', async () => {
     const receiver = await startReceiver([500, 500, 500, 500, 500]);
     cleanups.push(receiver.close);
-    const h = await startHarness({ webhookRetry: { attempts: 5, baseDelayMs: 10_000, maxDelayMs: 10_000 } });
-    await h.control('POST', '/webhooks', { url: receiver.url, secret: 's' });
+    const timers = manualTimers();
+    const h = await startHarness({ webhookRetry: { attempts: 5, baseDelayMs: 10_000, maxDelayMs: 10_000 }, timers });
+    h.emu.addWebhook({ url: receiver.url, secret: 's' });
     const exp = (await h.api('POST', '/experiments', experimentBody())).body;
-    await h.control('POST', `/experiments/${exp.id}/decision`, { winning_variant_key: 'green', outcome: 'POSITIVE' });
-    while (receiver.received.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
-    const started = Date.now();
+    h.emu.decide(exp.id, { winning_variant_key: 'green', outcome: 'POSITIVE' });
+    // The first attempt failed and the retry waits out its delay.
+    await timers.scheduled();
+    expect(timers.due()).toEqual([10_000]);
+    // The delay never elapses here (no timer fires): close() resolves all the same, and cancels it.
     await h.emu.close();
     await h.emu.idle();
-    expect(Date.now() - started).toBeLessThan(5000);
+    expect(timers.due()).toEqual([]);
     expect(receiver.received).toHaveLength(1);
   });
 });

@@ -1,10 +1,11 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startEmulator, type RequestLogEntry, type RunningEmulator } from '../../src/emulator/index.js';
+import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { EppoRequestError } from '../../src/eppo/index.js';
 import { planWorkspace, renderPlanJson } from '../../src/reconcile/index.js';
 import { control, definitionText, tempRepo, type TempRepo } from '../eppo/helpers.js';
+import { manualTimers } from '../helpers/manual-timers.js';
 import { definitionBody } from './fixtures.js';
 
 const TOKEN = 'tok-plan-workspace-0123';
@@ -81,7 +82,6 @@ describe('planWorkspace', () => {
       });
       return { env, read };
     };
-    const log = async () => (await control(emu, 'GET', '/requests')) as RequestLogEntry[];
 
     it('start once the folder holds earlyReadsFromFiles YAML files (subfolders count), and not below', async () => {
       await repo.write('experiments/a.yaml', definitionText({ key: 'a' }));
@@ -126,13 +126,18 @@ describe('planWorkspace', () => {
       await repo.write('experiments/broken.yaml', broken());
       const expected = await planWorkspace({ cwd: repo.dir, env: env(), earlyReadsFromFiles: Infinity });
       expect(expected).toMatchObject({ ok: false, stage: 'validate', files: 2 });
-      // every API answer now takes 2 s: the reads are cancelled, not awaited
-      await control(emu, 'POST', '/faults', { kind: 'latency', ms: 2_000, share: 1 });
-      const started = Date.now();
-      const early = await planWorkspace({ cwd: repo.dir, env: env(), earlyReadsFromFiles: 0 });
-      expect(Date.now() - started).toBeLessThan(1_500);
-      expect(early).toEqual(expected);
-      expect((await log()).filter((r) => r.method !== 'GET')).toEqual([]);
+      // Every API answer is held for good (its latency timer never fires): the reads are cancelled, not awaited.
+      const timers = manualTimers();
+      const held = await startEmulator({ port: 0, apiKeys: [{ key: TOKEN, access: 'read-write' }], timers });
+      try {
+        held.addFaults({ kind: 'latency', ms: 2_000, share: 1 });
+        const early = await planWorkspace({ cwd: repo.dir, env: { EPPO_API_KEY: TOKEN, EPPO_BASE_URL: held.url }, earlyReadsFromFiles: 0 });
+        expect(early).toEqual(expected);
+        expect(held.requests().filter((r) => r.method !== 'GET')).toEqual([]);
+      } finally {
+        timers.release();
+        await held.close();
+      }
       // failures of the dropped reads are dropped too: no key needed to hear about the files
       expect(await planWorkspace({ cwd: repo.dir, env: {}, earlyReadsFromFiles: 0 })).toEqual(expected);
       expect(await planWorkspace({ cwd: repo.dir, env: { EPPO_API_KEY: TOKEN, EPPO_BASE_URL: 'http://example.com/api/v1' }, earlyReadsFromFiles: 0 })).toEqual(expected);

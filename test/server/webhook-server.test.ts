@@ -2,9 +2,10 @@ import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import { signWebhookData } from '../../src/outcomes/index.js';
-import { startWebhookServer, type HandleResult, type RunnerTimers, type WebhookServer, type WebhookServerOptions } from '../../src/server/index.js';
+import { startWebhookServer, type HandleResult, type WebhookServer, type WebhookServerOptions } from '../../src/server/index.js';
 import { createGitHubHostFromEnv } from '../../src/git-host/index.js';
 import { startFakeGitHub } from '../helpers/fake-github.js';
+import { manualTimers } from '../helpers/manual-timers.js';
 
 const SECRET = 'whsec-server-test-secret';
 const servers: WebhookServer[] = [];
@@ -63,28 +64,6 @@ function gate(): { reached: Promise<void>; wait(): Promise<void>; release(): voi
       return opened;
     },
     release,
-  };
-}
-
-/** Timers that fire only when the test says so, and a clock that moves only when told: the schedule without waiting for it. */
-function manualTimers(): RunnerTimers & { due: () => number[]; fire(): void; advance(ms: number): void } {
-  const pending = new Map<symbol, { callback: () => void; ms: number }>();
-  let clock = 0;
-  return {
-    now: () => clock,
-    advance: (ms) => void (clock += ms),
-    setTimeout(callback, ms) {
-      const handle = Symbol('timer');
-      pending.set(handle, { callback, ms });
-      return handle;
-    },
-    clearTimeout: (handle) => void pending.delete(handle as symbol),
-    due: () => [...pending.values()].map((t) => t.ms),
-    fire() {
-      const timers = [...pending.values()];
-      pending.clear();
-      for (const t of timers) t.callback();
-    },
   };
 }
 
@@ -406,7 +385,7 @@ describe('stopping: the grace period, then the work still running is cancelled',
     await work.reached;
     let closed = false;
     const closing = server.close().then(() => void (closed = true));
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await timers.scheduled();
     expect(timers.due()).toEqual([60_000]);
     expect([aborted, closed]).toEqual([false, false]);
     timers.fire();
@@ -450,7 +429,7 @@ describe('stopping: the grace period, then the work still running is cancelled',
       await post(server, signed(8));
       await github.untilStalled();
       const closing = server.close();
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      await timers.scheduled();
       timers.fire();
       await closing;
       expect(github.stalled()).toBe(0);
