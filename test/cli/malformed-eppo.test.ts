@@ -1,8 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { definitionText, runCli, tempRepo, type TempRepo } from '../eppo/helpers.js';
+import { gitIn } from '../helpers/git-repo.js';
 import { startRawEppo, type RawEppo, type RawWorkspace } from '../helpers/raw-eppo.js';
 import { liveExperiment, seedWorkspace } from '../reconcile/fixtures.js';
 
@@ -51,7 +51,7 @@ describe('trust item 4: malformed data from Eppo, over HTTP', () => {
   });
 
   it('outcome: fails with the reason and proposes nothing', async () => {
-    const git = (...args: string[]): string => execFileSync('git', args, { cwd: repo.dir, env: { ...process.env, HOME: repo.dir, GIT_CONFIG_NOSYSTEM: '1' }, encoding: 'utf8' });
+    const git = (...args: string[]): string => gitIn(repo.dir, args);
     await repo.write('experiments/unmanaged-odd.yaml', definitionText({ key: 'unmanaged-odd' }));
     git('init', '-q', '-b', 'main');
     git('add', '.');
@@ -60,7 +60,7 @@ describe('trust item 4: malformed data from Eppo, over HTTP', () => {
     expect(r.err).not.toContain(BUG);
     expect(r.code).toBe(1);
     expect(r.out).toContain('failed: Eppo returned experiment #7 in a shape eppo-gitops cannot read (name is 3 (a number), not a string); nothing proposed');
-    expect(git('branch', '--list').trim()).toBe('* main');
+    expect(git('branch', '--list')).toBe('* main');
   });
 
   it('apply of a saved plan whose experiment turned malformed: stale, never a crash', async () => {

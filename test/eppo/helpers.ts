@@ -6,7 +6,7 @@ import { main } from '../../src/cli/main.js';
 import { parseDefinition, type Definition } from '../../src/definitions/index.js';
 import { startEmulator, type EmulatorOptions, type FaultSpec, type RequestLogEntry, type RunningEmulator } from '../../src/emulator/index.js';
 import { createEppoClient, type EppoApi, type EppoClientOptions } from '../../src/eppo/index.js';
-import { call } from '../emulator/helpers.js';
+import { control } from '../helpers/emulator-control.js';
 import { captureIo } from '../helpers/io.js';
 
 /** Fast retry settings for tests. */
@@ -25,12 +25,7 @@ export interface TestEppo {
   close(): Promise<void>;
 }
 
-/** A call to the emulator's control endpoints; throws unless it answers 2xx. */
-export async function control(emu: RunningEmulator, method: string, path: string, body?: unknown): Promise<any> {
-  const answer = await call(`${emu.origin}/__emulator${path}`, { method, body });
-  if (answer.status >= 300) throw new Error(`control ${method} ${path}: ${answer.status} ${JSON.stringify(answer.body)}`);
-  return answer.body;
-}
+export { control };
 
 export interface CliRun {
   code: number;

@@ -1,5 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile, mkdir, symlink, chmod } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile, symlink, chmod } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -7,35 +6,35 @@ import { createLocalHost } from '../../src/git-host/index.js';
 import type { FileChange, WriteBranchRequest } from '../../src/git-host/index.js';
 import { fetchDefinitionFiles } from '../../src/outcomes/index.js';
 import { GitHostError, InternalError } from '../../src/errors.js';
+import { createGitRepo, type GitRepo } from '../helpers/git-repo.js';
 
+let r: GitRepo;
 let repo: string;
-const env = { ...process.env, GIT_CONFIG_NOSYSTEM: '1', HOME: '' };
-const git = (...args: string[]): string => execFileSync('git', args, { cwd: repo, env: { ...env, HOME: repo }, encoding: 'utf8' }).trim();
+let env: Record<string, string | undefined>;
+const git = (...args: string[]): string => r.git(...args);
 /** a file's bytes at a revision, untrimmed */
-const show = (rev: string, path: string): string => execFileSync('git', ['show', `${rev}:${path}`], { cwd: repo }).toString('utf8');
+const show = (rev: string, path: string): string => r.show(rev, path);
 
 const DEF = 'experiment_key: a\r\nname: A   # keep me\r\n';
 const BRANCH = 'eppo-gitops/outcome/a';
 const FLAG_PATH = 'flags/a.flagd.json';
 
-beforeEach(async () => {
-  repo = await mkdtemp(join(tmpdir(), 'eppo-gitops-local-'));
-  git('init', '-q', '-b', 'main');
-  git('config', 'user.name', 'Test Person');
-  git('config', 'user.email', 'test@example.com');
-  git('config', 'core.autocrlf', 'false');
-  await mkdir(join(repo, 'experiments', 'nested'), { recursive: true });
-  await mkdir(join(repo, 'flags'), { recursive: true });
-  await writeFile(join(repo, 'experiments', 'a.yaml'), DEF);
-  await writeFile(join(repo, 'experiments', 'nested', 'b.yml'), 'experiment_key: b\n');
-  await writeFile(join(repo, 'experiments', 'notes.txt'), 'not a definition\n');
-  await writeFile(join(repo, FLAG_PATH), '{"flags":{}}\n');
-  await writeFile(join(repo, 'README.md'), 'readme\n');
-  git('add', '.');
-  git('commit', '-q', '-m', 'definitions');
+beforeEach(() => {
+  r = createGitRepo({
+    prefix: 'eppo-gitops-local-',
+    files: {
+      'experiments/a.yaml': DEF,
+      'experiments/nested/b.yml': 'experiment_key: b\n',
+      'experiments/notes.txt': 'not a definition\n',
+      [FLAG_PATH]: '{"flags":{}}\n',
+      'README.md': 'readme\n',
+    },
+  });
+  repo = r.dir;
+  env = r.env;
 });
-afterEach(async () => {
-  await rm(repo, { recursive: true, force: true });
+afterEach(() => {
+  r.remove();
 });
 
 function write(files: FileChange[] | string, over: Partial<WriteBranchRequest> = {}): WriteBranchRequest {

@@ -3,8 +3,7 @@
 // emulator's seed data, and small HTTP helpers.
 import fc from 'fast-check';
 import { Document, isMap, isScalar, isSeq, parse, Scalar, visit } from 'yaml';
-import { request } from 'undici';
-import type { ExperimentInput, RunningEmulator } from '../../src/emulator/index.js';
+import type { ExperimentInput } from '../../src/emulator/index.js';
 import { mulberry32 } from '../../src/emulator/index.js';
 import type { ExperimentSpec, VariationSpec } from '../../src/definitions/index.js';
 
@@ -295,16 +294,7 @@ export function liveFromSpec(spec: SpecGen): ExperimentInput {
 
 // ---------------------------------------------------------------- HTTP
 
-/** Calls an emulator control endpoint; throws on a non-2xx answer. */
-export async function control(emu: RunningEmulator, method: string, path: string, body?: unknown): Promise<any> {
-  const res = await request(`${emu.origin}/__emulator${path}`, {
-    method: method as 'GET',
-    ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
-  });
-  const text = await res.body.text();
-  if (res.statusCode >= 300) throw new Error(`control ${method} ${path}: ${res.statusCode} ${text}`);
-  return text === '' ? undefined : JSON.parse(text);
-}
+export { control } from '../helpers/emulator-control.js';
 
 /** Deterministic shuffle (Fisher–Yates with a seeded PRNG). */
 export function shuffle<T>(items: readonly T[], seed: number): T[] {

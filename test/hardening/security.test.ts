@@ -3,7 +3,7 @@
 // branch names, Eppo text is inert in Markdown, YAML prototype keys and alias
 // bombs are harmless, and webhook signatures are compared in constant time.
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -39,6 +39,7 @@ import { buildPlan, parsePlan, PLAN_MARKER, renderPlanMarkdown, resolveReference
 import { startWebhookServer, type WebhookServer } from '../../src/server/index.js';
 import { seedWorkspace, liveExperiment } from '../reconcile/fixtures.js';
 import { captureIo } from '../helpers/io.js';
+import { createGitRepo, gitIn } from '../helpers/git-repo.js';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.js';
 import { control, keyArb } from './helpers.js';
 
@@ -68,21 +69,11 @@ async function filesUnder(dir: string): Promise<string[]> {
 }
 
 function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', args, { cwd, env: { ...process.env, HOME: cwd, GIT_CONFIG_NOSYSTEM: '1' }, encoding: 'utf8' }).trim();
+  return gitIn(cwd, args);
 }
 
 async function gitRepo(files: Record<string, string>): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'eppo-gitops-sec-'));
-  git(dir, 'init', '-q', '-b', 'main');
-  git(dir, 'config', 'user.name', 'Security Test');
-  git(dir, 'config', 'user.email', 'security@example.com');
-  for (const [path, text] of Object.entries(files)) {
-    await mkdir(join(dir, path, '..'), { recursive: true });
-    await writeFile(join(dir, path), text);
-  }
-  git(dir, 'add', '-A');
-  git(dir, 'commit', '-q', '-m', 'definitions', '--allow-empty');
-  return dir;
+  return createGitRepo({ prefix: 'eppo-gitops-sec-', files }).dir;
 }
 
 /** A tiny HTTP server on a chosen loopback address that records requests and answers with `reply`. */

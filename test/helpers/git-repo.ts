@@ -13,9 +13,12 @@ export function gitTestEnv(home: string): Record<string, string | undefined> {
   return { PATH: process.env.PATH, HOME: home, GIT_CONFIG_NOSYSTEM: '1' };
 }
 
-/** Runs git in `cwd` with `gitTestEnv(home)` (home defaults to cwd); stdout trimmed. */
-export function gitIn(cwd: string, args: readonly string[], home = cwd): string {
-  return execFileSync('git', args, { cwd, env: { ...gitTestEnv(home) }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }).trim();
+/**
+ * Runs git in `cwd` with `gitTestEnv(home)` (home defaults to `cwd`) and any
+ * `env` on top (an identity, say); stdout trimmed.
+ */
+export function gitIn(cwd: string, args: readonly string[], options: { home?: string; env?: Record<string, string> } = {}): string {
+  return execFileSync('git', args, { cwd, env: { ...gitTestEnv(options.home ?? cwd), ...options.env }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }).trim();
 }
 
 export interface GitRepo {

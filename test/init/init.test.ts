@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -8,6 +7,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { main } from '../../src/cli/main.js';
 import { initProject, PINNED_ACTIONS, renderInitReport, type InitOptions } from '../../src/init/index.js';
+import { gitIn, gitTestEnv } from '../helpers/git-repo.js';
 import { captureIo } from '../helpers/io.js';
 import { actionlint } from '../workflows/actionlint.js';
 import { readCliSurface } from '../workflows/cli-surface.js';
@@ -21,8 +21,8 @@ const ACTION = `eppo-gitops/eppo-gitops@v${version.split('.')[0]}`;
 const WORKFLOWS = ['eppo-apply.yml', 'eppo-drift.yml', 'eppo-outcomes.yml', 'eppo-plan.yml'];
 const TODAY = '2026-03-02';
 
-const gitEnv = { PATH: process.env.PATH, HOME: tmpdir(), GIT_CONFIG_NOSYSTEM: '1' };
-const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, env: gitEnv, encoding: 'utf8' }).trim();
+const gitEnv = gitTestEnv(tmpdir());
+const git = (cwd: string, ...args: string[]) => gitIn(cwd, args, { home: tmpdir() });
 
 let dir: string;
 let surface: CliSurface;

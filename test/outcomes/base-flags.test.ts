@@ -1,11 +1,7 @@
-import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createGitHubHost, createLocalHost, createOctokit, type GitHost } from '../../src/git-host/index.js';
 import { buildOutcomeChange, fetchBaseFlags, listedFolders, type BaseFlags } from '../../src/outcomes/index.js';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.js';
+import { buildHosts, createGitRepo, type GitRepo } from '../helpers/git-repo.js';
 import { DEFINITION, DEFINITION_PATH } from './harness.js';
 
 const FLAG = '{"flags": {"checkout-button-color": {"state": "ENABLED", "variants": {"blue": 1, "green": 2}, "defaultVariant": "blue"}}}\n';
@@ -27,30 +23,21 @@ function summary(base: BaseFlags): unknown {
 
 describe('fetchBaseFlags: eppo-gitops.yaml and the flag files at the base head, through either host', () => {
   let github: FakeGitHub;
-  let repo: string;
-  const git = (...args: string[]): string => execFileSync('git', args, { cwd: repo, env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', HOME: repo }, encoding: 'utf8' });
+  let repo: GitRepo;
   const commitLocal = async (files: Record<string, string>, links: Record<string, string> = {}): Promise<void> => {
-    for (const [path, text] of Object.entries(files)) {
-      await mkdir(dirname(join(repo, path)), { recursive: true });
-      await writeFile(join(repo, path), text);
-    }
-    for (const [path, target] of Object.entries(links)) await symlink(target, join(repo, path));
-    git('add', '-A');
-    git('-c', 'user.name=T', '-c', 'user.email=t@example.com', 'commit', '-q', '-m', 'files');
+    repo.write(files);
+    repo.link(links);
+    repo.commit('files');
   };
   beforeEach(async () => {
     github = await startFakeGitHub();
-    repo = await mkdtemp(join(tmpdir(), 'eppo-gitops-base-flags-'));
-    git('init', '-q', '-b', 'main');
+    repo = createGitRepo({ prefix: 'eppo-gitops-base-flags-', identity: false });
   });
   afterEach(async () => {
     await github.close();
-    await rm(repo, { recursive: true, force: true });
+    repo.remove();
   });
-  const hosts = (): Array<[string, GitHost]> => [
-    ['github', createGitHubHost({ octokit: createOctokit({ token: github.token, baseUrl: github.url, retries: 0 }), owner: github.owner, repo: github.repo })],
-    ['local', createLocalHost({ cwd: repo, env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', HOME: repo } })],
-  ];
+  const hosts = () => buildHosts(github, repo);
 
   it('reads the settings and the files the globs match; links refused, node_modules and other files skipped', async () => {
     github.commitFiles({ ...FILES, [LINK]: 'web.flagd.json' }, { modes: { [LINK]: '120000' } });

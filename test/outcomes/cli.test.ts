@@ -1,5 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -8,7 +7,7 @@ import { parseDocument } from 'yaml';
 import { main } from '../../src/cli/main.js';
 import { DEFAULT_EMULATOR_API_KEY, startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { signWebhookData } from '../../src/outcomes/index.js';
-import { captureIo, type CapturedIo } from '../helpers/io.js';
+import { captureIo, watchedIo, type CapturedIo } from '../helpers/io.js';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.js';
 import { createGitRepo, type GitRepo } from '../helpers/git-repo.js';
 import { CONCLUDED_AT, DEFINITION, DEFINITION_PATH, experimentBody } from './harness.js';
@@ -16,6 +15,7 @@ import { CONCLUDED_AT, DEFINITION, DEFINITION_PATH, experimentBody } from './har
 const SECRET = 'whsec-cli-test-secret';
 const BRANCH = 'eppo-gitops/outcome/checkout-button-color';
 
+let checkout: GitRepo;
 let repo: string;
 let emu: RunningEmulator;
 let experimentId: number;
@@ -26,45 +26,10 @@ const baseEnv = (): Record<string, string | undefined> => {
   for (const k of ['GITHUB_TOKEN', 'GITHUB_REPOSITORY', 'GITHUB_API_URL', 'EPPO_GITOPS_BASE_BRANCH', 'EPPO_WEBHOOK_SECRET', 'PORT']) delete env[k];
   return { ...env, EPPO_BASE_URL: emu.url, EPPO_API_KEY: emu.apiKey };
 };
-const git = (...args: string[]): string => execFileSync('git', args, { cwd: repo, env: { ...process.env, HOME: repo, GIT_CONFIG_NOSYSTEM: '1' }, encoding: 'utf8' }).trim();
+const git = (...args: string[]): string => checkout.git(...args);
 
 async function decide(winner: string, outcome: string): Promise<void> {
-  const res = await request(`${emu.origin}/__emulator/experiments/${experimentId}/decision`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ winning_variant_key: winner, outcome, concluded_date: CONCLUDED_AT }),
-  });
-  await res.body.text();
-  expect(res.statusCode).toBeLessThan(300);
-}
-
-/** A captured Io that can wait for a line: resolves once `text` has been printed on the stream. */
-function watchedIo(init: Parameters<typeof captureIo>[0]) {
-  const io = captureIo(init);
-  const waiters: Array<() => void> = [];
-  const notify = (): void => {
-    for (const waiter of waiters.splice(0)) waiter();
-  };
-  for (const stream of [io.stdout, io.stderr]) {
-    const write = stream.write.bind(stream);
-    stream.write = (chunk: string) => {
-      const written = write(chunk);
-      notify();
-      return written;
-    };
-  }
-  /** Resolves when `text` is on the stream; rejects when `stopped` settles first (the command ended). */
-  const until = (stream: 'out' | 'err', text: string, stopped?: Promise<unknown>): Promise<void> =>
-    new Promise((resolve, reject) => {
-      const printed = (): string => (stream === 'out' ? io.out() : io.err());
-      const check = (): void => {
-        if (printed().includes(text)) resolve();
-        else waiters.push(check);
-      };
-      void stopped?.then((code) => reject(new Error(`the command exited (${String(code)}) before printing ${JSON.stringify(text)}: ${io.err()}`)));
-      check();
-    });
-  return Object.assign(io, { until });
+  emu.decide(experimentId, { winning_variant_key: winner, outcome, concluded_date: CONCLUDED_AT });
 }
 
 /** Starts `serve` in-process; resolves once it listens, with its URL, its output and a stop function. */
@@ -86,28 +51,21 @@ async function serve(env: Record<string, string | undefined>, extra: string[] = 
 }
 
 async function registerWebhook(url: string): Promise<void> {
-  const res = await request(`${emu.origin}/__emulator/webhooks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ url: `${url}/webhooks/eppo`, secret: SECRET }) });
-  await res.body.text();
+  emu.addWebhook({ url: `${url}/webhooks/eppo`, secret: SECRET });
 }
 
 /** A git repository holding the definition, and an emulator holding its running experiment, fresh for each test. */
 function withRepositoryAndEmulator(): void {
   beforeEach(async () => {
-    repo = await mkdtemp(join(tmpdir(), 'eppo-gitops-cli-'));
-    git('init', '-q', '-b', 'main');
-    git('config', 'user.name', 'Test Person');
-    git('config', 'user.email', 'test@example.com');
-    await mkdir(join(repo, 'experiments'), { recursive: true });
-    await writeFile(join(repo, DEFINITION_PATH), DEFINITION);
-    git('add', '.');
-    git('commit', '-q', '-m', 'definitions');
+    checkout = createGitRepo({ prefix: 'eppo-gitops-cli-', files: { [DEFINITION_PATH]: DEFINITION } });
+    repo = checkout.dir;
     emu = await startEmulator({ port: 0, webhookRetry: { attempts: 3, baseDelayMs: 5, maxDelayMs: 20 } });
     experimentId = emu.seedExperiments([experimentBody()])[0]!.id;
   });
   afterEach(async () => {
     while (cleanups.length > 0) await cleanups.pop()!();
     await emu.close();
-    await rm(repo, { recursive: true, force: true });
+    checkout.remove();
   });
 }
 
@@ -121,7 +79,7 @@ describe('end to end: emulator decision → signed webhook → serve → outcome
     await emu.idle();
     await server.io.until('err', '"msg":"processed"');
     const head = git('rev-parse', BRANCH);
-    const text = execFileSync('git', ['show', `${BRANCH}:${DEFINITION_PATH}`], { cwd: repo }).toString('utf8');
+    const text = checkout.show(BRANCH, DEFINITION_PATH);
     expect(text.slice(0, DEFINITION.length)).toBe(DEFINITION);
     expect(parseDocument(text).toJS().outcome).toEqual({ status: 'Concluded', outcome: 'POSITIVE', winning_variant_key: 'green', eppo_experiment_id: experimentId, recorded_at: CONCLUDED_AT });
 
@@ -193,7 +151,7 @@ describe('end to end: emulator decision → signed webhook → serve → outcome
     expect(decision.statusCode).toBe(200);
     await server.io.until('err', '"msg":"processed"');
     expect(await server.stop()).toBe(0);
-    const text = execFileSync('git', ['show', `${BRANCH}:${DEFINITION_PATH}`], { cwd: repo }).toString('utf8');
+    const text = checkout.show(BRANCH, DEFINITION_PATH);
     expect(parseDocument(text).toJS().outcome).toMatchObject({ status: 'Concluded', outcome: 'POSITIVE', winning_variant_key: 'green', eppo_experiment_id: live!.id });
     expect(git('status', '--porcelain')).toBe('');
   });
@@ -265,13 +223,13 @@ describe('outcome and outcomes sync commands', () => {
 describe('the definitions folder: one meaning on both git hosts, read from the base branch', () => {
   const SUB = 'services/web';
   const SETTINGS = 'dir: defs\n';
-  let checkout: GitRepo;
+  let mono: GitRepo;
   let github: FakeGitHub;
   let eppo: RunningEmulator;
   let id: number;
   beforeEach(async () => {
-    const files = { [`${SUB}/eppo-gitops.yaml`]: SETTINGS, [`${SUB}/defs/checkout-button-color.yaml`]: DEFINITION, 'README.md': 'monorepo\n' };
-    checkout = createGitRepo({ files });
+    const files = { [`${SUB}/eppo-gitops.yaml`]: SETTINGS, [`${SUB}/defs/mono-button-color.yaml`]: DEFINITION, 'README.md': 'monorepo\n' };
+    mono = createGitRepo({ files });
     github = await startFakeGitHub();
     github.commitFiles(files);
     eppo = await startEmulator({ port: 0 });
@@ -281,16 +239,16 @@ describe('the definitions folder: one meaning on both git hosts, read from the b
   afterEach(async () => {
     await eppo.close();
     await github.close();
-    checkout.remove();
+    mono.remove();
   });
   const envFor = (kind: 'github' | 'local'): Record<string, string | undefined> => ({
-    ...checkout.env,
+    ...mono.env,
     EPPO_API_KEY: eppo.apiKey,
     EPPO_BASE_URL: eppo.url,
     EPPO_WEBHOOK_SECRET: SECRET,
     ...(kind === 'github' ? { GITHUB_TOKEN: github.token, GITHUB_REPOSITORY: 'acme/experiments', GITHUB_API_URL: github.url } : {}),
   });
-  const run = async (kind: 'github' | 'local', argv: string[], cwd = join(checkout.dir, SUB)) => {
+  const run = async (kind: 'github' | 'local', argv: string[], cwd = join(mono.dir, SUB)) => {
     const io = captureIo({ cwd, env: envFor(kind), signal: AbortSignal.abort() });
     const code = await main([...argv, '--git-host', kind], io);
     return { code, out: io.out(), err: io.err() };
@@ -299,12 +257,12 @@ describe('the definitions folder: one meaning on both git hosts, read from the b
   it.each(['github', 'local'] as const)('%s: a project in a sub-folder is found from the folder holding eppo-gitops.yaml', async (kind) => {
     const outcome = await run(kind, ['outcome', '--experiment-id', String(id)]);
     expect(outcome.err).toBe('');
-    expect(outcome.out).toMatch(new RegExp(`proposed the outcome for ${SUB}/defs/checkout-button-color\\.yaml in ${kind === 'github' ? 'pull request #1' : `branch ${BRANCH}`}`));
+    expect(outcome.out).toMatch(new RegExp(`proposed the outcome for ${SUB}/defs/mono-button-color\\.yaml in ${kind === 'github' ? 'pull request #1' : `branch ${BRANCH}`}`));
     expect(outcome.code).toBe(0);
     const sync = await run(kind, ['outcomes', 'sync']);
     expect(sync.out).toMatch(/1 already recorded or proposed/);
     expect(sync.code).toBe(0);
-    const written = kind === 'github' ? github.readFile(BRANCH, `${SUB}/defs/checkout-button-color.yaml`) : checkout.show(BRANCH, `${SUB}/defs/checkout-button-color.yaml`);
+    const written = kind === 'github' ? github.readFile(BRANCH, `${SUB}/defs/mono-button-color.yaml`) : mono.show(BRANCH, `${SUB}/defs/mono-button-color.yaml`);
     expect(parseDocument(written!).toJS().outcome).toMatchObject({ outcome: 'POSITIVE', winning_variant_key: 'green' });
   });
 
@@ -320,7 +278,7 @@ describe('the definitions folder: one meaning on both git hosts, read from the b
       expect(r.out).toBe('');
     }
     // A project at the root of the repository, as the github host assumed before: the sub-folder's settings are not there.
-    const atRoot = await run(kind, ['outcomes', 'sync'], checkout.dir);
+    const atRoot = await run(kind, ['outcomes', 'sync'], mono.dir);
     expect(atRoot.code).toBe(1);
     expect(atRoot.err).toMatch(/^error: the definitions folder experiments\/ does not exist at the head of the base branch main/);
     expect(eppo.requests()).toEqual([]);
@@ -328,9 +286,9 @@ describe('the definitions folder: one meaning on both git hosts, read from the b
 
   it('local: the settings are the base branch\'s, not the working tree\'s', async () => {
     // Uncommitted: a settings file pointing elsewhere, and a folder that is not on the base branch.
-    checkout.write({ [`${SUB}/eppo-gitops.yaml`]: 'dir: elsewhere\n', [`${SUB}/elsewhere/checkout-button-color.yaml`]: DEFINITION });
+    mono.write({ [`${SUB}/eppo-gitops.yaml`]: 'dir: elsewhere\n', [`${SUB}/elsewhere/mono-button-color.yaml`]: DEFINITION });
     const outcome = await run('local', ['outcome', '--experiment-id', String(id)]);
-    expect(outcome.out).toMatch(new RegExp(`proposed the outcome for ${SUB}/defs/checkout-button-color\\.yaml`));
+    expect(outcome.out).toMatch(new RegExp(`proposed the outcome for ${SUB}/defs/mono-button-color\\.yaml`));
     expect(outcome.code).toBe(0);
   });
 });

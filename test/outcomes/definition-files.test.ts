@@ -1,12 +1,8 @@
-import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createGitHubHost, createLocalHost, createOctokit, type GitHost } from '../../src/git-host/index.js';
 import { ConfigError } from '../../src/errors.js';
 import { fetchDefinitionFiles } from '../../src/outcomes/index.js';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.js';
+import { buildHosts, createGitRepo, type GitRepo } from '../helpers/git-repo.js';
 
 const FILES: Record<string, string> = {
   'experiments/a.yaml': 'experiment_key: a\n',
@@ -23,30 +19,21 @@ const WANTED = [
 
 describe('definition files at the base head, through either host', () => {
   let github: FakeGitHub;
-  let repo: string;
+  let repo: GitRepo;
   beforeEach(async () => {
     github = await startFakeGitHub();
     github.commitFiles({ ...FILES, [LINK]: 'a.yaml' }, { modes: { [LINK]: '120000' } });
-    repo = await mkdtemp(join(tmpdir(), 'eppo-gitops-defs-'));
-    const git = (...args: string[]): string => execFileSync('git', args, { cwd: repo, env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', HOME: repo }, encoding: 'utf8' });
-    git('init', '-q', '-b', 'main');
-    for (const [path, text] of Object.entries(FILES)) {
-      await mkdir(join(repo, path, '..'), { recursive: true });
-      await writeFile(join(repo, path), text);
-    }
-    await symlink('a.yaml', join(repo, LINK));
-    git('add', '.');
-    git('-c', 'user.name=T', '-c', 'user.email=t@example.com', 'commit', '-q', '-m', 'definitions');
+    repo = createGitRepo({ prefix: 'eppo-gitops-defs-', identity: false });
+    repo.write(FILES);
+    repo.link({ [LINK]: 'a.yaml' });
+    repo.commit('definitions');
   });
   afterEach(async () => {
     await github.close();
-    await rm(repo, { recursive: true, force: true });
+    repo.remove();
   });
 
-  const hosts = (): Array<[string, GitHost]> => [
-    ['github', createGitHubHost({ octokit: createOctokit({ token: github.token, baseUrl: github.url, retries: 0 }), owner: github.owner, repo: github.repo })],
-    ['local', createLocalHost({ cwd: repo, env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', HOME: repo } })],
-  ];
+  const hosts = () => buildHosts(github, repo);
 
   it('reads every .yaml/.yml file under the folder, skips other files and symbolic links, and stamps the commit', async () => {
     for (const [kind, host] of hosts()) {

@@ -1,5 +1,4 @@
 import { experimentBody } from '../emulator/helpers.js';
-import { request } from 'undici';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { createEppoClient } from '../../src/eppo/index.js';
 import type { EppoApi } from '../../src/eppo/types.js';
@@ -62,13 +61,7 @@ export async function startHarness(options: { webhooks?: Array<{ url: string; se
     host: newHost(),
     experimentId: created!.id,
     async decide(winner, outcome, id = created!.id, concludedDate = CONCLUDED_AT) {
-      const res = await request(`${emu.origin}/__emulator/experiments/${id}/decision`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ winning_variant_key: winner, outcome, concluded_date: concludedDate }),
-      });
-      await res.body.text();
-      if (res.statusCode >= 300) throw new Error(`decision failed: ${res.statusCode}`);
+      emu.decide(id, { winning_variant_key: winner, outcome, concluded_date: concludedDate });
     },
     async close() {
       await eppo.close();

@@ -1,14 +1,10 @@
-import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { request } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
 import { main } from '../../src/cli/main.js';
 import { parseDefinition } from '../../src/definitions/index.js';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { describeConflict, describeResult, parseOutcomeMarker, recordOutcome, syncOutcomes } from '../../src/outcomes/index.js';
+import { createGitRepo, type GitRepo } from '../helpers/git-repo.js';
 import { captureIo } from '../helpers/io.js';
 import { DEFINITION, DEFINITION_PATH, experimentBody, startHarness, type Harness } from './harness.js';
 
@@ -120,29 +116,24 @@ describe('outcome pull requests on GitHub never propose a file that fails valida
 });
 
 describe('trust item 12: the same refusal from "outcome" and "outcomes sync" on the command line (local git host)', () => {
+  let checkout: GitRepo;
   let repo: string;
   let emu: RunningEmulator;
-  const git = (...args: string[]): string => execFileSync('git', args, { cwd: repo, env: { ...process.env, HOME: repo, GIT_CONFIG_NOSYSTEM: '1' }, encoding: 'utf8' }).trim();
+  const git = (...args: string[]): string => checkout.git(...args);
   beforeEach(async () => {
-    repo = await mkdtemp(join(tmpdir(), 'eppo-gitops-twins-'));
-    git('init', '-q', '-b', 'main');
-    await mkdir(join(repo, 'experiments'), { recursive: true });
-    await writeFile(join(repo, DEFINITION_PATH), DEFINITION);
-    git('add', '.');
-    git('-c', 'user.name=T', '-c', 'user.email=t@example.com', 'commit', '-q', '-m', 'definitions');
+    checkout = createGitRepo({ prefix: 'eppo-gitops-twins-', identity: false, files: { [DEFINITION_PATH]: DEFINITION } });
+    repo = checkout.dir;
     emu = await startEmulator({ port: 0 });
   });
   afterEach(async () => {
     await emu.close();
-    await rm(repo, { recursive: true, force: true });
+    checkout.remove();
   });
 
   it('prints one line, exits 1, and commits nothing', async () => {
     const [first, second] = emu.seedExperiments([experimentBody(), experimentBody()]);
-    const res = await request(`${emu.origin}/__emulator/experiments/${first!.id}/decision`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"winning_variant_key": "green", "outcome": "POSITIVE"}' });
-    await res.body.text();
-    expect(res.statusCode).toBe(200);
-    const env = { PATH: process.env.PATH, HOME: repo, GIT_CONFIG_NOSYSTEM: '1', EPPO_BASE_URL: emu.url, EPPO_API_KEY: emu.apiKey };
+    emu.decide(first!.id, { winning_variant_key: 'green', outcome: 'POSITIVE' });
+    const env = { ...checkout.env, EPPO_BASE_URL: emu.url, EPPO_API_KEY: emu.apiKey };
     const expected = `checkout-button-color (#${first!.id}): 2 live experiments in Eppo share this key (ids ${first!.id}, ${second!.id}); not recorded: rename or archive all but one in Eppo\n`;
     const one = captureIo({ cwd: repo, env });
     expect(await main(['outcome', '--experiment-id', String(first!.id), '--git-host', 'local'], one)).toBe(1);

@@ -1,37 +1,10 @@
-import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createGitHubHost, createLocalHost, createOctokit, gitBlobSha, type GitHost } from '../../src/git-host/index.js';
-import { proposeOutcome, renderOutcomeMarker, type OutcomeMarker, type Proposal } from '../../src/outcomes/index.js';
+import { proposeOutcome, renderOutcomeMarker } from '../../src/outcomes/index.js';
+import { createGitRepo, type GitRepo } from '../helpers/git-repo.js';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.js';
 
-const BRANCH = 'eppo-gitops/outcome/a';
-const DEF_PATH = 'experiments/a.yaml';
-const FLAG_PATH = 'flags/a.flagd.json';
-const DEF = 'experiment_key: a\nname: A\n';
-const FLAG = '{"flags":{"a":{"defaultVariant":"blue"}}}\n';
-const GREEN: OutcomeMarker = { experiment_id: 7, outcome: 'POSITIVE', winning_variant_key: 'green' };
-const NONE: OutcomeMarker = { experiment_id: 7, outcome: 'NEUTRAL', winning_variant_key: null };
-
-/** The proposal of a decision: the definition with its outcome, plus the flag rolled out to the winner when there is one. */
-function proposal(marker: OutcomeMarker, over: Partial<Proposal> = {}): Proposal {
-  const winner = marker.winning_variant_key;
-  return {
-    branch: BRANCH,
-    files: [
-      { path: DEF_PATH, text: `${DEF}outcome:\n  outcome: ${marker.outcome}\n` },
-      ...(winner ? [{ path: FLAG_PATH, text: `{"flags":{"a":{"defaultVariant":"${winner}"}}}\n` }] : []),
-    ],
-    commitMessage: `Record outcome of a: ${winner ?? 'no winner'}\n`,
-    title: `Record outcome: A — ${winner ?? 'no winner'} (${marker.outcome})`,
-    body: `Decision.\n\n${renderOutcomeMarker(marker)}\n`,
-    labels: ['experiment-outcome'],
-    marker,
-    ...over,
-  };
-}
+import { BRANCH, DEF, DEF_PATH, FLAG, FLAG_PATH, GREEN, NONE, proposal } from './proposals.js';
 
 describe('proposing an outcome on GitHub (fake GitHub API, real octokit)', () => {
   const REPO = '/repos/acme/experiments';
@@ -119,19 +92,6 @@ describe('proposing an outcome on GitHub (fake GitHub API, real octokit)', () =>
     }
   });
 
-  it('ten concurrent deliveries in one process and ten across processes keep one pull request', async () => {
-    const p = proposal(GREEN);
-    for (const round of [1, 2]) {
-      const results = await Promise.all([...Array.from({ length: 10 }, () => proposeOutcome(host, p)), ...Array.from({ length: 10 }, () => proposeOutcome(newHost(), p))]);
-      expect(results.filter((r) => r.action === 'created')).toHaveLength(round === 1 ? 1 : 0);
-      expect(results.every((r) => ['created', 'unchanged', 'updated'].includes(r.action))).toBe(true);
-      expect(github.pulls()).toHaveLength(1);
-      expect(github.writes().filter((r) => r.path === `${REPO}/pulls` && r.status === 201)).toHaveLength(1);
-      expect(github.writes().filter((r) => r.path === `${REPO}/git/refs` && r.status === 201)).toHaveLength(1);
-      expect(changed(BRANCH)).toEqual([DEF_PATH, FLAG_PATH]);
-    }
-  });
-
   it('deliveries in one process take turns per branch: the later ones see the first one\'s work, no race reaches GitHub', async () => {
     const results = await Promise.all(Array.from({ length: 10 }, () => proposeOutcome(host, proposal(GREEN))));
     expect(results.map((r) => r.action)).toEqual(['created', ...Array.from({ length: 9 }, () => 'unchanged')]);
@@ -179,26 +139,18 @@ describe('proposing an outcome on GitHub (fake GitHub API, real octokit)', () =>
 });
 
 describe('proposing an outcome on the local host (a branch, no pull request)', () => {
+  let r: GitRepo;
   let repo: string;
   let host: GitHost;
-  const env = { ...process.env, GIT_CONFIG_NOSYSTEM: '1', HOME: '' };
-  const git = (...args: string[]): string => execFileSync('git', args, { cwd: repo, env: { ...env, HOME: repo }, encoding: 'utf8' }).trim();
+  const git = (...args: string[]): string => r.git(...args);
 
-  beforeEach(async () => {
-    repo = await mkdtemp(join(tmpdir(), 'eppo-gitops-propose-'));
-    git('init', '-q', '-b', 'main');
-    git('config', 'user.name', 'Test Person');
-    git('config', 'user.email', 'test@example.com');
-    await mkdir(join(repo, 'experiments'));
-    await mkdir(join(repo, 'flags'));
-    await writeFile(join(repo, DEF_PATH), DEF);
-    await writeFile(join(repo, FLAG_PATH), FLAG);
-    git('add', '.');
-    git('commit', '-q', '-m', 'definitions');
-    host = createLocalHost({ cwd: repo, env });
+  beforeEach(() => {
+    r = createGitRepo({ prefix: 'eppo-gitops-propose-', files: { [DEF_PATH]: DEF, [FLAG_PATH]: FLAG } });
+    repo = r.dir;
+    host = createLocalHost({ cwd: repo, env: r.env });
   });
-  afterEach(async () => {
-    await rm(repo, { recursive: true, force: true });
+  afterEach(() => {
+    r.remove();
   });
 
   it('two files in one commit; a later decision with fewer files drops the flag edit; each twice is once', async () => {

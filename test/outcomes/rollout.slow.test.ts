@@ -1,8 +1,5 @@
-import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { request } from 'undici';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
 import { main } from '../../src/cli/main.js';
@@ -10,6 +7,7 @@ import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js
 import { createEppoClient } from '../../src/eppo/index.js';
 import { createLocalHost, gitBlobSha } from '../../src/git-host/index.js';
 import { buildOutcomePullRequest, describeResult, parseOutcomeMarker, recordOutcome, syncOutcomes } from '../../src/outcomes/index.js';
+import { createGitRepo, type GitRepo } from '../helpers/git-repo.js';
 import { captureIo } from '../helpers/io.js';
 import { DEFINITION, DEFINITION_PATH, experimentBody, OTHER_PATH, startHarness, type Harness } from './harness.js';
 
@@ -294,36 +292,25 @@ describe('the rollout in the outcome pull request on GitHub (fake GitHub API, re
 });
 
 describe('the rollout on the local git host (a real repository)', () => {
+  let checkout: GitRepo;
   let repo: string;
   let emu: RunningEmulator;
   let experimentId: number;
-  const env = () => ({ PATH: process.env.PATH, HOME: repo, GIT_CONFIG_NOSYSTEM: '1' });
-  const git = (...args: string[]): string => execFileSync('git', args, { cwd: repo, env: env(), encoding: 'utf8' }).trim();
-  const write = async (path: string, text: string) => {
-    await mkdir(dirname(join(repo, path)), { recursive: true });
-    await writeFile(join(repo, path), text);
-  };
+  const env = () => checkout.env;
+  const git = (...args: string[]): string => checkout.git(...args);
+  const write = async (path: string, text: string) => checkout.write({ [path]: text });
   const decide = async (winner: string | null, outcome: string) => {
-    const res = await request(`${emu.origin}/__emulator/experiments/${experimentId}/decision`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ winning_variant_key: winner, outcome }) });
-    await res.body.text();
-    expect(res.statusCode).toBe(200);
+    emu.decide(experimentId, { winning_variant_key: winner, outcome });
   };
   beforeEach(async () => {
-    repo = await mkdtemp(join(tmpdir(), 'eppo-gitops-rollout-'));
-    git('init', '-q', '-b', 'main');
-    git('config', 'user.name', 'Test Person');
-    git('config', 'user.email', 'test@example.com');
-    await write(DEFINITION_PATH, DEFINITION);
-    await write('eppo-gitops.yaml', CONFIG);
-    await write(FLAG_PATH, FLAG);
-    git('add', '.');
-    git('commit', '-q', '-m', 'definitions and flags');
+    checkout = createGitRepo({ prefix: 'eppo-gitops-rollout-', files: { [DEFINITION_PATH]: DEFINITION, 'eppo-gitops.yaml': CONFIG, [FLAG_PATH]: FLAG } });
+    repo = checkout.dir;
     emu = await startEmulator({ port: 0 });
     experimentId = emu.seedExperiments([experimentBody()])[0]!.id;
   });
   afterEach(async () => {
     await emu.close();
-    await rm(repo, { recursive: true, force: true });
+    checkout.remove();
   });
 
   const outcome = async (): Promise<{ code: number; out: string }> => {

@@ -150,7 +150,7 @@ describe('applyPlan against the emulator', () => {
       const posts = (await t.requests()).filter((r) => r.method === 'POST');
       expect(posts).toHaveLength(2);
       const live = await t.api.listExperiments();
-      expect(live.filter((e) => e.experiment_key === 'slow-1').length).toBeLessThanOrEqual(1);
+      expect(live.filter((e) => e.experiment_key === 'slow-1').length).toBe(1);
       const rerun = await planNow(t, defs(['slow-1', 'slow-2']));
       await applyPlan(t.api, rerun, FAST_APPLY);
       const after = await t.api.listExperiments();

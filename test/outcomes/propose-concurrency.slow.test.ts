@@ -1,0 +1,42 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createGitHubHost, createOctokit, type GitHost } from '../../src/git-host/index.js';
+import { proposeOutcome } from '../../src/outcomes/index.js';
+import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.js';
+import { BRANCH, DEF, DEF_PATH, FLAG, FLAG_PATH, GREEN, proposal } from './proposals.js';
+
+// Slow (seconds): twenty proposals at once, ten through one host and ten through hosts of their own.
+
+describe('proposing one outcome concurrently on GitHub (fake GitHub API, real octokit)', () => {
+  const REPO = '/repos/acme/experiments';
+  let github: FakeGitHub;
+  let host: GitHost;
+  const newHost = (): GitHost => createGitHubHost({ octokit: createOctokit({ token: github.token, baseUrl: github.url, retryBaseMs: 1 }), owner: github.owner, repo: github.repo });
+  /** the files a branch changes against main */
+  const changed = (branch: string): string[] => {
+    const main = github.files('main');
+    const mine = github.files(branch);
+    return Object.keys({ ...main, ...mine }).filter((p) => main[p] !== mine[p]).sort();
+  };
+
+  beforeEach(async () => {
+    github = await startFakeGitHub();
+    github.commitFiles({ [DEF_PATH]: DEF, [FLAG_PATH]: FLAG, 'README.md': 'readme\n' });
+    host = newHost();
+  });
+  afterEach(async () => {
+    await github.close();
+  });
+
+  it('ten concurrent deliveries in one process and ten across processes keep one pull request', async () => {
+    const p = proposal(GREEN);
+    for (const round of [1, 2]) {
+      const results = await Promise.all([...Array.from({ length: 10 }, () => proposeOutcome(host, p)), ...Array.from({ length: 10 }, () => proposeOutcome(newHost(), p))]);
+      expect(results.filter((r) => r.action === 'created')).toHaveLength(round === 1 ? 1 : 0);
+      expect(results.every((r) => ['created', 'unchanged', 'updated'].includes(r.action))).toBe(true);
+      expect(github.pulls()).toHaveLength(1);
+      expect(github.writes().filter((r) => r.path === `${REPO}/pulls` && r.status === 201)).toHaveLength(1);
+      expect(github.writes().filter((r) => r.path === `${REPO}/git/refs` && r.status === 201)).toHaveLength(1);
+      expect(changed(BRANCH)).toEqual([DEF_PATH, FLAG_PATH]);
+    }
+  });
+});
