@@ -12,5 +12,7 @@ export { renderApplyText, renderApplyJson, renderApplyMarkdown, renderApplyProgr
 export { buildImportSpec, SAFE_KEY, type ImportSpecResult } from './import-spec.js';
 export { groupExperimentsByKey } from './group-by-key.js';
 export { planWorkspace, EARLY_READS_FROM_FILES, type PlanWorkspaceOptions, type PlanWorkspaceResult } from './plan-workspace.js';
+export { planImport, type PlanImportOptions, type PlanImportResult } from './plan-import.js';
+export type { SettingsFailure } from './settings-check.js';
 export { buildImportPlan, type ImportDecision, type ImportPlan, type ImportPlanInput, type ImportRefusal } from './import-plan.js';
 export { writeImportFile, type WriteImportResult } from './write-import-file.js';

@@ -6,6 +6,7 @@ import { findFlagsWithoutExperiment } from '../flags/index.js';
 import { validateRepository, type Settings, type Validation, type ValidationStageName } from '../validation/index.js';
 import { buildPlan } from './build-plan.js';
 import { resolveReferences } from './resolve.js';
+import { checkSettings } from './settings-check.js';
 import type { Plan } from './types.js';
 
 /**
@@ -37,7 +38,7 @@ export interface PlanWorkspaceOptions {
   /**
    * Read Eppo while validating once the definitions folder holds at least this
    * many files; default EARLY_READS_FROM_FILES (0: always, Infinity: never).
-   * Never with `local`, nor when the settings file has errors.
+   * Never with `local`.
    */
   earlyReadsFromFiles?: number | undefined;
 }
@@ -66,9 +67,11 @@ export type PlanWorkspaceResult =
 export async function planWorkspace(options: PlanWorkspaceOptions): Promise<PlanWorkspaceResult> {
   const created = options.now?.() ?? new Date();
   const settings = options.settings ?? (await loadConfig(options.cwd));
+  const refused = checkSettings(settings);
+  if (refused !== undefined) return refused;
   const threshold = options.earlyReadsFromFiles ?? EARLY_READS_FROM_FILES;
   const early =
-    options.local !== true && !settings.problems.some((p) => p.severity === 'error') && (await holdsFiles(options.cwd, options.dir ?? settings.config.dir, threshold))
+    options.local !== true && (await holdsFiles(options.cwd, options.dir ?? settings.config.dir, threshold))
       ? startReads(options, settings.config, true)
       : undefined;
 

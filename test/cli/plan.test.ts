@@ -62,6 +62,20 @@ describe('eppo-gitops plan', () => {
     expect(await control(emu, 'GET', '/requests')).toEqual([]);
   });
 
+  it('says the settings file has errors when eppo-gitops.yaml stops the plan, not the definitions', async () => {
+    await repo.write('eppo-gitops.yaml', 'dir: experiments\nbogus: 1\n');
+    const r = await run(['plan']);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/^eppo-gitops\.yaml:2:1 {2}error {2}.*bogus.*\[schema\]$/m);
+    expect(r.err).toContain('eppo-gitops.yaml checked: 1 error, 0 warnings\n');
+    expect(r.err).not.toContain('files checked');
+    expect(r.err).toContain('error: the settings file eppo-gitops.yaml has errors (above); fix them, then run plan again\n');
+    expect(r.err).not.toContain('the definitions have errors');
+    const markdown = await run(['plan', '--format', 'markdown']);
+    expect(markdown.out).toContain('The settings file eppo-gitops.yaml has errors; no plan was made.');
+    expect(await control(emu, 'GET', '/requests')).toEqual([]);
+  });
+
   it('reports unknown names at file:line with a suggestion, exit 1', async () => {
     await repo.write('experiments/checkout-button-color.yaml', definitionText().replace('assignment_source: User assignments', 'assignment_source: User asignments'));
     const r = await run(['plan']);

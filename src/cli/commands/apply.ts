@@ -125,7 +125,7 @@ Exit codes:
         settings,
       });
       if (!result.ok) {
-        reportProblems(result.problems, result.files, format, io);
+        reportProblems(result.problems, result.files, format, io, result.failed);
         io.stderr.write('error: nothing was applied; fix the problems above and run apply again\n');
         return 1;
       }

@@ -7,7 +7,7 @@ import { escapeText } from '../../util/index.js';
 import { planHasChanges, planWorkspace, renderPlanJson, renderPlanMarkdown, renderPlanText } from '../../reconcile/index.js';
 import type { Command, Io } from '../io.js';
 import { MAX_PARALLELISM, parseFlags, parseParallelism } from '../parse-flags.js';
-import { publishContext, reportProblems, useColor } from '../report.js';
+import { describeFailedStage, publishContext, reportProblems, useColor } from '../report.js';
 import { EPPO_ENV_HELP } from '../shared-flags.js';
 
 const FORMATS = ['text', 'json', 'markdown'] as const;
@@ -109,15 +109,11 @@ export const command: Command = {
       settings,
     });
     if (!result.ok) {
-      reportProblems(result.problems, result.files, format, io);
-      const what = result.failed === 'flags' ? 'the definitions or their flags have errors' : 'the definitions have errors';
-      const headline = result.stage === 'validate' ? `${what[0]!.toUpperCase()}${what.slice(1)}; no plan was made.` : 'Some names do not resolve in Eppo; no plan was made.';
+      reportProblems(result.problems, result.files, format, io, result.failed);
+      const what = result.stage === 'validate' ? describeFailedStage(result.failed) : 'some names do not resolve in Eppo';
+      const headline = `${what[0]!.toUpperCase()}${what.slice(1)}; no plan was made.`;
       for (const line of await publish(io, { ...github, driftIssue: false }, { problems: result.problems, headline })) io.stderr.write(`${line}\n`);
-      io.stderr.write(
-        result.stage === 'validate'
-          ? `error: ${what} (above); fix them, then run plan again\n`
-          : 'error: some names do not resolve in Eppo (above); fix them, then run plan again\n',
-      );
+      io.stderr.write(`error: ${what} (above); fix them, then run plan again\n`);
       return 1;
     }
     try {
