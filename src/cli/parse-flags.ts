@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { UsageError } from '../errors.js';
+import { ConfigError, UsageError } from '../errors.js';
 import { didYouMean } from '../util/index.js';
 
 /** What a command declares; parsing is always strict. */
@@ -110,4 +110,15 @@ export function parseParallelism(flag: string | undefined, fromConfig: number | 
     throw new UsageError(`--parallelism must be a whole number from 1 to ${MAX_PARALLELISM}, not "${flag}"`);
   }
   return Number(flag);
+}
+
+/**
+ * A port number 0..65535 (0 picks a free one) from a flag (`--port`: a
+ * UsageError when it is not one) or an environment variable (`PORT`: a
+ * ConfigError).
+ */
+export function parsePort(text: string, name: string): number {
+  if (/^\d+$/.test(text) && Number(text) <= 65535) return Number(text);
+  const message = `${name} must be a port number from 0 to 65535 (0 picks a free one), not "${text}"`;
+  throw name.startsWith('-') ? new UsageError(message) : new ConfigError(message);
 }

@@ -1,4 +1,4 @@
-import { loadConfig } from '../definitions/index.js';
+import { loadConfig, type Config } from '../definitions/index.js';
 import { ConfigError, UsageError } from '../errors.js';
 import { connectEppo, type EppoConnection } from '../eppo/index.js';
 import { selectGitHost, type GitHost } from '../git-host/index.js';
@@ -21,6 +21,8 @@ export interface OutcomeContextOptions {
 /** Eppo and the git host, opened once for `outcome`, `outcomes sync` and `serve`. */
 export interface OutcomeContext {
   connection: EppoConnection;
+  /** eppo-gitops.yaml as read when the context opened (`port` is serve's) */
+  config: Config;
   host: GitHost;
   /** the definitions folder, relative to the repository root */
   dir: string;
@@ -62,6 +64,7 @@ export async function openOutcomeContext(options: OutcomeContextOptions): Promis
   });
   return {
     connection,
+    config,
     host,
     dir,
     record: (experimentId, log) => recordOutcome({ experimentId, eppo: connection.api, host, dir, ...(log ? { log } : {}) }),

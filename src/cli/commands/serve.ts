@@ -1,10 +1,10 @@
 import { request } from 'undici';
-import { ConfigError, UsageError } from '../../errors.js';
+import { ConfigError } from '../../errors.js';
 import { checkSecretLength, escapeJsonText, parseTimeoutSeconds } from '../../util/index.js';
 import { buildResultLogFields, openOutcomeContext } from '../../outcomes/index.js';
 import { startWebhookServer, WEBHOOK_PATH } from '../../server/index.js';
 import type { Command, Io } from '../io.js';
-import { parseFlags } from '../parse-flags.js';
+import { parseFlags, parsePort } from '../parse-flags.js';
 import { redactSecrets } from '../redact.js';
 import { OUTCOME_FLAGS, outcomeContextOptions } from '../shared-flags.js';
 
@@ -21,7 +21,8 @@ Prints "listening on <url>" when ready; SIGTERM finishes the work in flight and
 exits 0.
 
 Options:
-  --port N          port to listen on (default: PORT, then 8080; 0 picks a free one)
+  --port N          port to listen on (default: PORT, then "port" in eppo-gitops.yaml,
+                    then 8080; 0 picks a free one)
   --host ADDR       address to bind (default: 127.0.0.1; 0.0.0.0 in a container)
   --git-host KIND   github | local (default: github when GITHUB_TOKEN and
                     GITHUB_REPOSITORY are set, else local = the checkout in cwd)
@@ -51,14 +52,15 @@ export const command: Command = {
   help: HELP,
   async run(args, io) {
     const { values } = parseFlags(args, { options: { ...OUTCOME_FLAGS, port: { type: 'string' }, host: { type: 'string' } }, allowPositionals: false });
+    // The flag, else PORT, else eppo-gitops.yaml (read with the context below), else 8080.
+    const portText = values.port ?? nonEmpty(io.env.PORT);
+    const given = portText === undefined ? undefined : parsePort(portText, values.port === undefined ? 'PORT' : '--port');
+    const host = values.host ?? '127.0.0.1';
     const secret = io.env.EPPO_WEBHOOK_SECRET;
     if (secret === undefined || secret === '') {
       throw new ConfigError('EPPO_WEBHOOK_SECRET is not set: export the secret configured on the Eppo webhook, so deliveries can be verified');
     }
     checkSecretLength('EPPO_WEBHOOK_SECRET', secret);
-    const portText = values.port ?? io.env.PORT ?? '8080';
-    if (!/^\d+$/.test(portText) || Number(portText) > 65535) throw new UsageError(`--port must be a port number 0..65535 (got "${portText}")`);
-    const host = values.host ?? '127.0.0.1';
 
     const log = (entry: Record<string, unknown>): void => {
       io.stderr.write(`${escapeJsonText(redactSecrets(JSON.stringify({ time: new Date().toISOString(), ...entry }), io.env))}\n`);
@@ -69,10 +71,11 @@ export const command: Command = {
       parseTimeoutSeconds('GITHUB_TIMEOUT_SECONDS', io.env.GITHUB_TIMEOUT_SECONDS) ?? DEFAULT_REQUEST_TIMEOUT_MS,
     );
     const ctx = await openOutcomeContext(outcomeContextOptions(values, io));
+    const port = given ?? ctx.config.port ?? DEFAULT_PORT;
     let server;
     try {
       server = await startWebhookServer({
-        port: Number(portText),
+        port,
         host,
         secret,
         log,
@@ -82,7 +85,7 @@ export const command: Command = {
     } catch (error) {
       await ctx.close();
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'EADDRINUSE' || code === 'EACCES') throw new ConfigError(`cannot listen on ${host}:${portText} (${code}); choose another --port`);
+      if (code === 'EADDRINUSE' || code === 'EACCES') throw new ConfigError(`cannot listen on ${host}:${port} (${code}); choose another --port`);
       throw error;
     }
     try {
@@ -106,6 +109,13 @@ export const command: Command = {
     return 0;
   },
 };
+
+/** The port when neither --port, PORT nor eppo-gitops.yaml names one. */
+const DEFAULT_PORT = 8080;
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
 
 /** What EPPO_TIMEOUT_SECONDS and GITHUB_TIMEOUT_SECONDS default to. */
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
