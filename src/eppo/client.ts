@@ -45,8 +45,11 @@ export interface EppoClientOptions {
   concurrency?: number;
   onRetry?: (e: RetryEvent) => void;
   /**
-   * Once aborted, requests in flight are cancelled, no retry waits or starts,
-   * and every call fails with a non-retryable EppoRequestError (`cancelled`).
+   * Once aborted, reads in flight are cancelled, no retry waits or starts, and
+   * every new call fails with a non-retryable EppoRequestError (`cancelled`).
+   * A write in flight (POST, PUT) is not cancelled: its answer is the only way
+   * to know whether it happened. It finishes, and fails with its own error
+   * when it fails.
    */
   signal?: AbortSignal;
 }
@@ -218,7 +221,7 @@ export function createEppoClient(options: EppoClientOptions): EppoApi {
         method: method as 'GET',
         headers,
         body: payload,
-        signal: cancel === undefined ? controller.signal : AbortSignal.any([controller.signal, cancel]),
+        signal: cancel === undefined || method !== 'GET' ? controller.signal : AbortSignal.any([controller.signal, cancel]),
       });
       const text = await res.body.text();
       return { status: res.statusCode, headers: res.headers, text };
@@ -336,7 +339,8 @@ export function createEppoClient(options: EppoClientOptions): EppoApi {
       if (cancelled()) throw cancelledError(method, path);
       const result = await attemptOnce(method, path, body);
       if (result.ok) return result.value;
-      if (cancelled()) throw cancelledError(method, path, result.error);
+      // A write that was answered keeps its own error: whether it happened is what the caller must learn.
+      if (cancelled()) throw method === 'GET' ? cancelledError(method, path, result.error) : result.error;
       const { error } = result;
       const mayRetry = error.retryable && (idempotent || error.notProcessed) && attempt < maxAttempts;
       if (!mayRetry) throw error;

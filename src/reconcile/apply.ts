@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { EppoApiError } from '../errors.js';
 import { backoffDelay, describeMalformedExperiment, EppoRequestError, type EppoApi, type EppoExperiment } from '../eppo/index.js';
 import { fingerprint } from './canonical.js';
@@ -22,8 +23,13 @@ export interface ApplyOptions {
   /** cap on one wait; default 30 000 */
   maxRetryDelayMs?: number;
   onProgress?: (progress: ApplyProgress) => void;
-  /** once aborted (Ctrl-C), no further change starts; those in flight finish */
+  /**
+   * once aborted (Ctrl-C), no further change starts and no create waits to be
+   * tried again; those in flight finish
+   */
   signal?: AbortSignal;
+  /** called once when `signal` aborts while changes are being applied */
+  onStopping?: () => void;
 }
 
 /** Why a change was not started after the run was interrupted. */
@@ -141,7 +147,13 @@ export async function applyPlan(api: EppoApi, plan: Plan, options: ApplyOptions 
       options.onProgress?.({ item, done, total: acting.length });
     }
   };
-  await Promise.all(Array.from({ length: Math.min(parallelism, Math.max(1, acting.length)) }, () => worker()));
+  const stopping = (): void => options.onStopping?.();
+  options.signal?.addEventListener('abort', stopping, { once: true });
+  try {
+    await Promise.all(Array.from({ length: Math.min(parallelism, Math.max(1, acting.length)) }, () => worker()));
+  } finally {
+    options.signal?.removeEventListener('abort', stopping);
+  }
   const summary = { applied: 0, failed: 0, skipped: 0 };
   for (const r of results) summary[r.status]++;
   return { results, summary };
@@ -202,7 +214,13 @@ async function createOnce(
         };
       }
       if (attempt >= maxAttempts) return { status: 'failed', error: `${describeError(error)} (after ${attempt} attempts)` };
-      await new Promise((resolve) => setTimeout(resolve, backoffDelay(attempt, baseMs, capMs, error.retryAfterMs)));
+      const waited = await sleep(backoffDelay(attempt, baseMs, capMs, error.retryAfterMs), true, { signal: options.signal }).catch(() => false);
+      if (!waited) {
+        return {
+          status: 'failed',
+          error: `${describeError(error)}; apply was interrupted before trying again, so it is unknown whether it was created: run plan again`,
+        };
+      }
     }
   }
 }

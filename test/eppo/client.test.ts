@@ -363,6 +363,32 @@ describe('client against scripted servers', () => {
     expect(silent.seen).toHaveLength(1);
   });
 
+  it('lets a write in flight finish when its signal is aborted: its answer says whether it happened', async () => {
+    let answer: (() => void) | undefined;
+    const slow = await scriptedServer((req, res) => {
+      if (req.method === 'POST') {
+        answer = () => {
+          res.writeHead(201, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ id: 9, experiment_key: 'x' }));
+        };
+      } else {
+        res.end('[]');
+      }
+    });
+    closers.push(slow.close);
+    const controller = new AbortController();
+    const api = client(slow.url, { signal: controller.signal, requestTimeoutMs: 20_000 });
+    const pending = api.createExperiment(seedBody('x'));
+    await until(() => answer !== undefined);
+    controller.abort();
+    await new Promise((r) => setTimeout(r, 50));
+    answer!();
+    expect(await pending).toMatchObject({ id: 9 });
+    // a new call after the abort is not sent
+    await expect(api.listEntities()).rejects.toMatchObject({ cancelled: true });
+    expect(slow.seen.map((r) => r.method)).toEqual(['POST']);
+  });
+
   it('cuts a retry wait short when its signal is aborted, and sends no further attempt', async () => {
     const busy = await scriptedServer((_req, res) => {
       res.writeHead(503, { 'retry-after': '30' });

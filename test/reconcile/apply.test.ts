@@ -160,6 +160,31 @@ describe('applyPlan against the emulator', () => {
     }
   });
 
+  it('stops waiting to try a create again on Ctrl-C, and says its fate is unknown', async () => {
+    const plan = await planNow(t, defs(['wait-1', 'wait-2']));
+    // Eppo asks for 30 s before the next attempt
+    await t.faults({ kind: 'status', status: 503, retryAfterSeconds: 30, count: 1, match: { method: 'POST', pathPrefix: '/api/v1/experiments' } });
+    const interrupt = new AbortController();
+    let stopping = 0;
+    // the lookup of the key after the 503 is the GET after the plan's reads
+    const isGet = (entry: Record<string, unknown>): boolean => entry.type === 'request' && entry.method === 'GET';
+    const lookedUp = untilLogged(logged.filter(isGet).length + 1, isGet);
+    const applying = applyPlan(t.api, plan, { parallelism: 1, signal: interrupt.signal, onStopping: () => stopping++ });
+    await lookedUp;
+    const pressed = Date.now();
+    interrupt.abort('SIGINT');
+    const result = await applying;
+    expect(Date.now() - pressed).toBeLessThan(1_000);
+    expect(stopping).toBe(1);
+    expect(result.results[0]).toMatchObject({
+      experiment_key: 'wait-1',
+      status: 'failed',
+      error: expect.stringMatching(/^POST \/experiments 503: .*; apply was interrupted before trying again, so it is unknown whether it was created: run plan again$/),
+    });
+    expect(result.results[1]).toMatchObject({ experiment_key: 'wait-2', status: 'skipped' });
+    expect((await t.requests()).filter((r) => r.method === 'POST')).toHaveLength(1);
+  });
+
   it('retries an update through 500s and a dropped connection (PUT is idempotent)', async () => {
     await applyPlan(t.api, await planNow(t, defs(['u1'])), FAST_APPLY);
     const plan = await planNow(t, defs(['u1'], (text) => text.replace('name: Checkout button color', 'name: Renamed')));
