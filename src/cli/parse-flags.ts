@@ -122,3 +122,9 @@ export function parsePort(text: string, name: string): number {
   const message = `${name} must be a port number from 0 to 65535 (0 picks a free one), not "${text}"`;
   throw name.startsWith('-') ? new UsageError(message) : new ConfigError(message);
 }
+
+/** `--format`: one of the formats a command prints, a UsageError naming them otherwise. */
+export function parseFormat<const T extends string>(value: string | undefined, formats: readonly T[]): T {
+  if ((formats as readonly (string | undefined)[]).includes(value)) return value as T;
+  throw new UsageError(`--format must be one of ${formats.join(', ')}, not "${value}"`);
+}

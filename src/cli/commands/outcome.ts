@@ -3,7 +3,7 @@ import { UsageError } from '../../errors.js';
 import { escapeJsonText, escapeText } from '../../util/index.js';
 import { describeResult, isFailure, openOutcomeContext, readEventFile } from '../../outcomes/index.js';
 import type { Command } from '../io.js';
-import { parseFlags } from '../parse-flags.js';
+import { parseFlags, parseFormat } from '../parse-flags.js';
 import { OUTCOME_FLAGS, outcomeContextOptions } from '../shared-flags.js';
 
 const HELP = `Usage: eppo-gitops outcome (--experiment-id N | --event-file FILE) [options]
@@ -51,7 +51,7 @@ export const command: Command = {
       options: { ...OUTCOME_FLAGS, 'experiment-id': { type: 'string' }, 'event-file': { type: 'string' }, format: { type: 'string', default: 'text' } },
       allowPositionals: false,
     });
-    if (values.format !== 'text' && values.format !== 'json') throw new UsageError(`--format must be text or json (got "${values.format}")`);
+    const format = parseFormat(values.format, ['text', 'json']);
     const idFlag = values['experiment-id'];
     const eventFile = values['event-file'];
     if ((idFlag === undefined) === (eventFile === undefined)) throw new UsageError('give exactly one of --experiment-id N or --event-file FILE');
@@ -66,7 +66,7 @@ export const command: Command = {
       const event = await readEventFile(resolve(io.cwd, eventFile!), io.env.EPPO_WEBHOOK_SECRET);
       if (event.kind === 'ignored') {
         // The event name is unsigned when EPPO_WEBHOOK_SECRET is not set: anything can be in it.
-        io.stdout.write(values.format === 'json' ? `${escapeJsonText(JSON.stringify({ action: 'ignored', event: event.event }))}\n` : `ignored: "${escapeText(event.event)}" does not record outcomes\n`);
+        io.stdout.write(format === 'json' ? `${escapeJsonText(JSON.stringify({ action: 'ignored', event: event.event }))}\n` : `ignored: "${escapeText(event.event)}" does not record outcomes\n`);
         return 0;
       }
       experimentId = event.experimentId;
@@ -75,7 +75,7 @@ export const command: Command = {
     const ctx = await openOutcomeContext(outcomeContextOptions(values, io));
     try {
       const result = await ctx.record(experimentId);
-      io.stdout.write(values.format === 'json' ? `${escapeJsonText(JSON.stringify(result))}\n` : `${describeResult(result, ctx.host.kind)}\n`);
+      io.stdout.write(format === 'json' ? `${escapeJsonText(JSON.stringify(result))}\n` : `${describeResult(result, ctx.host.kind)}\n`);
       return isFailure(result) ? 1 : 0;
     } finally {
       await ctx.close();

@@ -2,7 +2,7 @@ import { UsageError } from '../../errors.js';
 import { escapeJsonText } from '../../util/index.js';
 import { describeResult, isFailure, openOutcomeContext } from '../../outcomes/index.js';
 import type { Command } from '../io.js';
-import { parseFlags } from '../parse-flags.js';
+import { parseFlags, parseFormat } from '../parse-flags.js';
 import { OUTCOME_FLAGS, outcomeContextOptions } from '../shared-flags.js';
 
 const HELP = `Usage: eppo-gitops outcomes sync [options]
@@ -40,8 +40,7 @@ export const command: Command = {
     const [sub, ...extra] = parsed.positionals;
     if (sub !== 'sync') throw new UsageError(sub === undefined ? 'missing subcommand: eppo-gitops outcomes sync' : `unknown subcommand "${sub}" (the only one is "sync")`);
     if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
-    const format = parsed.values.format;
-    if (format !== 'text' && format !== 'json') throw new UsageError(`--format must be text or json (got "${format}")`);
+    const format = parseFormat(parsed.values.format, ['text', 'json']);
 
     const ctx = await openOutcomeContext(outcomeContextOptions(parsed.values, io));
     try {

@@ -6,12 +6,11 @@ import { ConfigError, UsageError } from '../../errors.js';
 import { escapeText } from '../../util/index.js';
 import { planHasChanges, planWorkspace, renderPlanJson, renderPlanMarkdown, renderPlanText } from '../../reconcile/index.js';
 import type { Command, Io } from '../io.js';
-import { MAX_PARALLELISM, parseFlags, parseParallelism } from '../parse-flags.js';
+import { MAX_PARALLELISM, parseFlags, parseFormat, parseParallelism } from '../parse-flags.js';
 import { describeFailedStage, publishContext, reportProblems, useColor } from '../report.js';
 import { EPPO_ENV_HELP } from '../shared-flags.js';
 
 const FORMATS = ['text', 'json', 'markdown'] as const;
-type PlanFormat = (typeof FORMATS)[number];
 
 const PLAN_HELP = `Usage: eppo-gitops plan [--dir DIR] [--format text|json|markdown] [--out FILE]
                         [--detailed-exitcode] [--local] [--base-url URL] [--parallelism N]
@@ -86,8 +85,7 @@ export const command: Command = {
       },
     });
     const parallelism = parsed.values.parallelism === undefined ? undefined : parseParallelism(parsed.values.parallelism, undefined);
-    const format = parsed.values.format as PlanFormat;
-    if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, not "${parsed.values.format}"`);
+    const format = parseFormat(parsed.values.format, FORMATS);
     if (parsed.values.out === '') throw new UsageError('--out needs a file name');
     const github: GitHubTargets = {
       comment: parsed.values['github-comment'],

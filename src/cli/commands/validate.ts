@@ -1,8 +1,7 @@
 import { renderProblems, type ProblemFormat } from '../../definitions/index.js';
-import { UsageError } from '../../errors.js';
 import { validateRepository } from '../../validation/index.js';
 import type { Command } from '../io.js';
-import { parseFlags } from '../parse-flags.js';
+import { parseFlags, parseFormat } from '../parse-flags.js';
 
 const FORMATS: readonly ProblemFormat[] = ['text', 'json', 'github'];
 
@@ -42,10 +41,7 @@ Exit codes:
       allowPositionals: true,
       options: { dir: { type: 'string' }, format: { type: 'string', default: 'text' } },
     });
-    const format = parsed.values.format as ProblemFormat;
-    if (!FORMATS.includes(format)) {
-      throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, not "${parsed.values.format}"`);
-    }
+    const format = parseFormat(parsed.values.format, FORMATS);
     const validation = await validateRepository({ cwd: io.cwd, dir: parsed.values.dir, paths: parsed.positionals });
     io.stdout.write(renderProblems(validation.problems, { format, files: validation.files }));
     return validation.failed === undefined ? 0 : 1;
