@@ -1,7 +1,7 @@
 import { opendir } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { loadConfig, type Config, type Definition, type Problem } from '../definitions/index.js';
-import { connectEppo, fetchWorkspace, type EppoClientOptions, type EppoConnection, type Workspace } from '../eppo/index.js';
+import { connectEppo, EppoRequestError, fetchWorkspace, type EppoClientOptions, type EppoConnection, type Workspace } from '../eppo/index.js';
 import { findFlagsWithoutExperiment } from '../flags/index.js';
 import { validateRepository, type Settings, type Validation, type ValidationStageName } from '../validation/index.js';
 import { buildPlan } from './build-plan.js';
@@ -36,6 +36,12 @@ export interface PlanWorkspaceOptions {
   /** client tuning beyond parallelism (tests use short backoffs) */
   client?: Omit<EppoClientOptions, 'baseUrl' | 'apiKey' | 'concurrency' | 'signal'>;
   /**
+   * Ctrl-C: once aborted, the Eppo reads are cancelled and the result is
+   * `interrupted`. The connection returned keeps the signal: later reads are
+   * refused, writes in flight finish (EppoClientOptions.signal).
+   */
+  signal?: AbortSignal | undefined;
+  /**
    * Read Eppo while validating once the definitions folder holds at least this
    * many files; default EARLY_READS_FROM_FILES (0: always, Infinity: never).
    * Never with `local`.
@@ -43,9 +49,15 @@ export interface PlanWorkspaceOptions {
   earlyReadsFromFiles?: number | undefined;
 }
 
+/**
+ * The plan and the open connection, or why there is none: the stage that
+ * stopped it (`validate` with the validation stage that `failed`, `reference`
+ * for names that do not resolve in Eppo, `interrupted` when `signal` aborted
+ * the reads) and the problems found so far.
+ */
 export type PlanWorkspaceResult =
   | { ok: true; plan: Plan; definitions: Definition[]; problems: Problem[]; connection: EppoConnection }
-  | { ok: false; problems: Problem[]; files: number; stage: 'validate' | 'reference'; failed?: ValidationStageName };
+  | { ok: false; problems: Problem[]; files: number; stage: 'validate' | 'reference' | 'interrupted'; failed?: ValidationStageName };
 
 /**
  * What plan and apply run first: validation (settings, definitions, flag
@@ -88,7 +100,16 @@ export async function planWorkspace(options: PlanWorkspaceOptions): Promise<Plan
     return { ok: false, problems, files: validation.files, stage: 'validate', failed: validation.failed };
   }
 
-  const { connection, workspace } = await (early ?? startReads(options, config, false)).result;
+  let reads: Awaited<Reads['result']>;
+  try {
+    reads = await (early ?? startReads(options, config, false)).result;
+  } catch (error) {
+    if (options.signal?.aborted === true && error instanceof EppoRequestError && error.cancelled) {
+      return { ok: false, problems, files: validation.files, stage: 'interrupted' };
+    }
+    throw error;
+  }
+  const { connection, workspace } = reads;
   try {
     const resolution = resolveReferences(validation.definitions, workspace);
     const all = [...problems, ...resolution.problems];
@@ -126,7 +147,7 @@ function startReads(options: PlanWorkspaceOptions, config: Config, cancellable: 
       client: {
         ...options.client,
         concurrency: options.parallelism ?? config.parallelism ?? 4,
-        ...(controller === undefined ? {} : { signal: controller.signal }),
+        ...readSignal(controller?.signal, options.signal),
       },
     });
     try {
@@ -146,6 +167,13 @@ function startReads(options: PlanWorkspaceOptions, config: Config, cancellable: 
       await settled?.connection.close();
     },
   };
+}
+
+/** The client's signal: the early reads' own, the caller's, or either. */
+function readSignal(own: AbortSignal | undefined, caller: AbortSignal | undefined): { signal?: AbortSignal } {
+  const signals = [own, caller].filter((s): s is AbortSignal => s !== undefined);
+  if (signals.length === 0) return {};
+  return { signal: signals.length === 1 ? signals[0]! : AbortSignal.any(signals) };
 }
 
 /**

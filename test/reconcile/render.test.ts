@@ -77,11 +77,12 @@ describe('renderPlanJson / parsePlan', () => {
     expect(text.endsWith('\n')).toBe(true);
     const parsed = parsePlan(text);
     expect(parsed.ok && parsed.plan).toEqual(plan);
-    expect(parsePlan('nope')).toMatchObject({ ok: false, message: expect.stringMatching(/^not JSON/) });
-    expect(parsePlan('{"format_version": 2}')).toEqual({ ok: false, message: 'unsupported format_version 2 (this version reads 1)' });
+    expect(parsePlan('nope')).toMatchObject({ ok: false, message: expect.stringMatching(/^not JSON/), savedPlan: false });
+    expect(parsePlan('{"experiment_key": "x"}')).toEqual({ ok: false, message: 'unsupported format_version undefined (this version reads 1)', savedPlan: false });
+    expect(parsePlan('{"format_version": 2}')).toEqual({ ok: false, message: 'unsupported format_version 2 (this version reads 1)', savedPlan: true });
     const broken = JSON.parse(text);
     delete broken.changes[1].live_fingerprint;
-    expect(parsePlan(JSON.stringify(broken))).toEqual({ ok: false, message: 'changes[1] (update onboarding-flow) lacks eppo_id, request.body or live_fingerprint' });
+    expect(parsePlan(JSON.stringify(broken))).toEqual({ ok: false, message: 'changes[1] (update onboarding-flow) lacks eppo_id, request.body or live_fingerprint', savedPlan: true });
   });
 });
 
