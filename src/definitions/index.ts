@@ -7,6 +7,7 @@ export { renderProblems } from './render-problems.js';
 export type { ProblemFormat, RenderOptions } from './render-problems.js';
 export { loadConfig, parseConfig, CONFIG_FILE } from './config.js';
 export { DEFAULT_DEFINITIONS_DIR, resolveDefinitionsDir } from './definitions-dir.js';
+export { settingsError } from './settings-error.js';
 export { definitionFileNames, isDefinitionFile } from './definition-file.js';
 export { EXPERIMENT_KEY_PATTERN, isValidExperimentKey } from './experiment-key.js';
 export type * from './types.js';

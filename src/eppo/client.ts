@@ -17,6 +17,9 @@ export const DEFAULT_EPPO_BASE_URL = 'https://eppo.cloud/api/v1';
 /** Page size for list endpoints (Eppo's maximum). */
 export const PAGE_LIMIT = 250;
 
+/** What to check when an answer is not shaped like Eppo's. */
+const NOT_EPPO_HINT = 'check EPPO_BASE_URL: it should point at the Eppo REST API (…/api/v1)';
+
 /** 1,000,000 items: beyond this the server is not paging (offset ignored). */
 const MAX_PAGES = 4_000;
 
@@ -302,7 +305,7 @@ export function createEppoClient(options: EppoClientOptions): EppoApi {
             path,
             status,
             retryable: false,
-            hint: 'check EPPO_BASE_URL: it should point at the Eppo REST API (…/api/v1)',
+            hint: NOT_EPPO_HINT,
             cause: error,
           }),
         };
@@ -361,16 +364,10 @@ export function createEppoClient(options: EppoClientOptions): EppoApi {
   }
 
   function expectArray<T>(value: unknown, method: string, path: string): T[] {
-    if (!Array.isArray(value)) {
-      throw new EppoApiError(`expected a JSON array from Eppo, got ${describe(value)}`, {
-        method,
-        path,
-        hint: 'check EPPO_BASE_URL: it should point at the Eppo REST API (…/api/v1)',
-      });
-    }
+    if (!Array.isArray(value)) throw new EppoApiError(`expected a JSON array from Eppo, got ${describe(value)}`, { method, path, hint: NOT_EPPO_HINT });
     for (const item of value) {
       if (item === null || typeof item !== 'object' || typeof (item as { id?: unknown }).id !== 'number') {
-        throw new EppoApiError(`expected objects with a numeric "id" in the list from Eppo, got ${describe(item)}`, { method, path });
+        throw new EppoApiError(`expected objects with a numeric "id" in the list from Eppo, got ${describe(item)}`, { method, path, hint: NOT_EPPO_HINT });
       }
     }
     return value as T[];
@@ -378,7 +375,7 @@ export function createEppoClient(options: EppoClientOptions): EppoApi {
 
   function expectObject<T>(value: unknown, method: string, path: string): T {
     if (value === null || typeof value !== 'object' || Array.isArray(value) || typeof (value as { id?: unknown }).id !== 'number') {
-      throw new EppoApiError(`expected a JSON object with a numeric "id" from Eppo, got ${describe(value)}`, { method, path });
+      throw new EppoApiError(`expected a JSON object with a numeric "id" from Eppo, got ${describe(value)}`, { method, path, hint: NOT_EPPO_HINT });
     }
     return value as T;
   }
@@ -401,7 +398,7 @@ export function createEppoClient(options: EppoClientOptions): EppoApi {
           failure ??= new EppoApiError(`more than ${MAX_PAGES} pages of ${PAGE_LIMIT}: Eppo does not seem to honour limit/offset`, {
             method: 'GET',
             path,
-            hint: 'check EPPO_BASE_URL: it should point at the Eppo REST API (…/api/v1)',
+            hint: NOT_EPPO_HINT,
           });
           return;
         }

@@ -36,5 +36,6 @@ export type { RolloutInput, RolloutLeaveReason, RolloutPlan } from './rollout.js
 export { buildExperimentFromFlag, nameFromKey } from './experiment-from-flag.js';
 export type { ExperimentFromFlag, ExperimentFromFlagOptions } from './experiment-from-flag.js';
 export { writeExperimentFromFlag } from './write-experiment-from-flag.js';
+export { readNewExperimentSettings, type NewExperimentSettings, type NewExperimentSettingsOptions } from './new-experiment-settings.js';
 export type { WriteExperimentFromFlagOptions, WriteExperimentFromFlagResult } from './write-experiment-from-flag.js';
 export { buildFlagsWithoutExperimentNote, describeFlagsWithoutExperiment, findFlagsWithoutExperiment } from './flags-without-experiment.js';

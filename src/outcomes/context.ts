@@ -1,5 +1,4 @@
-import { loadConfig, type Config } from '../definitions/index.js';
-import { ConfigError, UsageError } from '../errors.js';
+import { loadConfig, resolveDefinitionsDir, settingsError, type Config } from '../definitions/index.js';
 import { connectEppo, type EppoConnection } from '../eppo/index.js';
 import { selectGitHost, type GitHost } from '../git-host/index.js';
 import { recordOutcome, syncOutcomes, type OutcomeLog, type RecordOutcomeResult } from './record.js';
@@ -40,11 +39,10 @@ export interface OutcomeContext {
  */
 export async function openOutcomeContext(options: OutcomeContextOptions): Promise<OutcomeContext> {
   const settings = await loadConfig(options.cwd);
-  const bad = settings.problems.find((p) => p.severity === 'error');
-  if (bad) throw new ConfigError(`${bad.file}:${bad.line}:${bad.col}: ${bad.message}`);
+  const refused = settingsError(settings.problems);
+  if (refused !== undefined) throw refused;
   const config = settings.config;
   const kind = options.gitHost;
-  if (kind !== undefined && kind !== 'github' && kind !== 'local') throw new UsageError(`--git-host must be github or local (got "${kind}")`);
   const env = {
     ...options.env,
     EPPO_GITOPS_BASE_BRANCH: options.env.EPPO_GITOPS_BASE_BRANCH || config.base_branch,
@@ -54,7 +52,7 @@ export async function openOutcomeContext(options: OutcomeContextOptions): Promis
   const host = selectGitHost({ ...(kind ? { kind } : {}), cwd: options.cwd, env });
   // Once at start: a server must not find out on every delivery that it cannot commit anywhere.
   await host.check();
-  const dir = options.dir ?? config.dir ?? 'experiments';
+  const dir = resolveDefinitionsDir(options.dir, config);
   const connection = await connectEppo({
     cwd: options.cwd,
     env: options.env,

@@ -338,6 +338,28 @@ describe('client against scripted servers', () => {
     await expect(client(wrong.url).getExperiment(1)).rejects.toThrow(/numeric "id"/);
   });
 
+  it('says to check EPPO_BASE_URL for every answer not shaped like Eppo\'s: the list, each item, one object', async () => {
+    const hint = 'check EPPO_BASE_URL: it should point at the Eppo REST API (…/api/v1)';
+    const items = await scriptedServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('[{"name": "no id"}]');
+    });
+    closers.push(items.close);
+    await expect(client(items.url).listEntities()).rejects.toMatchObject({ message: expect.stringMatching(/numeric "id" in the list/), hint });
+    const object = await scriptedServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"id": "7"}');
+    });
+    closers.push(object.close);
+    await expect(client(object.url).getExperiment(7)).rejects.toMatchObject({ message: expect.stringMatching(/JSON object with a numeric "id"/), hint });
+    const list = await scriptedServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"data": []}');
+    });
+    closers.push(list.close);
+    await expect(client(list.url).listEntities()).rejects.toMatchObject({ hint });
+  });
+
   it('stops at once when its signal is aborted: the request in flight is cancelled, nothing is retried', async () => {
     let answer: (() => void) | undefined;
     const silent = await scriptedServer((_req, res) => {

@@ -278,7 +278,7 @@ describe('bad usage of serve, outcome, outcomes and demo (no repository or Eppo 
     [['outcome'], {}, /give exactly one of --experiment-id N or --event-file FILE/],
     [['outcome', '--experiment-id', '1', '--event-file', 'x'], {}, /give exactly one/],
     [['outcome', '--experiment-id', 'abc'], {}, /--experiment-id must be a positive integer/],
-    [['outcome', '--experiment-id', '1', '--git-host', 'gitlab'], {}, /--git-host must be github or local/],
+    [['outcome', '--experiment-id', '1', '--git-host', 'gitlab'], {}, /^error: unknown git host "gitlab": use --git-host github or --git-host local\n$/],
     [['outcome', '--event-file', 'missing.json'], {}, /cannot read the event file .*missing\.json: ENOENT/],
     [['outcomes'], {}, /missing subcommand: eppo-gitops outcomes sync/],
     [['outcomes', 'snyc'], {}, /unknown subcommand "snyc"/],

@@ -1,6 +1,6 @@
-import { CONFIG_FILE, loadConfig } from '../../definitions/index.js';
-import { ConfigError, UsageError } from '../../errors.js';
-import { writeExperimentFromFlag } from '../../flags/index.js';
+import { CONFIG_FILE } from '../../definitions/index.js';
+import { UsageError } from '../../errors.js';
+import { readNewExperimentSettings, writeExperimentFromFlag } from '../../flags/index.js';
 import { escapeText } from '../../util/index.js';
 import type { Command } from '../io.js';
 import { parseFlags } from '../parse-flags.js';
@@ -50,33 +50,21 @@ Exit codes:
     if (flagKey === undefined || flagKey === '') throw new UsageError('say which flag to start from: eppo-gitops new <flag-key>');
     if (extra.length > 0) throw new UsageError(`one flag at a time: unexpected argument "${extra[0]}"`);
 
-    const settings = await loadConfig(io.cwd);
-    const bad = settings.problems.find((p) => p.severity === 'error');
-    if (bad !== undefined) throw new ConfigError(`${bad.file}:${bad.line}:${bad.col}: ${bad.message}`);
-    const { config } = settings;
-    const entity = parsed.values.entity ?? config.defaults?.entity;
-    const assignmentSource = parsed.values['assignment-source'] ?? config.defaults?.assignment_source;
-    const missing = [
-      ...(entity === undefined || entity === '' ? [['--entity NAME', 'entity']] : []),
-      ...(assignmentSource === undefined || assignmentSource === '' ? [['--assignment-source NAME', 'assignment_source']] : []),
-    ];
-    if (missing.length > 0) {
+    const settings = await readNewExperimentSettings({ root: io.cwd, entity: parsed.values.entity, assignmentSource: parsed.values['assignment-source'], dir: parsed.values.dir });
+    if (!settings.ok) {
+      const flags = settings.missing.map((key) => (key === 'entity' ? '--entity NAME' : '--assignment-source NAME'));
+      const one = settings.missing.length === 1;
       throw new UsageError(
-        `${missing.map(([flag]) => flag).join(' and ')} ${missing.length === 1 ? 'is' : 'are'} required: give ${missing.length === 1 ? 'it' : 'them'}, ` +
-          `or set ${missing.map(([, key]) => `defaults.${key}`).join(' and ')} in ${CONFIG_FILE}`,
+        `${flags.join(' and ')} ${one ? 'is' : 'are'} required: give ${one ? 'it' : 'them'}, or set ${settings.missing.map((key) => `defaults.${key}`).join(' and ')} in ${CONFIG_FILE}`,
       );
     }
-    if (config.flags === undefined) {
-      throw new ConfigError(`no flag files are configured: add flags: {files: ["flags/*.flagd.json"]} to ${CONFIG_FILE} (globs from the folder holding it)`);
-    }
-
     const result = await writeExperimentFromFlag({
       root: io.cwd,
-      flags: config.flags,
-      dir: parsed.values.dir ?? config.dir ?? 'experiments',
+      flags: settings.flags,
+      dir: settings.dir,
+      entity: settings.entity,
+      assignmentSource: settings.assignmentSource,
       flagKey,
-      entity: entity!,
-      assignmentSource: assignmentSource!,
       now: new Date(),
     });
     if (result.action === 'refused') {
