@@ -1,6 +1,7 @@
 import { loadConfig, loadDefinitions, type Config, type Definition, type Problem } from '../definitions/index.js';
 import type { FlagSet } from '../flags/index.js';
-import { checkDefinitionsFolder } from './definitions-folder.js';
+import { ConfigError } from '../errors.js';
+import { findMissingFolder } from './definitions-folder.js';
 
 /** The stages of a validation run, in the order they run. */
 export type ValidationStageName = 'settings' | 'definitions' | 'flags';
@@ -36,6 +37,12 @@ export interface ValidationOptions {
    * either way (a misspelt one would get every experiment imported again).
    */
   defaultFolderMayBeNew?: boolean | undefined;
+  /**
+   * A definitions folder that does not exist: a ConfigError (`throw`, the
+   * default), or a problem of the folder (`problem`: a report a program reads,
+   * `validate --format json`, must hold it).
+   */
+  missingFolder?: 'throw' | 'problem' | undefined;
 }
 
 export interface Validation {
@@ -93,7 +100,9 @@ const STAGES: readonly ValidationStage[] = [
       const { cwd, paths } = state.options;
       const source = state.options.dir !== undefined ? 'flag' : state.config.dir !== undefined ? 'settings' : 'default';
       if ((paths === undefined || paths.length === 0) && !(source === 'default' && state.options.defaultFolderMayBeNew === true)) {
-        await checkDefinitionsFolder(cwd, state.dir, source);
+        const missing = await findMissingFolder(cwd, state.dir, source);
+        if (missing !== undefined && state.options.missingFolder === 'problem') return [{ file: state.dir, line: 1, col: 1, severity: 'error', rule: 'io', message: missing }];
+        if (missing !== undefined) throw new ConfigError(missing);
       }
       // One file at a time, then `unique-key` across them (definitions/load-definitions.ts).
       const loaded = await loadDefinitions({ cwd, dir: state.dir, ...(paths === undefined ? {} : { paths }) });
@@ -126,7 +135,7 @@ const DEFAULT_DIR = 'experiments';
  * eppo-gitops.yaml configures `flags`, reads the flag files and checks each
  * definition against its flag (FLAGS.md). Problems are data; this throws
  * only for what no file explains: a ConfigError when the definitions folder
- * does not exist.
+ * does not exist (unless `missingFolder` asks for a problem).
  */
 export async function validateRepository(options: ValidationOptions): Promise<Validation> {
   const state: StageState = { options, config: {}, dir: options.dir ?? DEFAULT_DIR, definitions: [], files: 0, at: options.at ?? Date.now() };

@@ -42,7 +42,8 @@ Exit codes:
       options: { dir: { type: 'string' }, format: { type: 'string', default: 'text' } },
     });
     const format = parseFormat(parsed.values.format, FORMATS);
-    const validation = await validateRepository({ cwd: io.cwd, dir: parsed.values.dir, paths: parsed.positionals });
+    // A report for a program holds every problem, a missing folder too; a person reads it as an error line.
+    const validation = await validateRepository({ cwd: io.cwd, dir: parsed.values.dir, paths: parsed.positionals, missingFolder: format === 'text' ? 'throw' : 'problem' });
     io.stdout.write(renderProblems(validation.problems, { format, files: validation.files }));
     return validation.failed === undefined ? 0 : 1;
   },
