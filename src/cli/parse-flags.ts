@@ -17,7 +17,7 @@ const EXCLUSIVE: ReadonlyArray<readonly [string, string, string]> = [
 /**
  * node:util parseArgs in strict mode. Every parse failure becomes a UsageError
  * in our own words (so main prints "Run eppo-gitops X --help"): an unknown
- * option with a "did you mean" (short and single-dash forms too), a missing
+ * option with a "did you mean" (prefixes, short and single-dash forms too), a missing
  * value, a value given to a switch, an unexpected argument. Flags that
  * contradict each other (`--local` with `--base-url`) are refused too.
  */
@@ -52,12 +52,12 @@ function describeParseFailure(args: string[], config: FlagConfig, error: Error):
   const { tokens } = parseArgs({ ...config, args, strict: false, allowPositionals: true, tokens: true });
   for (const token of tokens) {
     if (token.kind === 'positional') {
-      if (config.allowPositionals !== true) return `Unexpected argument "${token.value}": this command takes options only${suggestFor(token.value, known)}`;
+      if (config.allowPositionals !== true) return `unexpected argument "${token.value}": this command takes options only${suggestFor(token.value, known)}`;
       continue;
     }
     if (token.kind !== 'option') continue;
     const declared = known.includes(token.name) ? token.name : Object.entries(options).find(([, o]) => o.short === token.name)?.[0];
-    if (declared === undefined) return `Unknown option '${token.rawName}'${suggestOption(token.rawName, args[token.index] ?? token.rawName, config)}`;
+    if (declared === undefined) return `unknown option "${token.rawName}"${suggestOption(token.rawName, args[token.index] ?? token.rawName, config)}`;
     const shown = `--${declared}`;
     if (options[declared]!.type === 'boolean') {
       if (token.inlineValue === true) return `${shown} is a switch and takes no value (got "${args[token.index]}"); write just ${shown}`;
@@ -73,7 +73,8 @@ function describeParseFailure(args: string[], config: FlagConfig, error: Error):
 }
 
 /**
- * " (did you mean …?)" for an unknown option: a typo of a long one, a long
+ * " (did you mean …?)" for an unknown option: the start of long ones
+ * (`--detailed` for `--detailed-exitcode`), a typo of a long one, a long
  * option written with one dash (`-yes`), or a short one (`-y` for `--yes`).
  */
 function suggestOption(rawName: string, word: string, config: FlagConfig): string {
@@ -81,7 +82,10 @@ function suggestOption(rawName: string, word: string, config: FlagConfig): strin
   const known = Object.keys(options);
   const quote = (names: string[]): string => ` (did you mean ${names.map((n) => `"--${n}"`).join(' or ')}?)`;
   if (rawName.startsWith('--')) {
-    const guess = didYouMean(rawName.slice(2), known);
+    const typed = rawName.slice(2);
+    const starting = typed.length >= 2 ? known.filter((name) => name.startsWith(typed)) : [];
+    if (starting.length > 0 && starting.length <= 3) return quote(starting);
+    const guess = didYouMean(typed, known);
     return guess === undefined ? '' : quote([guess]);
   }
   // A single dash: `-yes` reads as -y -e -s; the word as typed says what was meant.

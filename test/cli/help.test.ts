@@ -41,7 +41,7 @@ describe('--help of validate, plan, apply, import, new and emulator', () => {
     ] as const) {
       const r = await runCli([name, typo, 'x'], {});
       expect(r.code).toBe(1);
-      expect(r.err).toContain(`Unknown option '${typo}' (did you mean "${meant}"?)`);
+      expect(r.err).toContain(`unknown option "${typo}" (did you mean "${meant}"?)`);
       expect(r.err).toContain(`Run "eppo-gitops ${name} --help" for usage.`);
     }
   });

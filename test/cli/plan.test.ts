@@ -145,7 +145,7 @@ describe('eppo-gitops plan', () => {
   it('suggests the flag a typo meant', async () => {
     const r = await run(['plan', '--detailed-exit-code']);
     expect(r.code).toBe(1);
-    expect(r.err).toContain(`Unknown option '--detailed-exit-code' (did you mean "--detailed-exitcode"?)`);
+    expect(r.err).toContain(`unknown option "--detailed-exit-code" (did you mean "--detailed-exitcode"?)`);
     expect(r.err).toContain('Run "eppo-gitops plan --help" for usage.');
   });
 
@@ -180,7 +180,7 @@ describe('eppo-gitops plan', () => {
   it('rejects unknown flags and bad formats with a usage error', async () => {
     const r = await run(['plan', '--fromat', 'json']);
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/Unknown option '--fromat'[\s\S]*Run "eppo-gitops plan --help"/);
+    expect(r.err).toMatch(/unknown option "--fromat"[\s\S]*Run "eppo-gitops plan --help"/);
     expect((await run(['plan', '--format', 'yaml'])).err).toContain('--format must be one of text, json, markdown, not "yaml"');
     const help = await run(['plan', '--help']);
     expect(help.out).toMatch(/Exit codes:[\s\S]*2 {2}with --detailed-exitcode/);
