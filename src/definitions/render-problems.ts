@@ -1,4 +1,4 @@
-import { escapeJsonText, escapeLines, escapeText } from '../util/index.js';
+import { escapeJsonText, escapeLines, escapeText, plural } from '../util/index.js';
 import type { Problem } from './types.js';
 
 export type ProblemFormat = 'text' | 'json' | 'github';
@@ -52,10 +52,6 @@ function problemsSummary(options: RenderOptions, errors: number, warnings: numbe
   const checked = `${options.checked ?? plural(options.files, 'file')} checked`;
   if (errors === 0 && warnings === 0) return `${checked}: no problems`;
   return `${checked}: ${plural(errors, 'error')}, ${plural(warnings, 'warning')}`;
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 /** GitHub workflow-command escaping of the message part. */

@@ -15,6 +15,7 @@ import { createLocalHost } from '../git-host/index.js';
 import { recordOutcome, type RecordOutcomeResult } from '../outcomes/index.js';
 import { startWebhookServer, WEBHOOK_PATH } from '../server/index.js';
 import { startEmulator } from '../emulator/index.js';
+import { plural } from '../util/index.js';
 import { validateRepository } from '../validation/index.js';
 
 const run = promisify(execFile);
@@ -148,7 +149,7 @@ export async function runDemo<T extends DemoIo>(options: DemoOptions<T>, io: T):
     const branches = (await git(repo, 'branch', '--list', '--format=%(refname:short)')).trim().split('\n');
     const seconds = (performance.now() - started) / 1000;
     out(
-      `\nDone in ${seconds.toFixed(1)} s: ${definitions.length} experiments validated, planned and applied; ` +
+      `\nDone in ${seconds.toFixed(1)} s: ${plural(definitions.length, 'experiment')} validated, planned and applied; ` +
         `the decision on ${chosen.definition.experiment_key} came back to git as a commit on ${recorded.branch} ` +
         `(branches: ${branches.join(', ')}). With GITHUB_TOKEN set it would be a pull request.\n` +
         `Next: edit experiments/*.yaml and run "npx eppo-gitops plan --local", then "apply --local".\n`,

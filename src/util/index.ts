@@ -5,3 +5,4 @@ export { checkSecretLength, MIN_SECRET_LENGTH, redactValues } from './secrets.js
 export { isLoopbackHost } from './hosts.js';
 export { parseTimeoutSeconds } from './timeouts.js';
 export { escapeJsonText, escapeLines, escapeText } from './escape-text.js';
+export { plural } from './plural.js';

@@ -82,7 +82,7 @@ describe('emulator command (in-process)', () => {
     [['--port', '70000'], '--port must be a port number from 0 to 65535 (0 picks a free one), not "70000"'],
     [['--latency=-5'], '--latency must be a whole number of milliseconds from 0 to 600000, not "-5"'],
     [['--latency', 'soon'], '--latency must be a whole number of milliseconds from 0 to 600000, not "soon"'],
-    [['--webhook', 'http://127.0.0.1:9/x'], 'give one --webhook-secret for all --webhook URLs, or one per URL (got 1 URLs and 0 secrets)'],
+    [['--webhook', 'http://127.0.0.1:9/x'], 'give one --webhook-secret for all --webhook URLs, or one per URL (got 1 URL and 0 secrets)'],
     [['--webhook-secret', 's'], '--webhook-secret needs a --webhook URL'],
     [['--webhook', 'nope', '--webhook-secret', 's'], '--webhook must be an http(s) URL, got "nope"'],
     [['stray'], 'unexpected argument'],

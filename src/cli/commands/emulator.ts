@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { DEFAULT_EMULATOR_API_KEY, startEmulator } from '../../emulator/index.js';
 import { UsageError } from '../../errors.js';
+import { plural } from '../../util/index.js';
 import type { Command, Io } from '../io.js';
 import { parseFlags, parsePort } from '../parse-flags.js';
 
@@ -92,7 +93,7 @@ function parseOptions(args: string[], io: Io) {
   const secrets = values['webhook-secret'] ?? [];
   if (secrets.length > 0 && urls.length === 0) throw new UsageError('--webhook-secret needs a --webhook URL');
   if (urls.length > 0 && secrets.length !== 1 && secrets.length !== urls.length) {
-    throw new UsageError(`give one --webhook-secret for all --webhook URLs, or one per URL (got ${urls.length} URLs and ${secrets.length} secrets)`);
+    throw new UsageError(`give one --webhook-secret for all --webhook URLs, or one per URL (got ${plural(urls.length, 'URL')} and ${plural(secrets.length, 'secret')})`);
   }
   const webhooks = urls.map((url, i) => {
     if (!/^https?:\/\//.test(url) || !URL.canParse(url)) throw new UsageError(`--webhook must be an http(s) URL, got "${url}"`);

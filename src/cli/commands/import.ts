@@ -1,5 +1,5 @@
 import { UsageError } from '../../errors.js';
-import { escapeText } from '../../util/index.js';
+import { escapeText, plural } from '../../util/index.js';
 import { planImport, writeImportFile } from '../../reconcile/index.js';
 import type { Command } from '../io.js';
 import { parseFlags } from '../parse-flags.js';
@@ -68,7 +68,7 @@ Exit codes:
       return 1;
     }
     if (result.broken.length > 0) {
-      io.stderr.write(`warning: ${result.broken.length} definition file(s) have errors and are not counted as managed; run "eppo-gitops validate"\n`);
+      io.stderr.write(`warning: ${plural(result.broken.length, 'definition file')} with errors ${result.broken.length === 1 ? 'is' : 'are'} not counted as managed; run "eppo-gitops validate"\n`);
     }
     const { decisions } = result.plan;
     let failures = 0;
