@@ -1,7 +1,7 @@
 import { setTimeout as wait } from 'node:timers/promises';
 import { Pool } from 'undici';
 import { ConfigError, EppoApiError } from '../errors.js';
-import { checkSecretLength, isLoopbackHost, redactValues } from '../util/index.js';
+import { checkSecretLength, DEFAULT_REQUEST_TIMEOUT_MS, isLoopbackHost, redactValues } from '../util/index.js';
 import type {
   EppoApi,
   EppoAssignmentSource,
@@ -185,7 +185,7 @@ export function createEppoClient(options: EppoClientOptions): EppoApi {
   const apiKey = options.apiKey;
   const basePath = base.pathname;
   const baseUrl = `${base.origin}${basePath}`;
-  const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+  const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
   const maxAttempts = Math.max(1, options.maxAttempts ?? 5);
   const retryBaseMs = options.retryBaseMs ?? 500;

@@ -3,6 +3,6 @@ export { didYouMean, editDistance } from './did-you-mean.js';
 export { HttpError, isJsonContentType, listen, readRequestBody, RequestBodyError, sendAndClose, sendJson, type BodyFailure, type ReadBodyOptions } from './http.js';
 export { checkSecretLength, MIN_SECRET_LENGTH, redactValues } from './secrets.js';
 export { isLoopbackHost } from './hosts.js';
-export { parseTimeoutSeconds } from './timeouts.js';
+export { DEFAULT_REQUEST_TIMEOUT_MS, parseTimeoutSeconds, stuckJobTimeoutMs } from './timeouts.js';
 export { escapeJsonText, escapeLines, escapeText } from './escape-text.js';
 export { plural } from './plural.js';

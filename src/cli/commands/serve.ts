@@ -1,6 +1,6 @@
 import { request } from 'undici';
 import { ConfigError } from '../../errors.js';
-import { checkSecretLength, escapeJsonText, parseTimeoutSeconds } from '../../util/index.js';
+import { checkSecretLength, escapeJsonText, stuckJobTimeoutMs } from '../../util/index.js';
 import { buildResultLogFields, openOutcomeContext } from '../../outcomes/index.js';
 import { startWebhookServer, WEBHOOK_PATH } from '../../server/index.js';
 import type { Command, Io } from '../io.js';
@@ -65,11 +65,7 @@ export const command: Command = {
     const log = (entry: Record<string, unknown>): void => {
       io.stderr.write(`${escapeJsonText(redactSecrets(JSON.stringify({ time: new Date().toISOString(), ...entry }), io.env))}\n`);
     };
-    // A job makes a handful of requests in turn; one running for six request timeouts is stuck, not slow.
-    const requestTimeoutMs = Math.max(
-      parseTimeoutSeconds('EPPO_TIMEOUT_SECONDS', io.env.EPPO_TIMEOUT_SECONDS) ?? DEFAULT_REQUEST_TIMEOUT_MS,
-      parseTimeoutSeconds('GITHUB_TIMEOUT_SECONDS', io.env.GITHUB_TIMEOUT_SECONDS) ?? DEFAULT_REQUEST_TIMEOUT_MS,
-    );
+    const jobTimeoutMs = stuckJobTimeoutMs(io.env);
     const ctx = await openOutcomeContext(outcomeContextOptions(values, io));
     const port = given ?? ctx.config.port ?? DEFAULT_PORT;
     let server;
@@ -79,7 +75,7 @@ export const command: Command = {
         host,
         secret,
         log,
-        jobTimeoutMs: 6 * requestTimeoutMs,
+        jobTimeoutMs,
         handle: async (experimentId) => buildResultLogFields(await ctx.record(experimentId)),
       });
     } catch (error) {
@@ -116,9 +112,6 @@ const DEFAULT_PORT = 8080;
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value.trim();
 }
-
-/** What EPPO_TIMEOUT_SECONDS and GITHUB_TIMEOUT_SECONDS default to. */
-const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 function untilAborted(io: Io): Promise<void> {
   const signal = io.signal;
