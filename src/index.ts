@@ -79,7 +79,7 @@ export {
   describeResult,
   fetchBaseFlags,
   fetchDefinitionFiles,
-  isFailure,
+  isOutcomeFailure,
   openOutcomeContext,
   parseOutcomeMarker,
   parseWebhookEvent,

@@ -21,5 +21,5 @@ export { fetchBaseFlags, listedFolders, type BaseFlags } from './base-flags.js';
 export { buildOutcomeChange, type LeftOut, type OutcomeChange, type OutcomeChangeInput } from './outcome-change.js';
 export { OUTCOME_EVENTS, parseWebhookEvent, unwrapDispatchEvent, type WebhookEvent } from './event.js';
 export { openOutcomeContext, type OutcomeContext, type OutcomeContextOptions } from './context.js';
-export { buildResultLogFields, describeResult, isFailure } from './describe-result.js';
+export { buildResultLogFields, describeResult, describeSyncResults, isOutcomeFailure } from './describe-result.js';
 export { readEventFile, type EventFileResult } from './read-event-file.js';

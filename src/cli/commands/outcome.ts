@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { UsageError } from '../../errors.js';
 import { escapeJsonText, escapeText } from '../../util/index.js';
-import { describeResult, isFailure, openOutcomeContext, readEventFile } from '../../outcomes/index.js';
+import { describeResult, isOutcomeFailure, openOutcomeContext, readEventFile } from '../../outcomes/index.js';
 import type { Command } from '../io.js';
 import { parseFlags, parseFormat } from '../parse-flags.js';
 import { OUTCOME_FLAGS, outcomeContextOptions } from '../shared-flags.js';
@@ -76,7 +76,7 @@ export const command: Command = {
     try {
       const result = await ctx.record(experimentId);
       io.stdout.write(format === 'json' ? `${escapeJsonText(JSON.stringify(result))}\n` : `${describeResult(result, ctx.host.kind)}\n`);
-      return isFailure(result) ? 1 : 0;
+      return isOutcomeFailure(result) ? 1 : 0;
     } finally {
       await ctx.close();
     }

@@ -1,6 +1,6 @@
 import { UsageError } from '../../errors.js';
 import { escapeJsonText } from '../../util/index.js';
-import { describeResult, isFailure, openOutcomeContext } from '../../outcomes/index.js';
+import { describeResult, describeSyncResults, isOutcomeFailure, openOutcomeContext } from '../../outcomes/index.js';
 import type { Command } from '../io.js';
 import { parseFlags, parseFormat } from '../parse-flags.js';
 import { OUTCOME_FLAGS, outcomeContextOptions } from '../shared-flags.js';
@@ -45,16 +45,12 @@ export const command: Command = {
     const ctx = await openOutcomeContext(outcomeContextOptions(parsed.values, io));
     try {
       const results = await ctx.sync();
-      const failures = results.filter(isFailure).length;
+      const failures = results.filter(isOutcomeFailure).length;
       if (format === 'json') {
         io.stdout.write(`${escapeJsonText(JSON.stringify({ results, failures }))}\n`);
       } else {
         for (const r of results) io.stdout.write(`${describeResult(r, ctx.host.kind)}\n`);
-        const count = (...actions: string[]): number => results.filter((r) => actions.includes(r.action)).length;
-        io.stdout.write(
-          `Outcomes: ${results.length} concluded and managed; ${count('proposed')} proposed, ${count('updated')} updated, ` +
-            `${count('unchanged', 'already-proposed', 'merged', 'closed-unmerged')} already recorded or proposed, ${failures} failed.\n`,
-        );
+        io.stdout.write(`${describeSyncResults(results)}\n`);
       }
       return failures > 0 ? 1 : 0;
     } finally {
