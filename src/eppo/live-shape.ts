@@ -1,3 +1,5 @@
+import { isObject } from '../util/index.js';
+
 /** Deeper than this, a live experiment is not Eppo's data (ours nests three levels); canonical JSON and clones would overflow the stack. */
 const MAX_DEPTH = 32;
 
@@ -40,9 +42,6 @@ export function describeMalformedExperiment(value: unknown): string | undefined 
   return undefined;
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
 
 function describe(value: unknown): string {
   if (value === undefined) return 'missing';

@@ -1,6 +1,6 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
-import { isAbsolute, join, relative, sep } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { CONFIG_FILE, MAX_FILE_BYTES } from '../definitions/index.js';
 import type { Problem } from '../definitions/index.js';
 import { buildFlagSet } from './flag-set.js';
@@ -8,6 +8,7 @@ import { compileGlob } from './glob.js';
 import type { Glob } from './glob.js';
 import { FLAG_FILE_RULE, readFlagFile } from './read-flag-file.js';
 import type { FlagFile, FlagSet } from './types.js';
+import { isWithin } from '../util/index.js';
 
 export interface LoadFlagFilesOptions {
   /** the folder holding eppo-gitops.yaml; globs start here and files must stay inside it */
@@ -150,10 +151,6 @@ function readBounded(path: string, buffer: Uint8Array): Uint8Array | string {
   }
 }
 
-function isWithin(path: string, folder: string): boolean {
-  const rel = relative(folder, path);
-  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
-}
 
 function code(error: unknown): string {
   const e = error as NodeJS.ErrnoException;

@@ -1,7 +1,7 @@
-import { access, mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, resolve } from 'node:path';
 import { buildSchemaPath, CONFIG_FILE, loadDefinitions, parseDefinition, type FlagsConfig, type Problem } from '../definitions/index.js';
-import { didYouMean } from '../util/index.js';
+import { didYouMean, errorCode, pathExists, toPosix } from '../util/index.js';
 import { buildExperimentFromFlag } from './experiment-from-flag.js';
 import { loadFlagFiles } from './load-flag-files.js';
 import { checkFlags } from './rules.js';
@@ -63,7 +63,7 @@ export async function writeExperimentFromFlag(options: WriteExperimentFromFlagOp
   const file = toPosix(join(options.dir, `${options.flagKey}.yaml`));
   const target = resolve(options.root, file);
   for (const candidate of [target, target.replace(/\.yaml$/, '.yml')]) {
-    if (await exists(candidate)) return refused(`${toPosix(relative(options.root, candidate))} already exists; not overwritten (move it away, or pass --dir another folder)`);
+    if (await pathExists(candidate)) return refused(`${toPosix(relative(options.root, candidate))} already exists; not overwritten (move it away, or pass --dir another folder)`);
   }
   const existing = (await loadDefinitions({ cwd: options.root, dir: options.dir })).definitions.find((d) => d.experiment_key === options.flagKey);
   if (existing !== undefined) return refused(`${existing.file} already declares experiment_key ${options.flagKey}; not written`);
@@ -96,22 +96,9 @@ export async function writeExperimentFromFlag(options: WriteExperimentFromFlagOp
     await mkdir(dirname(target), { recursive: true });
     await writeFile(target, built.text, { flag: 'wx' });
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    const code = errorCode(error);
     return refused(code === 'EEXIST' ? `${file} already exists; not overwritten` : `cannot write ${file} (${code}); check that the folder is writable`);
   }
   const notes = [...built.comments.slice(1), ...problems.map((p) => `${p.message} [${p.rule}]`)];
   return { action: 'written', file, text: built.text, flag, notes };
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function toPosix(path: string): string {
-  return sep === '/' ? path : path.split(sep).join('/');
 }

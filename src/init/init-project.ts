@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { lstat, mkdir, readdir, readFile, realpath, writeFile } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { ConfigError, InternalError, UsageError } from '../errors.js';
 import { buildSchemaPath, CONFIG_FILE, loadConfig, parseConfig, parseDefinition } from '../definitions/index.js';
 import { buildActionRef, parseActionRef, renderActionRef } from './action-ref.js';
@@ -8,6 +8,7 @@ import { PACKAGE_ROOT, readPackageInfo } from './package-root.js';
 import { EXAMPLE_KEY, renderExampleDefinition } from './render-example.js';
 import { renderSettingsFile } from './render-settings.js';
 import { renderWorkflows } from './render-workflows.js';
+import { isWithin, toPosix } from '../util/index.js';
 
 export interface InitOptions {
   /** where init runs; the project root is the git repository holding it, else cwd itself */
@@ -133,7 +134,7 @@ async function definitionsFolder(
   if (!isWithin(real, where.root)) {
     throw fail(`${source} resolves to ${real}, outside ${scope}; init writes only inside it`);
   }
-  const rel = relative(where.root, real).split(sep).join('/');
+  const rel = toPosix(relative(where.root, real));
   if (rel === '') throw fail(`${source} is the project root itself; definitions need a folder of their own, e.g. --dir experiments`);
   const segments = rel.split('/');
   const bad = segments.find((s) => !SAFE_SEGMENT.test(s));
@@ -173,7 +174,7 @@ async function otherDefinitions(folder: string, example: string): Promise<number
 /** Writes one file unless it exists: identical is `unchanged`, different is `skipped` (or `overwritten` with force). */
 async function place(file: { path: string; kind: InitFileKind; text: string }, root: string, force: boolean): Promise<InitFileResult> {
   const { path, kind, text } = file;
-  const shown = relative(root, path).split(sep).join('/');
+  const shown = toPosix(relative(root, path));
   const info = await lstat(path).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return undefined;
     throw new ConfigError(`cannot look at ${shown} (${error.code ?? String(error)}); check the folder's permissions`);
@@ -230,7 +231,3 @@ function gitEnv(env: Record<string, string | undefined>): Record<string, string>
   return clean;
 }
 
-function isWithin(path: string, folder: string): boolean {
-  const rel = relative(folder, path);
-  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
-}

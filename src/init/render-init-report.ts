@@ -1,16 +1,12 @@
-import { isAbsolute, relative, sep } from 'node:path';
 import type { InitResult } from './init-project.js';
+import { displayPath } from '../util/index.js';
 
 /**
  * What init did, file by file, and the next steps: the secrets to add and the
  * first plan. Paths are shown relative to `cwd`. Pure.
  */
 export function renderInitReport(result: InitResult, cwd: string): string {
-  const show = (path: string) => {
-    const rel = relative(cwd, path);
-    const shown = rel === '' ? '.' : isAbsolute(rel) ? path : rel;
-    return sep === '/' ? shown : shown.split(sep).join('/');
-  };
+  const show = (path: string) => displayPath(cwd, path);
   const lines: string[] = [];
   lines.push(`eppo-gitops init in ${result.root}${result.gitRepository ? '' : ' (not a git repository)'}`);
   for (const file of result.files) {

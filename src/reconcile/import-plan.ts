@@ -1,7 +1,7 @@
-import { relative, resolve, sep } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { buildSchemaPath, parseDefinition, renderDefinitionYaml } from '../definitions/index.js';
 import type { Workspace } from '../eppo/index.js';
-import { didYouMean } from '../util/index.js';
+import { didYouMean, toPosix } from '../util/index.js';
 import { compareText } from './canonical.js';
 import { groupExperimentsByKey } from './group-by-key.js';
 import { buildImportSpec } from './import-spec.js';
@@ -82,9 +82,4 @@ export function buildImportPlan(input: ImportPlanInput): ImportPlan {
     return { action: 'write', key, eppoId: experiment.id, target, file: shown, text, notes: built.notes };
   });
   return { decisions };
-}
-
-/** A path with `/` separators, as files are shown everywhere. */
-export function toPosix(path: string): string {
-  return sep === '/' ? path : path.split(sep).join('/');
 }

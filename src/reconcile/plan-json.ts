@@ -1,4 +1,4 @@
-import { escapeJsonText, escapeText } from '../util/index.js';
+import { escapeJsonText, escapeText, isObject } from '../util/index.js';
 import type { Change, Plan, PlanSummary } from './types.js';
 
 /** The plan as JSON (CLI.md), also the saved plan file format. Deterministic; safe to print in a CI log. */
@@ -122,6 +122,3 @@ function isId(value: unknown): value is number {
   return Number.isSafeInteger(value) && (value as number) > 0;
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}

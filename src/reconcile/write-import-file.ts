@@ -1,7 +1,8 @@
-import { access, mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, relative } from 'node:path';
 import { ConfigError } from '../errors.js';
-import { toPosix, type ImportDecision } from './import-plan.js';
+import { errorCode, pathExists, toPosix } from '../util/index.js';
+import type { ImportDecision } from './import-plan.js';
 
 export type WriteImportResult = { ok: true } | { ok: false; message: string };
 
@@ -14,7 +15,7 @@ export type WriteImportResult = { ok: true } | { ok: false; message: string };
 export async function writeImportFile(decision: Extract<ImportDecision, { action: 'write' }>, cwd: string): Promise<WriteImportResult> {
   const { target, file } = decision;
   const twin = target.replace(/\.yaml$/, '.yml');
-  if (await exists(twin)) {
+  if (await pathExists(twin)) {
     return { ok: false, message: `${toPosix(relative(cwd, twin))} already exists; not overwritten (move it away or import under another --dir)` };
   }
   try {
@@ -35,17 +36,4 @@ export async function writeImportFile(decision: Extract<ImportDecision, { action
     };
   }
   return { ok: true };
-}
-
-function errorCode(error: unknown): string {
-  return (error as NodeJS.ErrnoException).code ?? String(error);
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -6,3 +6,6 @@ export { isLoopbackHost } from './hosts.js';
 export { DEFAULT_REQUEST_TIMEOUT_MS, parseTimeoutSeconds, stuckJobTimeoutMs } from './timeouts.js';
 export { escapeJsonText, escapeLines, escapeText } from './escape-text.js';
 export { plural } from './plural.js';
+export { displayPath, isWithin, toPosix } from './paths.js';
+export { isObject } from './is-object.js';
+export { errorCode, pathExists } from './files.js';
