@@ -14,6 +14,7 @@ export { groupExperimentsByKey } from './group-by-key.js';
 export { planWorkspace, EARLY_READS_FROM_FILES, type PlanWorkspaceOptions, type PlanWorkspaceResult } from './plan-workspace.js';
 export { applyCheckedPlan, type ApplyOutcome } from './apply-checked-plan.js';
 export { applySavedPlan, type ApplySavedPlanOptions, type SavedPlanOutcome } from './apply-saved-plan.js';
+export { checkPlanTarget, type PlanTargetRefusal } from './plan-target.js';
 export { planImport, type PlanImportOptions, type PlanImportResult } from './plan-import.js';
 export type { SettingsFailure } from './settings-check.js';
 export { buildImportPlan, type ImportDecision, type ImportPlan, type ImportPlanInput, type ImportRefusal } from './import-plan.js';

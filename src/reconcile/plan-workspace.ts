@@ -1,8 +1,9 @@
 import { opendir } from 'node:fs/promises';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { loadConfig, type Config, type Definition, type Problem } from '../definitions/index.js';
+import { join, resolve } from 'node:path';
+import { DEFAULT_DEFINITIONS_DIR, isDefinitionFile, loadConfig, type Config, type Definition, type Problem } from '../definitions/index.js';
 import { connectEppo, EppoRequestError, fetchWorkspace, type EppoClientOptions, type EppoConnection, type Workspace } from '../eppo/index.js';
 import { findFlagsWithoutExperiment } from '../flags/index.js';
+import { isWithin } from '../util/index.js';
 import { validateRepository, type Settings, type Validation, type ValidationStageName } from '../validation/index.js';
 import { buildPlan } from './build-plan.js';
 import { resolveReferences } from './resolve.js';
@@ -185,9 +186,8 @@ function readSignal(own: AbortSignal | undefined, caller: AbortSignal | undefine
 async function holdsFiles(cwd: string, dir: string | undefined, count: number): Promise<boolean> {
   if (count <= 0) return true;
   if (!Number.isFinite(count)) return false;
-  const root = resolve(cwd, dir ?? 'experiments');
-  const rel = relative(cwd, root);
-  if (rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return false;
+  const root = resolve(cwd, dir ?? DEFAULT_DEFINITIONS_DIR);
+  if (!isWithin(root, cwd)) return false;
   let found = 0;
   const folders = [root];
   while (folders.length > 0) {
@@ -195,7 +195,7 @@ async function holdsFiles(cwd: string, dir: string | undefined, count: number): 
     try {
       for await (const entry of await opendir(folder, { bufferSize: 256 })) {
         if (entry.isDirectory()) folders.push(join(folder, entry.name));
-        else if (entry.isFile() && YAML_FILE.test(entry.name) && ++found >= count) return true;
+        else if (entry.isFile() && isDefinitionFile(entry.name) && ++found >= count) return true;
       }
     } catch {
       // unreadable: validation reports it
@@ -203,5 +203,3 @@ async function holdsFiles(cwd: string, dir: string | undefined, count: number): 
   }
   return false;
 }
-
-const YAML_FILE = /\.ya?ml$/i;

@@ -1,10 +1,10 @@
-import { mkdir, readFile, realpath, writeFile } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import type { GitHubTargets, publishPlan } from '../../ci-report/index.js';
-import { loadConfig, type Problem } from '../../definitions/index.js';
+import { loadConfig, resolveDefinitionsDir, type Problem } from '../../definitions/index.js';
 import { ConfigError, UsageError } from '../../errors.js';
-import { escapeText } from '../../util/index.js';
-import { planHasChanges, planWorkspace, renderPlanJson, renderPlanMarkdown, renderPlanText } from '../../reconcile/index.js';
+import { errorCode, escapeText } from '../../util/index.js';
+import { checkPlanTarget, planHasChanges, planWorkspace, renderPlanJson, renderPlanMarkdown, renderPlanText } from '../../reconcile/index.js';
 import type { Command, Io } from '../io.js';
 import { MAX_PARALLELISM, parseFlags, parseFormat, parseParallelism } from '../parse-flags.js';
 import { describeFailedStage, publishContext, reportProblems, useColor } from '../report.js';
@@ -94,8 +94,12 @@ export const command: Command = {
     };
 
     const settings = await loadConfig(io.cwd);
-    if (parsed.values.out !== undefined) {
-      await checkPlanTarget(io.cwd, parsed.values.out, parsed.values.dir ?? settings.config.dir ?? 'experiments');
+    const out = parsed.values.out;
+    if (out !== undefined) {
+      const dir = resolveDefinitionsDir(parsed.values.dir, settings.config);
+      const refused = await checkPlanTarget(io.cwd, out, dir);
+      if (refused === 'inside-definitions') throw new UsageError(`--out ${out} is inside the definitions folder ${dir}/; save the plan outside it, e.g. --out plan.json`);
+      if (refused === 'not-a-plan') throw new UsageError(`--out ${out} would overwrite a file that is not a plan; save the plan under another name, e.g. --out plan.json`);
     }
     const result = await planWorkspace({
       cwd: io.cwd,
@@ -143,53 +147,12 @@ async function publish(io: Io, targets: GitHubTargets, input: Parameters<typeof 
   return ciReport.publishPlan(publishContext(io), targets, input);
 }
 
-/**
- * Refuses an --out that would destroy something: a file inside the definitions
- * folder, or an existing file that is not a plan (a definition, say, when
- * "apply experiments/x.yaml" was answered with "plan --out experiments/x.yaml").
- * Checked before Eppo is read, so nothing is wasted.
- */
-async function checkPlanTarget(cwd: string, out: string, dir: string): Promise<void> {
-  const target = resolve(cwd, out);
-  const folder = resolve(cwd, dir);
-  // Through links too: the folder, or the file's parent, may be a link into the other.
-  const realTarget = join(await realpath(dirname(target)).catch(() => dirname(target)), basename(target));
-  const realFolder = await realpath(folder).catch(() => folder);
-  if (isWithin(target, folder) || isWithin(realTarget, realFolder)) {
-    throw new UsageError(`--out ${out} is inside the definitions folder ${dir}/; save the plan outside it, e.g. --out plan.json`);
-  }
-  let existing: string;
-  try {
-    existing = await readFile(target, 'utf8');
-  } catch {
-    return; // absent, or unreadable: saving reports what is wrong
-  }
-  if (existing.trim() === '' || looksLikePlan(existing)) return;
-  throw new UsageError(`--out ${out} would overwrite a file that is not a plan; save the plan under another name, e.g. --out plan.json`);
-}
-
-/** A saved plan of any version, even one apply refuses: JSON with a format_version. */
-function looksLikePlan(text: string): boolean {
-  try {
-    const data: unknown = JSON.parse(text);
-    return data !== null && typeof data === 'object' && !Array.isArray(data) && 'format_version' in data;
-  } catch {
-    return false;
-  }
-}
-
-function isWithin(path: string, folder: string): boolean {
-  const rel = relative(folder, path);
-  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
-}
-
 async function savePlan(target: string, shown: string, text: string): Promise<void> {
   try {
     await mkdir(dirname(target), { recursive: true });
     await writeFile(target, text);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? String(error);
-    throw new ConfigError(`cannot save the plan to ${shown} (${code}); --out needs a file path in a writable folder, e.g. --out plan.json`);
+    throw new ConfigError(`cannot save the plan to ${shown} (${errorCode(error)}); --out needs a file path in a writable folder, e.g. --out plan.json`);
   }
 }
 
