@@ -77,7 +77,7 @@ export async function main(argv: string[], rawIo: Io): Promise<number> {
       io.stdout.write(command.help.endsWith('\n') ? command.help : `${command.help}\n`);
       return 0;
     }
-    return await command.run(rest.filter((a) => a !== '--debug'), io);
+    return await command.run(rest.filter((a) => a !== '--debug'), io, { main });
   } catch (error) {
     io.stderr.write(`${escapeLines(formatError(error, name, debug))}\n`);
     return 1;

@@ -16,7 +16,7 @@ export { OutcomeEditError, readExperimentKey, writeOutcome, type OutcomeEdit } f
 export type { RenderDefinitionOptions } from './render.js';
 export type { ExperimentSpec, VariationSpec, MetricSpec, OutcomeSpec } from './spec.js';
 export { MAX_FILE_BYTES, escapePointer, firstInvalidUtf8 } from './yaml-source.js';
-export type { NodeRef, ParsedYaml, YamlSource } from './yaml-source.js';
+export type { ParsedYaml } from './yaml-source.js';
 export { parseYamlData } from './yaml-data.js';
 export { locateYamlMapping } from './yaml-ranges.js';
 export type { YamlMappingLocation, YamlPairLocation, YamlValueStyle } from './yaml-ranges.js';

@@ -6,7 +6,7 @@ import { createAjv } from './ajv-instance.js';
 import { capProblems, MAX_PROBLEMS_PER_FILE } from './cap-problems.js';
 import type { Problem, SourcePos } from './types.js';
 import { escapePointer } from './yaml-source.js';
-import type { YamlSource } from './yaml-source.js';
+import type { YamlSource } from './types.js';
 
 /** The JSON Schemas eppo-gitops ships in schemas/. */
 export type SchemaName = 'experiment' | 'config';

@@ -82,6 +82,28 @@ describe('checkImportRules on made-up trees', () => {
     expect(throughRoot).toEqual([['folder-cycle', expect.stringContaining('cli/ → util/ → index.ts → cli/')]]);
   });
 
+  it('refuses a cycle between the files of one folder, through a lazy import or a type-only one too', () => {
+    const lazy = rules({
+      ...CLEAN,
+      'cli/main.ts': "const load = () => import('./commands/demo.js');\n",
+      'cli/commands/demo.ts': "const { main } = await import('../main.js');\n",
+    });
+    expect(lazy).toEqual([
+      [
+        'file-cycle',
+        'files of cli/ import each other in a cycle: cli/commands/demo.ts → cli/main.ts → cli/commands/demo.ts; pass what one needs of the other as an argument, or move it into a file both import',
+      ],
+    ]);
+    const types = rules({
+      ...CLEAN,
+      'reconcile/canonical.ts': "import type { Plan } from './plan-workspace.js';\n",
+      'reconcile/plan-workspace.ts': "import { connectEppo } from '../eppo/index.js';\nimport { compareText } from './canonical.js';\n",
+    });
+    expect(types.map(([rule, message]) => `${rule}: ${message.split(';')[0]}`)).toEqual([
+      'file-cycle: files of reconcile/ import each other in a cycle: reconcile/canonical.ts → reconcile/plan-workspace.ts → reconcile/canonical.ts',
+    ]);
+  });
+
   it('refuses an import that leaves src/', () => {
     expect(rules({ ...CLEAN, 'index.ts': "import pkg from '../package.json';\n" })).toEqual([['index-only', "index.ts imports ../package.json, which is outside src/"]]);
   });

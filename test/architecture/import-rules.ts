@@ -3,11 +3,12 @@ import { posix } from 'node:path';
 /**
  * The import rules of src/ (ARCHITECTURE.md, STYLE.md): a folder's index.ts is
  * its public face, commands stay independent, the emulator stands alone, and
- * folders import each other without cycles. A folder is a top-level folder of
+ * neither folders nor the files inside one folder import each other in a
+ * cycle (a lazy `import()` included: it only hides the cycle from the loader). A folder is a top-level folder of
  * src/ (cli/commands/ belongs to cli/); src/errors.ts and src/index.ts are
  * files, not folders.
  */
-export type ImportRule = 'index-only' | 'command-to-command' | 'emulator-to-eppo' | 'folder-cycle';
+export type ImportRule = 'index-only' | 'command-to-command' | 'emulator-to-eppo' | 'folder-cycle' | 'file-cycle';
 
 export interface ImportViolation {
   rule: ImportRule;
@@ -25,6 +26,8 @@ export function checkImportRules(files: ImportMap): ImportViolation[] {
   const violations: ImportViolation[] = [];
   // folder (or top-level file) → folder it imports → the imports that make the edge
   const edges = new Map<string, Map<string, string[]>>();
+  // file → file of the same folder it imports → the import that makes the edge
+  const fileEdges = new Map<string, Map<string, string[]>>();
   for (const [file, specifiers] of [...files].sort(([a], [b]) => compare(a, b))) {
     const from = unitOf(file);
     for (const specifier of specifiers) {
@@ -40,6 +43,9 @@ export function checkImportRules(files: ImportMap): ImportViolation[] {
         if (isCommand(file) && isCommand(target) && target !== file) {
           violations.push({ rule: 'command-to-command', message: `${shown}: a command must not import another command; move what they share into the library or a non-command module of src/cli` });
         }
+        const out = fileEdges.get(file) ?? new Map<string, string[]>();
+        fileEdges.set(file, out);
+        out.set(target, [...(out.get(target) ?? []), shown]);
         continue;
       }
       if (isFolder(to) && target !== `${to}/index.ts`) {
@@ -57,6 +63,13 @@ export function checkImportRules(files: ImportMap): ImportViolation[] {
     const path = [...cycle, cycle[0]!].map(label).join(' → ');
     const because = cycle.map((unit, i) => edges.get(unit)!.get(cycle[(i + 1) % cycle.length]!)![0]!);
     violations.push({ rule: 'folder-cycle', message: `folders import each other in a cycle: ${path} (${because.join('; ')})` });
+  }
+  for (const cycle of findCycles(fileEdges)) {
+    const path = [...cycle, cycle[0]!].join(' → ');
+    violations.push({
+      rule: 'file-cycle',
+      message: `files of ${unitOf(cycle[0]!)}/ import each other in a cycle: ${path}; pass what one needs of the other as an argument, or move it into a file both import`,
+    });
   }
   return violations;
 }
