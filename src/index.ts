@@ -18,6 +18,7 @@ export {
   createEppoClient,
   DEFAULT_EPPO_BASE_URL,
   fetchWorkspace,
+  groupExperimentsByKey,
   isConcluded,
   LOCAL_BASE_URL,
   LOCAL_STATE_DIR,
@@ -39,7 +40,6 @@ export {
   checkPlanFresh,
   checkPlanFreshness,
   diffExperiment,
-  groupExperimentsByKey,
   parsePlan,
   planHasChanges,
   planWorkspace,
@@ -48,6 +48,7 @@ export {
   renderApplyText,
   renderPlanJson,
   renderPlanMarkdown,
+  PLAN_COMMENT_MARKER,
   renderPlanText,
   summaryLine,
   writeImportFile,
@@ -151,7 +152,7 @@ export {
 } from './server/index.js';
 
 // CI reports in GitHub Actions: the sticky plan comment, the drift issue, the job summary.
-export { appendStepSummary, DRIFT_LABEL, PLAN_COMMENT_MARKER, publishPlan, publishSummary, upsertDriftIssue, upsertStickyComment } from './ci-report/index.js';
+export { appendStepSummary, DRIFT_LABEL, publishPlan, publishSummary, upsertDriftIssue, upsertStickyComment } from './ci-report/index.js';
 export type { DriftIssueInput, DriftIssueResult, GitHubTargets, PublishContext, StickyCommentInput, StickyCommentResult } from './ci-report/index.js';
 
 // The embedded Eppo emulator.

@@ -1,6 +1,6 @@
 export { readActionsContext, requirePullRequest, requireRepository, requireStepSummary } from './actions-context.js';
 export type { ActionsContext, ReadFile } from './actions-context.js';
-export { upsertStickyComment, buildStickyBody, DEFAULT_BOT_LOGIN, PLAN_COMMENT_MARKER, GITHUB_BODY_LIMIT } from './sticky-comment.js';
+export { upsertStickyComment, buildStickyBody, DEFAULT_BOT_LOGIN, GITHUB_BODY_LIMIT } from './sticky-comment.js';
 export type { StickyCommentInput, StickyCommentResult } from './sticky-comment.js';
 export { upsertDriftIssue, DRIFT_LABEL } from './drift-issue.js';
 export type { DriftIssueInput, DriftIssueResult } from './drift-issue.js';

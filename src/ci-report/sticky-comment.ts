@@ -3,7 +3,6 @@ import { GitHostError, InternalError } from '../errors.js';
 import { wrapGitHubError } from '../git-host/index.js';
 
 /** The hidden marker that identifies the plan comment on a pull request (the plan renderer writes it). */
-export { PLAN_MARKER as PLAN_COMMENT_MARKER } from '../reconcile/index.js';
 
 /** GitHub refuses issue and comment bodies longer than this (characters). */
 export const GITHUB_BODY_LIMIT = 65_536;
@@ -13,7 +12,7 @@ export interface StickyCommentInput {
   repo: string;
   /** The pull request (or issue) number. */
   issueNumber: number;
-  /** A hidden HTML comment, e.g. PLAN_COMMENT_MARKER. */
+  /** A hidden HTML comment, e.g. the plan's PLAN_COMMENT_MARKER (reconcile/). */
   marker: string;
   body: string;
   /**

@@ -7,6 +7,6 @@
 export const EXPERIMENT_KEY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 /** Whether `key` is an experiment_key the definition format allows. */
-export function isValidExperimentKey(key: unknown): key is string {
-  return typeof key === 'string' && EXPERIMENT_KEY_PATTERN.test(key);
+export function isValidExperimentKey(key: string): boolean {
+  return EXPERIMENT_KEY_PATTERN.test(key);
 }

@@ -85,7 +85,6 @@ export class EppoRequestError extends EppoApiError {
   }
 }
 
-export { isLoopbackHost };
 
 /** Checks and normalises an API base URL (no trailing slash). Throws ConfigError. */
 export function parseBaseUrl(baseUrl: string): URL {

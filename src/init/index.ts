@@ -9,4 +9,4 @@ export { renderSettingsFile } from './render-settings.js';
 export type { SettingsOptions } from './render-settings.js';
 export { PINNED_ACTIONS, renderWorkflows } from './render-workflows.js';
 export type { WorkflowFile, WorkflowOptions } from './render-workflows.js';
-export { PACKAGE_ROOT, readPackageInfo } from './package-root.js';
+export { readPackageInfo } from './package-root.js';

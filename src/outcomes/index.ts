@@ -3,8 +3,6 @@ export {
   buildOutcome,
   buildOutcomeBranch,
   buildOutcomePullRequest,
-  escapeMarkdown,
-  isValidExperimentKey,
   OUTCOME_BRANCH_PREFIX,
   OUTCOME_LABEL,
   parseOutcomeMarker,

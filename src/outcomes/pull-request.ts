@@ -1,10 +1,10 @@
 import type { Outcome } from '../definitions/index.js';
 import type { EppoExperiment } from '../eppo/index.js';
 import { renderRolloutSection, type RolloutPlan } from '../flags/index.js';
-import { escapeMarkdown, SAFE_KEY } from '../reconcile/index.js';
+import { isValidExperimentKey } from '../definitions/index.js';
+import { escapeMarkdown } from '../util/index.js';
 import type { LeftOut } from './outcome-change.js';
 
-export { escapeMarkdown };
 
 export const OUTCOME_LABEL = 'experiment-outcome';
 export const OUTCOME_BRANCH_PREFIX = 'eppo-gitops/outcome/';
@@ -24,11 +24,6 @@ export interface OutcomePullRequest {
   commitMessage: string;
   labels: string[];
   marker: OutcomeMarker;
-}
-
-/** Whether `key` is an experiment_key the definition format allows (FORMAT.md). */
-export function isValidExperimentKey(key: string): boolean {
-  return SAFE_KEY.test(key);
 }
 
 /**

@@ -1,13 +1,12 @@
-import { readExperimentKey } from '../definitions/index.js';
+import { isValidExperimentKey, readExperimentKey } from '../definitions/index.js';
 import { EppoApiError } from '../errors.js';
-import { describeMalformedExperiment, isConcluded, type EppoApi, type EppoExperiment } from '../eppo/index.js';
+import { describeMalformedExperiment, groupExperimentsByKey, isConcluded, type EppoApi, type EppoExperiment } from '../eppo/index.js';
 import type { GitHost, PullRequestRef } from '../git-host/index.js';
-import { groupExperimentsByKey } from '../reconcile/index.js';
 import { fetchBaseFlags, type BaseFlags } from './base-flags.js';
 import { fetchDefinitionFiles, type DefinitionFile } from './definition-files.js';
 import { buildOutcomeChange } from './outcome-change.js';
 import { proposeOutcome } from './propose.js';
-import { buildOutcome, buildOutcomePullRequest, isValidExperimentKey } from './pull-request.js';
+import { buildOutcome, buildOutcomePullRequest } from './pull-request.js';
 
 export type OutcomeLog = (entry: Record<string, unknown>) => void;
 

@@ -1,9 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EppoApiError } from '../errors.js';
-import { backoffDelay, describeMalformedExperiment, EppoRequestError, type EppoApi, type EppoExperiment } from '../eppo/index.js';
+import { backoffDelay, describeMalformedExperiment, EppoRequestError, groupExperimentsByKey, type EppoApi, type EppoExperiment } from '../eppo/index.js';
 import { fingerprint } from './canonical.js';
 import { holdsWrite } from './holds-write.js';
-import { groupExperimentsByKey } from './group-by-key.js';
 import type { ApplyResult, ApplyResultItem, Change, CreateChange, Plan, UpdateChange } from './types.js';
 
 export interface ApplyProgress {

@@ -1,7 +1,6 @@
 import type { Definition, Variation } from '../definitions/index.js';
-import { describeMalformedExperiment, isConcluded, LOCAL_BASE_URL, type EppoExperiment, type EppoExperimentMetric, type EppoMetric, type EppoVariation, type ExperimentWrite, type Workspace } from '../eppo/index.js';
+import { describeMalformedExperiment, groupExperimentsByKey, isConcluded, LOCAL_BASE_URL, type EppoExperiment, type EppoExperimentMetric, type EppoMetric, type EppoVariation, type ExperimentWrite, type Workspace } from '../eppo/index.js';
 import { compareText, fingerprint } from './canonical.js';
-import { groupExperimentsByKey } from './group-by-key.js';
 import { resolveReferences, type Resolution, type ResolvedRefs } from './resolve.js';
 import type { Change, FieldChange, Plan, PlanSummary, UnmanagedExperiment } from './types.js';
 

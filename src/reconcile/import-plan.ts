@@ -1,9 +1,8 @@
 import { relative, resolve } from 'node:path';
 import { buildSchemaPath, parseDefinition, renderDefinitionYaml } from '../definitions/index.js';
-import type { Workspace } from '../eppo/index.js';
+import { groupExperimentsByKey, type Workspace } from '../eppo/index.js';
 import { didYouMean, toPosix } from '../util/index.js';
 import { compareText } from './canonical.js';
-import { groupExperimentsByKey } from './group-by-key.js';
 import { buildImportSpec } from './import-spec.js';
 
 export interface ImportPlanInput {

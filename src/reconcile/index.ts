@@ -4,13 +4,11 @@ export { resolveReferences, lookupName, type ResolvedRefs, type Resolution } fro
 export { canonicalJson, fingerprint, compareText } from './canonical.js';
 export { holdsWrite } from './holds-write.js';
 export { renderPlanText, isInSync, summaryLine, type TextRenderOptions } from './render-text.js';
-export { renderPlanMarkdown, PLAN_MARKER, MARKDOWN_LIMIT, type MarkdownRenderOptions } from './render-markdown.js';
+export { renderPlanMarkdown, PLAN_COMMENT_MARKER, MARKDOWN_LIMIT, type MarkdownRenderOptions } from './render-markdown.js';
 export { renderPlanJson, parsePlan, type ParsedPlan } from './plan-json.js';
-export { escapeMarkdown, codeBlock, codeSpan, escapeHtml } from './markdown-escape.js';
 export { applyPlan, checkPlanFresh, checkPlanFreshness, describeError, INTERRUPTED_REASON, type PlanFreshness, type ApplyOptions, type ApplyProgress } from './apply.js';
 export { renderApplyText, renderApplyJson, renderApplyMarkdown, renderApplyProgress } from './render-apply.js';
 export { buildImportSpec, SAFE_KEY, type ImportSpecResult } from './import-spec.js';
-export { groupExperimentsByKey } from './group-by-key.js';
 export { planWorkspace, EARLY_READS_FROM_FILES, type PlanWorkspaceOptions, type PlanWorkspaceResult } from './plan-workspace.js';
 export { applyCheckedPlan, type ApplyOutcome } from './apply-checked-plan.js';
 export { applySavedPlan, type ApplySavedPlanOptions, type SavedPlanOutcome } from './apply-saved-plan.js';

@@ -1,4 +1,8 @@
-/** Small helpers every folder may use: did-you-mean, secrets in messages, and the HTTP plumbing the server and the emulator share. */
+/**
+ * Small helpers every folder may use: did-you-mean, secrets in messages, the
+ * HTTP plumbing the server and the emulator share, text escaping for
+ * terminals, CI logs and GitHub Markdown, paths, timeouts.
+ */
 export { didYouMean, editDistance } from './did-you-mean.js';
 export { HttpError, isJsonContentType, listen, readRequestBody, RequestBodyError, sendAndClose, sendJson, type BodyFailure, type ReadBodyOptions } from './http.js';
 export { checkSecretLength, MIN_SECRET_LENGTH, redactValues } from './secrets.js';
@@ -6,6 +10,7 @@ export { isLoopbackHost } from './hosts.js';
 export { DEFAULT_REQUEST_TIMEOUT_MS, parseTimeoutSeconds, stuckJobTimeoutMs } from './timeouts.js';
 export { escapeJsonText, escapeLines, escapeText } from './escape-text.js';
 export { plural } from './plural.js';
+export { codeBlock, codeSpan, escapeHtml, escapeMarkdown } from './markdown-escape.js';
 export { displayPath, isWithin, toPosix } from './paths.js';
 export { isObject } from './is-object.js';
 export { errorCode, pathExists } from './files.js';

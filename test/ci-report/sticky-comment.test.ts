@@ -1,7 +1,8 @@
 import { Octokit } from '@octokit/rest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GitHostError, InternalError } from '../../src/errors.js';
-import { buildStickyBody, GITHUB_BODY_LIMIT, PLAN_COMMENT_MARKER, upsertStickyComment } from '../../src/ci-report/index.js';
+import { buildStickyBody, GITHUB_BODY_LIMIT, upsertStickyComment } from '../../src/ci-report/index.js';
+import { PLAN_COMMENT_MARKER } from '../../src/reconcile/index.js';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.js';
 
 let github: FakeGitHub;

@@ -2,12 +2,12 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError, EppoApiError } from '../../src/errors.js';
+import { isLoopbackHost } from '../../src/util/index.js';
 import {
   createEppoClient,
   EppoRequestError,
   fetchWorkspace,
   isConcluded,
-  isLoopbackHost,
   parseBaseUrl,
   type EppoApi,
 } from '../../src/eppo/index.js';

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseDefinition } from '../../src/definitions/index.js';
 import { ConfigError } from '../../src/errors.js';
-import { buildImportPlan, groupExperimentsByKey, writeImportFile, type ImportDecision } from '../../src/reconcile/index.js';
+import { groupExperimentsByKey } from '../../src/eppo/index.js';
+import { buildImportPlan, writeImportFile, type ImportDecision } from '../../src/reconcile/index.js';
 import { tempRepo, type TempRepo } from '../eppo/helpers.js';
 import { liveExperiment, seedWorkspace } from './fixtures.js';
 

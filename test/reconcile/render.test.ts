@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { codeBlock, escapeMarkdown } from '../../src/util/index.js';
 import {
   buildPlan,
-  escapeMarkdown,
-  codeBlock,
   parsePlan,
-  PLAN_MARKER,
+  PLAN_COMMENT_MARKER,
   renderApplyJson,
   renderApplyText,
   renderPlanJson,
@@ -91,7 +90,7 @@ describe('renderPlanMarkdown', () => {
     const md = renderPlanMarkdown(samplePlan(), {
       problems: [{ file: 'experiments/x.yaml', line: 3, col: 9, severity: 'warning', rule: 'reference', message: 'assignment source "<b>@team</b>" is for entity "company"' }],
     });
-    expect(md.split('\n')[0]).toBe(PLAN_MARKER);
+    expect(md.split('\n')[0]).toBe(PLAN_COMMENT_MARKER);
     expect(md).toMatchInlineSnapshot(`
       "<!-- eppo-gitops:plan -->
       ### eppo-gitops plan

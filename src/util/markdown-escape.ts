@@ -1,4 +1,4 @@
-import { escapeText } from '../util/index.js';
+import { escapeText } from './escape-text.js';
 
 const ZWSP = '\u200b';
 
