@@ -76,7 +76,6 @@ export {
   buildOutcomeChange,
   buildOutcomePullRequest,
   buildResultLogFields,
-  describeConflict,
   describeResult,
   fetchBaseFlags,
   fetchDefinitionFiles,

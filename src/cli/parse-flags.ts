@@ -1,48 +1,29 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, UsageError } from '../errors.js';
-import { didYouMean } from '../util/index.js';
+import { DEFAULT_PARALLELISM, didYouMean, MAX_PARALLELISM } from '../util/index.js';
 
 /** What a command declares; parsing is always strict. */
 export type FlagConfig = Omit<ParseArgsConfig, 'args' | 'strict' | 'tokens'>;
 
 /**
- * Flags that contradict each other wherever a command has both: the embedded
- * emulator has its own address, so a base URL next to --local would be
- * silently ignored.
- */
-const EXCLUSIVE: ReadonlyArray<readonly [string, string, string]> = [
-  ['local', 'base-url', 'the embedded emulator (--local) has its own address; drop --base-url, or drop --local to talk to the Eppo at that URL'],
-];
-
-/**
  * node:util parseArgs in strict mode. Every parse failure becomes a UsageError
  * in our own words (so main prints "Run eppo-gitops X --help"): an unknown
  * option with a "did you mean" (prefixes, short and single-dash forms too), a missing
- * value, a value given to a switch, an unexpected argument. Flags that
- * contradict each other (`--local` with `--base-url`) are refused too.
+ * value, a value given to a switch, an unexpected argument. Whether flags
+ * agree with each other (`--local` with `--base-url`) is the library's to say.
  */
 export function parseFlags<const T extends FlagConfig>(
   args: string[],
   config: T,
 ): ReturnType<typeof parseArgs<T & { args: string[]; strict: true }>> {
-  let parsed: ReturnType<typeof parseArgs<T & { args: string[]; strict: true }>>;
   try {
-    parsed = parseArgs({ ...config, args, strict: true });
+    return parseArgs({ ...config, args, strict: true });
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     // Anything else is a mistake in a command's declaration, not in what the user typed.
     if (typeof code !== 'string' || !code.startsWith('ERR_PARSE_ARGS_')) throw error;
     throw new UsageError(describeParseFailure(args, config, error as Error));
   }
-  const values = parsed.values as Record<string, unknown>;
-  for (const [a, b, why] of EXCLUSIVE) {
-    if (given(values[a]) && given(values[b])) throw new UsageError(`--${a} and --${b} cannot be used together: ${why}`);
-  }
-  return parsed;
-}
-
-function given(value: unknown): boolean {
-  return value !== undefined && value !== false;
 }
 
 /** The first thing wrong with `args`, found by reading them again leniently, token by token. */
@@ -104,12 +85,9 @@ function suggestFor(value: string, known: string[]): string {
   return known.includes(value) ? ` (did you mean "--${value}"?)` : '';
 }
 
-/** Most requests to Eppo in flight at once. */
-export const MAX_PARALLELISM = 64;
-
-/** `--parallelism N` (1..64), else the settings file's `parallelism`, else 4. */
+/** `--parallelism N` (1..64), else the settings file's `parallelism`, else DEFAULT_PARALLELISM. */
 export function parseParallelism(flag: string | undefined, fromConfig: number | undefined): number {
-  if (flag === undefined) return fromConfig ?? 4;
+  if (flag === undefined) return fromConfig ?? DEFAULT_PARALLELISM;
   if (!/^\d+$/.test(flag) || Number(flag) < 1 || Number(flag) > MAX_PARALLELISM) {
     throw new UsageError(`--parallelism must be a whole number from 1 to ${MAX_PARALLELISM}, not "${flag}"`);
   }

@@ -1,6 +1,3 @@
-/** The extensions of a definition file, in the order they are preferred. */
-const EXTENSIONS = ['.yaml', '.yml'] as const;
-
 const DEFINITION_FILE = /\.ya?ml$/i;
 
 /** Whether `path` names a definition file: it ends in `.yaml` or `.yml`, in any case. */
@@ -12,6 +9,6 @@ export function isDefinitionFile(path: string): boolean {
  * The file names a definition of `key` may have: `<key>.yaml`, the one
  * eppo-gitops writes, then its `.yml` twin, which a new file must not sit next to.
  */
-export function definitionFileNames(key: string): string[] {
-  return EXTENSIONS.map((extension) => `${key}${extension}`);
+export function definitionFileNames(key: string): [yaml: string, yml: string] {
+  return [`${key}.yaml`, `${key}.yml`];
 }

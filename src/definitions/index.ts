@@ -9,7 +9,7 @@ export { loadConfig, parseConfig, CONFIG_FILE } from './config.js';
 export { DEFAULT_DEFINITIONS_DIR, resolveDefinitionsDir } from './definitions-dir.js';
 export { settingsError } from './settings-error.js';
 export { definitionFileNames, isDefinitionFile } from './definition-file.js';
-export { EXPERIMENT_KEY_PATTERN, isValidExperimentKey } from './experiment-key.js';
+export { KEY_PATTERN, isValidKey } from './key-pattern.js';
 export type * from './types.js';
 export { renderDefinitionYaml } from './render.js';
 export { OutcomeEditError, readExperimentKey, writeOutcome, type OutcomeEdit } from './outcome-edit.js';

@@ -2,6 +2,8 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { resolve, sep } from 'node:path';
 import { sortProblems } from './cap-problems.js';
+import { DEFAULT_DEFINITIONS_DIR } from './definitions-dir.js';
+import { isDefinitionFile } from './definition-file.js';
 import { parseDefinition } from './parse-definition.js';
 import type { Definition, LoadResult, Problem } from './types.js';
 import { MAX_FILE_BYTES, oversizeProblem } from './yaml-source.js';
@@ -19,7 +21,6 @@ export interface LoadOptions {
 /** Files read and parsed between two yields to the event loop. */
 const BATCH = 64;
 
-const DEFINITION_FILE = /\.ya?ml$/i;
 
 /**
  * Finds, reads and validates definition files, then checks `unique-key`
@@ -32,7 +33,7 @@ export async function loadDefinitions(options: LoadOptions): Promise<LoadResult>
   const found = new Map<string, string>(); // absolute path → display path
   const ioProblem = (file: string, message: string): Problem => ({ file, line: 1, col: 1, severity: 'error', rule: 'io', message });
 
-  const roots = options.paths !== undefined && options.paths.length > 0 ? options.paths : [options.dir ?? 'experiments'];
+  const roots = options.paths !== undefined && options.paths.length > 0 ? options.paths : [options.dir ?? DEFAULT_DEFINITIONS_DIR];
   const fromDir = options.paths === undefined || options.paths.length === 0;
   const realCwd = await realpath(cwd).catch(() => resolve(cwd));
   for (const root of roots) {
@@ -166,7 +167,7 @@ async function walk(folder: string, ancestors: string[], scan: Scan): Promise<vo
         isFile = target.isFile();
         const real = await realpath(path);
         if (!scan.inside.some((root) => isWithin(real, root))) {
-          if (isDir || DEFINITION_FILE.test(entry.name)) problems.push(ioProblem(displayPath(cwd, path), OUTSIDE_MESSAGE));
+          if (isDir || isDefinitionFile(entry.name)) problems.push(ioProblem(displayPath(cwd, path), OUTSIDE_MESSAGE));
           continue;
         }
       } catch (error) {
@@ -190,7 +191,7 @@ async function walk(folder: string, ancestors: string[], scan: Scan): Promise<vo
         continue;
       }
       await walk(path, [...ancestors, real], scan);
-    } else if (isFile && DEFINITION_FILE.test(entry.name)) {
+    } else if (isFile && isDefinitionFile(entry.name)) {
       found.set(path, shownBase + entry.name);
     }
   }

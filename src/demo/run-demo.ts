@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { request } from 'undici';
 import { ConfigError, InternalError } from '../errors.js';
-import { CONFIG_FILE, loadConfig, type Definition } from '../definitions/index.js';
+import { CONFIG_FILE, DEFAULT_DEFINITIONS_DIR, loadConfig, type Definition } from '../definitions/index.js';
 import { createEppoClient } from '../eppo/index.js';
 import { loadFlagFiles } from '../flags/index.js';
 import { createLocalHost } from '../git-host/index.js';
@@ -186,7 +186,7 @@ async function copyFlags(root: string, repo: string): Promise<string[]> {
 }
 
 async function pickSource(dir: string | undefined, cwd: string): Promise<string> {
-  const candidates = dir === undefined ? [resolve(cwd, 'experiments'), ...PACKAGE_EXAMPLES] : [resolve(cwd, dir)];
+  const candidates = dir === undefined ? [resolve(cwd, DEFAULT_DEFINITIONS_DIR), ...PACKAGE_EXAMPLES] : [resolve(cwd, dir)];
   for (const candidate of candidates) {
     const info = await stat(candidate).catch(() => undefined);
     if (info?.isDirectory()) return candidate;

@@ -1,7 +1,7 @@
 import { setTimeout as wait } from 'node:timers/promises';
 import { Pool } from 'undici';
 import { ConfigError, EppoApiError } from '../errors.js';
-import { checkSecretLength, DEFAULT_REQUEST_TIMEOUT_MS, isLoopbackHost, redactValues } from '../util/index.js';
+import { checkSecretLength, DEFAULT_PARALLELISM, DEFAULT_REQUEST_TIMEOUT_MS, isLoopbackHost, redactValues } from '../util/index.js';
 import type {
   EppoApi,
   EppoAssignmentSource,
@@ -189,7 +189,7 @@ export function createEppoClient(options: EppoClientOptions): EppoApi {
   const maxAttempts = Math.max(1, options.maxAttempts ?? 5);
   const retryBaseMs = options.retryBaseMs ?? 500;
   const maxRetryDelayMs = options.maxRetryDelayMs ?? 30_000;
-  const concurrency = Math.max(1, options.concurrency ?? 4);
+  const concurrency = Math.max(1, options.concurrency ?? DEFAULT_PARALLELISM);
   const cancel = options.signal;
   const cancelled = (): boolean => cancel?.aborted === true;
 

@@ -35,12 +35,10 @@ export const LOCAL_STATE_DIR = '.eppo-local';
  * flag > EPPO_BASE_URL > config > default, with EPPO_API_KEY (required).
  */
 export async function connectEppo(opts: ConnectEppoOptions): Promise<EppoConnection> {
+  checkLocalTarget(opts);
   // Every setting is read before anything starts: a bad one must not leave an emulator listening.
   const tuning = { ...timeouts(opts.env), ...opts.client };
   if (opts.local === true) {
-    if (nonEmpty(opts.baseUrl) !== undefined) {
-      throw new ConfigError('a base URL cannot be used with local: the embedded emulator has its own address; drop --base-url, or drop --local to talk to the Eppo at that URL');
-    }
     const dir = join(opts.cwd, LOCAL_STATE_DIR);
     try {
       await mkdir(dir, { recursive: true });
@@ -75,6 +73,18 @@ export async function connectEppo(opts: ConnectEppoOptions): Promise<EppoConnect
   const baseUrl = nonEmpty(opts.baseUrl) ?? nonEmpty(opts.env.EPPO_BASE_URL) ?? nonEmpty(opts.config?.eppo_base_url) ?? DEFAULT_EPPO_BASE_URL;
   const api = createEppoClient({ ...tuning, baseUrl, apiKey: apiKey.trim() });
   return { api, baseUrl: api.baseUrl, close: () => api.close() };
+}
+
+/**
+ * The embedded emulator has its own address, so a base URL next to `local`
+ * would be silently ignored: a ConfigError. connectEppo checks it; the
+ * functions that do other work before connecting (planWorkspace,
+ * openOutcomeContext, serve) check it first.
+ */
+export function checkLocalTarget(opts: Pick<ConnectEppoOptions, 'local' | 'baseUrl'>): void {
+  if (opts.local === true && nonEmpty(opts.baseUrl) !== undefined) {
+    throw new ConfigError('--local and --base-url cannot be used together: the embedded emulator (--local) has its own address; drop --base-url, or drop --local to talk to the Eppo at that URL');
+  }
 }
 
 /** Longest connect wait; a longer EPPO_TIMEOUT_SECONDS only lengthens the wait for an answer. */

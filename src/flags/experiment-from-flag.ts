@@ -1,4 +1,4 @@
-import { parseDefinition, renderDefinitionYaml } from '../definitions/index.js';
+import { isValidKey, parseDefinition, renderDefinitionYaml } from '../definitions/index.js';
 import type { ExperimentSpec, VariationSpec } from '../definitions/index.js';
 import { bucketEntries, fractionalShares } from './targeting.js';
 import type { Flag } from './types.js';
@@ -18,9 +18,6 @@ export interface ExperimentFromFlagOptions {
 
 export type ExperimentFromFlag = { ok: true; spec: ExperimentSpec; comments: string[]; text: string } | { ok: false; message: string };
 
-/** FORMAT.md's key pattern. */
-const KEY = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
-
 /** Decimals of a written weight; the last weight takes the rounding so they sum to 1. */
 const WEIGHT_DECIMALS = 6;
 
@@ -33,7 +30,7 @@ const WEIGHT_DECIMALS = 6;
  * validate; anything that would not is refused with a message. Pure.
  */
 export function buildExperimentFromFlag(flag: Flag, options: ExperimentFromFlagOptions): ExperimentFromFlag {
-  if (!KEY.test(flag.key)) {
+  if (!isValidKey(flag.key)) {
     return { ok: false, message: `flag key "${flag.key}" cannot be an experiment_key (letters, digits, ".", "_", "-"; at most 128, starting with a letter or digit)` };
   }
   const comments = [`written by eppo-gitops new from flag ${flag.key} in ${flag.file}`];
@@ -49,7 +46,7 @@ export function buildExperimentFromFlag(flag: Flag, options: ExperimentFromFlagO
   const served = Object.entries(weights).filter(([, share]) => share > 0);
   if (served.length < 2) return { ok: false, message: `the fractional of flag "${flag.key}" (${flag.file}) serves ${served.length} variant; an experiment needs at least 2` };
   if (served.length > 20) return { ok: false, message: `the fractional of flag "${flag.key}" (${flag.file}) serves ${served.length} variants; an experiment has at most 20` };
-  const bad = served.find(([variant]) => !KEY.test(variant));
+  const bad = served.find(([variant]) => !isValidKey(variant));
   if (bad !== undefined) return { ok: false, message: `variant "${bad[0]}" of flag "${flag.key}" cannot be a variant_key (letters, digits, ".", "_", "-"); rename it in the flag first` };
 
   let control = flag.defaultVariant !== undefined && served.some(([v]) => v === flag.defaultVariant) ? flag.defaultVariant : undefined;

@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
-import { buildSchemaPath, CONFIG_FILE, loadDefinitions, parseDefinition, type FlagsConfig, type Problem } from '../definitions/index.js';
+import { buildSchemaPath, CONFIG_FILE, definitionFileNames, loadDefinitions, parseDefinition, type FlagsConfig, type Problem } from '../definitions/index.js';
 import { didYouMean, errorCode, pathExists, toPosix } from '../util/index.js';
 import { buildExperimentFromFlag } from './experiment-from-flag.js';
 import { loadFlagFiles } from './load-flag-files.js';
@@ -60,9 +60,10 @@ export async function writeExperimentFromFlag(options: WriteExperimentFromFlagOp
     );
   }
 
-  const file = toPosix(join(options.dir, `${options.flagKey}.yaml`));
+  const [name, twin] = definitionFileNames(options.flagKey);
+  const file = toPosix(join(options.dir, name));
   const target = resolve(options.root, file);
-  for (const candidate of [target, target.replace(/\.yaml$/, '.yml')]) {
+  for (const candidate of [target, resolve(options.root, options.dir, twin)]) {
     if (await pathExists(candidate)) return refused(`${toPosix(relative(options.root, candidate))} already exists; not overwritten (move it away, or pass --dir another folder)`);
   }
   const existing = (await loadDefinitions({ cwd: options.root, dir: options.dir })).definitions.find((d) => d.experiment_key === options.flagKey);

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { lstat, mkdir, readdir, readFile, realpath, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { ConfigError, InternalError, UsageError } from '../errors.js';
-import { buildSchemaPath, CONFIG_FILE, loadConfig, PACKAGE_ROOT, parseConfig, parseDefinition } from '../definitions/index.js';
+import { buildSchemaPath, CONFIG_FILE, DEFAULT_DEFINITIONS_DIR, isDefinitionFile, loadConfig, PACKAGE_ROOT, parseConfig, parseDefinition } from '../definitions/index.js';
 import { buildActionRef, parseActionRef, renderActionRef } from './action-ref.js';
 import { readPackageInfo } from './package-root.js';
 import { EXAMPLE_KEY, renderExampleDefinition } from './render-example.js';
@@ -54,7 +54,6 @@ const WORKFLOW_DIR = '.github/workflows';
 /** Path segments a definitions folder may consist of: safe in a workflow's path filter and a YAML scalar. */
 const SAFE_SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 const RESERVED = new Set(['.git', '.github', 'node_modules', '.eppo-local']);
-const DEFINITION_FILE = /\.ya?ml$/i;
 
 /**
  * Sets up eppo-gitops in a team's repository: a commented example definition,
@@ -124,7 +123,7 @@ async function definitionsFolder(
   fromSettings: string | undefined,
   where: { cwd: string; root: string; gitRepository: boolean },
 ): Promise<string> {
-  const given = flag ?? fromSettings ?? 'experiments';
+  const given = flag ?? fromSettings ?? DEFAULT_DEFINITIONS_DIR;
   const source = flag !== undefined ? `--dir ${flag}` : fromSettings !== undefined ? `"dir: ${fromSettings}" in ${CONFIG_FILE}` : 'experiments';
   const fail = (message: string) => (flag !== undefined ? new UsageError(message) : new ConfigError(message));
   if (given.trim() === '') throw fail(`${source} is empty; name the definitions folder, e.g. --dir experiments`);
@@ -165,7 +164,7 @@ async function realpathOfNearest(path: string): Promise<string> {
 async function otherDefinitions(folder: string, example: string): Promise<number> {
   try {
     const entries = await readdir(folder, { recursive: true, withFileTypes: true });
-    return entries.filter((e) => e.isFile() && DEFINITION_FILE.test(e.name) && join(e.parentPath, e.name) !== example).length;
+    return entries.filter((e) => e.isFile() && isDefinitionFile(e.name) && join(e.parentPath, e.name) !== example).length;
   } catch {
     return 0;
   }

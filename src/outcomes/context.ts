@@ -1,5 +1,5 @@
 import { loadConfig, resolveDefinitionsDir, settingsError, type Config } from '../definitions/index.js';
-import { connectEppo, type EppoConnection } from '../eppo/index.js';
+import { checkLocalTarget, connectEppo, type EppoConnection } from '../eppo/index.js';
 import { selectGitHost, type GitHost } from '../git-host/index.js';
 import { recordOutcome, syncOutcomes, type OutcomeLog, type RecordOutcomeResult } from './record.js';
 
@@ -38,6 +38,7 @@ export interface OutcomeContext {
  * ConfigError naming the first one. The caller closes the context.
  */
 export async function openOutcomeContext(options: OutcomeContextOptions): Promise<OutcomeContext> {
+  checkLocalTarget(options);
   const settings = await loadConfig(options.cwd);
   const refused = settingsError(settings.problems);
   if (refused !== undefined) throw refused;

@@ -1,3 +1,4 @@
+import { isDefinitionFile } from '../definitions/index.js';
 import type { GitHost } from '../git-host/index.js';
 
 /** A definition file as it stands at the head of the base branch. */
@@ -9,7 +10,6 @@ export interface DefinitionFile {
   commit: string;
 }
 
-const DEFINITION_FILE = /\.ya?ml$/i;
 const SYMBOLIC_LINK = '120000';
 
 /**
@@ -22,7 +22,7 @@ const SYMBOLIC_LINK = '120000';
 export async function fetchDefinitionFiles(host: GitHost, dir: string, only?: (path: string) => boolean): Promise<DefinitionFile[]> {
   const head = await host.baseHead();
   const entries = (await host.listFiles(head.commit, dir)).filter(
-    (e) => e.mode !== SYMBOLIC_LINK && DEFINITION_FILE.test(e.path) && (only === undefined || only(e.path)),
+    (e) => e.mode !== SYMBOLIC_LINK && isDefinitionFile(e.path) && (only === undefined || only(e.path)),
   );
   if (entries.length === 0) return [];
   const texts = await host.readBlobs(entries.map((e) => e.blob));

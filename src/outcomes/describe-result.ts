@@ -1,6 +1,7 @@
+import { describeTwins } from '../eppo/index.js';
 import type { GitHost } from '../git-host/index.js';
 import { escapeText } from '../util/index.js';
-import { describeConflict, type ProposalNotes, type RecordOutcomeResult } from './record.js';
+import type { ProposalNotes, RecordOutcomeResult } from './record.js';
 
 /** One line for a human about what happened to one experiment; keys, statuses and errors from Eppo and GitHub stay on it, escaped. */
 export function describeResult(r: RecordOutcomeResult, hostKind: GitHost['kind']): string {
@@ -37,7 +38,7 @@ function resultLine(r: RecordOutcomeResult, hostKind: GitHost['kind']): string {
     case 'failed':
       return `${who}: failed: ${r.error}`;
     case 'conflict':
-      return `${who}: ${describeConflict(r.experimentIds)}`;
+      return `${who}: ${describeTwins(r.experimentKey, r.experimentIds, 'outcome')}`;
   }
 }
 

@@ -14,7 +14,7 @@ export {
 } from './pull-request.js';
 export { fetchDefinitionFiles, type DefinitionFile } from './definition-files.js';
 export { proposeOutcome, type Proposal, type ProposeResult } from './propose.js';
-export { describeConflict, recordOutcome, syncOutcomes, type OutcomeLog, type ProposalNotes, type RecordOutcomeOptions, type RecordOutcomeResult, type SyncOutcomesOptions } from './record.js';
+export { recordOutcome, syncOutcomes, type OutcomeLog, type ProposalNotes, type RecordOutcomeOptions, type RecordOutcomeResult, type SyncOutcomesOptions } from './record.js';
 export { fetchBaseFlags, listedFolders, type BaseFlags } from './base-flags.js';
 export { buildOutcomeChange, type LeftOut, type OutcomeChange, type OutcomeChangeInput } from './outcome-change.js';
 export { OUTCOME_EVENTS, parseWebhookEvent, unwrapDispatchEvent, type WebhookEvent } from './event.js';

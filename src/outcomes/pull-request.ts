@@ -1,7 +1,7 @@
 import type { Outcome } from '../definitions/index.js';
 import type { EppoExperiment } from '../eppo/index.js';
 import { renderRolloutSection, type RolloutPlan } from '../flags/index.js';
-import { isValidExperimentKey } from '../definitions/index.js';
+import { isValidKey } from '../definitions/index.js';
 import { escapeMarkdown } from '../util/index.js';
 import type { LeftOut } from './outcome-change.js';
 
@@ -34,7 +34,7 @@ export interface OutcomePullRequest {
  * refuses invalid keys) has its other characters turned into `-`.
  */
 export function buildOutcomeBranch(experimentKey: string): string {
-  if (isValidExperimentKey(experimentKey)) {
+  if (isValidKey(experimentKey)) {
     const refSafe = !experimentKey.includes('..') && !experimentKey.endsWith('.') && !/\.lock$/i.test(experimentKey);
     return `${OUTCOME_BRANCH_PREFIX}${refSafe ? experimentKey : experimentKey.replace(/\./g, '=')}`;
   }

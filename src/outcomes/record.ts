@@ -1,6 +1,6 @@
-import { isValidExperimentKey, readExperimentKey } from '../definitions/index.js';
+import { definitionFileNames, isValidKey, readExperimentKey } from '../definitions/index.js';
 import { EppoApiError } from '../errors.js';
-import { describeMalformedExperiment, groupExperimentsByKey, isConcluded, type EppoApi, type EppoExperiment } from '../eppo/index.js';
+import { describeMalformedExperiment, describeTwins, describeUnreadableExperiment, groupExperimentsByKey, isConcluded, type EppoApi, type EppoExperiment } from '../eppo/index.js';
 import type { GitHost, PullRequestRef } from '../git-host/index.js';
 import { fetchBaseFlags, type BaseFlags } from './base-flags.js';
 import { fetchDefinitionFiles, type DefinitionFile } from './definition-files.js';
@@ -93,14 +93,14 @@ export async function recordOutcome(options: RecordOutcomeOptions): Promise<Reco
   }
 
   const key = experiment.experiment_key;
-  if (typeof key !== 'string' || !isValidExperimentKey(key)) {
+  if (typeof key !== 'string' || !isValidKey(key)) {
     // No valid definition can declare such a key, and it must never become a file or branch name.
     log({ experiment_id: experimentId, action: 'unmanaged', message: 'the experiment_key from Eppo is not a valid key (letters, digits, ".", "_", "-"); nothing proposed' });
     return { ...known, action: 'unmanaged' };
   }
   const malformed = describeMalformedExperiment(experiment);
   if (malformed !== undefined) {
-    const error = `Eppo returned experiment #${experimentId} in a shape eppo-gitops cannot read (${malformed}); nothing proposed: fix it in Eppo, then record it again`;
+    const error = describeUnreadableExperiment(experimentId, malformed, 'outcome');
     log({ experiment_id: experimentId, action: 'failed', message: error });
     return { ...known, action: 'failed', error };
   }
@@ -110,7 +110,7 @@ export async function recordOutcome(options: RecordOutcomeOptions): Promise<Reco
     matches = byKey(options.files);
   } else {
     // Files are named <experiment_key>.yaml by convention: read those first, everything only when that misses.
-    const named = new Set([`${key}.yaml`, `${key}.yml`]);
+    const named = new Set(definitionFileNames(key));
     matches = byKey(await fetchDefinitionFiles(host, dir, (path) => named.has(path.slice(path.lastIndexOf('/') + 1))));
     if (matches.length === 0) matches = byKey(await fetchDefinitionFiles(host, dir));
   }
@@ -131,7 +131,7 @@ export async function recordOutcome(options: RecordOutcomeOptions): Promise<Reco
   const ids = [...new Set([experimentId, ...twins.map((e) => e.id)])].sort((a, b) => a - b);
   if (ids.length > 1) {
     const conflict: RecordOutcomeResult = { ...known, action: 'conflict', experimentIds: ids };
-    log({ experiment_id: experimentId, experiment_key: key, action: 'conflict', experiment_ids: ids, message: describeConflict(ids) });
+    log({ experiment_id: experimentId, experiment_key: key, action: 'conflict', experiment_ids: ids, message: describeTwins(key, ids, 'outcome') });
     return conflict;
   }
 
@@ -223,9 +223,4 @@ export async function syncOutcomes(options: SyncOutcomesOptions): Promise<Record
     }
   }
   return results;
-}
-
-/** What both outcome paths say when several live experiments share a key. */
-export function describeConflict(ids: readonly number[]): string {
-  return `${ids.length} live experiments in Eppo share this key (ids ${ids.join(', ')}); not recorded: rename or archive all but one in Eppo`;
 }

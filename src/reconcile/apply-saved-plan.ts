@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { Config } from '../definitions/index.js';
-import { connectEppo, type EppoClientOptions } from '../eppo/index.js';
+import { checkLocalTarget, connectEppo, type EppoClientOptions } from '../eppo/index.js';
 import { applyCheckedPlan, type ApplyOutcome } from './apply-checked-plan.js';
 import type { ApplyOptions } from './apply.js';
 import { readPlanFile } from './read-plan-file.js';
@@ -37,6 +37,7 @@ export type SavedPlanOutcome = (ApplyOutcome | { kind: 'other-eppo'; planned: st
  * starts; writes in flight finish. The connection is closed before this returns.
  */
 export async function applySavedPlan(options: ApplySavedPlanOptions): Promise<SavedPlanOutcome> {
+  checkLocalTarget(options);
   const plan = await readPlanFile(resolve(options.cwd, options.file), options.file, options.local === true);
   const connection = await connectEppo({
     cwd: options.cwd,

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EppoApiError } from '../errors.js';
+import { DEFAULT_PARALLELISM } from '../util/index.js';
 import { backoffDelay, describeMalformedExperiment, EppoRequestError, groupExperimentsByKey, type EppoApi, type EppoExperiment } from '../eppo/index.js';
 import { fingerprint } from './canonical.js';
 import { holdsWrite } from './holds-write.js';
@@ -128,7 +129,7 @@ async function findByKey(api: EppoApi, key: string): Promise<EppoExperiment[]> {
  * The caller checks freshness first (`checkPlanFresh`).
  */
 export async function applyPlan(api: EppoApi, plan: Plan, options: ApplyOptions = {}): Promise<ApplyResult> {
-  const parallelism = Math.max(1, options.parallelism ?? 4);
+  const parallelism = Math.max(1, options.parallelism ?? DEFAULT_PARALLELISM);
   const acting = plan.changes.filter((c) => c.action !== 'unchanged');
   const results: ApplyResultItem[] = new Array(acting.length);
   let next = 0;

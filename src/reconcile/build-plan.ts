@@ -1,5 +1,5 @@
 import type { Definition, Variation } from '../definitions/index.js';
-import { describeMalformedExperiment, groupExperimentsByKey, isConcluded, LOCAL_BASE_URL, type EppoExperiment, type EppoExperimentMetric, type EppoMetric, type EppoVariation, type ExperimentWrite, type Workspace } from '../eppo/index.js';
+import { describeMalformedExperiment, describeTwins, describeUnreadableExperiment, groupExperimentsByKey, isConcluded, LOCAL_BASE_URL, type EppoExperiment, type EppoExperimentMetric, type EppoMetric, type EppoVariation, type ExperimentWrite, type Workspace } from '../eppo/index.js';
 import { compareText, fingerprint } from './canonical.js';
 import { resolveReferences, type Resolution, type ResolvedRefs } from './resolve.js';
 import type { Change, FieldChange, Plan, PlanSummary, UnmanagedExperiment } from './types.js';
@@ -63,7 +63,7 @@ export function buildPlan(definitions: readonly Definition[], workspace: Workspa
       return {
         action: 'conflict',
         ...base,
-        reason: `${live.length} live experiments share the key "${def.experiment_key}" (ids ${live.map((e) => e.id).join(', ')}); rename or archive all but one in Eppo`,
+        reason: describeTwins(def.experiment_key, live.map((e) => e.id), 'plan'),
         eppo_ids: live.map((e) => e.id),
       };
     }
@@ -87,7 +87,7 @@ export function buildPlan(definitions: readonly Definition[], workspace: Workspa
       return {
         action: 'conflict',
         ...base,
-        reason: `Eppo returned experiment #${current.id} in a shape eppo-gitops cannot read (${malformed}); nothing is planned for it: fix it in Eppo, then plan again`,
+        reason: describeUnreadableExperiment(current.id, malformed, 'plan'),
         eppo_ids: [current.id],
       };
     }

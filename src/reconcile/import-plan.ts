@@ -1,6 +1,6 @@
 import { relative, resolve } from 'node:path';
-import { buildSchemaPath, parseDefinition, renderDefinitionYaml } from '../definitions/index.js';
-import { groupExperimentsByKey, type Workspace } from '../eppo/index.js';
+import { buildSchemaPath, definitionFileNames, parseDefinition, renderDefinitionYaml } from '../definitions/index.js';
+import { describeTwins, groupExperimentsByKey, type Workspace } from '../eppo/index.js';
 import { didYouMean, toPosix } from '../util/index.js';
 import { compareText } from './canonical.js';
 import { buildImportSpec } from './import-spec.js';
@@ -61,12 +61,12 @@ export function buildImportPlan(input: ImportPlanInput): ImportPlan {
       return refuse('unknown', `no live experiment has the key "${key}"${guess === undefined ? '' : ` (did you mean "${guess}"?)`}`);
     }
     if (live.length > 1) {
-      return refuse('twins', `${live.length} live experiments share the key "${key}" (ids ${live.map((e) => e.id).join(', ')}); rename all but one in Eppo, then import`);
+      return refuse('twins', describeTwins(key, live.map((e) => e.id), 'import'));
     }
     const experiment = live[0]!;
     const built = buildImportSpec(experiment, workspace);
     if (!built.ok) return refuse('invalid', built.message);
-    const target = resolve(cwd, dir, `${key}.yaml`);
+    const target = resolve(cwd, dir, definitionFileNames(key)[0]);
     const shown = toPosix(relative(cwd, target));
     // The editor hint resolves for an installed package too (node_modules/eppo-gitops/schemas/).
     const schemaPath = buildSchemaPath({ file: target, root: cwd });

@@ -8,7 +8,7 @@ export { renderPlanMarkdown, PLAN_COMMENT_MARKER, MARKDOWN_LIMIT, type MarkdownR
 export { renderPlanJson, parsePlan, type ParsedPlan } from './plan-json.js';
 export { applyPlan, checkPlanFresh, checkPlanFreshness, describeError, INTERRUPTED_REASON, type PlanFreshness, type ApplyOptions, type ApplyProgress } from './apply.js';
 export { renderApplyText, renderApplyJson, renderApplyMarkdown, renderApplyProgress } from './render-apply.js';
-export { buildImportSpec, SAFE_KEY, type ImportSpecResult } from './import-spec.js';
+export { buildImportSpec, type ImportSpecResult } from './import-spec.js';
 export { planWorkspace, EARLY_READS_FROM_FILES, type PlanWorkspaceOptions, type PlanWorkspaceResult } from './plan-workspace.js';
 export { applyCheckedPlan, type ApplyOutcome } from './apply-checked-plan.js';
 export { applySavedPlan, type ApplySavedPlanOptions, type SavedPlanOutcome } from './apply-saved-plan.js';

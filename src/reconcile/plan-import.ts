@@ -1,5 +1,6 @@
 import { loadConfig } from '../definitions/index.js';
-import { connectEppo, fetchWorkspace, type EppoClientOptions } from '../eppo/index.js';
+import { checkLocalTarget, connectEppo, fetchWorkspace, type EppoClientOptions } from '../eppo/index.js';
+import { DEFAULT_PARALLELISM } from '../util/index.js';
 import { stageProblems, validateRepository, type Settings } from '../validation/index.js';
 import { buildImportPlan, type ImportPlan } from './import-plan.js';
 import { checkSettings, type SettingsFailure } from './settings-check.js';
@@ -42,6 +43,7 @@ export type PlanImportResult =
  * are written by `writeImportFile`.
  */
 export async function planImport(options: PlanImportOptions): Promise<PlanImportResult> {
+  checkLocalTarget(options);
   const settings = options.settings ?? (await loadConfig(options.cwd));
   const refused = checkSettings(settings);
   if (refused !== undefined) return refused;
@@ -54,7 +56,7 @@ export async function planImport(options: PlanImportOptions): Promise<PlanImport
     local: options.local === true,
     ...(options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl }),
     config: validation.config,
-    client: { concurrency: validation.config.parallelism ?? 4, ...options.client },
+    client: { concurrency: validation.config.parallelism ?? DEFAULT_PARALLELISM, ...options.client },
   });
   try {
     const workspace = await fetchWorkspace(connection.api);

@@ -1,9 +1,9 @@
 import { opendir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { DEFAULT_DEFINITIONS_DIR, isDefinitionFile, loadConfig, type Config, type Definition, type Problem } from '../definitions/index.js';
-import { connectEppo, EppoRequestError, fetchWorkspace, type EppoClientOptions, type EppoConnection, type Workspace } from '../eppo/index.js';
+import { checkLocalTarget, connectEppo, EppoRequestError, fetchWorkspace, type EppoClientOptions, type EppoConnection, type Workspace } from '../eppo/index.js';
 import { findFlagsWithoutExperiment } from '../flags/index.js';
-import { isWithin } from '../util/index.js';
+import { DEFAULT_PARALLELISM, isWithin } from '../util/index.js';
 import { validateRepository, type Settings, type Validation, type ValidationStageName } from '../validation/index.js';
 import { buildPlan } from './build-plan.js';
 import { resolveReferences } from './resolve.js';
@@ -78,6 +78,7 @@ export type PlanWorkspaceResult =
  * files, so the overlap lasts only while validation yields to the event loop.
  */
 export async function planWorkspace(options: PlanWorkspaceOptions): Promise<PlanWorkspaceResult> {
+  checkLocalTarget(options);
   const created = options.now?.() ?? new Date();
   const settings = options.settings ?? (await loadConfig(options.cwd));
   const refused = checkSettings(settings);
@@ -147,7 +148,7 @@ function startReads(options: PlanWorkspaceOptions, config: Config, cancellable: 
       config,
       client: {
         ...options.client,
-        concurrency: options.parallelism ?? config.parallelism ?? 4,
+        concurrency: options.parallelism ?? config.parallelism ?? DEFAULT_PARALLELISM,
         ...readSignal(controller?.signal, options.signal),
       },
     });

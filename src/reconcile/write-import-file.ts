@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
+import { definitionFileNames } from '../definitions/index.js';
 import { ConfigError } from '../errors.js';
 import { errorCode, pathExists, toPosix } from '../util/index.js';
 import type { ImportDecision } from './import-plan.js';
@@ -14,7 +15,7 @@ export type WriteImportResult = { ok: true } | { ok: false; message: string };
  */
 export async function writeImportFile(decision: Extract<ImportDecision, { action: 'write' }>, cwd: string): Promise<WriteImportResult> {
   const { target, file } = decision;
-  const twin = target.replace(/\.yaml$/, '.yml');
+  const twin = join(dirname(target), definitionFileNames(decision.key)[1]);
   if (await pathExists(twin)) {
     return { ok: false, message: `${toPosix(relative(cwd, twin))} already exists; not overwritten (move it away or import under another --dir)` };
   }

@@ -10,6 +10,7 @@ export { isLoopbackHost } from './hosts.js';
 export { DEFAULT_REQUEST_TIMEOUT_MS, parseTimeoutSeconds, stuckJobTimeoutMs } from './timeouts.js';
 export { escapeJsonText, escapeLines, escapeText } from './escape-text.js';
 export { plural } from './plural.js';
+export { DEFAULT_PARALLELISM, MAX_PARALLELISM } from './parallelism.js';
 export { codeBlock, codeSpan, escapeHtml, escapeMarkdown } from './markdown-escape.js';
 export { displayPath, isWithin, toPosix } from './paths.js';
 export { isObject } from './is-object.js';

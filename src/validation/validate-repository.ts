@@ -1,4 +1,4 @@
-import { loadConfig, loadDefinitions, type Config, type Definition, type Problem } from '../definitions/index.js';
+import { DEFAULT_DEFINITIONS_DIR, loadConfig, loadDefinitions, resolveDefinitionsDir, type Config, type Definition, type Problem } from '../definitions/index.js';
 import type { FlagSet } from '../flags/index.js';
 import { ConfigError } from '../errors.js';
 import { findMissingFolder } from './definitions-folder.js';
@@ -90,7 +90,7 @@ const STAGES: readonly ValidationStage[] = [
     async run(state) {
       const settings = state.options.settings ?? (await loadConfig(state.options.cwd));
       state.config = settings.config;
-      state.dir = state.options.dir ?? settings.config.dir ?? DEFAULT_DIR;
+      state.dir = resolveDefinitionsDir(state.options.dir, settings.config);
       return settings.problems;
     },
   },
@@ -126,8 +126,6 @@ const STAGES: readonly ValidationStage[] = [
   },
 ];
 
-const DEFAULT_DIR = 'experiments';
-
 /**
  * The validation pipeline shared by validate, plan, apply, import and the
  * demo: reads eppo-gitops.yaml, then finds, parses and checks the definition
@@ -138,7 +136,7 @@ const DEFAULT_DIR = 'experiments';
  * does not exist (unless `missingFolder` asks for a problem).
  */
 export async function validateRepository(options: ValidationOptions): Promise<Validation> {
-  const state: StageState = { options, config: {}, dir: options.dir ?? DEFAULT_DIR, definitions: [], files: 0, at: options.at ?? Date.now() };
+  const state: StageState = { options, config: {}, dir: options.dir ?? DEFAULT_DEFINITIONS_DIR, definitions: [], files: 0, at: options.at ?? Date.now() };
   const stages: Validation['stages'] = [];
   let failed: ValidationStageName | undefined;
   for (const stage of STAGES) {

@@ -79,7 +79,7 @@ describe('trust item 21: --base-url with --local is an error', () => {
 
   it('connectEppo refuses both too, for programs that call it directly', async () => {
     await expect(connectEppo({ cwd: process.cwd(), env: {}, local: true, baseUrl: 'http://127.0.0.1:9/api/v1' })).rejects.toThrow(
-      new ConfigError('a base URL cannot be used with local: the embedded emulator has its own address; drop --base-url, or drop --local to talk to the Eppo at that URL'),
+      new ConfigError('--local and --base-url cannot be used together: the embedded emulator (--local) has its own address; drop --base-url, or drop --local to talk to the Eppo at that URL'),
     );
   });
 });

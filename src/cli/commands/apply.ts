@@ -1,6 +1,6 @@
 import { loadConfig } from '../../definitions/index.js';
 import { UsageError } from '../../errors.js';
-import { escapeText } from '../../util/index.js';
+import { escapeText, MAX_PARALLELISM } from '../../util/index.js';
 import {
   applyCheckedPlan,
   applySavedPlan,
@@ -15,7 +15,7 @@ import {
   type ApplyProgress,
 } from '../../reconcile/index.js';
 import type { Command, Io } from '../io.js';
-import { MAX_PARALLELISM, parseFlags, parseFormat, parseParallelism } from '../parse-flags.js';
+import { parseFlags, parseFormat, parseParallelism } from '../parse-flags.js';
 import { publishContext, reportProblems, useColor } from '../report.js';
 import { EPPO_ENV_HELP } from '../shared-flags.js';
 

@@ -3,10 +3,10 @@ import { dirname, resolve } from 'node:path';
 import type { GitHubTargets, publishPlan } from '../../ci-report/index.js';
 import { loadConfig, resolveDefinitionsDir, type Problem } from '../../definitions/index.js';
 import { ConfigError, UsageError } from '../../errors.js';
-import { errorCode, escapeText } from '../../util/index.js';
+import { errorCode, escapeText, MAX_PARALLELISM } from '../../util/index.js';
 import { checkPlanTarget, planHasChanges, planWorkspace, renderPlanJson, renderPlanMarkdown, renderPlanText } from '../../reconcile/index.js';
 import type { Command, Io } from '../io.js';
-import { MAX_PARALLELISM, parseFlags, parseFormat, parseParallelism } from '../parse-flags.js';
+import { parseFlags, parseFormat, parseParallelism } from '../parse-flags.js';
 import { describeFailedStage, publishContext, reportProblems, useColor } from '../report.js';
 import { EPPO_ENV_HELP } from '../shared-flags.js';
 

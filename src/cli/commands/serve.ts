@@ -1,4 +1,5 @@
 import { request } from 'undici';
+import { checkLocalTarget } from '../../eppo/index.js';
 import { ConfigError } from '../../errors.js';
 import { checkSecretLength, escapeJsonText, stuckJobTimeoutMs } from '../../util/index.js';
 import { buildResultLogFields, openOutcomeContext } from '../../outcomes/index.js';
@@ -56,6 +57,7 @@ export const command: Command = {
     const portText = values.port ?? nonEmpty(io.env.PORT);
     const given = portText === undefined ? undefined : parsePort(portText, values.port === undefined ? 'PORT' : '--port');
     const host = values.host ?? '127.0.0.1';
+    checkLocalTarget({ local: values.local, baseUrl: values['base-url'] });
     const secret = io.env.EPPO_WEBHOOK_SECRET;
     if (secret === undefined || secret === '') {
       throw new ConfigError('EPPO_WEBHOOK_SECRET is not set: export the secret configured on the Eppo webhook, so deliveries can be verified');
