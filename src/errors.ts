@@ -59,6 +59,16 @@ export class EmulatorInputError extends Error {
   override readonly name = 'EmulatorInputError';
 }
 
+/**
+ * A definition file that cannot take the outcome block without rewriting
+ * more than that block (it is not one block mapping, an alias elsewhere
+ * refers into the old block, the result would not read back). Thrown by the
+ * outcome edit; the outcome change turns it into a refusal with this message.
+ */
+export class OutcomeEditError extends Error {
+  override readonly name = 'OutcomeEditError';
+}
+
 /** A bug: something that should never happen. */
 export class InternalError extends Error {
   override readonly name = 'InternalError';

@@ -12,7 +12,7 @@ export { definitionFileNames, isDefinitionFile } from './definition-file.js';
 export { KEY_PATTERN, isValidKey } from './key-pattern.js';
 export type * from './types.js';
 export { renderDefinitionYaml } from './render.js';
-export { OutcomeEditError, readExperimentKey, writeOutcome, type OutcomeEdit } from './outcome-edit.js';
+export { readExperimentKey, writeOutcome, type OutcomeEdit } from './outcome-edit.js';
 export type { RenderDefinitionOptions } from './render.js';
 export type { ExperimentSpec, VariationSpec, MetricSpec, OutcomeSpec } from './spec.js';
 export { MAX_FILE_BYTES, escapePointer, firstInvalidUtf8 } from './yaml-source.js';

@@ -104,22 +104,25 @@ export async function runDemo<T extends DemoIo>(options: DemoOptions<T>, io: T):
     const env = { ...io.env, EPPO_BASE_URL: emulator.url, EPPO_API_KEY: emulator.apiKey, EPPO_WEBHOOK_SECRET: secret };
     const cliIo: T = { ...io, cwd: repo, env };
     delete cliIo.confirm;
-    const step = async (n: number, title: string, argv: string[], expect: number[]) => {
+    // The first two steps check the definitions the demo copied (the user's, with --dir): a failure there is theirs to fix.
+    const step = async (n: number, title: string, argv: string[], expect: number[], checksInput = false) => {
       out(`\n── ${n}/6 ${title}\n$ eppo-gitops ${argv.join(' ')}\n`);
       const code = await options.cli(argv, cliIo);
-      if (!expect.includes(code)) throw new ConfigError(`demo step "eppo-gitops ${argv.join(' ')}" exited ${code}, expected ${expect.join(' or ')}`);
-      return code;
+      if (expect.includes(code)) return code;
+      const what = `demo step "eppo-gitops ${argv.join(' ')}" exited ${code}, expected ${expect.join(' or ')}`;
+      if (checksInput) throw new ConfigError(`${what}: the definitions copied from ${source} have the problems printed above; fix them, or run the demo on its own examples (without --dir)`);
+      throw new InternalError(what);
     };
 
-    await step(1, flagFiles.length > 0 ? 'validate the definitions and their flags (offline: schema, rules, flag splits)' : 'validate the definitions (offline: schema + rules)', ['validate'], [0]);
-    await step(2, 'plan: what apply would change in Eppo', ['plan', '--detailed-exitcode'], [2]);
+    await step(1, flagFiles.length > 0 ? 'validate the definitions and their flags (offline: schema, rules, flag splits)' : 'validate the definitions (offline: schema + rules)', ['validate'], [0], true);
+    await step(2, 'plan: what apply would change in Eppo', ['plan', '--detailed-exitcode'], [2], true);
     await step(3, 'apply', ['apply', '--yes'], [0]);
     await step(4, 'plan again: Eppo now matches git', ['plan', '--detailed-exitcode'], [0]);
 
     const definitions = (await validateRepository({ cwd: repo })).definitions;
     const chosen = pickExperiment(definitions);
     const live = (await client.listExperiments({ experiment_key: chosen.definition.experiment_key }))[0];
-    if (live === undefined) throw new ConfigError(`the demo could not find ${chosen.definition.experiment_key} in the emulator after apply`);
+    if (live === undefined) throw new InternalError(`the demo could not find ${chosen.definition.experiment_key} in the emulator after apply`);
     out(
       `\n── 5/6 someone clicks "Make decision" in Eppo: ${chosen.definition.experiment_key} (#${live.id}), ` +
         `winner ${chosen.winner}, POSITIVE\n`,
@@ -130,12 +133,12 @@ export async function runDemo<T extends DemoIo>(options: DemoOptions<T>, io: T):
       body: JSON.stringify({ winning_variant_key: chosen.winner, outcome: 'POSITIVE' }),
     });
     await decision.body.text();
-    if (decision.statusCode !== 200) throw new ConfigError(`the emulator refused the decision (${decision.statusCode})`);
+    if (decision.statusCode !== 200) throw new InternalError(`the emulator refused the decision (${decision.statusCode})`);
     await emulator.idle();
     await receiver.idle();
     const recorded = outcomes.find((o) => o.action === 'proposed' || o.action === 'updated');
     if (recorded === undefined || !('branch' in recorded) || !('commit' in recorded)) {
-      throw new ConfigError(`the signed webhook did not produce an outcome commit (${outcomes.map((o) => o.action).join(', ') || 'nothing happened'})`);
+      throw new InternalError(`the signed webhook did not produce an outcome commit (${outcomes.map((o) => o.action).join(', ') || 'nothing happened'})`);
     }
     out(`the signed experiment.status.updated webhook reached serve, which re-read the experiment and committed on ${recorded.branch}\n`);
 

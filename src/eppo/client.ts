@@ -1,6 +1,6 @@
 import { setTimeout as wait } from 'node:timers/promises';
 import { Pool } from 'undici';
-import { ConfigError, EppoApiError } from '../errors.js';
+import { ConfigError, EppoApiError, InternalError } from '../errors.js';
 import { checkSecretLength, DEFAULT_PARALLELISM, DEFAULT_REQUEST_TIMEOUT_MS, isLoopbackHost, redactValues } from '../util/index.js';
 import type {
   EppoApi,
@@ -335,7 +335,7 @@ export function createEppoClient(options: EppoClientOptions): EppoApi {
    * the key up before trying again.
    */
   async function call(method: string, path: string, body?: unknown): Promise<unknown> {
-    if (closed) throw new EppoApiError('the Eppo client is closed', { method, path });
+    if (closed) throw new InternalError(`${method} ${path} was called on an Eppo client that is closed`);
     const idempotent = method !== 'POST';
     for (let attempt = 1; ; attempt++) {
       if (cancelled()) throw cancelledError(method, path);

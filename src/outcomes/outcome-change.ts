@@ -1,4 +1,5 @@
-import { OutcomeEditError, parseDefinition, readExperimentKey, writeOutcome, type Outcome, type Problem } from '../definitions/index.js';
+import { parseDefinition, readExperimentKey, writeOutcome, type Outcome, type Problem } from '../definitions/index.js';
+import { OutcomeEditError } from '../errors.js';
 import { buildFlagSet, buildRollout, checkFlags, readFlagFile, type RolloutPlan } from '../flags/index.js';
 import type { FileChange } from '../git-host/index.js';
 import type { BaseFlags } from './base-flags.js';

@@ -143,9 +143,9 @@ describe('upsertStickyComment', () => {
     expect(github.writes()).toEqual([]);
   });
 
-  it('refuses a body over 65,536 characters before calling GitHub', async () => {
+  it('refuses a body over 65,536 characters before calling GitHub: a caller\'s mistake, since the renderer cuts', async () => {
     const attempt = upsert('x'.repeat(GITHUB_BODY_LIMIT));
-    await expect(attempt).rejects.toBeInstanceOf(GitHostError);
+    await expect(attempt).rejects.toBeInstanceOf(InternalError);
     await expect(attempt).rejects.toThrow(`over GitHub's ${GITHUB_BODY_LIMIT}-character limit; cut it before posting`);
     expect(github.requests).toEqual([]);
   });

@@ -1,7 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConfigError, EppoApiError } from '../../src/errors.js';
+import { ConfigError, EppoApiError, InternalError } from '../../src/errors.js';
 import { isLoopbackHost } from '../../src/util/index.js';
 import {
   createEppoClient,
@@ -134,6 +134,14 @@ describe('client against the emulator', () => {
     const log = await t.requests();
     expect(log.map((r) => r.path).sort()).toEqual(['/api/v1/definitions/assignments', '/api/v1/definitions/entities', '/api/v1/experiments', '/api/v1/metrics']);
     expect(log.every((r) => r.status === 200)).toBe(true);
+  });
+
+  it('a call on a closed client is a bug of the caller (InternalError), and sends nothing', async () => {
+    const api = createEppoClient({ ...FAST, baseUrl: t.emu.url, apiKey: t.emu.apiKey });
+    await api.close();
+    const before = (await t.requests()).length;
+    await expect(api.listEntities()).rejects.toThrow(new InternalError('GET /definitions/entities was called on an Eppo client that is closed'));
+    expect((await t.requests()).length).toBe(before);
   });
 
   it('pages lists with limit 250 until a short page, keeping unknown fields', async () => {
