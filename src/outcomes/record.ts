@@ -1,5 +1,5 @@
 import { definitionFileNames, isValidKey, readExperimentKey } from '../definitions/index.js';
-import { EppoApiError } from '../errors.js';
+import { describeError, EppoApiError } from '../errors.js';
 import { describeMalformedExperiment, describeTwins, describeUnreadableExperiment, groupExperimentsByKey, isConcluded, type EppoApi, type EppoExperiment } from '../eppo/index.js';
 import type { GitHost, PullRequestRef } from '../git-host/index.js';
 import { fetchBaseFlags, type BaseFlags } from './base-flags.js';
@@ -219,7 +219,7 @@ export async function syncOutcomes(options: SyncOutcomesOptions): Promise<Record
         }),
       );
     } catch (error) {
-      results.push({ experimentId: listed.id, experimentKey: listed.experiment_key, action: 'failed', error: error instanceof Error ? error.message : String(error) });
+      results.push({ experimentId: listed.id, experimentKey: listed.experiment_key, action: 'failed', error: describeError(error) });
     }
   }
   return results;

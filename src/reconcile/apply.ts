@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { EppoApiError } from '../errors.js';
+import { describeError } from '../errors.js';
 import { DEFAULT_PARALLELISM } from '../util/index.js';
 import { backoffDelay, describeMalformedExperiment, EppoRequestError, groupExperimentsByKey, type EppoApi, type EppoExperiment } from '../eppo/index.js';
 import { fingerprint } from './canonical.js';
@@ -223,14 +223,4 @@ async function createOnce(
       }
     }
   }
-}
-
-/** One line for an operational failure: method, path, status, message and hint. */
-export function describeError(error: unknown): string {
-  if (error instanceof EppoApiError) {
-    const status = error.status === undefined ? '' : ` ${error.status}`;
-    const hint = error.hint === undefined ? '' : ` (${error.hint})`;
-    return `${error.method} ${error.path}${status}: ${error.message}${hint}`;
-  }
-  return error instanceof Error ? error.message : String(error);
 }

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { describeError } from '../errors.js';
 import { listen, sendAndClose, stuckJobTimeoutMs } from '../util/index.js';
 import { createJobRunner, type JobReport, type RunnerTimers } from './job-runner.js';
 import { createWebhookHandler, type ServerLog } from './webhook-handler.js';
@@ -150,10 +151,6 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
       return closed;
     },
   };
-}
-
-function describeError(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** The log line of one job run. */
