@@ -37,7 +37,6 @@ export {
   buildImportPlan,
   buildImportSpec,
   buildPlan,
-  checkPlanFresh,
   checkPlanFreshness,
   diffExperiment,
   parsePlan,

@@ -363,10 +363,10 @@ export function createEppoClient(options: EppoClientOptions): EppoApi {
   }
 
   function expectArray<T>(value: unknown, method: string, path: string): T[] {
-    if (!Array.isArray(value)) throw new EppoApiError(`expected a JSON array from Eppo, got ${describe(value)}`, { method, path, hint: NOT_EPPO_HINT });
+    if (!Array.isArray(value)) throw new EppoApiError(`expected a JSON array from Eppo, got ${describeJsonKind(value)}`, { method, path, hint: NOT_EPPO_HINT });
     for (const item of value) {
       if (item === null || typeof item !== 'object' || typeof (item as { id?: unknown }).id !== 'number') {
-        throw new EppoApiError(`expected objects with a numeric "id" in the list from Eppo, got ${describe(item)}`, { method, path, hint: NOT_EPPO_HINT });
+        throw new EppoApiError(`expected objects with a numeric "id" in the list from Eppo, got ${describeJsonKind(item)}`, { method, path, hint: NOT_EPPO_HINT });
       }
     }
     return value as T[];
@@ -374,7 +374,7 @@ export function createEppoClient(options: EppoClientOptions): EppoApi {
 
   function expectObject<T>(value: unknown, method: string, path: string): T {
     if (value === null || typeof value !== 'object' || Array.isArray(value) || typeof (value as { id?: unknown }).id !== 'number') {
-      throw new EppoApiError(`expected a JSON object with a numeric "id" from Eppo, got ${describe(value)}`, { method, path, hint: NOT_EPPO_HINT });
+      throw new EppoApiError(`expected a JSON object with a numeric "id" from Eppo, got ${describeJsonKind(value)}`, { method, path, hint: NOT_EPPO_HINT });
     }
     return value as T;
   }
@@ -472,7 +472,7 @@ export function backoffDelay(attempt: number, baseMs: number, capMs: number, ret
   return Math.floor(random() * ceiling);
 }
 
-function describe(value: unknown): string {
+function describeJsonKind(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'object') return 'an object';

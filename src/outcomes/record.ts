@@ -17,7 +17,7 @@ export interface RecordOutcomeOptions {
   /** definitions folder, relative to the repository root */
   dir: string;
   log?: OutcomeLog;
-  /** the experiment as just read from Eppo (outcomes sync); otherwise it is read here */
+  /** the experiment as the caller just read it from Eppo; otherwise it is read here */
   experiment?: EppoExperiment;
   /** definition files at the base head, when already read (outcomes sync) */
   files?: DefinitionFile[];

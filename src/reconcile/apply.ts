@@ -49,20 +49,14 @@ export type PlanFreshness = { state: 'fresh' } | { state: 'applied' } | { state:
 type Verdict = { kind: 'fresh' } | { kind: 'stale'; message: string; applied: boolean };
 
 /**
- * Re-reads every experiment a plan touches and returns one message per change
- * that no longer holds (an update whose live object moved or vanished, a create
- * whose key now exists). Empty means the plan is fresh, and then each update's
- * planned body is exactly the live object re-merged with the owned fields.
- */
-export async function checkPlanFresh(api: EppoApi, plan: Plan): Promise<string[]> {
-  return (await verdictsFor(api, plan)).flatMap((v) => (v.kind === 'stale' ? [v.message] : []));
-}
-
-/**
- * Like `checkPlanFresh`, and tells a plan that was already applied from one
- * that went stale: `applied` only when every create's key now names exactly
- * one experiment, and every update's experiment is still the one planned, and
- * each holds every writable field the plan's request sends (dates as instants,
+ * Re-reads every experiment a plan touches. `fresh` when every change still
+ * holds; then each update's planned body is exactly the live object re-merged
+ * with the owned fields. Otherwise one message per change that no longer holds
+ * (an update whose live object moved or vanished, a create whose key now
+ * exists), and a plan that was already applied is told from one that went
+ * stale: `applied` only when every create's key now names exactly one
+ * experiment, and every update's experiment is still the one planned, and each
+ * holds every writable field the plan's request sends (dates as instants,
  * numbers within the plan's tolerance; metrics Eppo attached by itself on a
  * create are allowed). Never a guess: anything short of that is stale.
  */
@@ -126,7 +120,8 @@ async function findByKey(api: EppoApi, key: string): Promise<EppoExperiment[]> {
  * looked up but never sent again in this run (the server may still be on it).
  * Once `signal` is aborted no further create or update starts (they are
  * reported as skipped); the ones in flight finish and are reported.
- * The caller checks freshness first (`checkPlanFresh`).
+ * The caller checks freshness first (`checkPlanFreshness`; `applyCheckedPlan`
+ * does both).
  */
 export async function applyPlan(api: EppoApi, plan: Plan, options: ApplyOptions = {}): Promise<ApplyResult> {
   const parallelism = Math.max(1, options.parallelism ?? DEFAULT_PARALLELISM);

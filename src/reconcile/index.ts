@@ -6,7 +6,7 @@ export { holdsWrite } from './holds-write.js';
 export { renderPlanText, isInSync, summaryLine, type TextRenderOptions } from './render-text.js';
 export { renderPlanMarkdown, PLAN_COMMENT_MARKER, MARKDOWN_LIMIT, type MarkdownRenderOptions } from './render-markdown.js';
 export { renderPlanJson, parsePlan, type ParsedPlan } from './plan-json.js';
-export { applyPlan, checkPlanFresh, checkPlanFreshness, INTERRUPTED_REASON, type PlanFreshness, type ApplyOptions, type ApplyProgress } from './apply.js';
+export { applyPlan, checkPlanFreshness, INTERRUPTED_REASON, type PlanFreshness, type ApplyOptions, type ApplyProgress } from './apply.js';
 export { renderApplyText, renderApplyJson, renderApplyMarkdown, renderApplyProgress } from './render-apply.js';
 export { buildImportSpec, type ImportSpecResult } from './import-spec.js';
 export { planWorkspace, EARLY_READS_FROM_FILES, type PlanWorkspaceOptions, type PlanWorkspaceResult } from './plan-workspace.js';
