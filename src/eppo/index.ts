@@ -13,5 +13,5 @@ export { fetchWorkspace } from './workspace.js';
 export { isConcluded } from './status.js';
 export { describeMalformedExperiment } from './live-shape.js';
 export { groupExperimentsByKey } from './group-by-key.js';
-export { describeTwins, describeUnreadableExperiment, type LiveStep } from './live-refusals.js';
+export { describeTwins, describeUnreadableExperiment } from './live-refusals.js';
 export { checkLocalTarget, connectEppo, LOCAL_BASE_URL, LOCAL_STATE_DIR, type ConnectEppoOptions, type EppoConnection } from './connect-eppo.js';

@@ -3,11 +3,8 @@ export {
   buildOutcome,
   buildOutcomeBranch,
   buildOutcomePullRequest,
-  OUTCOME_BRANCH_PREFIX,
-  OUTCOME_LABEL,
   parseOutcomeMarker,
   renderOutcomeMarker,
-  sameMarker,
   type OutcomeMarker,
   type OutcomePullRequest,
   type OutcomePullRequestDetails,
@@ -17,7 +14,7 @@ export { proposeOutcome, type Proposal, type ProposeResult } from './propose.js'
 export { recordOutcome, syncOutcomes, type OutcomeLog, type ProposalNotes, type RecordOutcomeOptions, type RecordOutcomeResult, type SyncOutcomesOptions } from './record.js';
 export { fetchBaseFlags, listedFolders, type BaseFlags } from './base-flags.js';
 export { buildOutcomeChange, type LeftOut, type OutcomeChange, type OutcomeChangeInput } from './outcome-change.js';
-export { OUTCOME_EVENTS, parseWebhookEvent, unwrapDispatchEvent, type WebhookEvent } from './event.js';
+export { parseWebhookEvent, unwrapDispatchEvent, type WebhookEvent } from './event.js';
 export { openOutcomeContext, type OutcomeContext, type OutcomeContextOptions } from './context.js';
 export { buildResultLogFields, describeResult, describeSyncResults, isOutcomeFailure } from './describe-result.js';
 export { readEventFile, type EventFileResult } from './read-event-file.js';

@@ -3,9 +3,9 @@
  * HTTP plumbing the server and the emulator share, text escaping for
  * terminals, CI logs and GitHub Markdown, paths, timeouts.
  */
-export { didYouMean, editDistance } from './did-you-mean.js';
-export { HttpError, isJsonContentType, listen, readRequestBody, RequestBodyError, sendAndClose, sendJson, type BodyFailure, type ReadBodyOptions } from './http.js';
-export { checkSecretLength, MIN_SECRET_LENGTH, redactValues } from './secrets.js';
+export { didYouMean } from './did-you-mean.js';
+export { HttpError, isJsonContentType, listen, readRequestBody, RequestBodyError, sendAndClose, sendJson } from './http.js';
+export { checkSecretLength, redactValues } from './secrets.js';
 export { isLoopbackHost } from './hosts.js';
 export { DEFAULT_REQUEST_TIMEOUT_MS, parseTimeoutSeconds, stuckJobTimeoutMs } from './timeouts.js';
 export { escapeJsonText, escapeLines, escapeText } from './escape-text.js';

@@ -142,7 +142,7 @@ export const command: Command = {
 
 /** The --github-* targets. The GitHub client loads only when one is asked for: a plain plan never pays for it. */
 async function publish(io: Io, targets: GitHubTargets, input: Parameters<typeof publishPlan>[2]): Promise<string[]> {
-  if (!targets.comment && !targets.summary && !targets.driftIssue) return [];
+  if (!Object.values(targets).includes(true)) return [];
   const ciReport = await import('../../ci-report/index.js');
   return ciReport.publishPlan(publishContext(io), targets, input);
 }
