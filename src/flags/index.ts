@@ -11,9 +11,11 @@ export { buildFlagSet } from './flag-set.js';
 export { loadFlagFiles } from './load-flag-files.js';
 export type { LoadFlagFilesOptions } from './load-flag-files.js';
 export { compileGlob, matchGlob, filterByGlobs, expandBraces } from './glob.js';
+export { findServedKeys, selectFlagPaths } from './flag-paths.js';
+export type { FlagPaths } from './flag-paths.js';
 export type { Glob } from './glob.js';
 export { buildServedSplit, clearServedSplitCache, MEASURE_BUDGET_MS, SIMULATED_SUBJECTS } from './served-split.js';
-export { fractionalShares, hasFractional } from './targeting.js';
+export { fractionalShares, hasFractional, servedOutsideFractional } from './targeting.js';
 export {
   checkFlags,
   splitTolerance,
