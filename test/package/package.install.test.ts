@@ -1,11 +1,12 @@
 import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { buildSchemaPath } from '../../src/definitions/index.js';
 import { copyCheckout, exec, NPM_ENV, root } from './helpers.js';
 
 /**
@@ -88,6 +89,20 @@ describe('npm pack', () => {
     expect(files.filter((f) => readFileSync(join(installed, f), 'utf8').includes('sourceMappingURL'))).toEqual([]);
   });
 
+  it("points the shipped examples' editor hints at the package's schemas/, as buildSchemaPath does for a file in the package", () => {
+    const installed = join(project, 'node_modules', 'eppo-gitops');
+    const yamlFiles = packed.filter((p) => p.startsWith('examples/') && p.endsWith('.yaml'));
+    expect(yamlFiles.length).toBeGreaterThanOrEqual(4);
+    const hints = yamlFiles.map((file) => [file, /^# yaml-language-server: \$schema=(\S+)/.exec(readFileSync(join(installed, file), 'utf8'))?.[1]] as const);
+    for (const [file, hint] of hints) {
+      if (hint === undefined || hint.startsWith('https://')) continue;
+      const schema = file.endsWith('eppo-gitops.yaml') ? 'config' : 'experiment';
+      expect(hint, file).toBe(buildSchemaPath({ file: join(installed, file), root: installed, packageRoot: installed, schema }));
+      expect(existsSync(join(installed, dirname(file), hint)), `${file}: ${hint}`).toBe(true);
+    }
+    expect(hints.filter(([, hint]) => hint !== undefined && !hint.startsWith('https://')).length).toBeGreaterThanOrEqual(4);
+  });
+
   it('leaves the checkout as it was: examples/ exists only while packing', () => {
     expect(existsSync(join(checkout, 'examples'))).toBe(false);
     expect(existsSync(join(checkout, 'dist', 'cli', 'bin.js'))).toBe(true);
@@ -121,7 +136,7 @@ describe('installed into an empty project, run through npx', () => {
     const init = await npx('init');
     expect(init.err).toBe('');
     expect(init.code).toBe(0);
-    expect(init.out).toContain('Init: 6 written, 0 overwritten, 0 unchanged, 0 skipped.');
+    expect(init.out).toContain('Init: 6 written, 0 updated, 0 overwritten, 0 unchanged, 0 kept, 0 skipped.');
     expect(init.out).not.toContain('npm i -D eppo-gitops');
     const example = readFileSync(join(project, 'experiments', 'example-experiment.yaml'), 'utf8');
     const schemaPath = /\$schema=(\S+)/.exec(example)?.[1];
@@ -142,7 +157,7 @@ describe('installed into an empty project, run through npx', () => {
     const demo = await npx('demo');
     expect(demo.code).toBe(0);
     expect(demo.out).toContain('the decision on example-experiment came back to git as a commit on eppo-gitops/outcome/example-experiment');
-    expect((await bin('init')).out).toContain('Init: 0 written, 0 overwritten, 6 unchanged, 0 skipped.');
+    expect((await bin('init')).out).toContain('Init: 0 written, 0 updated, 0 overwritten, 6 unchanged, 0 kept, 0 skipped.');
   });
 });
 
