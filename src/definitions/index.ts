@@ -17,5 +17,7 @@ export { parseYamlData } from './yaml-data.js';
 export { locateYamlMapping } from './yaml-ranges.js';
 export type { YamlMappingLocation, YamlPairLocation, YamlValueStyle } from './yaml-ranges.js';
 export { buildSchemaPath, PACKAGE_ROOT } from './schema-path.js';
+export { resolveFolderInsideRoot } from './folder-inside-root.js';
+export type { FolderInsideRoot, FolderInsideRootOptions } from './folder-inside-root.js';
 export type { SchemaPathOptions } from './schema-path.js';
 export type { SchemaName } from './schema.js';

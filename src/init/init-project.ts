@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { lstat, mkdir, readdir, readFile, realpath, writeFile } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { ConfigError, InternalError, UsageError } from '../errors.js';
-import { buildSchemaPath, CONFIG_FILE, loadConfig, parseConfig, parseDefinition } from '../definitions/index.js';
+import { buildSchemaPath, CONFIG_FILE, loadConfig, parseConfig, parseDefinition, resolveFolderInsideRoot } from '../definitions/index.js';
 import { buildActionRef, parseActionRef, renderActionRef, type ActionRef } from './action-ref.js';
 import { PACKAGE_ROOT, readPackageInfo } from './package-root.js';
 import { EXAMPLE_KEY, renderExampleDefinition } from './render-example.js';
@@ -67,9 +67,6 @@ export interface InitResult {
 }
 
 const WORKFLOW_DIR = '.github/workflows';
-/** Path segments a definitions folder may consist of: safe in a workflow's path filter and a YAML scalar. */
-const SAFE_SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
-const RESERVED = new Set(['.git', '.github', 'node_modules', '.eppo-local']);
 const DEFINITION_FILE = /\.ya?ml$/i;
 
 /**
@@ -201,41 +198,17 @@ async function definitionsFolder(
   fromSettings: string | undefined,
   where: { cwd: string; root: string; gitRepository: boolean },
 ): Promise<string> {
-  const given = flag ?? fromSettings ?? 'experiments';
   const source = flag !== undefined ? `--dir ${flag}` : fromSettings !== undefined ? `"dir: ${fromSettings}" in ${CONFIG_FILE}` : 'experiments';
-  const fail = (message: string) => (flag !== undefined ? new UsageError(message) : new ConfigError(message));
-  if (given.trim() === '') throw fail(`${source} is empty; name the definitions folder, e.g. --dir experiments`);
-  const absolute = resolve(flag !== undefined ? where.cwd : where.root, given);
-  const real = await realpathOfNearest(absolute);
-  const scope = where.gitRepository ? `the repository ${where.root}` : `${where.root} (not a git repository, so init stays inside the folder it runs in)`;
-  if (!isWithin(real, where.root)) {
-    throw fail(`${source} resolves to ${real}, outside ${scope}; init writes only inside it`);
-  }
-  const rel = relative(where.root, real).split(sep).join('/');
-  if (rel === '') throw fail(`${source} is the project root itself; definitions need a folder of their own, e.g. --dir experiments`);
-  const segments = rel.split('/');
-  const bad = segments.find((s) => !SAFE_SEGMENT.test(s));
-  if (bad !== undefined) {
-    throw fail(`${source}: the folder name "${bad}" may hold only letters, digits, ".", "_" and "-" (and not start with "." or "-"), so it is safe in a workflow's path filter`);
-  }
-  if (RESERVED.has(segments[0]!)) throw fail(`${source} is inside ${segments[0]}/, which is not a place for definitions; pick another folder`);
-  return rel;
-}
-
-/** realpath of the longest existing prefix of `path`, with the rest appended (symlinks on the way count). */
-async function realpathOfNearest(path: string): Promise<string> {
-  const rest: string[] = [];
-  let current = path;
-  for (;;) {
-    try {
-      return join(await realpath(current), ...rest.reverse());
-    } catch {
-      const parent = dirname(current);
-      if (parent === current) return path;
-      rest.push(basename(current));
-      current = parent;
-    }
-  }
+  const folder = await resolveFolderInsideRoot({
+    given: flag ?? fromSettings ?? 'experiments',
+    base: flag !== undefined ? where.cwd : where.root,
+    root: where.root,
+    source,
+    scope: where.gitRepository ? `the repository ${where.root}` : `${where.root} (not a git repository, so init stays inside the folder it runs in)`,
+    writer: 'init',
+  });
+  if (folder.ok) return folder.dir;
+  throw flag !== undefined ? new UsageError(folder.message) : new ConfigError(folder.message);
 }
 
 /** How many definition files the folder holds besides the example. */
