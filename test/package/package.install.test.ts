@@ -28,6 +28,7 @@ let tarball: string;
 let packed: string[];
 let project: string;
 let timings: Record<string, number> = {};
+let installWarnings = '';
 
 async function timed<T>(label: string, fn: () => Promise<T>): Promise<T> {
   const started = performance.now();
@@ -55,6 +56,7 @@ beforeAll(async () => {
   await run('git', ['init', '--quiet', '--initial-branch=main'], { cwd: project });
   const install = await timed('npm install <tarball>', () => exec('npm', ['install', tarball, '--prefer-offline', '--no-audit', '--no-fund'], { cwd: project }));
   if (install.code !== 0) throw new Error(`npm install of the packed tarball failed:\n${install.err}`);
+  installWarnings = install.err;
 }, 300_000);
 
 afterAll(() => {
@@ -107,6 +109,29 @@ describe('npm pack', () => {
     expect(existsSync(join(checkout, 'examples'))).toBe(false);
     expect(existsSync(join(checkout, 'dist', 'cli', 'bin.js'))).toBe(true);
   });
+});
+
+describe('npm install of the tarball on Node 20 (trust issue, item 24)', () => {
+  // @octokit/request 10.0.15 and later need content-type 3, which wants Node 22; package.json pins
+  // @octokit/core, @octokit/graphql and @octokit/request to releases that take content-type 2.
+  it('prints no EBADENGINE, and no install script to approve', () => {
+    expect(installWarnings).not.toContain('EBADENGINE');
+    expect(installWarnings).not.toContain('install-scripts');
+    const lock = JSON.parse(readFileSync(join(project, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version: string }> };
+    const versions = (name: string) => Object.entries(lock.packages).filter(([path]) => path.endsWith(`node_modules/${name}`)).map(([, p]) => p.version);
+    expect(versions('content-type')).toEqual(['2.1.0']);
+    expect(versions('@octokit/request')).toEqual(['10.0.14']);
+  });
+
+  it('succeeds with engine-strict', async () => {
+    const strict = join(work, 'strict-project');
+    mkdirSync(strict);
+    writeFileSync(join(strict, 'package.json'), `${JSON.stringify({ name: 'strict-team', private: true }, null, 2)}\n`);
+    const install = await exec('npm', ['install', '-D', tarball, '--prefer-offline', '--no-audit', '--no-fund'], { cwd: strict, env: { ...NPM_ENV, npm_config_engine_strict: 'true' } });
+    expect(install.err).not.toContain('EBADENGINE');
+    expect(install.code).toBe(0);
+    expect((await exec(join(strict, 'node_modules', '.bin', 'eppo-gitops'), ['--version'], { cwd: strict })).code).toBe(0);
+  }, 120_000);
 });
 
 describe('installed into an empty project, run through npx', () => {
