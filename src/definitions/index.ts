@@ -20,5 +20,7 @@ export { parseYamlData } from './yaml-data.js';
 export { locateYamlMapping } from './yaml-ranges.js';
 export type { YamlPairLocation } from './yaml-ranges.js';
 export { buildSchemaPath, PACKAGE_ROOT } from './schema-path.js';
+export { resolveFolderInsideRoot } from './folder-inside-root.js';
+export type { FolderInsideRoot, FolderInsideRootOptions } from './folder-inside-root.js';
 export type { SchemaPathOptions } from './schema-path.js';
 export type { SchemaName } from './schema.js';

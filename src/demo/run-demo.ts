@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { request } from 'undici';
 import { ConfigError, InternalError } from '../errors.js';
-import { CONFIG_FILE, DEFAULT_DEFINITIONS_DIR, loadConfig, type Definition } from '../definitions/index.js';
+import { CONFIG_FILE, DEFAULT_DEFINITIONS_DIR, loadConfig, PACKAGE_ROOT, type Definition } from '../definitions/index.js';
 import { createEppoClient } from '../eppo/index.js';
 import { loadFlagFiles } from '../flags/index.js';
 import { createLocalHost } from '../git-host/index.js';
@@ -17,6 +17,7 @@ import { startWebhookServer, WEBHOOK_PATH } from '../server/index.js';
 import { startEmulator } from '../emulator/index.js';
 import { plural } from '../util/index.js';
 import { validateRepository } from '../validation/index.js';
+import { pointSchemaHints } from './point-schema-hints.js';
 
 const run = promisify(execFile);
 
@@ -69,6 +70,7 @@ export async function runDemo<T extends DemoIo>(options: DemoOptions<T>, io: T):
   try {
     out(`eppo-gitops demo: the whole loop on the embedded Eppo emulator, in ${repo}\n`);
     await cp(source, join(repo, 'experiments'), { recursive: true });
+    await pointSchemaHints(join(repo, 'experiments'), join(PACKAGE_ROOT, 'schemas'));
     const flagFiles = await copyFlags(dirname(source), repo);
     await git(repo, 'init', '--quiet', '--initial-branch=main');
     await git(repo, 'config', 'user.name', 'eppo-gitops demo');

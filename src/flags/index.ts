@@ -10,8 +10,10 @@ export { clearFlagdCache } from './flagd.js';
 export { buildFlagSet } from './flag-set.js';
 export { loadFlagFiles } from './load-flag-files.js';
 export { compileGlob, matchGlob, filterByGlobs, expandBraces } from './glob.js';
+export { findServedKeys, selectFlagPaths } from './flag-paths.js';
+export type { FlagPaths } from './flag-paths.js';
 export { buildServedSplit, clearServedSplitCache } from './served-split.js';
-export { fractionalShares, hasFractional } from './targeting.js';
+export { fractionalShares, hasFractional, servedOutsideFractional } from './targeting.js';
 export {
   checkFlags,
   splitTolerance,

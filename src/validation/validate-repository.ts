@@ -104,11 +104,14 @@ const STAGES: readonly ValidationStage[] = [
         if (missing !== undefined && state.options.missingFolder === 'problem') return [{ file: state.dir, line: 1, col: 1, severity: 'error', rule: 'io', message: missing }];
         if (missing !== undefined) throw new ConfigError(missing);
       }
+      const named = await namedFlagFiles(state);
+      if (named !== undefined && named.paths.length === 0) return named.problems;
       // One file at a time, then `unique-key` across them (definitions/load-definitions.ts).
-      const loaded = await loadDefinitions({ cwd, dir: state.dir, ...(paths === undefined ? {} : { paths }) });
+      const chosen = named?.paths ?? paths;
+      const loaded = await loadDefinitions({ cwd, dir: state.dir, ...(chosen === undefined ? {} : { paths: chosen }) });
       state.definitions = loaded.definitions;
-      state.files = loaded.files;
-      return loaded.problems;
+      state.files += loaded.files;
+      return [...(named?.problems ?? []), ...loaded.problems];
     },
   },
   {
@@ -119,12 +122,31 @@ const STAGES: readonly ValidationStage[] = [
       // Loaded only when flags are configured: flagd-core and its rule engine cost a validate without flags nothing.
       const { checkFlags, loadFlagFiles } = await import('../flags/index.js');
       // Read once per run: the checks below and the callers (plan's note) share this set.
-      const set = await loadFlagFiles({ root: state.options.cwd, files: flags.files });
+      const set = state.flags ?? (await loadFlagFiles({ root: state.options.cwd, files: flags.files }));
       state.flags = set;
       return [...set.problems, ...checkFlags(state.definitions, set, { at: state.at, rollout: flags.rollout ?? 'winner' })];
     },
   },
 ];
+
+/**
+ * Flag files among the paths given (those `flags.files` matches): they are
+ * checked as flag files, with the experiments they serve (found in the
+ * definitions folder) in place of them. Undefined when no path is one.
+ */
+async function namedFlagFiles(state: StageState): Promise<{ paths: string[]; problems: Problem[] } | undefined> {
+  const { cwd, paths } = state.options;
+  const flags = state.config.flags;
+  if (paths === undefined || paths.length === 0 || flags === undefined) return undefined;
+  const { findServedKeys, loadFlagFiles, selectFlagPaths } = await import('../flags/index.js');
+  const { flagFiles, others } = selectFlagPaths({ root: cwd, paths, files: flags.files });
+  if (flagFiles.length === 0) return undefined;
+  state.flags = await loadFlagFiles({ root: cwd, files: flags.files });
+  state.files += flagFiles.length;
+  const served = findServedKeys(state.flags, flagFiles);
+  const folder = served.keys.size === 0 ? [] : (await loadDefinitions({ cwd, dir: state.dir })).definitions;
+  return { paths: [...others, ...folder.filter((d) => served.keys.has(d.experiment_key)).map((d) => d.file)], problems: served.problems };
+}
 
 /**
  * The validation pipeline shared by validate, plan, apply, import and the

@@ -14,13 +14,21 @@ other byte kept) and proposes it on the branch eppo-gitops/outcome/<key>: a pull
 request on GitHub, or a commit on that branch in a local checkout. Running it
 again changes nothing. Meant for a GitHub Actions job fired by repository_dispatch.
 
+With flags in eppo-gitops.yaml (flags.files; rollout: winner, the default),
+the same commit also rolls the winner out in its flagd flag file:
+defaultVariant becomes the winner and the targeting goes, once flagd proves
+every subject gets it. With rollout: off, no winner, or a flag that cannot be
+edited safely, only the outcome is recorded and the pull request says why.
+Its flags: settings and the flag files are read from the base branch.
+
 Options:
   --experiment-id N   the Eppo experiment id
   --event-file FILE   a webhook body: GitHub's event JSON whose client_payload is
                       the Eppo body (\${GITHUB_EVENT_PATH}), or a bare Eppo body
   --git-host KIND     github | local (default: github when GITHUB_TOKEN and
                       GITHUB_REPOSITORY are set, else local = the checkout in cwd)
-  --dir DIR           definitions folder (default: experiments)
+  --dir DIR           definitions folder (default: "dir" in
+                      eppo-gitops.yaml, else experiments)
   --local             use the embedded Eppo emulator (state in .eppo-local/)
   --base-url URL      Eppo API base URL (default: EPPO_BASE_URL or Eppo's)
   --format FMT        text | json (default: text)

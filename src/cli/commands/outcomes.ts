@@ -13,10 +13,18 @@ proposed (one branch eppo-gitops/outcome/<key> and one pull request each; a
 local commit on that branch without GitHub). Run it on a schedule and a lost
 webhook delivery loses nothing. Running it again changes nothing.
 
+With flags in eppo-gitops.yaml (flags.files; rollout: winner, the default),
+the same commit also rolls the winner out in its flagd flag file:
+defaultVariant becomes the winner and the targeting goes, once flagd proves
+every subject gets it. With rollout: off, no winner, or a flag that cannot be
+edited safely, only the outcome is recorded and the pull request says why.
+Its flags: settings and the flag files are read from the base branch.
+
 Options:
   --git-host KIND   github | local (default: github when GITHUB_TOKEN and
                     GITHUB_REPOSITORY are set, else local = the checkout in cwd)
-  --dir DIR         definitions folder (default: experiments)
+  --dir DIR         definitions folder (default: "dir" in
+                    eppo-gitops.yaml, else experiments)
   --local           use the embedded Eppo emulator (state in .eppo-local/)
   --base-url URL    Eppo API base URL (default: EPPO_BASE_URL or Eppo's)
   --format FMT      text | json (default: text)

@@ -22,6 +22,13 @@ skips (concluded), conflicts (two live experiments share a key) and live
 experiments no file manages (unmanaged; never deleted). Only the fields written
 in a file are compared. Nothing is written to Eppo.
 
+When eppo-gitops.yaml configures flags (flags.files), validation includes the
+flag checks of validate (the split each flagd flag serves against the
+experiment with its key): a flag error stops the plan before Eppo is asked
+anything, like a YAML error. The plan then notes flags that split traffic but
+have no experiment file ("flags without an experiment: …; run eppo-gitops new
+<key>"), never as an error; in JSON, the field flags_without_experiment.
+
 Options:
   --dir DIR              definitions folder (default: "dir" in eppo-gitops.yaml,
                          else experiments)

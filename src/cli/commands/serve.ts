@@ -21,13 +21,21 @@ stderr.
 Prints "listening on <url>" when ready; SIGTERM finishes the work in flight and
 exits 0.
 
+With flags in eppo-gitops.yaml (flags.files; rollout: winner, the default),
+the same commit also rolls the winner out in its flagd flag file:
+defaultVariant becomes the winner and the targeting goes, once flagd proves
+every subject gets it. With rollout: off, no winner, or a flag that cannot be
+edited safely, only the outcome is recorded and the pull request says why.
+Its flags: settings and the flag files are read from the base branch.
+
 Options:
   --port N          port to listen on (default: PORT, then "port" in eppo-gitops.yaml,
                     then 8080; 0 picks a free one)
   --host ADDR       address to bind (default: 127.0.0.1; 0.0.0.0 in a container)
   --git-host KIND   github | local (default: github when GITHUB_TOKEN and
                     GITHUB_REPOSITORY are set, else local = the checkout in cwd)
-  --dir DIR         definitions folder (default: experiments)
+  --dir DIR         definitions folder (default: "dir" in
+                    eppo-gitops.yaml, else experiments)
   --local           use the embedded Eppo emulator, and register this server
                     as its webhook receiver
   --base-url URL    Eppo API base URL (default: EPPO_BASE_URL or Eppo's)

@@ -15,8 +15,16 @@ the format rules (one control, weights sum to 1, unique keys, …). Offline: it
 never calls Eppo. Every problem points at its file, line and column. All files
 are checked in one run.
 
+When eppo-gitops.yaml configures flags (flags.files), it also reads the flagd
+flag files and checks each experiment against the flag with its key:
+flag-file, flag-variants and flag-split are errors (the split the flag serves
+differs from the weights or traffic_allocation), flag-missing, flag-disabled
+and flag-rollout warnings. A path that flags.files matches is checked as a flag
+file, with the experiments it serves.
+
 Arguments:
-  paths            files or folders to check (default: the definitions folder)
+  paths            files or folders to check (default: the definitions folder);
+                   a flag file checks the experiments it serves too
 
 Options:
   --dir DIR        definitions folder, searched recursively for *.yaml and *.yml
@@ -30,6 +38,7 @@ Options:
 Examples:
   eppo-gitops validate
   eppo-gitops validate experiments/checkout-button-color.yaml
+  eppo-gitops validate flags/web.flagd.json
   eppo-gitops validate --format github     # in a GitHub Actions step
 
 Exit codes:
