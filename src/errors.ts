@@ -59,7 +59,32 @@ export class EmulatorInputError extends Error {
   override readonly name = 'EmulatorInputError';
 }
 
+/**
+ * A definition file that cannot take the outcome block without rewriting
+ * more than that block (it is not one block mapping, an alias elsewhere
+ * refers into the old block, the result would not read back). Thrown by the
+ * outcome edit; the outcome change turns it into a refusal with this message.
+ */
+export class OutcomeEditError extends Error {
+  override readonly name = 'OutcomeEditError';
+}
+
 /** A bug: something that should never happen. */
 export class InternalError extends Error {
   override readonly name = 'InternalError';
+}
+
+/**
+ * One line for an operational failure, wherever it is shown (the CLI, apply's
+ * results, the server's log, outcomes sync): for an Eppo API error its
+ * request, status, message and hint (`POST /experiments 503: Eppo answered
+ * 503 (the hint)`), for anything else its message.
+ */
+export function describeError(error: unknown): string {
+  if (error instanceof EppoApiError) {
+    const status = error.status === undefined ? '' : ` ${error.status}`;
+    const hint = error.hint === undefined ? '' : ` (${error.hint})`;
+    return `${error.method} ${error.path}${status}: ${error.message}${hint}`;
+  }
+  return error instanceof Error ? error.message : String(error);
 }

@@ -1,11 +1,44 @@
 // The library's public face: what the CLI is built from, for programs that
 // drive eppo-gitops themselves (a custom webhook host, a bot, a test suite).
-export * from './errors.js';
+// Every name is listed: a folder's other exports are its own business, and
+// test/index/public-api.test.ts fails when this list changes by accident.
+
+// Operational failures (the classes, for instanceof) and the one line that describes one.
+export { ConfigError, describeError, EmulatorInputError, EppoApiError, GitHostError, InternalError, UsageError, type EppoApiErrorInit } from './errors.js';
 
 // Definitions: YAML files -> validated, normalised Definition[] (problems as data).
-export { buildSchemaPath, CONFIG_FILE, loadConfig, loadDefinitions, parseConfig, parseDefinition, renderDefinitionYaml, renderProblems } from './definitions/index.js';
-export type { LoadOptions, ParseResult, ProblemFormat, RenderDefinitionOptions, RenderOptions, SchemaPathOptions } from './definitions/index.js';
-export type * from './definitions/index.js';
+export {
+  buildSchemaPath,
+  CONFIG_FILE,
+  loadConfig,
+  loadDefinitions,
+  parseConfig,
+  parseDefinition,
+  renderDefinitionYaml,
+  renderProblems,
+  type Config,
+  type DefaultsConfig,
+  type Definition,
+  type ExperimentSpec,
+  type FlagsConfig,
+  type LoadOptions,
+  type LoadResult,
+  type MetricRef,
+  type MetricSpec,
+  type Outcome,
+  type OutcomeSpec,
+  type ParseResult,
+  type Problem,
+  type ProblemFormat,
+  type RenderDefinitionOptions,
+  type RenderOptions,
+  type SchemaName,
+  type SchemaPathOptions,
+  type Severity,
+  type SourcePos,
+  type Variation,
+  type VariationSpec,
+} from './definitions/index.js';
 
 // Validation: the pipeline validate, plan and import run (settings, then the definitions).
 export { stageProblems, validateRepository, type Settings, type Validation, type ValidationOptions, type ValidationStageName } from './validation/index.js';
@@ -13,35 +46,50 @@ export { stageProblems, validateRepository, type Settings, type Validation, type
 // Eppo: the REST client (the EppoApi port) and the live workspace.
 // connectEppo opens what a command talks to: Eppo, or with `local` an embedded emulator.
 export {
-  backoffDelay,
   connectEppo,
   createEppoClient,
   DEFAULT_EPPO_BASE_URL,
+  EppoRequestError,
   fetchWorkspace,
+  groupExperimentsByKey,
   isConcluded,
   LOCAL_BASE_URL,
   LOCAL_STATE_DIR,
   parseBaseUrl,
   type ConnectEppoOptions,
+  type EppoApi,
+  type EppoAssignmentSource,
   type EppoClientOptions,
   type EppoConnection,
+  type EppoEntity,
+  type EppoExperiment,
+  type EppoExperimentFields,
+  type EppoExperimentMetric,
+  type EppoMetric,
+  type EppoVariation,
+  type EppoVariationFields,
+  type ExperimentFields,
+  type ExperimentWrite,
+  type ListExperimentsFilter,
   type RetryEvent,
+  type Workspace,
 } from './eppo/index.js';
-export type * from './eppo/index.js';
 
-// Reconcile: pure plan building and rendering, applying a plan, import; planWorkspace wires
-// validation, the Eppo connection and the plan together, as plan and apply run them.
+// Reconcile: pure plan building and rendering, applying a plan, import. planWorkspace, planImport
+// and applySavedPlan wire validation, the Eppo connection and the plan together, as the commands run them.
 export {
+  applyCheckedPlan,
   applyPlan,
+  applySavedPlan,
   buildImportPlan,
   buildImportSpec,
   buildPlan,
-  checkPlanFresh,
   checkPlanFreshness,
   diffExperiment,
-  groupExperimentsByKey,
   parsePlan,
+  PLAN_COMMENT_MARKER,
   planHasChanges,
+  planImport,
   planWorkspace,
   renderApplyJson,
   renderApplyMarkdown,
@@ -52,20 +100,42 @@ export {
   summaryLine,
   writeImportFile,
   type ApplyOptions,
+  type ApplyOutcome,
   type ApplyProgress,
+  type ApplyResult,
+  type ApplyResultItem,
+  type ApplySavedPlanOptions,
+  type ApplyStatus,
   type BuildPlanOptions,
+  type Change,
+  type ChangeAction,
+  type ConflictChange,
+  type CreateChange,
+  type FieldChange,
   type ImportDecision,
   type ImportPlan,
   type ImportPlanInput,
   type ImportRefusal,
+  type ImportSpecResult,
   type MarkdownRenderOptions,
   type ParsedPlan,
+  type Plan,
+  type PlanFreshness,
+  type PlanImportOptions,
+  type PlanImportResult,
+  type PlanSummary,
   type PlanWorkspaceOptions,
   type PlanWorkspaceResult,
+  type ResolvedRefs,
+  type SavedPlanOutcome,
+  type SettingsFailure,
+  type SkipChange,
   type TextRenderOptions,
+  type UnchangedChange,
+  type UnmanagedExperiment,
+  type UpdateChange,
   type WriteImportResult,
 } from './reconcile/index.js';
-export type * from './reconcile/index.js';
 
 // Outcomes: webhook verification, the outcome pull request and the rules that propose it,
 // record / sync, and the context (Eppo + git host) that outcome, outcomes sync and serve open.
@@ -74,18 +144,18 @@ export {
   buildOutcomeBranch,
   buildOutcomeChange,
   buildOutcomePullRequest,
-  buildResultLogFields,
-  describeConflict,
   describeResult,
+  describeSyncResults,
   fetchBaseFlags,
   fetchDefinitionFiles,
-  isFailure,
+  isOutcomeFailure,
   openOutcomeContext,
   parseOutcomeMarker,
   parseWebhookEvent,
   proposeOutcome,
   readEventFile,
   recordOutcome,
+  renderOutcomeMarker,
   signWebhookData,
   syncOutcomes,
   unwrapDispatchEvent,
@@ -96,14 +166,14 @@ export {
   type LeftOut,
   type OutcomeChange,
   type OutcomeChangeInput,
-  type OutcomePullRequestDetails,
-  type ProposalNotes,
   type OutcomeContext,
   type OutcomeContextOptions,
   type OutcomeLog,
   type OutcomeMarker,
   type OutcomePullRequest,
+  type OutcomePullRequestDetails,
   type Proposal,
+  type ProposalNotes,
   type ProposeResult,
   type RecordOutcomeOptions,
   type RecordOutcomeResult,
@@ -117,17 +187,24 @@ export {
   createGitHubHost,
   createGitHubHostFromEnv,
   createLocalHost,
-  createOctokit,
+  GitHubTimeoutError,
   selectGitHost,
-  type CreateOctokitOptions,
+  type BaseHead,
+  type FileChange,
+  type GitHost,
   type GitHostKind,
-  type GitHubClient,
   type GitHubEnvOptions,
   type GitHubHostOptions,
   type LocalHostOptions,
+  type PullRequestContent,
+  type PullRequestRef,
+  type PullRequestSummary,
+  type SavePullRequestResult,
   type SelectGitHostOptions,
+  type TreeFile,
+  type WriteBranchRequest,
+  type WriteBranchResult,
 } from './git-host/index.js';
-export type * from './git-host/index.js';
 
 // The webhook receiver behind `serve`: a handler to mount in any node:http or
 // Express-style server, the job runner it feeds, and both on a server of their own.
@@ -151,8 +228,20 @@ export {
 } from './server/index.js';
 
 // CI reports in GitHub Actions: the sticky plan comment, the drift issue, the job summary.
-export { appendStepSummary, DRIFT_LABEL, PLAN_COMMENT_MARKER, publishPlan, publishSummary, upsertDriftIssue, upsertStickyComment } from './ci-report/index.js';
-export type { DriftIssueInput, DriftIssueResult, GitHubTargets, PublishContext, StickyCommentInput, StickyCommentResult } from './ci-report/index.js';
+export {
+  appendStepSummary,
+  DRIFT_LABEL,
+  publishPlan,
+  publishSummary,
+  upsertDriftIssue,
+  upsertStickyComment,
+  type DriftIssueInput,
+  type DriftIssueResult,
+  type GitHubTargets,
+  type PublishContext,
+  type StickyCommentInput,
+  type StickyCommentResult,
+} from './ci-report/index.js';
 
 // The embedded Eppo emulator.
 export { DEFAULT_EMULATOR_API_KEY, startEmulator, type EmulatorOptions, type RunningEmulator } from './emulator/index.js';
@@ -170,9 +259,15 @@ export {
   readFlagFile,
   renderRolloutSection,
   writeExperimentFromFlag,
+  type Flag,
+  type FlagCheckOptions,
+  type FlagFile,
+  type FlagSet,
+  type RolloutPlan,
+  type ServedSplit,
+  type WriteExperimentFromFlagOptions,
+  type WriteExperimentFromFlagResult,
 } from './flags/index.js';
-export type { Flag, FlagCheckOptions, FlagFile, FlagSet, RolloutPlan, ServedSplit, WriteExperimentFromFlagOptions, WriteExperimentFromFlagResult } from './flags/index.js';
 
 // The command line, testable in-process: main(argv, io) resolves to the exit code.
-export { main } from './cli/index.js';
-export type { Command, Io } from './cli/index.js';
+export { main, type Io } from './cli/index.js';

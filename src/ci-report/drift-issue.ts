@@ -1,5 +1,5 @@
 import type { Octokit } from '@octokit/rest';
-import { GitHostError } from '../errors.js';
+import { InternalError } from '../errors.js';
 import { DEFAULT_BOT_LOGIN, GITHUB_BODY_LIMIT, isTrustedAuthor, sameText } from './sticky-comment.js';
 import { wrapGitHubError } from '../git-host/index.js';
 
@@ -44,7 +44,8 @@ export type DriftIssueResult =
 export async function upsertDriftIssue(octokit: Octokit, input: DriftIssueInput): Promise<DriftIssueResult> {
   const { owner, repo, label, title, body } = input;
   if (body.length > GITHUB_BODY_LIMIT) {
-    throw new GitHostError(`the drift issue body is ${body.length} characters, over GitHub's ${GITHUB_BODY_LIMIT}-character limit; cut it before posting`);
+    // renderPlanMarkdown cuts a plan to fit: a longer body is a caller's mistake, not the user's.
+    throw new InternalError(`the drift issue body is ${body.length} characters, over GitHub's ${GITHUB_BODY_LIMIT}-character limit; cut it before posting`);
   }
   const open = await listOpenLabelled(octokit, owner, repo, label, input.botLogin ?? DEFAULT_BOT_LOGIN);
   if (input.drift) {

@@ -1,8 +1,7 @@
 export { readActionsContext, requirePullRequest, requireRepository, requireStepSummary } from './actions-context.js';
-export type { ActionsContext, ReadFile } from './actions-context.js';
-export { upsertStickyComment, buildStickyBody, DEFAULT_BOT_LOGIN, PLAN_COMMENT_MARKER, GITHUB_BODY_LIMIT } from './sticky-comment.js';
+export { upsertStickyComment, buildStickyBody, GITHUB_BODY_LIMIT } from './sticky-comment.js';
 export type { StickyCommentInput, StickyCommentResult } from './sticky-comment.js';
 export { upsertDriftIssue, DRIFT_LABEL } from './drift-issue.js';
 export type { DriftIssueInput, DriftIssueResult } from './drift-issue.js';
 export { appendStepSummary, buildSummaryChunk, STEP_SUMMARY_LIMIT } from './step-summary.js';
-export { DRIFT_TITLE, NO_GITHUB_TARGETS, publishPlan, publishSummary, wantsGitHub, type GitHubTargets, type PublishContext } from './publish.js';
+export { publishPlan, publishSummary, type GitHubTargets, type PublishContext } from './publish.js';

@@ -3,11 +3,11 @@ import type { Problem } from '../definitions/index.js';
 import { ConfigError } from '../errors.js';
 import { createOctokit } from '../git-host/index.js';
 import { parseTimeoutSeconds } from '../util/index.js';
-import { emptyPlan, planHasChanges, renderPlanMarkdown, type Plan } from '../reconcile/index.js';
+import { emptyPlan, PLAN_COMMENT_MARKER, planHasChanges, renderPlanMarkdown, type Plan } from '../reconcile/index.js';
 import { readActionsContext, requirePullRequest, requireRepository, requireStepSummary, type ActionsContext } from './actions-context.js';
 import { DRIFT_LABEL, upsertDriftIssue } from './drift-issue.js';
 import { appendStepSummary } from './step-summary.js';
-import { DEFAULT_BOT_LOGIN, PLAN_COMMENT_MARKER, upsertStickyComment } from './sticky-comment.js';
+import { DEFAULT_BOT_LOGIN, upsertStickyComment } from './sticky-comment.js';
 
 /** The `--github-*` flags of plan (apply takes only `summary`). */
 export interface GitHubTargets {

@@ -1,9 +1,8 @@
 import type { Octokit } from '@octokit/rest';
-import { GitHostError, InternalError } from '../errors.js';
+import { InternalError } from '../errors.js';
 import { wrapGitHubError } from '../git-host/index.js';
 
 /** The hidden marker that identifies the plan comment on a pull request (the plan renderer writes it). */
-export { PLAN_MARKER as PLAN_COMMENT_MARKER } from '../reconcile/index.js';
 
 /** GitHub refuses issue and comment bodies longer than this (characters). */
 export const GITHUB_BODY_LIMIT = 65_536;
@@ -13,7 +12,7 @@ export interface StickyCommentInput {
   repo: string;
   /** The pull request (or issue) number. */
   issueNumber: number;
-  /** A hidden HTML comment, e.g. PLAN_COMMENT_MARKER. */
+  /** A hidden HTML comment, e.g. the plan's PLAN_COMMENT_MARKER (reconcile/). */
   marker: string;
   body: string;
   /**
@@ -52,9 +51,8 @@ export async function upsertStickyComment(octokit: Octokit, input: StickyComment
   }
   const body = buildStickyBody(marker, input.body);
   if (body.length > GITHUB_BODY_LIMIT) {
-    throw new GitHostError(
-      `the comment for pull request #${issueNumber} is ${body.length} characters, over GitHub's ${GITHUB_BODY_LIMIT}-character limit; cut it before posting`,
-    );
+    // renderPlanMarkdown cuts a plan to fit: a longer body is a caller's mistake, not the user's.
+    throw new InternalError(`the comment for pull request #${issueNumber} is ${body.length} characters, over GitHub's ${GITHUB_BODY_LIMIT}-character limit; cut it before posting`);
   }
   const where = `${owner}/${repo}#${issueNumber}`;
   const existing = await findMarkedComment(octokit, owner, repo, issueNumber, marker, input.botLogin ?? DEFAULT_BOT_LOGIN);

@@ -1,18 +1,12 @@
 #!/usr/bin/env node
 import { askYesNo } from './confirm.js';
 import { main } from './main.js';
+import { watchSignals } from './signals.js';
 
 // Commands that only read (or write files a rerun completes) quit at the first
 // Ctrl-C; the others stop gracefully on the first and quit on the second.
 const QUIT_AT_ONCE = new Set(['validate', 'plan', 'import']);
-const quitAtOnce = QUIT_AT_ONCE.has(process.argv[2] ?? '');
-const controller = new AbortController();
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (quitAtOnce || controller.signal.aborted) process.exit(130);
-    controller.abort(signal);
-  });
-}
+const signals = watchSignals(process, QUIT_AT_ONCE.has(process.argv[2] ?? ''));
 
 const interactive = process.stdin.isTTY === true && process.stdout.isTTY === true;
 
@@ -21,11 +15,12 @@ const code = await main(process.argv.slice(2), {
   stderr: process.stderr,
   env: process.env,
   cwd: process.cwd(),
-  signal: controller.signal,
+  signal: signals.signal,
   ...(interactive
     ? {
         confirm: (question: string) => askYesNo(question, process.stdin, process.stdout),
       }
     : {}),
 });
+signals.finished();
 process.exitCode = code;

@@ -1,3 +1,3 @@
 /** The command line as a library: `main(argv, io)` resolves to the exit code. */
 export { main } from './main.js';
-export type { Command, Io, Output } from './io.js';
+export type { Io } from './io.js';

@@ -19,6 +19,12 @@ export interface Io {
   signal?: AbortSignal;
 }
 
+/** What main hands a command besides its arguments and the Io. */
+export interface CommandContext {
+  /** main itself, for a command that runs other commands (demo); a command never imports main, which imports it */
+  main(argv: string[], io: Io): Promise<number>;
+}
+
 export interface Command {
   name: string;
   /** one line for the command list */
@@ -26,5 +32,5 @@ export interface Command {
   /** the full `--help` text */
   help: string;
   /** returns the exit code */
-  run(args: string[], io: Io): Promise<number>;
+  run(args: string[], io: Io, context: CommandContext): Promise<number>;
 }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { ConfigError, EppoApiError, GitHostError, UsageError } from '../errors.js';
+import { ConfigError, describeError, EppoApiError, GitHostError, UsageError } from '../errors.js';
 import type { Command, Io } from './io.js';
 import { redactingIo } from './redact.js';
 import { didYouMean, escapeLines, escapeText } from '../util/index.js';
@@ -77,7 +77,7 @@ export async function main(argv: string[], rawIo: Io): Promise<number> {
       io.stdout.write(command.help.endsWith('\n') ? command.help : `${command.help}\n`);
       return 0;
     }
-    return await command.run(rest.filter((a) => a !== '--debug'), io);
+    return await command.run(rest.filter((a) => a !== '--debug'), io, { main });
   } catch (error) {
     io.stderr.write(`${escapeLines(formatError(error, name, debug))}\n`);
     return 1;
@@ -88,14 +88,9 @@ export function formatError(error: unknown, command: string, debug: boolean): st
   if (error instanceof UsageError) {
     return `error: ${error.message}\nRun "eppo-gitops ${command} --help" for usage.`;
   }
-  if (error instanceof EppoApiError) {
-    const status = error.status === undefined ? '' : ` ${error.status}`;
-    const hint = error.hint === undefined ? '' : `\nhint: ${error.hint}`;
-    const base = `error: Eppo API ${error.method} ${error.path}${status}: ${error.message}${hint}`;
-    return debug && error.stack ? `${base}\n${error.stack}` : base;
-  }
-  if (error instanceof ConfigError || error instanceof GitHostError) {
-    return debug && error.stack ? `error: ${error.message}\n${error.stack}` : `error: ${error.message}`;
+  if (error instanceof EppoApiError || error instanceof ConfigError || error instanceof GitHostError) {
+    const line = `error: ${error instanceof EppoApiError ? 'Eppo API ' : ''}${describeError(error)}`;
+    return debug && error.stack ? `${line}\n${error.stack}` : line;
   }
   const message = error instanceof Error ? error.message : String(error);
   const stack = error instanceof Error ? error.stack : undefined;

@@ -1,10 +1,13 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
-import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { resolve, sep } from 'node:path';
 import { sortProblems } from './cap-problems.js';
+import { DEFAULT_DEFINITIONS_DIR } from './definitions-dir.js';
+import { isDefinitionFile } from './definition-file.js';
 import { parseDefinition } from './parse-definition.js';
 import type { Definition, LoadResult, Problem } from './types.js';
 import { MAX_FILE_BYTES, oversizeProblem } from './yaml-source.js';
+import { displayPath, isWithin } from '../util/index.js';
 
 export interface LoadOptions {
   /** working directory; `file` in results is relative to it */
@@ -26,7 +29,6 @@ export interface LoadOptions {
 /** Files read and parsed between two yields to the event loop. */
 const BATCH = 64;
 
-const DEFINITION_FILE = /\.ya?ml$/i;
 
 /**
  * Finds, reads and validates definition files, then checks `unique-key`
@@ -39,7 +41,7 @@ export async function loadDefinitions(options: LoadOptions): Promise<LoadResult>
   const found = new Map<string, string>(); // absolute path → display path
   const ioProblem = (file: string, message: string): Problem => ({ file, line: 1, col: 1, severity: 'error', rule: 'io', message });
 
-  const roots = options.paths !== undefined && options.paths.length > 0 ? options.paths : [options.dir ?? 'experiments'];
+  const roots = options.paths !== undefined && options.paths.length > 0 ? options.paths : [options.dir ?? DEFAULT_DEFINITIONS_DIR];
   const fromDir = options.paths === undefined || options.paths.length === 0;
   const realCwd = await realpath(cwd).catch(() => resolve(cwd));
   for (const root of roots) {
@@ -50,7 +52,7 @@ export async function loadDefinitions(options: LoadOptions): Promise<LoadResult>
     } catch (error) {
       const what = fromDir ? 'definitions folder' : 'path';
       const hint = fromDir ? '; create it or pass --dir' : '';
-      problems.push(ioProblem(display(cwd, absolute), `${what} not found (${code(error)})${hint}`));
+      problems.push(ioProblem(displayPath(cwd, absolute), `${what} not found (${code(error)})${hint}`));
       continue;
     }
     const realRoot = await realpath(absolute).catch(() => absolute);
@@ -58,14 +60,14 @@ export async function loadDefinitions(options: LoadOptions): Promise<LoadResult>
     const chosen = !isWithin(absolute, cwd) || (fromDir && options.trustDir === true);
     const inside = [realCwd, ...(chosen ? [realRoot] : [])];
     if (!inside.some((folder) => isWithin(realRoot, folder))) {
-      problems.push(ioProblem(display(cwd, absolute), OUTSIDE_MESSAGE));
+      problems.push(ioProblem(displayPath(cwd, absolute), OUTSIDE_MESSAGE));
       continue;
     }
     const scan: Scan = { found, problems, cwd, inside, ioProblem };
     if (info.isDirectory()) await walk(absolute, [realRoot], scan);
-    else if (fromDir) problems.push(ioProblem(display(cwd, absolute), 'the definitions folder is not a folder; pass --dir a folder of *.yaml files, or check one file with "eppo-gitops validate FILE"'));
-    else if (info.isFile()) found.set(absolute, display(cwd, absolute));
-    else problems.push(ioProblem(display(cwd, absolute), 'not a regular file or folder'));
+    else if (fromDir) problems.push(ioProblem(displayPath(cwd, absolute), 'the definitions folder is not a folder; pass --dir a folder of *.yaml files, or check one file with "eppo-gitops validate FILE"'));
+    else if (info.isFile()) found.set(absolute, displayPath(cwd, absolute));
+    else problems.push(ioProblem(displayPath(cwd, absolute), 'not a regular file or folder'));
   }
 
   const files = [...found.entries()].sort((a, b) => (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
@@ -149,10 +151,6 @@ interface Scan {
  */
 const OUTSIDE_MESSAGE = 'the link points outside the repository, so it is not read; put the definition itself here instead of a link';
 
-function isWithin(path: string, folder: string): boolean {
-  const rel = relative(folder, path);
-  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
-}
 
 async function walk(folder: string, ancestors: string[], scan: Scan): Promise<void> {
   const { found, problems, cwd, ioProblem } = scan;
@@ -160,12 +158,12 @@ async function walk(folder: string, ancestors: string[], scan: Scan): Promise<vo
   try {
     entries = await readdir(folder, { withFileTypes: true });
   } catch (error) {
-    problems.push(ioProblem(display(cwd, folder), `cannot read the folder (${code(error)})`));
+    problems.push(ioProblem(displayPath(cwd, folder), `cannot read the folder (${code(error)})`));
     return;
   }
   // Paths built by hand: path.resolve and path.relative for each of thousands of files cost more than reading them.
   const base = folder.endsWith(sep) ? folder : `${folder}${sep}`;
-  const shownFolder = display(cwd, folder);
+  const shownFolder = displayPath(cwd, folder);
   const shownBase = shownFolder === '.' ? '' : shownFolder.endsWith('/') ? shownFolder : `${shownFolder}/`;
   for (const entry of entries) {
     const path = base + entry.name;
@@ -178,12 +176,12 @@ async function walk(folder: string, ancestors: string[], scan: Scan): Promise<vo
         isFile = target.isFile();
         const real = await realpath(path);
         if (!scan.inside.some((root) => isWithin(real, root))) {
-          if (isDir || DEFINITION_FILE.test(entry.name)) problems.push(ioProblem(display(cwd, path), OUTSIDE_MESSAGE));
+          if (isDir || isDefinitionFile(entry.name)) problems.push(ioProblem(displayPath(cwd, path), OUTSIDE_MESSAGE));
           continue;
         }
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'ELOOP') {
-          problems.push(ioProblem(display(cwd, path), 'symlink loop: the link points back to itself; remove or fix the link'));
+          problems.push(ioProblem(displayPath(cwd, path), 'symlink loop: the link points back to itself; remove or fix the link'));
           continue;
         }
         isFile = true; // a dangling link named *.yaml is reported when it cannot be read
@@ -194,15 +192,15 @@ async function walk(folder: string, ancestors: string[], scan: Scan): Promise<vo
       try {
         real = await realpath(path);
       } catch (error) {
-        problems.push(ioProblem(display(cwd, path), `cannot resolve the folder (${code(error)})`));
+        problems.push(ioProblem(displayPath(cwd, path), `cannot resolve the folder (${code(error)})`));
         continue;
       }
       if (ancestors.includes(real)) {
-        problems.push(ioProblem(display(cwd, path), `symlink loop: the link points back to ${display(cwd, real)}; remove or fix the link`));
+        problems.push(ioProblem(displayPath(cwd, path), `symlink loop: the link points back to ${displayPath(cwd, real)}; remove or fix the link`));
         continue;
       }
       await walk(path, [...ancestors, real], scan);
-    } else if (isFile && DEFINITION_FILE.test(entry.name)) {
+    } else if (isFile && isDefinitionFile(entry.name)) {
       found.set(path, shownBase + entry.name);
     }
   }
@@ -219,12 +217,6 @@ function groupByFile(problems: Problem[]): Problem[] {
   return [...byFile.values()].flatMap(sortProblems);
 }
 
-/** Relative to cwd with POSIX separators; absolute when outside cwd on another drive. */
-function display(cwd: string, absolute: string): string {
-  const rel = relative(cwd, absolute);
-  const shown = rel === '' ? '.' : isAbsolute(rel) ? absolute : rel;
-  return sep === '/' ? shown : shown.split(sep).join('/');
-}
 
 function code(error: unknown): string {
   const e = error as NodeJS.ErrnoException;

@@ -1,7 +1,7 @@
 import { toIsoInput } from './rules.js';
 import type { ExperimentSpec } from './spec.js';
 import type { Definition, Outcome, SourcePos } from './types.js';
-import type { YamlSource } from './yaml-source.js';
+import type { YamlSource } from './types.js';
 
 /**
  * Builds the normalised Definition from a spec that passed the schema and the

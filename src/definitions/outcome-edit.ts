@@ -1,12 +1,8 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Document, Node, Pair, Scalar, YAMLMap } from 'yaml';
+import { OutcomeEditError } from '../errors.js';
 import type { Outcome } from './types.js';
 import { yamlLibrary } from './yaml-library.js';
-
-/** The file cannot take an outcome block without rewriting more than that block. */
-export class OutcomeEditError extends Error {
-  override readonly name = 'OutcomeEditError';
-}
 
 export interface OutcomeEdit {
   text: string;

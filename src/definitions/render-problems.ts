@@ -1,4 +1,4 @@
-import { escapeJsonText, escapeLines, escapeText } from '../util/index.js';
+import { escapeJsonText, escapeLines, escapeText, plural } from '../util/index.js';
 import type { Problem } from './types.js';
 
 export type ProblemFormat = 'text' | 'json' | 'github';
@@ -7,6 +7,11 @@ export interface RenderOptions {
   format: ProblemFormat;
   /** files checked, for the summary */
   files: number;
+  /**
+   * what the text summary says was checked; default "N files" (definition
+   * files). A run that stopped at eppo-gitops.yaml names that file instead.
+   */
+  checked?: string;
 }
 
 /**
@@ -34,23 +39,19 @@ export function renderProblems(problems: Problem[], options: RenderOptions): str
         (p) =>
           `::${p.severity} file=${escapeProperty(escapeText(p.file))},line=${p.line},col=${p.col},title=${escapeProperty(`eppo-gitops ${p.rule}`)}::${escapeData(escapeLines(p.message))}`,
       );
-      return [...lines, summaryLine(options.files, errors, warnings)].join('\n') + '\n';
+      return [...lines, problemsSummary(options, errors, warnings)].join('\n') + '\n';
     }
     case 'text': {
       const lines = problems.map((p) => escapeText(`${p.file}:${p.line}:${p.col}  ${p.severity}  ${p.message}  [${p.rule}]`));
-      return [...lines, summaryLine(options.files, errors, warnings)].join('\n') + '\n';
+      return [...lines, problemsSummary(options, errors, warnings)].join('\n') + '\n';
     }
   }
 }
 
-function summaryLine(files: number, errors: number, warnings: number): string {
-  const checked = `${files} ${files === 1 ? 'file' : 'files'} checked`;
+function problemsSummary(options: RenderOptions, errors: number, warnings: number): string {
+  const checked = `${options.checked ?? plural(options.files, 'file')} checked`;
   if (errors === 0 && warnings === 0) return `${checked}: no problems`;
   return `${checked}: ${plural(errors, 'error')}, ${plural(warnings, 'warning')}`;
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 /** GitHub workflow-command escaping of the message part. */

@@ -33,6 +33,17 @@ export function renderDefinitionYaml(spec: ExperimentSpec, options: RenderDefini
     if (spec[key] !== undefined) ordered[key] = spec[key];
   }
   const header = [`# yaml-language-server: $schema=${options.schemaPath}`, ...(options.comments ?? []).map((c) => `# ${c}`)];
-  const body = yamlLibrary().stringify(ordered, { lineWidth: 0, indentSeq: true, defaultStringType: 'PLAIN', defaultKeyType: 'PLAIN' });
+  const yaml = yamlLibrary();
+  const doc = new yaml.Document(ordered);
+  // YAML 1.2 reads `off` or `y` as text, but YAML 1.1 readers (many editors and tools) read a boolean: quote them.
+  yaml.visit(doc, {
+    Scalar(_key, node) {
+      if (typeof node.value === 'string' && YAML_11_WORDS.test(node.value)) node.type = 'QUOTE_DOUBLE';
+    },
+  });
+  const body = doc.toString({ lineWidth: 0, indentSeq: true, defaultStringType: 'PLAIN', defaultKeyType: 'PLAIN' });
   return `${header.join('\n')}\n${body}`;
 }
+
+/** Plain words a YAML 1.1 reader takes for a boolean or null (the rollout edit quotes the same words). */
+const YAML_11_WORDS = /^(?:y|n|yes|no|on|off|true|false|null|~)$/i;

@@ -1,6 +1,7 @@
-import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SchemaName } from './schema.js';
+import { isWithin, toPosix } from '../util/index.js';
 
 /**
  * The folder of the running eppo-gitops package: the one holding package.json,
@@ -49,8 +50,7 @@ export function buildSchemaPath(options: SchemaPathOptions): string {
   } else {
     target = join(options.root, 'node_modules', PACKAGE_NAME, 'schemas', schemaFile);
   }
-  const path = relative(dirname(options.file), target);
-  return sep === '/' ? path : path.split(sep).join('/');
+  return toPosix(relative(dirname(options.file), target));
 }
 
 /** The folder that holds the outermost node_modules/ on the package's path, if any. */
@@ -60,7 +60,3 @@ function nodeModulesParent(packageRoot: string): string | undefined {
   return index <= 0 ? undefined : parts.slice(0, index).join(sep) || sep;
 }
 
-function isWithin(path: string, folder: string): boolean {
-  const rel = relative(folder, path);
-  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
-}

@@ -1,12 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { Ajv2020 } from 'ajv/dist/2020.js';
-import { didYouMean } from '../util/index.js';
+import { didYouMean, plural } from '../util/index.js';
 import { createAjv } from './ajv-instance.js';
 import { capProblems, MAX_PROBLEMS_PER_FILE } from './cap-problems.js';
 import type { Problem, SourcePos } from './types.js';
 import { escapePointer } from './yaml-source.js';
-import type { YamlSource } from './yaml-source.js';
+import type { YamlSource } from './types.js';
 
 /** The JSON Schemas eppo-gitops ships in schemas/. */
 export type SchemaName = 'experiment' | 'config';
@@ -216,13 +216,13 @@ function explainSchemaError(
         message: `${label} must be ${(params['allowedValues'] as unknown[]).map((v) => JSON.stringify(v)).join(' or ')}, not ${kindOf(value)}`,
       };
     case 'minLength':
-      return { pos: valuePos, message: params['limit'] === 1 ? `${label} must not be empty` : `${label} needs at least ${String(params['limit'])} characters` };
+      return { pos: valuePos, message: params['limit'] === 1 ? `${label} must not be empty` : `${label} needs at least ${plural(Number(params['limit']), 'character')}` };
     case 'maxLength':
-      return { pos: valuePos, message: `${label} is longer than ${String(params['limit'])} characters` };
+      return { pos: valuePos, message: `${label} is longer than ${plural(Number(params['limit']), 'character')}` };
     case 'minItems':
-      return { pos: at?.key ?? valuePos, message: `${label} needs at least ${String(params['limit'])} items, has ${lengthOf(value)}` };
+      return { pos: at?.key ?? valuePos, message: `${label} needs at least ${plural(Number(params['limit']), 'item')}, has ${lengthOf(value)}` };
     case 'maxItems':
-      return { pos: at?.key ?? valuePos, message: `${label} allows at most ${String(params['limit'])} items, has ${lengthOf(value)}` };
+      return { pos: at?.key ?? valuePos, message: `${label} allows at most ${plural(Number(params['limit']), 'item')}, has ${lengthOf(value)}` };
     case 'minimum':
     case 'maximum':
     case 'exclusiveMinimum':

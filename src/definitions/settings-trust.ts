@@ -1,6 +1,6 @@
 import { isLoopbackHost } from '../util/index.js';
 import type { Problem } from './types.js';
-import type { YamlSource } from './yaml-source.js';
+import type { YamlSource } from './types.js';
 
 /** The rule of the problems below. */
 export const SETTINGS_TRUST_RULE = 'settings-trust';

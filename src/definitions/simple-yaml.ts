@@ -1,5 +1,4 @@
-import type { SourcePos } from './types.js';
-import type { NodeRef, YamlSource } from './yaml-source.js';
+import type { NodeRef, SourcePos, YamlSource } from './types.js';
 
 /**
  * A fast reader for the plain YAML that definition files almost always are:

@@ -4,6 +4,24 @@ export interface SourcePos {
   col: number;
 }
 
+/** Where a value stands in the file: its key (for mapping values) and the value node. */
+export interface NodeRef {
+  key?: SourcePos;
+  value: SourcePos;
+}
+
+/** A parsed YAML file: the plain data (null-prototype objects) and where each node stands. */
+export interface YamlSource {
+  /** undefined when the file holds no document (empty, or comments only) */
+  data: unknown;
+  /** JSON pointer (as in ajv's instancePath: `''`, `/variations/0/weight`) to positions */
+  nodes: Map<string, NodeRef>;
+  /** the position of the start of the document's content (1:1 when empty) */
+  start: SourcePos;
+  /** the same nodes in document order as two lists, when the reader has them so (cheaper to walk than `nodes`) */
+  nodeList?: { pointers: readonly string[]; refs: readonly NodeRef[] };
+}
+
 export type Severity = 'error' | 'warning';
 
 /**

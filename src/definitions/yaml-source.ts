@@ -2,31 +2,13 @@ import type { Alias, CST, Document, LineCounter, Node, Parser, YAMLError } from 
 import { capProblems } from './cap-problems.js';
 import { parseSimpleYaml } from './simple-yaml.js';
 import { yamlLibrary } from './yaml-library.js';
-import type { Problem, Severity, SourcePos } from './types.js';
+import type { NodeRef, Problem, Severity, SourcePos, YamlSource } from './types.js';
 
 /** Definition files are small; anything larger is a mistake or an attack. */
 export const MAX_FILE_BYTES = 1024 * 1024;
 
 /** Alias expansions allowed in one file (a billion-laughs file needs millions). */
 export const MAX_ALIAS_EXPANSIONS = 100;
-
-/** Where a value stands in the file: its key (for mapping values) and the value node. */
-export interface NodeRef {
-  key?: SourcePos;
-  value: SourcePos;
-}
-
-/** A parsed YAML file: the plain data (null-prototype objects) and where each node stands. */
-export interface YamlSource {
-  /** undefined when the file holds no document (empty, or comments only) */
-  data: unknown;
-  /** JSON pointer (as in ajv's instancePath: `''`, `/variations/0/weight`) to positions */
-  nodes: Map<string, NodeRef>;
-  /** the position of the start of the document's content (1:1 when empty) */
-  start: SourcePos;
-  /** the same nodes in document order as two lists, when the reader has them so (cheaper to walk than `nodes`) */
-  nodeList?: { pointers: readonly string[]; refs: readonly NodeRef[] };
-}
 
 export type ParsedYaml = { ok: true; source: YamlSource; problems: Problem[] } | { ok: false; problems: Problem[] };
 

@@ -1,1 +1,1 @@
-export { runDemo, type DemoIo, type DemoOptions, type DemoResult } from './run-demo.js';
+export { runDemo } from './run-demo.js';

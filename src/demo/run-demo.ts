@@ -5,14 +5,16 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { ConfigError, InternalError } from '../errors.js';
-import { CONFIG_FILE, loadConfig, type Definition } from '../definitions/index.js';
+import { CONFIG_FILE, DEFAULT_DEFINITIONS_DIR, loadConfig, PACKAGE_ROOT, type Definition } from '../definitions/index.js';
 import { createEppoClient } from '../eppo/index.js';
 import { loadFlagFiles } from '../flags/index.js';
 import { createLocalHost, runGit } from '../git-host/index.js';
 import { recordOutcome, type RecordOutcomeResult } from '../outcomes/index.js';
 import { startWebhookServer, WEBHOOK_PATH } from '../server/index.js';
 import { startEmulator } from '../emulator/index.js';
+import { plural } from '../util/index.js';
 import { validateRepository } from '../validation/index.js';
+import { pointSchemaHints } from './point-schema-hints.js';
 
 /** What the demo needs of the command line's Io (which fits as it is). */
 export interface DemoIo {
@@ -65,6 +67,7 @@ export async function runDemo<T extends DemoIo>(options: DemoOptions<T>, io: T):
   try {
     out(`eppo-gitops demo: the whole loop on the embedded Eppo emulator, in ${repo}\n`);
     await cp(source, join(repo, 'experiments'), { recursive: true });
+    await pointSchemaHints(join(repo, 'experiments'), join(PACKAGE_ROOT, 'schemas'));
     const flagFiles = await copyFlags(dirname(source), repo);
     await git('init', '--quiet', '--initial-branch=main');
     await git('config', 'user.name', 'eppo-gitops demo');
@@ -100,22 +103,25 @@ export async function runDemo<T extends DemoIo>(options: DemoOptions<T>, io: T):
     const env = { ...io.env, EPPO_BASE_URL: emulator.url, EPPO_API_KEY: emulator.apiKey, EPPO_WEBHOOK_SECRET: secret };
     const cliIo: T = { ...io, cwd: repo, env };
     delete cliIo.confirm;
-    const step = async (n: number, title: string, argv: string[], expect: number[]) => {
+    // The first two steps check the definitions the demo copied (the user's, with --dir): a failure there is theirs to fix.
+    const step = async (n: number, title: string, argv: string[], expect: number[], checksInput = false) => {
       out(`\n── ${n}/6 ${title}\n$ eppo-gitops ${argv.join(' ')}\n`);
       const code = await options.cli(argv, cliIo);
-      if (!expect.includes(code)) throw new ConfigError(`demo step "eppo-gitops ${argv.join(' ')}" exited ${code}, expected ${expect.join(' or ')}`);
-      return code;
+      if (expect.includes(code)) return code;
+      const what = `demo step "eppo-gitops ${argv.join(' ')}" exited ${code}, expected ${expect.join(' or ')}`;
+      if (checksInput) throw new ConfigError(`${what}: the definitions copied from ${source} have the problems printed above; fix them, or run the demo on its own examples (without --dir)`);
+      throw new InternalError(what);
     };
 
-    await step(1, flagFiles.length > 0 ? 'validate the definitions and their flags (offline: schema, rules, flag splits)' : 'validate the definitions (offline: schema + rules)', ['validate'], [0]);
-    await step(2, 'plan: what apply would change in Eppo', ['plan', '--detailed-exitcode'], [2]);
+    await step(1, flagFiles.length > 0 ? 'validate the definitions and their flags (offline: schema, rules, flag splits)' : 'validate the definitions (offline: schema + rules)', ['validate'], [0], true);
+    await step(2, 'plan: what apply would change in Eppo', ['plan', '--detailed-exitcode'], [2], true);
     await step(3, 'apply', ['apply', '--yes'], [0]);
     await step(4, 'plan again: Eppo now matches git', ['plan', '--detailed-exitcode'], [0]);
 
     const definitions = (await validateRepository({ cwd: repo })).definitions;
     const chosen = pickExperiment(definitions);
     const live = (await client.listExperiments({ experiment_key: chosen.definition.experiment_key }))[0];
-    if (live === undefined) throw new ConfigError(`the demo could not find ${chosen.definition.experiment_key} in the emulator after apply`);
+    if (live === undefined) throw new InternalError(`the demo could not find ${chosen.definition.experiment_key} in the emulator after apply`);
     out(
       `\n── 5/6 someone clicks "Make decision" in Eppo: ${chosen.definition.experiment_key} (#${live.id}), ` +
         `winner ${chosen.winner}, POSITIVE\n`,
@@ -125,7 +131,7 @@ export async function runDemo<T extends DemoIo>(options: DemoOptions<T>, io: T):
     await receiver.idle();
     const recorded = outcomes.find((o) => o.action === 'proposed' || o.action === 'updated');
     if (recorded === undefined || !('branch' in recorded) || !('commit' in recorded)) {
-      throw new ConfigError(`the signed webhook did not produce an outcome commit (${outcomes.map((o) => o.action).join(', ') || 'nothing happened'})`);
+      throw new InternalError(`the signed webhook did not produce an outcome commit (${outcomes.map((o) => o.action).join(', ') || 'nothing happened'})`);
     }
     out(`the signed experiment.status.updated webhook reached serve, which re-read the experiment and committed on ${recorded.branch}\n`);
 
@@ -139,7 +145,7 @@ export async function runDemo<T extends DemoIo>(options: DemoOptions<T>, io: T):
     const branches = (await git('branch', '--list', '--format=%(refname:short)')).trim().split('\n');
     const seconds = (performance.now() - started) / 1000;
     out(
-      `\nDone in ${seconds.toFixed(1)} s: ${definitions.length} experiments validated, planned and applied; ` +
+      `\nDone in ${seconds.toFixed(1)} s: ${plural(definitions.length, 'experiment')} validated, planned and applied; ` +
         `the decision on ${chosen.definition.experiment_key} came back to git as a commit on ${recorded.branch} ` +
         `(branches: ${branches.join(', ')}). With GITHUB_TOKEN set it would be a pull request.\n` +
         `Next: edit experiments/*.yaml and run "npx eppo-gitops plan --local", then "apply --local".\n`,
@@ -176,7 +182,7 @@ async function copyFlags(root: string, repo: string): Promise<string[]> {
 }
 
 async function pickSource(dir: string | undefined, cwd: string): Promise<string> {
-  const candidates = dir === undefined ? [resolve(cwd, 'experiments'), ...PACKAGE_EXAMPLES] : [resolve(cwd, dir)];
+  const candidates = dir === undefined ? [resolve(cwd, DEFAULT_DEFINITIONS_DIR), ...PACKAGE_EXAMPLES] : [resolve(cwd, dir)];
   for (const candidate of candidates) {
     const info = await stat(candidate).catch(() => undefined);
     if (info?.isDirectory()) return candidate;

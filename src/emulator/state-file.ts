@@ -1,6 +1,7 @@
 import { mkdir, open, readFile, readlink, realpath, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
+import { isObject } from '../util/index.js';
 import type { EmulatorState } from './types.js';
 import { validateExperimentBody } from './validate.js';
 
@@ -98,10 +99,6 @@ function checkExperiments(state: EmulatorState): string | undefined {
   if (state.nextExperimentId <= maxExperiment) return `nextExperimentId ${state.nextExperimentId} is not above the largest experiment id, ${maxExperiment}`;
   if (state.nextVariationId <= maxVariation) return `nextVariationId ${state.nextVariationId} is not above the largest variation id, ${maxVariation}`;
   return undefined;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { setTimeout as wait } from 'node:timers/promises';
 import { Pool } from 'undici';
-import { ConfigError, EppoApiError } from '../errors.js';
-import { checkSecretLength, isLoopbackHost, redactValues } from '../util/index.js';
+import { ConfigError, EppoApiError, InternalError } from '../errors.js';
+import { checkSecretLength, DEFAULT_PARALLELISM, DEFAULT_REQUEST_TIMEOUT_MS, isLoopbackHost, redactValues } from '../util/index.js';
 import type {
   EppoApi,
   EppoAssignmentSource,
@@ -16,6 +16,9 @@ export const DEFAULT_EPPO_BASE_URL = 'https://eppo.cloud/api/v1';
 
 /** Page size for list endpoints (Eppo's maximum). */
 export const PAGE_LIMIT = 250;
+
+/** What to check when an answer is not shaped like Eppo's. */
+const NOT_EPPO_HINT = 'check EPPO_BASE_URL: it should point at the Eppo REST API (…/api/v1)';
 
 /** 1,000,000 items: beyond this the server is not paging (offset ignored). */
 const MAX_PAGES = 4_000;
@@ -45,8 +48,11 @@ export interface EppoClientOptions {
   concurrency?: number;
   onRetry?: (e: RetryEvent) => void;
   /**
-   * Once aborted, requests in flight are cancelled, no retry waits or starts,
-   * and every call fails with a non-retryable EppoRequestError (`cancelled`).
+   * Once aborted, reads in flight are cancelled, no retry waits or starts, and
+   * every new call fails with a non-retryable EppoRequestError (`cancelled`).
+   * A write in flight (POST, PUT) is not cancelled: its answer is the only way
+   * to know whether it happened. It finishes, and fails with its own error
+   * when it fails.
    */
   signal?: AbortSignal;
 }
@@ -79,7 +85,6 @@ export class EppoRequestError extends EppoApiError {
   }
 }
 
-export { isLoopbackHost };
 
 /** Checks and normalises an API base URL (no trailing slash). Throws ConfigError. */
 export function parseBaseUrl(baseUrl: string): URL {
@@ -179,12 +184,12 @@ export function createEppoClient(options: EppoClientOptions): EppoApi {
   const apiKey = options.apiKey;
   const basePath = base.pathname;
   const baseUrl = `${base.origin}${basePath}`;
-  const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+  const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
   const maxAttempts = Math.max(1, options.maxAttempts ?? 5);
   const retryBaseMs = options.retryBaseMs ?? 500;
   const maxRetryDelayMs = options.maxRetryDelayMs ?? 30_000;
-  const concurrency = Math.max(1, options.concurrency ?? 4);
+  const concurrency = Math.max(1, options.concurrency ?? DEFAULT_PARALLELISM);
   const cancel = options.signal;
   const cancelled = (): boolean => cancel?.aborted === true;
 
@@ -218,7 +223,7 @@ export function createEppoClient(options: EppoClientOptions): EppoApi {
         method: method as 'GET',
         headers,
         body: payload,
-        signal: cancel === undefined ? controller.signal : AbortSignal.any([controller.signal, cancel]),
+        signal: cancel === undefined || method !== 'GET' ? controller.signal : AbortSignal.any([controller.signal, cancel]),
       });
       const text = await res.body.text();
       return { status: res.statusCode, headers: res.headers, text };
@@ -299,7 +304,7 @@ export function createEppoClient(options: EppoClientOptions): EppoApi {
             path,
             status,
             retryable: false,
-            hint: 'check EPPO_BASE_URL: it should point at the Eppo REST API (…/api/v1)',
+            hint: NOT_EPPO_HINT,
             cause: error,
           }),
         };
@@ -330,13 +335,14 @@ export function createEppoClient(options: EppoClientOptions): EppoApi {
    * the key up before trying again.
    */
   async function call(method: string, path: string, body?: unknown): Promise<unknown> {
-    if (closed) throw new EppoApiError('the Eppo client is closed', { method, path });
+    if (closed) throw new InternalError(`${method} ${path} was called on an Eppo client that is closed`);
     const idempotent = method !== 'POST';
     for (let attempt = 1; ; attempt++) {
       if (cancelled()) throw cancelledError(method, path);
       const result = await attemptOnce(method, path, body);
       if (result.ok) return result.value;
-      if (cancelled()) throw cancelledError(method, path, result.error);
+      // A write that was answered keeps its own error: whether it happened is what the caller must learn.
+      if (cancelled()) throw method === 'GET' ? cancelledError(method, path, result.error) : result.error;
       const { error } = result;
       const mayRetry = error.retryable && (idempotent || error.notProcessed) && attempt < maxAttempts;
       if (!mayRetry) throw error;
@@ -357,16 +363,10 @@ export function createEppoClient(options: EppoClientOptions): EppoApi {
   }
 
   function expectArray<T>(value: unknown, method: string, path: string): T[] {
-    if (!Array.isArray(value)) {
-      throw new EppoApiError(`expected a JSON array from Eppo, got ${describe(value)}`, {
-        method,
-        path,
-        hint: 'check EPPO_BASE_URL: it should point at the Eppo REST API (…/api/v1)',
-      });
-    }
+    if (!Array.isArray(value)) throw new EppoApiError(`expected a JSON array from Eppo, got ${describeJsonKind(value)}`, { method, path, hint: NOT_EPPO_HINT });
     for (const item of value) {
       if (item === null || typeof item !== 'object' || typeof (item as { id?: unknown }).id !== 'number') {
-        throw new EppoApiError(`expected objects with a numeric "id" in the list from Eppo, got ${describe(item)}`, { method, path });
+        throw new EppoApiError(`expected objects with a numeric "id" in the list from Eppo, got ${describeJsonKind(item)}`, { method, path, hint: NOT_EPPO_HINT });
       }
     }
     return value as T[];
@@ -374,7 +374,7 @@ export function createEppoClient(options: EppoClientOptions): EppoApi {
 
   function expectObject<T>(value: unknown, method: string, path: string): T {
     if (value === null || typeof value !== 'object' || Array.isArray(value) || typeof (value as { id?: unknown }).id !== 'number') {
-      throw new EppoApiError(`expected a JSON object with a numeric "id" from Eppo, got ${describe(value)}`, { method, path });
+      throw new EppoApiError(`expected a JSON object with a numeric "id" from Eppo, got ${describeJsonKind(value)}`, { method, path, hint: NOT_EPPO_HINT });
     }
     return value as T;
   }
@@ -397,7 +397,7 @@ export function createEppoClient(options: EppoClientOptions): EppoApi {
           failure ??= new EppoApiError(`more than ${MAX_PAGES} pages of ${PAGE_LIMIT}: Eppo does not seem to honour limit/offset`, {
             method: 'GET',
             path,
-            hint: 'check EPPO_BASE_URL: it should point at the Eppo REST API (…/api/v1)',
+            hint: NOT_EPPO_HINT,
           });
           return;
         }
@@ -472,7 +472,7 @@ export function backoffDelay(attempt: number, baseMs: number, capMs: number, ret
   return Math.floor(random() * ceiling);
 }
 
-function describe(value: unknown): string {
+function describeJsonKind(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'object') return 'an object';

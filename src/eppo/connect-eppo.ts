@@ -38,10 +38,10 @@ export const LOCAL_STATE_DIR = '.eppo-local';
  * flag > EPPO_BASE_URL > config > default, with EPPO_API_KEY (required).
  */
 export async function connectEppo(opts: ConnectEppoOptions): Promise<EppoConnection> {
+  checkLocalTarget(opts);
+  // Every setting is read before anything starts: a bad one must not leave an emulator listening.
+  const tuning = { ...timeouts(opts.env), ...opts.client };
   if (opts.local === true) {
-    if (nonEmpty(opts.baseUrl) !== undefined) {
-      throw new ConfigError('a base URL cannot be used with local: the embedded emulator has its own address; drop --base-url, or drop --local to talk to the Eppo at that URL');
-    }
     const dir = join(opts.cwd, LOCAL_STATE_DIR);
     try {
       await mkdir(dir, { recursive: true });
@@ -52,7 +52,13 @@ export async function connectEppo(opts: ConnectEppoOptions): Promise<EppoConnect
     }
     const { startEmulator } = await import('../emulator/index.js');
     const emulator = await startEmulator({ port: 0, statePath: join(dir, 'state.json') });
-    const api = createEppoClient({ ...timeouts(opts.env), ...opts.client, baseUrl: emulator.url, apiKey: emulator.apiKey });
+    let api: EppoApi;
+    try {
+      api = createEppoClient({ ...tuning, baseUrl: emulator.url, apiKey: emulator.apiKey });
+    } catch (error) {
+      await emulator.close();
+      throw error;
+    }
     return {
       api,
       // The emulator's port changes on every run; the state folder is what identifies it.
@@ -69,8 +75,20 @@ export async function connectEppo(opts: ConnectEppoOptions): Promise<EppoConnect
     throw new ConfigError('EPPO_API_KEY is not set: export EPPO_API_KEY=<an Eppo API key with Experiments read/write>, or use --local to try against the embedded emulator');
   }
   const baseUrl = nonEmpty(opts.baseUrl) ?? nonEmpty(opts.env.EPPO_BASE_URL) ?? nonEmpty(opts.config?.eppo_base_url) ?? DEFAULT_EPPO_BASE_URL;
-  const api = createEppoClient({ ...timeouts(opts.env), ...opts.client, baseUrl, apiKey: apiKey.trim() });
+  const api = createEppoClient({ ...tuning, baseUrl, apiKey: apiKey.trim() });
   return { api, baseUrl: api.baseUrl, close: () => api.close() };
+}
+
+/**
+ * The embedded emulator has its own address, so a base URL next to `local`
+ * would be silently ignored: a ConfigError. connectEppo checks it; the
+ * functions that do other work before connecting (planWorkspace,
+ * openOutcomeContext, serve) check it first.
+ */
+export function checkLocalTarget(opts: Pick<ConnectEppoOptions, 'local' | 'baseUrl'>): void {
+  if (opts.local === true && nonEmpty(opts.baseUrl) !== undefined) {
+    throw new ConfigError('--local and --base-url cannot be used together: the embedded emulator (--local) has its own address; drop --base-url, or drop --local to talk to the Eppo at that URL');
+  }
 }
 
 /** Longest connect wait; a longer EPPO_TIMEOUT_SECONDS only lengthens the wait for an answer. */

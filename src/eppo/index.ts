@@ -4,7 +4,6 @@ export {
   createEppoClient,
   DEFAULT_EPPO_BASE_URL,
   EppoRequestError,
-  isLoopbackHost,
   parseBaseUrl,
   PAGE_LIMIT,
   type EppoClientOptions,
@@ -13,4 +12,6 @@ export {
 export { fetchWorkspace } from './workspace.js';
 export { isConcluded } from './status.js';
 export { describeMalformedExperiment } from './live-shape.js';
-export { connectEppo, LOCAL_BASE_URL, LOCAL_STATE_DIR, type ConnectEppoOptions, type EppoConnection } from './connect-eppo.js';
+export { groupExperimentsByKey } from './group-by-key.js';
+export { describeTwins, describeUnreadableExperiment } from './live-refusals.js';
+export { checkLocalTarget, connectEppo, LOCAL_BASE_URL, LOCAL_STATE_DIR, type ConnectEppoOptions, type EppoConnection } from './connect-eppo.js';

@@ -1,3 +1,5 @@
+import { isObject } from '../util/index.js';
+
 /** Deeper than this, a live experiment is not Eppo's data (ours nests three levels); canonical JSON and clones would overflow the stack. */
 const MAX_DEPTH = 32;
 
@@ -13,38 +15,35 @@ const TEXT_FIELDS = ['name', 'status', 'winning_variant_key', 'outcome', 'conclu
  */
 export function describeMalformedExperiment(value: unknown): string | undefined {
   if (!isObject(value)) return 'it is not a JSON object';
-  if (typeof value['experiment_key'] !== 'string') return `experiment_key is ${describe(value['experiment_key'])}, not a string`;
+  if (typeof value['experiment_key'] !== 'string') return `experiment_key is ${describeValue(value['experiment_key'])}, not a string`;
   for (const field of TEXT_FIELDS) {
     const text = value[field];
-    if (text !== undefined && text !== null && typeof text !== 'string') return `${field} is ${describe(text)}, not a string`;
+    if (text !== undefined && text !== null && typeof text !== 'string') return `${field} is ${describeValue(text)}, not a string`;
   }
   const variations = value['variations'];
   if (variations !== undefined && variations !== null) {
-    if (!Array.isArray(variations)) return `variations is ${describe(variations)}, not a list`;
+    if (!Array.isArray(variations)) return `variations is ${describeValue(variations)}, not a list`;
     for (let i = 0; i < variations.length; i++) {
       const v: unknown = variations[i];
-      if (!isObject(v)) return `variations[${i}] is ${describe(v)}, not an object`;
-      if (typeof v['variant_key'] !== 'string') return `variations[${i}].variant_key is ${describe(v['variant_key'])}, not a string`;
+      if (!isObject(v)) return `variations[${i}] is ${describeValue(v)}, not an object`;
+      if (typeof v['variant_key'] !== 'string') return `variations[${i}].variant_key is ${describeValue(v['variant_key'])}, not a string`;
     }
   }
   const metrics = value['metrics'];
   if (metrics !== undefined && metrics !== null) {
-    if (!Array.isArray(metrics)) return `metrics is ${describe(metrics)}, not a list`;
+    if (!Array.isArray(metrics)) return `metrics is ${describeValue(metrics)}, not a list`;
     for (let i = 0; i < metrics.length; i++) {
       const m: unknown = metrics[i];
-      if (!isObject(m)) return `metrics[${i}] is ${describe(m)}, not an object`;
-      if (!Number.isInteger(m['metric_id'])) return `metrics[${i}].metric_id is ${describe(m['metric_id'])}, not an integer`;
+      if (!isObject(m)) return `metrics[${i}] is ${describeValue(m)}, not an object`;
+      if (!Number.isInteger(m['metric_id'])) return `metrics[${i}].metric_id is ${describeValue(m['metric_id'])}, not an integer`;
     }
   }
   if (deeperThan(value, MAX_DEPTH)) return `it is nested more than ${MAX_DEPTH} levels deep`;
   return undefined;
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
 
-function describe(value: unknown): string {
+function describeValue(value: unknown): string {
   if (value === undefined) return 'missing';
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';

@@ -129,6 +129,8 @@ function describeAt(path: string, errors: AjvError[], data: unknown): FlagdFindi
       const extra = String(params['additionalProperty']);
       if (path === '/flags' && extra === '') return { pointer: `${path}/`, atKey: true, message: 'a flag key must not be empty' };
       if (inRule) {
+        const operators = value !== null && typeof value === 'object' && !Array.isArray(value) ? Object.keys(value) : [];
+        if (operators.length > 1) return { pointer: `${path}/${escapePointer(operators[1]!)}`, atKey: true, message: oneOperatorMessage(where, operators) };
         const hint = extra === '$ref' ? '; "$ref" must name an entry of "$evaluators"' : '';
         return { pointer: `${path}/${escapePointer(extra)}`, atKey: true, message: `${where}: "${extra}" is not an operator flagd knows${hint}` };
       }
@@ -151,6 +153,30 @@ function describeAt(path: string, errors: AjvError[], data: unknown): FlagdFindi
     default:
       return { pointer: path, message: `${where} ${first.message ?? 'is not valid flagd'}` };
   }
+}
+
+/**
+ * The first JSONLogic rule (an object) below `node` that holds more than one
+ * operator, with its pointer (`pointer` is where `node` stands); flagd reads
+ * a rule as exactly one operator and its arguments. Pure.
+ */
+export function findMultiOperatorRule(node: unknown, pointer: string): { pointer: string; operators: string[] } | undefined {
+  const stack: Array<{ node: unknown; pointer: string; depth: number }> = [{ node, pointer, depth: 0 }];
+  while (stack.length > 0) {
+    const { node: current, pointer: at, depth } = stack.pop()!;
+    if (current === null || typeof current !== 'object' || depth > 200) continue;
+    const entries = Array.isArray(current) ? current.map((child, i) => [String(i), child] as const) : Object.entries(current);
+    if (!Array.isArray(current) && entries.length > 1) return { pointer: at, operators: entries.map(([key]) => key) };
+    for (let i = entries.length - 1; i >= 0; i--) stack.push({ node: entries[i]![1], pointer: `${at}/${escapePointer(entries[i]![0])}`, depth: depth + 1 });
+  }
+  return undefined;
+}
+
+/** What to say about a rule with several operators. */
+export function oneOperatorMessage(where: string, operators: readonly string[]): string {
+  const named = operators.map((o) => `"${o}"`);
+  const list = named.length === 2 ? `${named[0]} and ${named[1]}` : `${named.slice(0, -1).join(', ')} and ${named[named.length - 1]}`;
+  return `${where}: a rule holds one operator, and this one has ${list}; keep one, and nest the others inside it (conditions combine with "and")`;
 }
 
 function mixedVariantsMessage(flagPath: string, data: unknown): string {

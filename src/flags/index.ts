@@ -4,37 +4,27 @@
  * rollout of a winner in a flag file, and new experiments from flags.
  * It imports definitions/, never the reverse.
  */
-export type { Flag, FlagdFlag, FlagFile, FlagSet, ServedSplit } from './types.js';
-export { readFlagFile, FLAG_FILE_RULE, MAX_RULE_NODES, MAX_RULE_OPERATIONS } from './read-flag-file.js';
+export type { Flag, FlagFile, FlagSet, ServedSplit } from './types.js';
+export { readFlagFile, FLAG_FILE_RULE } from './read-flag-file.js';
 export { clearFlagdCache } from './flagd.js';
 export { buildFlagSet } from './flag-set.js';
 export { loadFlagFiles } from './load-flag-files.js';
-export type { LoadFlagFilesOptions } from './load-flag-files.js';
 export { compileGlob, matchGlob, filterByGlobs, expandBraces } from './glob.js';
-export type { Glob } from './glob.js';
-export { buildServedSplit, clearServedSplitCache, MEASURE_BUDGET_MS, SIMULATED_SUBJECTS } from './served-split.js';
-export { fractionalShares, hasFractional } from './targeting.js';
+export { findServedKeys, selectFlagPaths } from './flag-paths.js';
+export type { FlagPaths } from './flag-paths.js';
+export { buildServedSplit, clearServedSplitCache } from './served-split.js';
+export { fractionalShares, hasFractional, servedOutsideFractional } from './targeting.js';
 export {
   checkFlags,
   splitTolerance,
-  FLAG_RULES,
-  SPLIT_TOLERANCE,
-  MIN_MEASURED_SUBJECTS,
-  flagMissing,
-  flagDisabled,
-  flagVariants,
-  flagSplit,
-  flagRollout,
 } from './rules.js';
-export type { FlagCheckOptions, FlagRule, FlagRuleContext } from './rules.js';
+export type { FlagCheckOptions } from './rules.js';
 export { buildRolloutEdit } from './rollout-edit.js';
-export type { RolloutEdit } from './rollout-edit.js';
 export { proveRollout } from './prove-rollout.js';
-export type { RolloutProof } from './prove-rollout.js';
-export { buildRollout, renderRolloutSection, describeSplit } from './rollout.js';
-export type { RolloutInput, RolloutLeaveReason, RolloutPlan } from './rollout.js';
+export { buildRollout, renderRolloutSection } from './rollout.js';
+export type { RolloutPlan } from './rollout.js';
 export { buildExperimentFromFlag, nameFromKey } from './experiment-from-flag.js';
-export type { ExperimentFromFlag, ExperimentFromFlagOptions } from './experiment-from-flag.js';
 export { writeExperimentFromFlag } from './write-experiment-from-flag.js';
+export { readNewExperimentSettings } from './new-experiment-settings.js';
 export type { WriteExperimentFromFlagOptions, WriteExperimentFromFlagResult } from './write-experiment-from-flag.js';
 export { buildFlagsWithoutExperimentNote, describeFlagsWithoutExperiment, findFlagsWithoutExperiment } from './flags-without-experiment.js';

@@ -1,13 +1,14 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
-import { isAbsolute, join, relative, sep } from 'node:path';
-import { CONFIG_FILE, MAX_FILE_BYTES } from '../definitions/index.js';
-import type { Problem } from '../definitions/index.js';
+import { isAbsolute, join } from 'node:path';
+import { CONFIG_FILE, MAX_FILE_BYTES, parseYamlData } from '../definitions/index.js';
+import type { Problem, SourcePos } from '../definitions/index.js';
 import { buildFlagSet } from './flag-set.js';
 import { compileGlob } from './glob.js';
 import type { Glob } from './glob.js';
 import { FLAG_FILE_RULE, readFlagFile } from './read-flag-file.js';
 import type { FlagFile, FlagSet } from './types.js';
+import { isWithin } from '../util/index.js';
 
 export interface LoadFlagFilesOptions {
   /** the folder holding eppo-gitops.yaml; globs start here and files must stay inside it */
@@ -32,28 +33,32 @@ const OUTSIDE_MESSAGE = 'the link points outside the folder holding eppo-gitops.
  */
 export async function loadFlagFiles(options: LoadFlagFilesOptions): Promise<FlagSet> {
   const problems: Problem[] = [];
-  const configProblem = (message: string, severity: Problem['severity'] = 'error'): Problem => ({ file: CONFIG_FILE, line: 1, col: 1, severity, rule: FLAG_FILE_RULE, message });
+  const globAt = globPositions(options.root, options.files);
+  const configProblem = (index: number, message: string, severity: Problem['severity'] = 'error'): Problem => {
+    const pos = globAt(index);
+    return { file: CONFIG_FILE, line: pos.line, col: pos.col, severity, rule: FLAG_FILE_RULE, message };
+  };
   const fileProblem = (file: string, message: string): Problem => ({ file, line: 1, col: 1, severity: 'error', rule: FLAG_FILE_RULE, message });
 
-  const globs: Glob[] = [];
-  for (const pattern of options.files) {
+  const globs: Array<Glob & { index: number }> = [];
+  options.files.forEach((pattern, index) => {
     const parts = pattern.split(/[/\\]/);
     if (isAbsolute(pattern) || /^[A-Za-z]:/.test(pattern) || parts.includes('..')) {
-      problems.push(configProblem(`flags.files "${pattern}" leads outside the folder holding ${CONFIG_FILE}; write a glob relative to it, without ".." and not absolute`));
-      continue;
+      problems.push(configProblem(index, `flags.files "${pattern}" leads outside the folder holding ${CONFIG_FILE}; write a glob relative to it, without ".." and not absolute`));
+      return;
     }
     try {
-      globs.push(compileGlob(pattern));
+      globs.push({ ...compileGlob(pattern), index });
     } catch (error) {
-      problems.push(configProblem(`flags.files "${pattern}": ${(error as Error).message}`));
+      problems.push(configProblem(index, `flags.files "${pattern}": ${(error as Error).message}`));
     }
-  }
+  });
 
   let realRoot: string;
   try {
     realRoot = await realpath(options.root);
   } catch (error) {
-    problems.push(configProblem(`cannot read the folder ${options.root} (${code(error)})`));
+    problems.push(configProblem(-1, `cannot read the folder ${options.root} (${code(error)})`));
     return buildFlagSet([], problems);
   }
   const found = new Set<string>();
@@ -61,7 +66,7 @@ export async function loadFlagFiles(options: LoadFlagFilesOptions): Promise<Flag
   await walk(realRoot, '', [realRoot], walker);
 
   for (const glob of globs) {
-    if (![...found].some((path) => glob.matches(path))) problems.push(configProblem(`flags.files "${glob.pattern}" matches no file`, 'warning'));
+    if (![...found].some((path) => glob.matches(path))) problems.push(configProblem(glob.index, `flags.files "${glob.pattern}" matches no file`, 'warning'));
   }
   const buffer = new Uint8Array(MAX_FILE_BYTES + 1);
   const files: FlagFile[] = [];
@@ -71,6 +76,31 @@ export async function loadFlagFiles(options: LoadFlagFilesOptions): Promise<Flag
     else files.push(readFlagFile(path, read));
   }
   return buildFlagSet(files, problems);
+}
+
+/**
+ * Where each glob stands in eppo-gitops.yaml (the `flags.files` entry with
+ * that index, when it says the same), so a problem with a glob points at its
+ * line; 1:1 when the globs came from elsewhere or the file cannot be read.
+ * The file is read at the first call only: most runs have no glob problem.
+ */
+function globPositions(root: string, files: readonly string[]): (index: number) => SourcePos {
+  let located: ((index: number) => SourcePos | undefined) | undefined;
+  return (index) => {
+    located ??= (() => {
+      let parsed;
+      try {
+        parsed = parseYamlData(CONFIG_FILE, readFileSync(join(root, CONFIG_FILE)));
+      } catch {
+        return () => undefined;
+      }
+      if (!parsed.ok) return () => undefined;
+      const { data, nodes } = parsed.source;
+      const written = (data as { flags?: { files?: unknown } } | undefined)?.flags?.files;
+      return (i: number) => (Array.isArray(written) && written[i] === files[i] ? nodes.get(`/flags/files/${i}`)?.value : undefined);
+    })();
+    return located(index) ?? { line: 1, col: 1 };
+  };
 }
 
 interface Walk {
@@ -150,10 +180,6 @@ function readBounded(path: string, buffer: Uint8Array): Uint8Array | string {
   }
 }
 
-function isWithin(path: string, folder: string): boolean {
-  const rel = relative(folder, path);
-  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
-}
 
 function code(error: unknown): string {
   const e = error as NodeJS.ErrnoException;

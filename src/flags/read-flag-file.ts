@@ -1,7 +1,7 @@
 import type { FeatureFlag } from '@openfeature/flagd-core';
 import { escapePointer, firstInvalidUtf8, MAX_FILE_BYTES, parseYamlData } from '../definitions/index.js';
 import type { NodeRef, Problem, SourcePos } from '../definitions/index.js';
-import { describeFlagdError } from './flagd-errors.js';
+import { describeFlagdError, findMultiOperatorRule, labelOf, oneOperatorMessage } from './flagd-errors.js';
 import { readWithFlagd } from './flagd.js';
 import { MAX_DEPTH, readJsonSource } from './json-source.js';
 import { bucketEntries, findFractionals, measureRules, resolveEvaluators } from './targeting.js';
@@ -110,7 +110,16 @@ export function readFlagFile(file: string, input: Uint8Array | string): FlagFile
   const resolved = resolveEvaluators(plain) as { flags: Record<string, FlagdFlag> };
   const flags: Flag[] = [];
   for (const [key, feature] of flagd.flags) {
-    if (feature.compileFailed) problems.push(problem(at(`/flags/${escapePointer(key)}/targeting`), `flag "${key}": flagd cannot compile its targeting, so every evaluation would fail`));
+    if (feature.compileFailed) {
+      const targetingPointer = `/flags/${escapePointer(key)}/targeting`;
+      const written = (data as { flags: Record<string, { targeting?: unknown }> }).flags[key]?.targeting;
+      const several = findMultiOperatorRule(written, targetingPointer);
+      problems.push(
+        several === undefined
+          ? problem(at(targetingPointer), `flag "${key}": flagd cannot compile its targeting, so every evaluation would fail`)
+          : problem(at(`${several.pointer}/${escapePointer(several.operators[1]!)}`, true), oneOperatorMessage(labelOf(several.pointer), several.operators)),
+      );
+    }
     const definition = resolved.flags[key]!;
     const variants = feature.variants;
     for (const use of findFractionals(data, key)) {

@@ -1,5 +1,7 @@
 import type { Definition, Problem, Severity, SourcePos, Variation } from '../definitions/index.js';
+import { didYouMean } from '../util/index.js';
 import { buildServedSplit, SIMULATED_SUBJECTS } from './served-split.js';
+import { servedOutsideFractional } from './targeting.js';
 import type { Flag, FlagSet, ServedSplit } from './types.js';
 
 /** What the flag checks need besides the definitions and the flags. */
@@ -23,6 +25,8 @@ export interface FlagRuleContext {
   brokenFiles: boolean;
   /** the split `flag` serves (computed or measured once per flag) */
   split(flag: Flag): ServedSplit;
+  /** the flag whose key is closest to `key`, when one is close enough to be a typo */
+  closestFlag(key: string): Flag | undefined;
 }
 
 /** Largest difference between a served share and the file's that is not a mismatch, for computed shares. */
@@ -56,13 +60,15 @@ export const flagMissing: FlagRule = {
   id: 'flag-missing',
   check(definition, flag, context) {
     if (flag !== undefined || definition.outcome !== undefined || context.brokenFiles) return [];
+    const close = context.closestFlag(definition.experiment_key);
+    const fix = close === undefined ? 'add the flag or fix the key' : `did you mean flag "${close.key}" (${close.file})? Make the two keys equal, or add the flag`;
     return [
       problemAt(
         definition,
         'experiment_key',
         'warning',
         this.id,
-        `no flag in the flag files has the key "${definition.experiment_key}", so the split the randomizer serves cannot be checked; add the flag or fix the key`,
+        `no flag in the flag files has the key "${definition.experiment_key}", so the split the randomizer serves cannot be checked; ${fix}`,
       ),
     ];
   },
@@ -124,7 +130,11 @@ export const flagSplit: FlagRule = {
     for (const { v } of active) entered += split.shares[v.variant_key] ?? 0;
     const measured = split.method === 'measured';
     const how = (): string =>
-      measured ? `measured over ${SIMULATED_SUBJECTS.toLocaleString('en-US')} subjects` : flag.targeting === undefined ? 'the flag has no targeting' : 'computed from the fractional';
+      measured
+        ? `measured over ${SIMULATED_SUBJECTS.toLocaleString('en-US')} subjects with ${flag.file}`
+        : flag.targeting === undefined
+          ? `${flag.file}: the flag has no targeting`
+          : `computed from the fractional in ${flag.file}`;
     const enteredCount = Math.round(entered * split.subjects);
     if (measured && split.subjects < SIMULATED_SUBJECTS) {
       const at = definition.positions['traffic_allocation'] !== undefined ? 'traffic_allocation' : 'variations';
@@ -174,6 +184,22 @@ export const flagSplit: FlagRule = {
         ),
       );
     }
+    if (problems.length > 0 && measured) {
+      // The usual cause of a measured mismatch: subjects the rule keeps out of its fractional still get an arm.
+      const arms = active.map(({ v }) => v.variant_key);
+      const leaked = servedOutsideFractional(flag).filter((variant) => arms.includes(variant) && (split.shares[variant] ?? 0) > 0);
+      if (leaked.length > 0) {
+        const names = leaked.map((v) => `"${v}"`).join(' and ');
+        const first = problems[0]!;
+        problems[0] = {
+          ...first,
+          message:
+            `${first.message}. Subjects the targeting keeps out of its fractional (by country, time or any other condition) get ${names}, ` +
+            `${leaked.length === 1 ? 'an arm' : 'arms'} of this experiment, so they count as in it: serve them a variant that is not an arm ` +
+            '(a holdout such as "off", left out of variations) as the else branch or the defaultVariant',
+        };
+      }
+    }
     return problems;
   },
 };
@@ -207,6 +233,13 @@ export const FLAG_RULES: readonly FlagRule[] = [flagMissing, flagDisabled, flagV
 export function checkFlags(definitions: readonly Definition[], flags: FlagSet, options: FlagCheckOptions): Problem[] {
   const splits = new Map<Flag, ServedSplit>();
   const context: FlagRuleContext = {
+    closestFlag(key) {
+      // Only keys of a length within reach are compared: a repository may hold thousands of flags.
+      const reach = Math.max(2, Math.floor(key.length / 3));
+      const candidates = [...flags.byKey.keys()].filter((k) => Math.abs(k.length - key.length) <= reach);
+      const found = didYouMean(key, candidates);
+      return found === undefined ? undefined : flags.byKey.get(found);
+    },
     options,
     brokenFiles: flags.problems.some((p) => p.severity === 'error'),
     split(flag) {

@@ -117,6 +117,42 @@ export function fractionalShares(flag: Pick<Flag, 'targeting' | 'variants'>): Re
   return shares;
 }
 
+/**
+ * Variants a flag serves without a `fractional`: the results of its `if`
+ * branches that are variant names (outside any fractional), and its
+ * defaultVariant when an `if` has no else (the rule then gives nothing and
+ * flagd serves the default). Only for a targeting that holds a fractional;
+ * distinct. Pure.
+ */
+export function servedOutsideFractional(flag: Pick<Flag, 'targeting' | 'variants' | 'defaultVariant'>): string[] {
+  if (!hasFractional(flag.targeting)) return [];
+  const found = new Set<string>();
+  let noElse = false;
+  const stack: unknown[] = [flag.targeting];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (node === null || typeof node !== 'object') continue;
+    if (Array.isArray(node)) {
+      stack.push(...node);
+      continue;
+    }
+    for (const [operator, args] of Object.entries(node)) {
+      if (operator === 'fractional') continue;
+      if (operator === 'if' && Array.isArray(args)) {
+        if (args.length % 2 === 0) noElse = true;
+        // [cond, then, cond, then, …, else]: the results are the odd positions and a last one at an even position.
+        args.forEach((arg, i) => {
+          const result = i % 2 === 1 || (i === args.length - 1 && i % 2 === 0 && i > 0);
+          if (result && typeof arg === 'string' && flag.variants.includes(arg)) found.add(arg);
+          else stack.push(arg);
+        });
+      } else stack.push(args);
+    }
+  }
+  if (noElse && flag.defaultVariant !== undefined) found.add(flag.defaultVariant);
+  return [...found];
+}
+
 /** True when the flag's targeting holds a `fractional` anywhere (it splits traffic when enabled). */
 export function hasFractional(targeting: unknown): boolean {
   const stack: unknown[] = [targeting];

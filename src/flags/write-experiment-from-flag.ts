@@ -1,7 +1,7 @@
-import { access, mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join, relative, resolve, sep } from 'node:path';
-import { buildSchemaPath, CONFIG_FILE, loadDefinitions, parseDefinition, type FlagsConfig, type Problem } from '../definitions/index.js';
-import { didYouMean } from '../util/index.js';
+import { mkdir, realpath, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, resolve } from 'node:path';
+import { buildSchemaPath, CONFIG_FILE, definitionFileNames, loadDefinitions, parseDefinition, resolveFolderInsideRoot, type FlagsConfig, type Problem } from '../definitions/index.js';
+import { didYouMean, errorCode, pathExists, toPosix } from '../util/index.js';
 import { buildExperimentFromFlag } from './experiment-from-flag.js';
 import { loadFlagFiles } from './load-flag-files.js';
 import { checkFlags } from './rules.js';
@@ -22,6 +22,12 @@ export interface WriteExperimentFromFlagOptions {
   now: Date;
   /** the $schema editor hint's path relative to the new file; default: buildSchemaPath */
   schemaPath?: string;
+  /** how messages name the definitions folder (default `the folder "<dir>"`), e.g. `--dir ../x` */
+  dirSource?: string;
+  /** the control variant; default: buildExperimentFromFlag's rule */
+  control?: string;
+  /** variants that are not arms: subjects who get them are outside the experiment */
+  holdouts?: readonly string[];
 }
 
 /**
@@ -60,12 +66,27 @@ export async function writeExperimentFromFlag(options: WriteExperimentFromFlagOp
     );
   }
 
-  const file = toPosix(join(options.dir, `${options.flagKey}.yaml`));
-  const target = resolve(options.root, file);
-  for (const candidate of [target, target.replace(/\.yaml$/, '.yml')]) {
-    if (await exists(candidate)) return refused(`${toPosix(relative(options.root, candidate))} already exists; not overwritten (move it away, or pass --dir another folder)`);
+  // The same rule as init: inside the root (links on the way count), safe names, not .git/ or node_modules/.
+  const root = await realpath(options.root).catch(() => resolve(options.root));
+  const folder = await resolveFolderInsideRoot({
+    given: options.dir,
+    base: root,
+    root,
+    source: options.dirSource ?? `the folder "${options.dir}"`,
+    scope: `the folder holding ${CONFIG_FILE} (${root})`,
+    writer: 'new',
+  });
+  if (!folder.ok) return refused(folder.message);
+  const [name, twin] = definitionFileNames(options.flagKey);
+  const file = `${folder.dir}/${name}`;
+  const target = join(root, ...file.split('/'));
+  for (const candidate of [target, join(dirname(target), twin)]) {
+    if (await pathExists(candidate)) {
+      // Another folder would only make a second file with the same experiment_key.
+      return refused(`${toPosix(relative(root, candidate))} already exists; not overwritten (edit it, or delete it and run new again)`);
+    }
   }
-  const existing = (await loadDefinitions({ cwd: options.root, dir: options.dir })).definitions.find((d) => d.experiment_key === options.flagKey);
+  const existing = (await loadDefinitions({ cwd: options.root, dir: folder.dir })).definitions.find((d) => d.experiment_key === options.flagKey);
   if (existing !== undefined) return refused(`${existing.file} already declares experiment_key ${options.flagKey}; not written`);
 
   const base = {
@@ -73,7 +94,9 @@ export async function writeExperimentFromFlag(options: WriteExperimentFromFlagOp
     assignmentSource: options.assignmentSource,
     startDate: options.now.toISOString().slice(0, 10),
     file,
-    schemaPath: options.schemaPath ?? buildSchemaPath({ file: target, root: options.root }),
+    schemaPath: options.schemaPath ?? buildSchemaPath({ file: target, root }),
+    ...(options.control === undefined ? {} : { control: options.control }),
+    ...(options.holdouts === undefined ? {} : { holdouts: options.holdouts }),
   };
   let built = buildExperimentFromFlag(flag, base);
   if (!built.ok) return refused(built.message);
@@ -96,22 +119,9 @@ export async function writeExperimentFromFlag(options: WriteExperimentFromFlagOp
     await mkdir(dirname(target), { recursive: true });
     await writeFile(target, built.text, { flag: 'wx' });
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    const code = errorCode(error);
     return refused(code === 'EEXIST' ? `${file} already exists; not overwritten` : `cannot write ${file} (${code}); check that the folder is writable`);
   }
   const notes = [...built.comments.slice(1), ...problems.map((p) => `${p.message} [${p.rule}]`)];
   return { action: 'written', file, text: built.text, flag, notes };
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function toPosix(path: string): string {
-  return sep === '/' ? path : path.split(sep).join('/');
 }

@@ -1,7 +1,7 @@
 import { Octokit } from '@octokit/rest';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
-import { checkSecretLength, redactValues } from '../util/index.js';
+import { checkSecretLength, DEFAULT_REQUEST_TIMEOUT_MS, redactValues } from '../util/index.js';
 
 export interface CreateOctokitOptions {
   token: string;
@@ -33,7 +33,7 @@ export interface CreateOctokitOptions {
 }
 
 /** Default of `timeoutMs`: GitHub answers in well under a second; a stall must not hold a job for minutes. */
-export const DEFAULT_GITHUB_TIMEOUT_MS = 30_000;
+export const DEFAULT_GITHUB_TIMEOUT_MS = DEFAULT_REQUEST_TIMEOUT_MS;
 
 /**
  * A request to GitHub that got no complete answer in time. Named `AbortError`

@@ -5,7 +5,7 @@ import type { GitHost } from './types.js';
 
 export type * from './types.js';
 export { createGitHubHost, createGitHubHostFromEnv, gitBlobSha, type GitHubHostOptions, type GitHubEnvOptions } from './github.js';
-export { createOctokit, DEFAULT_GITHUB_TIMEOUT_MS, fetchWithDeadline, GitHubCancelledError, GitHubTimeoutError, type CreateOctokitOptions, type GitHubClient } from './github-client.js';
+export { createOctokit, DEFAULT_GITHUB_TIMEOUT_MS, fetchWithDeadline, GitHubCancelledError, GitHubTimeoutError } from './github-client.js';
 export { createLocalHost, type LocalHostOptions } from './local.js';
 export { createKeyedLock, type KeyedLock } from './keyed-lock.js';
 export { wrapGitHubError } from './wrap-github-error.js';

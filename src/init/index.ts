@@ -1,12 +1,7 @@
 export { initProject } from './init-project.js';
-export type { InitFileKind, InitFileResult, InitOptions, InitResult } from './init-project.js';
+export type { InitFileResult, InitOptions, InitResult } from './init-project.js';
 export { renderInitReport } from './render-init-report.js';
 export { buildActionRef, parseActionRef, renderActionRef } from './action-ref.js';
 export type { ActionRef, PackageInfo } from './action-ref.js';
-export { EXAMPLE_KEY, renderExampleDefinition } from './render-example.js';
-export type { ExampleOptions } from './render-example.js';
 export { renderSettingsFile } from './render-settings.js';
-export type { SettingsOptions } from './render-settings.js';
-export { PINNED_ACTIONS, renderWorkflows } from './render-workflows.js';
-export type { WorkflowFile, WorkflowOptions } from './render-workflows.js';
-export { PACKAGE_ROOT, readPackageInfo } from './package-root.js';
+export { PINNED_ACTIONS } from './render-workflows.js';

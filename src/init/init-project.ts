@@ -1,13 +1,15 @@
 import { lstat, mkdir, readdir, readFile, realpath, writeFile } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { ConfigError, InternalError, UsageError } from '../errors.js';
-import { buildSchemaPath, CONFIG_FILE, loadConfig, parseConfig, parseDefinition } from '../definitions/index.js';
+import { buildSchemaPath, CONFIG_FILE, DEFAULT_DEFINITIONS_DIR, isDefinitionFile, loadConfig, PACKAGE_ROOT, parseConfig, parseDefinition, resolveFolderInsideRoot } from '../definitions/index.js';
 import { isGitMissing, runGit } from '../git-host/index.js';
-import { buildActionRef, parseActionRef, renderActionRef } from './action-ref.js';
-import { PACKAGE_ROOT, readPackageInfo } from './package-root.js';
+import { buildActionRef, parseActionRef, renderActionRef, type ActionRef } from './action-ref.js';
+import { readPackageInfo } from './package-root.js';
 import { EXAMPLE_KEY, renderExampleDefinition } from './render-example.js';
-import { renderSettingsFile } from './render-settings.js';
-import { renderWorkflows } from './render-workflows.js';
+import { DEFAULT_FLAG_FILES, renderSettingsFile } from './render-settings.js';
+import { renderWorkflows, WORKFLOW_NAMES } from './render-workflows.js';
+import { findActionUses, readActionUses, retargetActionUses } from './workflow-action.js';
+import { isWithin, toPosix } from '../util/index.js';
 
 export interface InitOptions {
   /** where init runs; the project root is the git repository holding it, else cwd itself */
@@ -16,9 +18,16 @@ export interface InitOptions {
   env: Record<string, string | undefined>;
   /** the definitions folder, relative to cwd (default: "dir" in an existing eppo-gitops.yaml, else experiments) */
   dir?: string;
-  /** overwrite files that differ from what init would write */
+  /**
+   * replace workflows that differ from what init writes (init owns them
+   * wholly); eppo-gitops.yaml and definitions are never replaced
+   */
   force?: boolean;
-  /** OWNER/REPO@REF of the action the workflows use (default: from eppo-gitops's package.json) */
+  /**
+   * OWNER/REPO@REF of the action the workflows use; existing workflows get
+   * only their `uses:` lines of the action changed. Default: the reference
+   * the existing workflows already use, else eppo-gitops's package.json.
+   */
   action?: string;
   /** the example's assignments_start_date, YYYY-MM-DD (default: today, UTC) */
   today?: string;
@@ -28,10 +37,17 @@ export interface InitOptions {
 
 export type InitFileKind = 'example' | 'settings' | 'workflow';
 
-/** What happened to one file. */
+/**
+ * What happened to one file: `written` (new), `updated` (an existing workflow
+ * given a new action reference, `note` says what changed), `overwritten`
+ * (a workflow replaced with --force), `unchanged` (already what init
+ * writes), `kept` (the user's settings or definition, never replaced) or
+ * `skipped` (not written, `reason` says why).
+ */
 export type InitFileResult =
   | { path: string; kind: InitFileKind; action: 'written' | 'overwritten' | 'unchanged' }
-  | { path: string; kind: InitFileKind; action: 'skipped'; reason: string };
+  | { path: string; kind: InitFileKind; action: 'updated'; note: string }
+  | { path: string; kind: InitFileKind; action: 'kept' | 'skipped'; reason: string };
 
 export interface InitResult {
   /** the project root (absolute): the git repository's top level, or cwd outside git */
@@ -43,6 +59,8 @@ export interface InitResult {
   branch: string;
   /** `owner/repo@ref` the workflows use */
   action: string;
+  /** the flag file globs the workflows' path filters watch (from eppo-gitops.yaml, else init's suggestion) */
+  flagFiles: string[];
   /** whether root/node_modules/eppo-gitops exists (the editor hints point there) */
   installed: boolean;
   /** every file init considered, in the order it wrote them; `path` is absolute */
@@ -50,20 +68,20 @@ export interface InitResult {
 }
 
 const WORKFLOW_DIR = '.github/workflows';
-/** Path segments a definitions folder may consist of: safe in a workflow's path filter and a YAML scalar. */
-const SAFE_SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
-const RESERVED = new Set(['.git', '.github', 'node_modules', '.eppo-local']);
-const DEFINITION_FILE = /\.ya?ml$/i;
 
 /**
  * Sets up eppo-gitops in a team's repository: a commented example definition,
  * eppo-gitops.yaml with the defaults spelled out, and the plan, apply, drift
- * and outcomes workflows that run the published action. Never overwrites a
- * file unless `force`; a file identical to what it would write is left
- * untouched, so a second run changes nothing. The example is left out when the
- * definitions folder already holds definitions. Every file is checked
- * (definition and settings against the same schema and rules as `validate`)
- * before anything is written.
+ * and outcomes workflows that run the published action. What init owns
+ * wholly, the workflows, `force` replaces; eppo-gitops.yaml and definitions
+ * belong to the team once they exist and are never replaced (reported as
+ * kept). `action` retargets the existing workflows' action steps and nothing
+ * else. A file identical to what init would write is left untouched, so a
+ * second run changes nothing. The example is left out when the definitions
+ * folder already holds definitions. Refuses a `dir` that differs from the one
+ * in an existing eppo-gitops.yaml, which init would not change. Every file is
+ * checked (definition and settings against the same schema and rules as
+ * `validate`) before anything is written.
  */
 export async function initProject(options: InitOptions): Promise<InitResult> {
   const cwd = await realpath(options.cwd).catch(() => {
@@ -73,48 +91,105 @@ export async function initProject(options: InitOptions): Promise<InitResult> {
   const top = await gitOutput(['rev-parse', '--show-toplevel'], cwd, env);
   const gitRepository = top !== undefined && top !== '';
   const root = gitRepository ? await realpath(top) : cwd;
+  const where = { cwd, root, gitRepository };
 
+  const settingsPath = join(root, CONFIG_FILE);
   const settings = await loadConfig(root);
-  const dir = await definitionsFolder(options.dir, settings.config.dir, { cwd, root, gitRepository });
+  const broken = settings.problems.find((p) => p.severity === 'error');
+  if (broken !== undefined) {
+    throw new ConfigError(`${CONFIG_FILE}:${broken.line}:${broken.col}: ${broken.message}; init reads its "dir" and "flags", so fix it first (eppo-gitops validate lists every problem)`);
+  }
+  const dir = await definitionsFolder(options.dir, settings.config.dir, where);
+  if (options.dir !== undefined && (await inspect(settingsPath, root)).state !== 'absent') {
+    const current = await definitionsFolder(undefined, settings.config.dir, where);
+    if (current !== dir) {
+      const says = settings.config.dir === undefined ? 'sets no "dir", so the definitions folder is experiments/' : `says "dir: ${settings.config.dir}"`;
+      throw new UsageError(
+        `--dir ${options.dir} is ${dir}/, but ${CONFIG_FILE} ${says}, and init never changes ${CONFIG_FILE}: ` +
+          `to move the definitions, set "dir: ${dir}" there (and move the files), then run init again; or run init without --dir`,
+      );
+    }
+  }
   const branch = gitRepository ? await defaultBranch(root, env) : 'main';
   const packageRoot = options.packageRoot ?? PACKAGE_ROOT;
-  const action = options.action === undefined ? buildActionRef(await readPackageInfo(packageRoot)) : parseActionRef(options.action);
+  const workflowPath = (name: string) => join(root, ...WORKFLOW_DIR.split('/'), name);
 
+  // The action: --action, else what init's workflows here already run (a pinned SHA stays pinned), else the package's.
+  const given = options.action === undefined ? undefined : parseActionRef(options.action);
+  const packaged = await readPackageInfo(packageRoot).then(buildActionRef, (error: unknown) => {
+    if (given !== undefined) return undefined;
+    throw error;
+  });
+  const repos = [...new Set([packaged?.repo, given?.repo].filter((r): r is string => r !== undefined))];
+  const existing = new Map<string, string>();
+  for (const name of WORKFLOW_NAMES) {
+    const found = await inspect(workflowPath(name), root);
+    if (found.state === 'file') existing.set(name, found.text);
+  }
+  const inUse = [...new Set([...existing.values()].flatMap((text) => findActionUses(text, repos)))];
+  const action = given ?? (inUse.length === 1 ? readActionUses(inUse[0]!) : undefined) ?? packaged!;
+
+  const flagFiles = settings.config.flags?.files ?? [...DEFAULT_FLAG_FILES];
+  const workflows = (ref: ActionRef) => renderWorkflows({ action: ref, dir, branch, flagFiles });
   const examplePath = join(root, ...dir.split('/'), `${EXAMPLE_KEY}.yaml`);
-  const settingsPath = join(root, CONFIG_FILE);
-  const planned: Array<{ path: string; kind: InitFileKind; text: string }> = [
-    {
-      path: examplePath,
-      kind: 'example',
-      text: renderExampleDefinition({
-        schemaPath: buildSchemaPath({ file: examplePath, root, packageRoot }),
-        startDate: options.today ?? new Date().toISOString().slice(0, 10),
-        formatDocs: `https://github.com/${action.owner}/${action.repo}/blob/${action.ref}/docs/format.md`,
-      }),
-    },
-    {
-      path: settingsPath,
-      kind: 'settings',
-      text: renderSettingsFile({ dir, schemaPath: buildSchemaPath({ file: settingsPath, root, packageRoot, schema: 'config' }) }),
-    },
-    ...renderWorkflows({ action, dir, branch }).map((w) => ({ path: join(root, ...WORKFLOW_DIR.split('/'), w.name), kind: 'workflow' as const, text: w.text })),
-  ];
-  checkOwnOutput(planned[0]!.text, `${dir}/${EXAMPLE_KEY}.yaml`, planned[1]!.text);
+  const example = (startDate: string) =>
+    renderExampleDefinition({
+      schemaPath: buildSchemaPath({ file: examplePath, root, packageRoot }),
+      startDate,
+      formatDocs: `https://github.com/${action.owner}/${action.repo}/blob/${action.ref}/docs/format.md`,
+    });
+  const exampleText = example(options.today ?? new Date().toISOString().slice(0, 10));
+  const settingsText = renderSettingsFile({ dir, schemaPath: buildSchemaPath({ file: settingsPath, root, packageRoot, schema: 'config' }) });
+  checkOwnOutput(exampleText, `${dir}/${EXAMPLE_KEY}.yaml`, settingsText);
 
   const others = await otherDefinitions(join(root, ...dir.split('/')), examplePath);
   const files: InitFileResult[] = [];
-  for (const file of planned) {
-    if (file.kind === 'example' && others > 0) {
-      files.push({ path: file.path, kind: file.kind, action: 'skipped', reason: `${dir}/ already holds ${others} definition file${others === 1 ? '' : 's'}` });
-      continue;
-    }
-    files.push(await place(file, root, options.force === true));
+  if (others > 0 && (await inspect(examplePath, root)).state === 'absent') {
+    files.push({ path: examplePath, kind: 'example', action: 'skipped', reason: `${dir}/ already holds ${others} definition file${others === 1 ? '' : 's'}` });
+  } else {
+    files.push(
+      await place({ path: examplePath, kind: 'example', text: exampleText }, root, (current) => {
+        // An example left as init wrote it, on another day, is still init's example.
+        const date = /^assignments_start_date: (\d{4}-\d{2}-\d{2}) /m.exec(current)?.[1];
+        if (date !== undefined && current === example(date)) return { action: 'unchanged' };
+        return { action: 'kept', reason: 'a definition, never replaced by init (edit it, or delete it and run init again)' };
+      }),
+    );
+  }
+  files.push(
+    await place({ path: settingsPath, kind: 'settings', text: settingsText }, root, () => ({
+      action: 'kept',
+      reason: 'your settings, never replaced by init (every setting is in the schema its first line names)',
+    })),
+  );
+  for (const { name, text } of workflows(action)) {
+    files.push(await place({ path: workflowPath(name), kind: 'workflow', text }, root, (current) => decideWorkflow(current, name, text)));
   }
   const installed = await lstat(join(root, 'node_modules', 'eppo-gitops', 'package.json')).then(
     () => true,
     () => false,
   );
-  return { root, gitRepository, dir, branch, action: renderActionRef(action), installed, files };
+  return { root, gitRepository, dir, branch, action: renderActionRef(action), flagFiles: [...flagFiles], installed, files };
+
+  /** What to do with a workflow that exists and differs from `text`. */
+  function decideWorkflow(current: string, name: string, text: string): Decision {
+    const uses = findActionUses(current, repos);
+    if (given !== undefined && uses.length > 0) {
+      const before = uses.length === 1 ? readActionUses(uses[0]!) : undefined;
+      // Still exactly what init wrote for the old reference: the new one, header link included.
+      if (before !== undefined && current === workflows(before).find((w) => w.name === name)?.text) {
+        return { action: 'updated', text, note: `the action ${uses[0]} → ${renderActionRef(given)}` };
+      }
+    }
+    if (options.force === true) return { action: 'overwritten', text };
+    if (given !== undefined && uses.length > 0) {
+      const retargeted = retargetActionUses(current, repos, given);
+      if (retargeted !== current) {
+        return { action: 'updated', text: retargeted, note: `only its uses: lines, ${uses.join(', ')} → ${renderActionRef(given)}; the rest stays as you changed it` };
+      }
+    }
+    return { action: 'skipped', reason: 'exists and differs; --force replaces it' };
+  }
 }
 
 /** The definitions folder relative to root, checked: inside root, below it, and made of safe names. */
@@ -123,67 +198,72 @@ async function definitionsFolder(
   fromSettings: string | undefined,
   where: { cwd: string; root: string; gitRepository: boolean },
 ): Promise<string> {
-  const given = flag ?? fromSettings ?? 'experiments';
   const source = flag !== undefined ? `--dir ${flag}` : fromSettings !== undefined ? `"dir: ${fromSettings}" in ${CONFIG_FILE}` : 'experiments';
-  const fail = (message: string) => (flag !== undefined ? new UsageError(message) : new ConfigError(message));
-  if (given.trim() === '') throw fail(`${source} is empty; name the definitions folder, e.g. --dir experiments`);
-  const absolute = resolve(flag !== undefined ? where.cwd : where.root, given);
-  const real = await realpathOfNearest(absolute);
-  const scope = where.gitRepository ? `the repository ${where.root}` : `${where.root} (not a git repository, so init stays inside the folder it runs in)`;
-  if (!isWithin(real, where.root)) {
-    throw fail(`${source} resolves to ${real}, outside ${scope}; init writes only inside it`);
-  }
-  const rel = relative(where.root, real).split(sep).join('/');
-  if (rel === '') throw fail(`${source} is the project root itself; definitions need a folder of their own, e.g. --dir experiments`);
-  const segments = rel.split('/');
-  const bad = segments.find((s) => !SAFE_SEGMENT.test(s));
-  if (bad !== undefined) {
-    throw fail(`${source}: the folder name "${bad}" may hold only letters, digits, ".", "_" and "-" (and not start with "." or "-"), so it is safe in a workflow's path filter`);
-  }
-  if (RESERVED.has(segments[0]!)) throw fail(`${source} is inside ${segments[0]}/, which is not a place for definitions; pick another folder`);
-  return rel;
-}
-
-/** realpath of the longest existing prefix of `path`, with the rest appended (symlinks on the way count). */
-async function realpathOfNearest(path: string): Promise<string> {
-  const rest: string[] = [];
-  let current = path;
-  for (;;) {
-    try {
-      return join(await realpath(current), ...rest.reverse());
-    } catch {
-      const parent = dirname(current);
-      if (parent === current) return path;
-      rest.push(basename(current));
-      current = parent;
-    }
-  }
+  const folder = await resolveFolderInsideRoot({
+    given: flag ?? fromSettings ?? DEFAULT_DEFINITIONS_DIR,
+    base: flag !== undefined ? where.cwd : where.root,
+    root: where.root,
+    source,
+    scope: where.gitRepository ? `the repository ${where.root}` : `${where.root} (not a git repository, so init stays inside the folder it runs in)`,
+    writer: 'init',
+  });
+  if (folder.ok) return folder.dir;
+  throw flag !== undefined ? new UsageError(folder.message) : new ConfigError(folder.message);
 }
 
 /** How many definition files the folder holds besides the example. */
 async function otherDefinitions(folder: string, example: string): Promise<number> {
   try {
     const entries = await readdir(folder, { recursive: true, withFileTypes: true });
-    return entries.filter((e) => e.isFile() && DEFINITION_FILE.test(e.name) && join(e.parentPath, e.name) !== example).length;
+    return entries.filter((e) => e.isFile() && isDefinitionFile(e.name) && join(e.parentPath, e.name) !== example).length;
   } catch {
     return 0;
   }
 }
 
-/** Writes one file unless it exists: identical is `unchanged`, different is `skipped` (or `overwritten` with force). */
-async function place(file: { path: string; kind: InitFileKind; text: string }, root: string, force: boolean): Promise<InitFileResult> {
-  const { path, kind, text } = file;
-  const shown = relative(root, path).split(sep).join('/');
+/** What to do with a file that exists and differs from what init would write. */
+type Decision =
+  | { action: 'overwritten'; text: string }
+  | { action: 'updated'; text: string; note: string }
+  | { action: 'unchanged' }
+  | { action: 'kept' | 'skipped'; reason: string };
+
+type Found = { state: 'absent' } | { state: 'file'; text: string } | { state: 'other'; reason: string };
+
+/** What stands at `path`: nothing, a regular file (its text), or something init never touches. */
+async function inspect(path: string, root: string): Promise<Found> {
   const info = await lstat(path).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return undefined;
-    throw new ConfigError(`cannot look at ${shown} (${error.code ?? String(error)}); check the folder's permissions`);
+    throw new ConfigError(`cannot look at ${shownPath(root, path)} (${error.code ?? String(error)}); check the folder's permissions`);
   });
-  if (info !== undefined) {
-    if (info.isSymbolicLink()) return { path, kind, action: 'skipped', reason: 'a symbolic link, not followed' };
-    if (!info.isFile()) return { path, kind, action: 'skipped', reason: 'not a regular file' };
-    const current = await readFile(path, 'utf8');
-    if (current === text) return { path, kind, action: 'unchanged' };
-    if (!force) return { path, kind, action: 'skipped', reason: 'exists and differs; --force overwrites it' };
+  if (info === undefined) return { state: 'absent' };
+  if (info.isSymbolicLink()) return { state: 'other', reason: 'a symbolic link, not followed' };
+  if (!info.isFile()) return { state: 'other', reason: 'not a regular file' };
+  return { state: 'file', text: await readFile(path, 'utf8') };
+}
+
+/**
+ * Writes one file. A missing file is `written`; one identical to `text` is
+ * `unchanged`; for any other, `decide` says what happens (nothing is ever
+ * written through a link, nor into a folder that is a link out of the project).
+ */
+async function place(
+  file: { path: string; kind: InitFileKind; text: string },
+  root: string,
+  decide: (current: string) => Decision,
+): Promise<InitFileResult> {
+  const { path, kind } = file;
+  const found = await inspect(path, root);
+  if (found.state === 'other') return { path, kind, action: 'skipped', reason: found.reason };
+  let text = file.text;
+  let done: InitFileResult = { path, kind, action: 'written' };
+  if (found.state === 'file') {
+    if (found.text === text) return { path, kind, action: 'unchanged' };
+    const decision = decide(found.text);
+    if (decision.action === 'unchanged') return { path, kind, action: 'unchanged' };
+    if ('reason' in decision) return { path, kind, action: decision.action, reason: decision.reason };
+    text = decision.text;
+    done = decision.action === 'updated' ? { path, kind, action: 'updated', note: decision.note } : { path, kind, action: 'overwritten' };
   }
   try {
     await mkdir(dirname(path), { recursive: true });
@@ -191,13 +271,17 @@ async function place(file: { path: string; kind: InitFileKind; text: string }, r
     if (!isWithin(await realpath(dirname(path)), root)) {
       return { path, kind, action: 'skipped', reason: 'its folder is a link that leads outside the project, not followed' };
     }
-    await writeFile(path, text, { flag: info === undefined ? 'wx' : 'w' });
+    await writeFile(path, text, { flag: found.state === 'absent' ? 'wx' : 'w' });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? String(error);
     if (code === 'EEXIST') return { path, kind, action: 'skipped', reason: 'appeared while init ran; run init again' };
-    throw new ConfigError(`cannot write ${shown} (${code}); check that the folder is writable`);
+    throw new ConfigError(`cannot write ${shownPath(root, path)} (${code}); check that the folder is writable`);
   }
-  return { path, kind, action: info === undefined ? 'written' : 'overwritten' };
+  return done;
+}
+
+function shownPath(root: string, path: string): string {
+  return toPosix(relative(root, path));
 }
 
 /** init's own files must pass validate; anything else is a bug in the templates. */
@@ -228,9 +312,4 @@ async function gitOutput(args: string[], cwd: string, env: Record<string, string
     if (isGitMissing(error)) return undefined;
     throw error;
   }
-}
-
-function isWithin(path: string, folder: string): boolean {
-  const rel = relative(folder, path);
-  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
 }

@@ -1,3 +1,12 @@
+/**
+ * The flag file globs init suggests (commented out in eppo-gitops.yaml) and
+ * watches in the workflows' path filters when the settings name none, so
+ * uncommenting the block needs no workflow change. One glob with
+ * alternatives: a JSON-only folder does not warn that a YAML glob matches
+ * nothing.
+ */
+export const DEFAULT_FLAG_FILES: readonly string[] = ['flags/*.flagd.{json,yaml,yml}'];
+
 export interface SettingsOptions {
   /** the definitions folder, relative to the file (POSIX separators) */
   dir: string;
@@ -45,8 +54,8 @@ port: 8080
 # Flag files (flagd): check each experiment against the split its flag serves,
 # and roll the winner out in the outcome pull request.
 # flags:
-#   files: [flags/*.flagd.json, flags/*.flagd.yaml]   # globs, relative to this file
-#   rollout: winner                                   # winner (default) | off
+#   files: ['${DEFAULT_FLAG_FILES.join("', '")}']   # globs, relative to this file
+#   rollout: winner                            # winner (default) | off
 
 # The names "eppo-gitops new <flag-key>" writes into a new experiment file
 # when --entity and --assignment-source are not given.

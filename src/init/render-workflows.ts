@@ -1,3 +1,5 @@
+import { expandBraces } from '../flags/index.js';
+import { CONFIG_FILE } from '../definitions/index.js';
 import { renderActionRef, type ActionRef } from './action-ref.js';
 
 export interface WorkflowOptions {
@@ -7,6 +9,11 @@ export interface WorkflowOptions {
   dir: string;
   /** the branch merges land on (apply runs there) */
   branch: string;
+  /**
+   * globs of the flag files (`flags.files` of eppo-gitops.yaml, relative to the
+   * repository root): a change to a flag file is validated like a definition
+   */
+  flagFiles: readonly string[];
 }
 
 export interface WorkflowFile {
@@ -34,7 +41,7 @@ export const PINNED_ACTIONS = {
 export function renderWorkflows(options: WorkflowOptions): WorkflowFile[] {
   const uses = renderActionRef(options.action);
   const docs = `https://github.com/${options.action.owner}/${options.action.repo}/blob/${options.action.ref}/docs/ci.md`;
-  const paths = `      - ${quote(`${options.dir}/**`)}\n      - 'eppo-gitops.yaml'`;
+  const paths = renderPathFilters(options).map((p) => `      - ${quote(p)}`).join('\n');
   const checkout = `      - uses: ${PINNED_ACTIONS.checkout}
         with:
           persist-credentials: false`;
@@ -43,9 +50,10 @@ export function renderWorkflows(options: WorkflowOptions): WorkflowFile[] {
 # Node.js and eppo-gitops itself. How it works and how to pin a version:
 # ${docs}`;
 
-  const plan = `${header(`On every pull request that changes the definitions: validate them (problems
-# show on the changed lines), then post the plan as one comment that is edited
-# in place on every push, write it to the job summary and keep the saved plan.`)}
+  const plan = `${header(`On every pull request that changes the definitions, the flag files or the
+# settings: validate them (problems show on the changed lines), then post the
+# plan as one comment that is edited in place on every push, write it to the
+# job summary and keep the saved plan.`)}
 name: eppo plan
 
 on:
@@ -103,8 +111,8 @@ ${checkout}
           retention-days: 30
 `;
 
-  const apply = `${header(`On every push to the default branch that changes the definitions: plan and
-# apply. The concurrency group queues applies instead of overlapping them; a
+  const apply = `${header(`On every push to the default branch that changes the definitions, the flag
+# files or the settings: plan and apply. The concurrency group queues applies instead of overlapping them; a
 # newer push may replace a queued one, which is safe because every apply plans
 # from the commit it runs on.`)}
 name: eppo apply
@@ -243,12 +251,32 @@ ${checkout}
           command: sync
 `;
 
-  return [
-    { name: 'eppo-plan.yml', text: plan },
-    { name: 'eppo-apply.yml', text: apply },
-    { name: 'eppo-drift.yml', text: drift },
-    { name: 'eppo-outcomes.yml', text: outcomes },
-  ];
+  const texts = [plan, apply, drift, outcomes];
+  return WORKFLOW_NAMES.map((name, i) => ({ name, text: texts[i]! }));
+}
+
+/** The names (in .github/workflows/) of the workflows init writes, in the order it writes them. */
+export const WORKFLOW_NAMES = ['eppo-plan.yml', 'eppo-apply.yml', 'eppo-drift.yml', 'eppo-outcomes.yml'] as const;
+
+/**
+ * The `paths:` filters of the plan and apply workflows: the definitions
+ * folder, every flag file glob and the settings. GitHub's filter syntax has
+ * `*`, `**` and `?` as ours do, but no `{a,b}` (expanded here into one entry
+ * each) and reads `[`, `]`, `+` and a leading `!` as patterns (escaped here,
+ * since our globs mean them literally). Pure.
+ */
+export function renderPathFilters(options: Pick<WorkflowOptions, 'dir' | 'flagFiles'>): string[] {
+  const flags = options.flagFiles.flatMap(alternatives).map((glob) => glob.replace(/^\.\//, '').replace(/[[\]+]|^!/g, '\\$&'));
+  return [...new Set([`${options.dir}/**`, ...flags, CONFIG_FILE])];
+}
+
+/** A glob's `{a,b}` alternatives; one too big to expand stays as it is (validate reports it). */
+function alternatives(glob: string): string[] {
+  try {
+    return expandBraces(glob);
+  } catch {
+    return [glob];
+  }
 }
 
 function quote(value: string): string {

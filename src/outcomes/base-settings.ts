@@ -1,11 +1,8 @@
 import { posix } from 'node:path';
-import { CONFIG_FILE } from '../definitions/index.js';
+import { CONFIG_FILE, DEFAULT_DEFINITIONS_DIR } from '../definitions/index.js';
 import { ConfigError } from '../errors.js';
 import { normaliseRepoPath, type GitHost } from '../git-host/index.js';
 import { buildBaseFlags, fetchBaseConfig, type BaseConfig, type BaseFlags } from './base-flags.js';
-
-/** Where the definitions are when neither --dir nor eppo-gitops.yaml says. */
-export const DEFAULT_DEFINITIONS_DIR = 'experiments';
 
 /**
  * What an outcome job takes from eppo-gitops.yaml, read at the same commit of

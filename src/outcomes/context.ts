@@ -1,6 +1,5 @@
-import { loadConfig } from '../definitions/index.js';
-import { ConfigError, UsageError } from '../errors.js';
-import { connectEppo, type EppoConnection } from '../eppo/index.js';
+import { loadConfig, settingsError, type Config } from '../definitions/index.js';
+import { checkLocalTarget, connectEppo, type EppoConnection } from '../eppo/index.js';
 import { findCheckoutFolder, selectGitHost, type GitHost } from '../git-host/index.js';
 import { fetchBaseSettings } from './base-settings.js';
 import { fetchDefinitionFiles } from './definition-files.js';
@@ -32,6 +31,8 @@ export interface OutcomeContextOptions {
 /** Eppo and the git host, opened once for `outcome`, `outcomes sync` and `serve`. */
 export interface OutcomeContext {
   connection: EppoConnection;
+  /** eppo-gitops.yaml as read when the context opened (`port` is serve's) */
+  config: Config;
   host: GitHost;
   /** the project folder (`cwd` in its checkout), from the repository root: `''`, or a path ending in `/` */
   root: string;
@@ -51,17 +52,18 @@ export interface OutcomeContext {
  * before the base branch can be read. What to write (`dir`, `flags`) comes
  * from eppo-gitops.yaml on the base branch, read by every job at the base
  * head with the definitions, `--dir` beating it. Checked at once, before Eppo
- * is asked anything: the host can be used, and the definitions folder exists
- * at the base head. A settings file with errors is a ConfigError naming the
+ * is asked anything: the Eppo settings (connecting sends no request), then
+ * that the host can be used and the definitions folder exists at the base
+ * head. A settings file with errors is a ConfigError naming the
  * first one. The caller closes the context.
  */
 export async function openOutcomeContext(options: OutcomeContextOptions): Promise<OutcomeContext> {
+  checkLocalTarget(options);
   const settings = await loadConfig(options.cwd);
-  const bad = settings.problems.find((p) => p.severity === 'error');
-  if (bad) throw new ConfigError(`${bad.file}:${bad.line}:${bad.col}: ${bad.message}`);
+  const refused = settingsError(settings.problems);
+  if (refused !== undefined) throw refused;
   const config = settings.config;
   const kind = options.gitHost;
-  if (kind !== undefined && kind !== 'github' && kind !== 'local') throw new UsageError(`--git-host must be github or local (got "${kind}")`);
   const env = {
     ...options.env,
     EPPO_GITOPS_BASE_BRANCH: options.env.EPPO_GITOPS_BASE_BRANCH || config.base_branch,
@@ -69,14 +71,7 @@ export async function openOutcomeContext(options: OutcomeContextOptions): Promis
     GITHUB_API_URL: options.env.GITHUB_API_URL || config.github_api_url,
   };
   const host = selectGitHost({ ...(kind ? { kind } : {}), cwd: options.cwd, env, signal: options.signal });
-  // Once at start: a server must not find out on every delivery that it cannot commit anywhere.
-  await host.check();
-  // `dir` means the same on every host: relative to the folder holding eppo-gitops.yaml, in the repository.
-  const root = await findCheckoutFolder(options.cwd, options.env);
-  const head = await host.baseHead();
-  const base = await fetchBaseSettings(host, head.commit, { root, dir: options.dir });
-  await fetchDefinitionFiles(host, base.dir, () => false, head);
-  const place = { root, dir: options.dir };
+  // Every Eppo setting is read first (connecting asks Eppo nothing): a bad one is reported before any git work.
   const connection = await connectEppo({
     cwd: options.cwd,
     env: options.env,
@@ -85,11 +80,27 @@ export async function openOutcomeContext(options: OutcomeContextOptions): Promis
     ...(options.signal === undefined ? {} : { client: { signal: options.signal } }),
     config,
   });
+  let root: string;
+  let dir: string;
+  try {
+    // Once at start: a server must not find out on every delivery that it cannot commit anywhere.
+    await host.check();
+    // `dir` means the same on every host: relative to the folder holding eppo-gitops.yaml, in the repository.
+    root = await findCheckoutFolder(options.cwd, options.env);
+    const head = await host.baseHead();
+    dir = (await fetchBaseSettings(host, head.commit, { root, dir: options.dir })).dir;
+    await fetchDefinitionFiles(host, dir, () => false, head);
+  } catch (error) {
+    await connection.close();
+    throw error;
+  }
+  const place = { root, dir: options.dir };
   return {
     connection,
+    config,
     host,
     root,
-    dir: base.dir,
+    dir,
     record: (experimentId, log) => recordOutcome({ experimentId, eppo: connection.api, host, ...place, ...(log ? { log } : {}) }),
     sync: (log) => syncOutcomes({ eppo: connection.api, host, ...place, ...(log ? { log } : {}) }),
     close: () => connection.close(),

@@ -1,3 +1,4 @@
+import { isDefinitionFile } from '../definitions/index.js';
 import { ConfigError } from '../errors.js';
 import type { BaseHead, GitHost } from '../git-host/index.js';
 
@@ -10,7 +11,6 @@ export interface DefinitionFile {
   commit: string;
 }
 
-const DEFINITION_FILE = /\.ya?ml$/i;
 const SYMBOLIC_LINK = '120000';
 
 /**
@@ -26,7 +26,7 @@ export async function fetchDefinitionFiles(host: GitHost, dir: string, only?: (p
   const at = head ?? (await host.baseHead());
   const listed = await host.listFiles(at.commit, dir);
   if (listed.length === 0) throw missingFolder(dir, at);
-  const entries = listed.filter((e) => e.mode !== SYMBOLIC_LINK && DEFINITION_FILE.test(e.path) && (only === undefined || only(e.path)));
+  const entries = listed.filter((e) => e.mode !== SYMBOLIC_LINK && isDefinitionFile(e.path) && (only === undefined || only(e.path)));
   if (entries.length === 0) return [];
   const texts = await host.readBlobs(entries.map((e) => e.blob));
   return entries.map((e, i) => ({ path: e.path, text: texts[i]!, commit: at.commit }));

@@ -1,13 +1,14 @@
+import { describeTwins } from '../eppo/index.js';
 import type { GitHost } from '../git-host/index.js';
 import { escapeText } from '../util/index.js';
-import { describeConflict, type ProposalNotes, type RecordOutcomeResult } from './record.js';
+import type { ProposalNotes, RecordOutcomeResult } from './record.js';
 
 /** One line for a human about what happened to one experiment; keys, statuses and errors from Eppo and GitHub stay on it, escaped. */
 export function describeResult(r: RecordOutcomeResult, hostKind: GitHost['kind']): string {
-  return escapeText(describe(r, hostKind));
+  return escapeText(resultLine(r, hostKind));
 }
 
-function describe(r: RecordOutcomeResult, hostKind: GitHost['kind']): string {
+function resultLine(r: RecordOutcomeResult, hostKind: GitHost['kind']): string {
   const who = r.action === 'not-found' ? `experiment #${r.experimentId}` : `${r.experimentKey} (#${r.experimentId})`;
   const where = (x: { branch: string; pr?: { number: number; url: string } | undefined; commit?: string }): string =>
     x.pr ? `pull request #${x.pr.number} ${x.pr.url}` : `branch ${x.branch}${x.commit ? ` at ${x.commit.slice(0, 12)}` : ''}${hostKind === 'local' ? ' (local commit, no pull request)' : ''}`;
@@ -37,7 +38,7 @@ function describe(r: RecordOutcomeResult, hostKind: GitHost['kind']): string {
     case 'failed':
       return `${who}: failed: ${r.error}`;
     case 'conflict':
-      return `${who}: ${describeConflict(r.experimentIds)}`;
+      return `${who}: ${describeTwins(r.experimentKey, r.experimentIds, 'outcome')}`;
   }
 }
 
@@ -51,8 +52,21 @@ function leftOutNote(r: ProposalNotes): string {
 }
 
 /** Results that mean the outcome could not be recorded. */
-export function isFailure(r: RecordOutcomeResult): boolean {
+export function isOutcomeFailure(r: RecordOutcomeResult): boolean {
   return r.action === 'not-found' || r.action === 'ambiguous' || r.action === 'not-editable' || r.action === 'failed' || r.action === 'conflict';
+}
+
+/** Results that need nothing more: the file records the outcome, or a pull request proposes it (open, merged or closed on purpose). */
+const SETTLED: ReadonlySet<RecordOutcomeResult['action']> = new Set(['unchanged', 'already-proposed', 'merged', 'closed-unmerged']);
+
+/** The last line of `outcomes sync`: what happened to the concluded, managed experiments, counted. */
+export function describeSyncResults(results: readonly RecordOutcomeResult[]): string {
+  const count = (action: RecordOutcomeResult['action']): number => results.filter((r) => r.action === action).length;
+  const settled = results.filter((r) => SETTLED.has(r.action)).length;
+  return (
+    `Outcomes: ${results.length} concluded and managed; ${count('proposed')} proposed, ${count('updated')} updated, ` +
+    `${settled} already recorded or proposed, ${results.filter(isOutcomeFailure).length} failed.`
+  );
 }
 
 /** The fields of a result for one JSON log line (snake_case, the PR as its number). */

@@ -3,24 +3,19 @@ export {
   buildOutcome,
   buildOutcomeBranch,
   buildOutcomePullRequest,
-  escapeMarkdown,
-  isValidExperimentKey,
-  OUTCOME_BRANCH_PREFIX,
-  OUTCOME_LABEL,
   parseOutcomeMarker,
   renderOutcomeMarker,
-  sameMarker,
   type OutcomeMarker,
   type OutcomePullRequest,
   type OutcomePullRequestDetails,
 } from './pull-request.js';
 export { fetchDefinitionFiles, type DefinitionFile } from './definition-files.js';
 export { proposeOutcome, type Proposal, type ProposeResult } from './propose.js';
-export { describeConflict, recordOutcome, syncOutcomes, type OutcomeLog, type ProposalNotes, type RecordOutcomeOptions, type RecordOutcomeResult, type SyncOutcomesOptions } from './record.js';
+export { recordOutcome, syncOutcomes, type OutcomeLog, type ProposalNotes, type RecordOutcomeOptions, type RecordOutcomeResult, type SyncOutcomesOptions } from './record.js';
 export { fetchBaseConfig, fetchBaseFlags, listedFolders, type BaseConfig, type BaseFlags } from './base-flags.js';
-export { DEFAULT_DEFINITIONS_DIR, fetchBaseSettings, type BaseSettings, type BaseSettingsOptions } from './base-settings.js';
+export { fetchBaseSettings, type BaseSettings, type BaseSettingsOptions } from './base-settings.js';
 export { buildOutcomeChange, type LeftOut, type OutcomeChange, type OutcomeChangeInput } from './outcome-change.js';
-export { OUTCOME_EVENTS, parseWebhookEvent, unwrapDispatchEvent, type WebhookEvent } from './event.js';
+export { parseWebhookEvent, unwrapDispatchEvent, type WebhookEvent } from './event.js';
 export { openOutcomeContext, type OutcomeContext, type OutcomeContextOptions } from './context.js';
-export { buildResultLogFields, describeResult, isFailure } from './describe-result.js';
+export { buildResultLogFields, describeResult, describeSyncResults, isOutcomeFailure } from './describe-result.js';
 export { readEventFile, type EventFileResult } from './read-event-file.js';

@@ -1,4 +1,5 @@
-import { OutcomeEditError, parseDefinition, readExperimentKey, writeOutcome, type Outcome, type Problem } from '../definitions/index.js';
+import { parseDefinition, readExperimentKey, writeOutcome, type Outcome, type Problem } from '../definitions/index.js';
+import { OutcomeEditError } from '../errors.js';
 import { buildFlagSet, buildRollout, checkFlags, readFlagFile, type RolloutPlan } from '../flags/index.js';
 import type { FileChange } from '../git-host/index.js';
 import type { BaseFlags } from './base-flags.js';
@@ -78,13 +79,13 @@ export function buildOutcomeChange(input: OutcomeChangeInput): OutcomeChange {
   }
   if (chosen === undefined) {
     const bare = attempt(without(input.outcome, OPTIONAL));
-    return { action: 'refused', reason: `even the outcome without its optional fields would not pass validate: ${describe(bare.introduced)}` };
+    return { action: 'refused', reason: `even the outcome without its optional fields would not pass validate: ${describeProblems(bare.introduced)}` };
   }
   if (!chosen.changed) return { action: 'unchanged' };
 
   const leftOut = chosen.dropped.map((field): LeftOut => {
     const back = attempt({ ...chosen.outcome, [field]: input.outcome[field] });
-    return { field, value: String(input.outcome[field]), reason: describe(back.introduced) };
+    return { field, value: String(input.outcome[field]), reason: describeProblems(back.introduced) };
   });
   const files: FileChange[] = [{ path: file.path, text: chosen.text }];
   const rollout = buildFlagEdit(input, chosen.outcome, chosen.text, leftOut);
@@ -121,7 +122,7 @@ function buildFlagEdit(input: OutcomeChangeInput, outcome: Outcome, definitionTe
   ];
   // A definition with errors of its own at the base commit cannot be checked against the flag; the proof above still holds.
   if (errors.length > 0) {
-    return { action: 'leave', reason: 'proof-failed', flagKey, file: plan.file, winner: plan.winner, detail: `the edited flag file would not pass validate: ${describe(errors)}` };
+    return { action: 'leave', reason: 'proof-failed', flagKey, file: plan.file, winner: plan.winner, detail: `the edited flag file would not pass validate: ${describeProblems(errors)}` };
   }
   return plan;
 }
@@ -135,7 +136,7 @@ function signature(p: Problem): string {
   return `${p.rule}\u0000${p.message}`;
 }
 
-function describe(problems: readonly Problem[]): string {
+function describeProblems(problems: readonly Problem[]): string {
   if (problems.length === 0) return 'the file would not pass validate with it';
   return problems.map((p) => `${p.message} [${p.rule}]`).join('; ');
 }

@@ -1,11 +1,10 @@
 import type { Outcome } from '../definitions/index.js';
 import type { EppoExperiment } from '../eppo/index.js';
 import { renderRolloutSection, type RolloutPlan } from '../flags/index.js';
-import { escapeMarkdown, SAFE_KEY } from '../reconcile/index.js';
-import { markdownCode } from '../util/index.js';
+import { isValidKey } from '../definitions/index.js';
+import { escapeMarkdown, markdownCode } from '../util/index.js';
 import type { LeftOut } from './outcome-change.js';
 
-export { escapeMarkdown };
 
 export const OUTCOME_LABEL = 'experiment-outcome';
 export const OUTCOME_BRANCH_PREFIX = 'eppo-gitops/outcome/';
@@ -27,11 +26,6 @@ export interface OutcomePullRequest {
   marker: OutcomeMarker;
 }
 
-/** Whether `key` is an experiment_key the definition format allows (FORMAT.md). */
-export function isValidExperimentKey(key: string): boolean {
-  return SAFE_KEY.test(key);
-}
-
 /**
  * `eppo-gitops/outcome/<experiment_key>`, one branch per key. A valid key is
  * used as it is, unless git would refuse it as a ref (`..`, a trailing `.` or
@@ -40,7 +34,7 @@ export function isValidExperimentKey(key: string): boolean {
  * refuses invalid keys) has its other characters turned into `-`.
  */
 export function buildOutcomeBranch(experimentKey: string): string {
-  if (isValidExperimentKey(experimentKey)) {
+  if (isValidKey(experimentKey)) {
     const refSafe = !experimentKey.includes('..') && !experimentKey.endsWith('.') && !/\.lock$/i.test(experimentKey);
     return `${OUTCOME_BRANCH_PREFIX}${refSafe ? experimentKey : experimentKey.replace(/\./g, '=')}`;
   }

@@ -1,13 +1,12 @@
-import { readExperimentKey } from '../definitions/index.js';
-import { EppoApiError } from '../errors.js';
-import { describeMalformedExperiment, isConcluded, type EppoApi, type EppoExperiment } from '../eppo/index.js';
+import { definitionFileNames, isValidKey, readExperimentKey } from '../definitions/index.js';
+import { describeError, EppoApiError } from '../errors.js';
+import { describeMalformedExperiment, describeTwins, describeUnreadableExperiment, groupExperimentsByKey, isConcluded, type EppoApi, type EppoExperiment } from '../eppo/index.js';
 import type { GitHost, PullRequestRef } from '../git-host/index.js';
-import { groupExperimentsByKey } from '../reconcile/index.js';
 import { fetchBaseSettings, type BaseSettings, type BaseSettingsOptions } from './base-settings.js';
 import { fetchDefinitionFiles, type DefinitionFile } from './definition-files.js';
 import { buildOutcomeChange } from './outcome-change.js';
 import { proposeOutcome } from './propose.js';
-import { buildOutcome, buildOutcomePullRequest, isValidExperimentKey } from './pull-request.js';
+import { buildOutcome, buildOutcomePullRequest } from './pull-request.js';
 
 export type OutcomeLog = (entry: Record<string, unknown>) => void;
 
@@ -24,7 +23,7 @@ export interface RecordOutcomeOptions {
   /** the project folder (the one holding eppo-gitops.yaml), from the repository root; default the root */
   root?: string | undefined;
   log?: OutcomeLog;
-  /** the experiment as just read from Eppo (outcomes sync); otherwise it is read here */
+  /** the experiment as the caller just read it from Eppo; otherwise it is read here */
   experiment?: EppoExperiment;
   /** definition files at the base head, when already read (outcomes sync) */
   files?: DefinitionFile[];
@@ -101,14 +100,14 @@ export async function recordOutcome(options: RecordOutcomeOptions): Promise<Reco
   }
 
   const key = experiment.experiment_key;
-  if (typeof key !== 'string' || !isValidExperimentKey(key)) {
+  if (typeof key !== 'string' || !isValidKey(key)) {
     // No valid definition can declare such a key, and it must never become a file or branch name.
     log({ experiment_id: experimentId, action: 'unmanaged', message: 'the experiment_key from Eppo is not a valid key (letters, digits, ".", "_", "-"); nothing proposed' });
     return { ...known, action: 'unmanaged' };
   }
   const malformed = describeMalformedExperiment(experiment);
   if (malformed !== undefined) {
-    const error = `Eppo returned experiment #${experimentId} in a shape eppo-gitops cannot read (${malformed}); nothing proposed: fix it in Eppo, then record it again`;
+    const error = describeUnreadableExperiment(experimentId, malformed, 'outcome');
     log({ experiment_id: experimentId, action: 'failed', message: error });
     return { ...known, action: 'failed', error };
   }
@@ -122,7 +121,7 @@ export async function recordOutcome(options: RecordOutcomeOptions): Promise<Reco
     const head = await host.baseHead();
     settings ??= await fetchBaseSettings(host, head.commit, place);
     // Files are named <experiment_key>.yaml by convention: read those first, everything only when that misses.
-    const named = new Set([`${key}.yaml`, `${key}.yml`]);
+    const named = new Set(definitionFileNames(key));
     matches = byKey(await fetchDefinitionFiles(host, settings.dir, (path) => named.has(path.slice(path.lastIndexOf('/') + 1)), head));
     if (matches.length === 0) matches = byKey(await fetchDefinitionFiles(host, settings.dir, undefined, head));
   }
@@ -144,7 +143,7 @@ export async function recordOutcome(options: RecordOutcomeOptions): Promise<Reco
   const ids = [...new Set([experimentId, ...twins.map((e) => e.id)])].sort((a, b) => a - b);
   if (ids.length > 1) {
     const conflict: RecordOutcomeResult = { ...known, action: 'conflict', experimentIds: ids };
-    log({ experiment_id: experimentId, experiment_key: key, action: 'conflict', experiment_ids: ids, message: describeConflict(ids) });
+    log({ experiment_id: experimentId, experiment_key: key, action: 'conflict', experiment_ids: ids, message: describeTwins(key, ids, 'outcome') });
     return conflict;
   }
 
@@ -238,13 +237,8 @@ export async function syncOutcomes(options: SyncOutcomesOptions): Promise<Record
         }),
       );
     } catch (error) {
-      results.push({ experimentId: listed.id, experimentKey: listed.experiment_key, action: 'failed', error: error instanceof Error ? error.message : String(error) });
+      results.push({ experimentId: listed.id, experimentKey: listed.experiment_key, action: 'failed', error: describeError(error) });
     }
   }
   return results;
-}
-
-/** What both outcome paths say when several live experiments share a key. */
-export function describeConflict(ids: readonly number[]): string {
-  return `${ids.length} live experiments in Eppo share this key (ids ${ids.join(', ')}); not recorded: rename or archive all but one in Eppo`;
 }

@@ -1,8 +1,9 @@
-import { EppoApiError } from '../errors.js';
-import { backoffDelay, describeMalformedExperiment, EppoRequestError, type EppoApi, type EppoExperiment } from '../eppo/index.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describeError } from '../errors.js';
+import { DEFAULT_PARALLELISM } from '../util/index.js';
+import { backoffDelay, describeMalformedExperiment, EppoRequestError, groupExperimentsByKey, type EppoApi, type EppoExperiment } from '../eppo/index.js';
 import { fingerprint } from './canonical.js';
 import { holdsWrite } from './holds-write.js';
-import { groupExperimentsByKey } from './group-by-key.js';
 import type { ApplyResult, ApplyResultItem, Change, CreateChange, Plan, UpdateChange } from './types.js';
 
 export interface ApplyProgress {
@@ -22,8 +23,13 @@ export interface ApplyOptions {
   /** cap on one wait; default 30 000 */
   maxRetryDelayMs?: number;
   onProgress?: (progress: ApplyProgress) => void;
-  /** once aborted (Ctrl-C), no further change starts; those in flight finish */
+  /**
+   * once aborted (Ctrl-C), no further change starts and no create waits to be
+   * tried again; those in flight finish
+   */
   signal?: AbortSignal;
+  /** called once when `signal` aborts while changes are being applied */
+  onStopping?: () => void;
 }
 
 /** Why a change was not started after the run was interrupted. */
@@ -43,20 +49,14 @@ export type PlanFreshness = { state: 'fresh' } | { state: 'applied' } | { state:
 type Verdict = { kind: 'fresh' } | { kind: 'stale'; message: string; applied: boolean };
 
 /**
- * Re-reads every experiment a plan touches and returns one message per change
- * that no longer holds (an update whose live object moved or vanished, a create
- * whose key now exists). Empty means the plan is fresh, and then each update's
- * planned body is exactly the live object re-merged with the owned fields.
- */
-export async function checkPlanFresh(api: EppoApi, plan: Plan): Promise<string[]> {
-  return (await verdictsFor(api, plan)).flatMap((v) => (v.kind === 'stale' ? [v.message] : []));
-}
-
-/**
- * Like `checkPlanFresh`, and tells a plan that was already applied from one
- * that went stale: `applied` only when every create's key now names exactly
- * one experiment, and every update's experiment is still the one planned, and
- * each holds every writable field the plan's request sends (dates as instants,
+ * Re-reads every experiment a plan touches. `fresh` when every change still
+ * holds; then each update's planned body is exactly the live object re-merged
+ * with the owned fields. Otherwise one message per change that no longer holds
+ * (an update whose live object moved or vanished, a create whose key now
+ * exists), and a plan that was already applied is told from one that went
+ * stale: `applied` only when every create's key now names exactly one
+ * experiment, and every update's experiment is still the one planned, and each
+ * holds every writable field the plan's request sends (dates as instants,
  * numbers within the plan's tolerance; metrics Eppo attached by itself on a
  * create are allowed). Never a guess: anything short of that is stale.
  */
@@ -120,10 +120,11 @@ async function findByKey(api: EppoApi, key: string): Promise<EppoExperiment[]> {
  * looked up but never sent again in this run (the server may still be on it).
  * Once `signal` is aborted no further create or update starts (they are
  * reported as skipped); the ones in flight finish and are reported.
- * The caller checks freshness first (`checkPlanFresh`).
+ * The caller checks freshness first (`checkPlanFreshness`; `applyCheckedPlan`
+ * does both).
  */
 export async function applyPlan(api: EppoApi, plan: Plan, options: ApplyOptions = {}): Promise<ApplyResult> {
-  const parallelism = Math.max(1, options.parallelism ?? 4);
+  const parallelism = Math.max(1, options.parallelism ?? DEFAULT_PARALLELISM);
   const acting = plan.changes.filter((c) => c.action !== 'unchanged');
   const results: ApplyResultItem[] = new Array(acting.length);
   let next = 0;
@@ -141,7 +142,13 @@ export async function applyPlan(api: EppoApi, plan: Plan, options: ApplyOptions 
       options.onProgress?.({ item, done, total: acting.length });
     }
   };
-  await Promise.all(Array.from({ length: Math.min(parallelism, Math.max(1, acting.length)) }, () => worker()));
+  const stopping = (): void => options.onStopping?.();
+  options.signal?.addEventListener('abort', stopping, { once: true });
+  try {
+    await Promise.all(Array.from({ length: Math.min(parallelism, Math.max(1, acting.length)) }, () => worker()));
+  } finally {
+    options.signal?.removeEventListener('abort', stopping);
+  }
   const summary = { applied: 0, failed: 0, skipped: 0 };
   for (const r of results) summary[r.status]++;
   return { results, summary };
@@ -202,17 +209,13 @@ async function createOnce(
         };
       }
       if (attempt >= maxAttempts) return { status: 'failed', error: `${describeError(error)} (after ${attempt} attempts)` };
-      await new Promise((resolve) => setTimeout(resolve, backoffDelay(attempt, baseMs, capMs, error.retryAfterMs)));
+      const waited = await sleep(backoffDelay(attempt, baseMs, capMs, error.retryAfterMs), true, { signal: options.signal }).catch(() => false);
+      if (!waited) {
+        return {
+          status: 'failed',
+          error: `${describeError(error)}; apply was interrupted before trying again, so it is unknown whether it was created: run plan again`,
+        };
+      }
     }
   }
-}
-
-/** One line for an operational failure: method, path, status, message and hint. */
-export function describeError(error: unknown): string {
-  if (error instanceof EppoApiError) {
-    const status = error.status === undefined ? '' : ` ${error.status}`;
-    const hint = error.hint === undefined ? '' : ` (${error.hint})`;
-    return `${error.method} ${error.path}${status}: ${error.message}${hint}`;
-  }
-  return error instanceof Error ? error.message : String(error);
 }

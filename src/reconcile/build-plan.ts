@@ -1,7 +1,6 @@
 import type { Definition, Variation } from '../definitions/index.js';
-import { describeMalformedExperiment, isConcluded, type EppoExperiment, type EppoExperimentMetric, type EppoMetric, type EppoVariation, type ExperimentWrite, type Workspace } from '../eppo/index.js';
+import { describeMalformedExperiment, describeTwins, describeUnreadableExperiment, groupExperimentsByKey, isConcluded, LOCAL_BASE_URL, type EppoExperiment, type EppoExperimentMetric, type EppoMetric, type EppoVariation, type ExperimentWrite, type Workspace } from '../eppo/index.js';
 import { compareText, fingerprint } from './canonical.js';
-import { groupExperimentsByKey } from './group-by-key.js';
 import { resolveReferences, type Resolution, type ResolvedRefs } from './resolve.js';
 import type { Change, FieldChange, Plan, PlanSummary, UnmanagedExperiment } from './types.js';
 
@@ -51,6 +50,8 @@ export function buildPlan(definitions: readonly Definition[], workspace: Workspa
     metric: new Map(workspace.metrics.map((m) => [m.id, m.name])),
   };
   const metricsById = new Map(workspace.metrics.map((m) => [m.id, m]));
+  // A plan made with --local: the commands it suggests must talk to the same embedded Eppo.
+  const local = options.baseUrl === LOCAL_BASE_URL ? ' --local' : '';
 
   const managedKeys = new Set<string>();
   const changes: Change[] = definitions.map((def, i) => {
@@ -62,7 +63,7 @@ export function buildPlan(definitions: readonly Definition[], workspace: Workspa
       return {
         action: 'conflict',
         ...base,
-        reason: `${live.length} live experiments share the key "${def.experiment_key}" (ids ${live.map((e) => e.id).join(', ')}); rename or archive all but one in Eppo`,
+        reason: describeTwins(def.experiment_key, live.map((e) => e.id), 'plan'),
         eppo_ids: live.map((e) => e.id),
       };
     }
@@ -86,7 +87,7 @@ export function buildPlan(definitions: readonly Definition[], workspace: Workspa
       return {
         action: 'conflict',
         ...base,
-        reason: `Eppo returned experiment #${current.id} in a shape eppo-gitops cannot read (${malformed}); nothing is planned for it: fix it in Eppo, then plan again`,
+        reason: describeUnreadableExperiment(current.id, malformed, 'plan'),
         eppo_ids: [current.id],
       };
     }
@@ -104,7 +105,7 @@ export function buildPlan(definitions: readonly Definition[], workspace: Workspa
         eppo_id: current.id,
         reason:
           `concluded in Eppo (status "${current.status}"); record its outcome instead of editing it: ` +
-          `run "eppo-gitops outcome --experiment-id ${current.id}" (or "eppo-gitops outcomes sync" for every concluded experiment)`,
+          `run "eppo-gitops outcome${local} --experiment-id ${current.id}" (or "eppo-gitops outcomes sync${local}" for every concluded experiment)`,
         fields,
         ...notes,
       };

@@ -1,6 +1,7 @@
 import type { EppoExperiment, ExperimentWrite } from '../eppo/index.js';
 import { canonicalJson } from './canonical.js';
 import { NUMBER_TOLERANCE } from './build-plan.js';
+import { isObject } from '../util/index.js';
 
 /** The fields a create or update writes (EPPO-API.md); what else a PUT body carries is passed through, not written by the plan. */
 const WRITABLE = [
@@ -80,6 +81,3 @@ function sameInstant(have: unknown, want: unknown): boolean {
   return !Number.isNaN(a) && a === Date.parse(want);
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}

@@ -1,9 +1,8 @@
-import { relative, resolve, sep } from 'node:path';
-import { buildSchemaPath, parseDefinition, renderDefinitionYaml } from '../definitions/index.js';
-import type { Workspace } from '../eppo/index.js';
-import { didYouMean } from '../util/index.js';
+import { relative, resolve } from 'node:path';
+import { buildSchemaPath, definitionFileNames, parseDefinition, renderDefinitionYaml } from '../definitions/index.js';
+import { describeTwins, groupExperimentsByKey, type Workspace } from '../eppo/index.js';
+import { didYouMean, toPosix } from '../util/index.js';
 import { compareText } from './canonical.js';
-import { groupExperimentsByKey } from './group-by-key.js';
 import { buildImportSpec } from './import-spec.js';
 
 export interface ImportPlanInput {
@@ -62,12 +61,12 @@ export function buildImportPlan(input: ImportPlanInput): ImportPlan {
       return refuse('unknown', `no live experiment has the key "${key}"${guess === undefined ? '' : ` (did you mean "${guess}"?)`}`);
     }
     if (live.length > 1) {
-      return refuse('twins', `${live.length} live experiments share the key "${key}" (ids ${live.map((e) => e.id).join(', ')}); rename all but one in Eppo, then import`);
+      return refuse('twins', describeTwins(key, live.map((e) => e.id), 'import'));
     }
     const experiment = live[0]!;
     const built = buildImportSpec(experiment, workspace);
     if (!built.ok) return refuse('invalid', built.message);
-    const target = resolve(cwd, dir, `${key}.yaml`);
+    const target = resolve(cwd, dir, definitionFileNames(key)[0]);
     const shown = toPosix(relative(cwd, target));
     // The editor hint resolves for an installed package too (node_modules/eppo-gitops/schemas/).
     const schemaPath = buildSchemaPath({ file: target, root: cwd });
@@ -82,9 +81,4 @@ export function buildImportPlan(input: ImportPlanInput): ImportPlan {
     return { action: 'write', key, eppoId: experiment.id, target, file: shown, text, notes: built.notes };
   });
   return { decisions };
-}
-
-/** A path with `/` separators, as files are shown everywhere. */
-export function toPosix(path: string): string {
-  return sep === '/' ? path : path.split(sep).join('/');
 }

@@ -1,10 +1,7 @@
-import type { ExperimentSpec, MetricSpec, OutcomeSpec } from '../definitions/index.js';
-import { describeMalformedExperiment, isConcluded, type EppoExperiment, type Workspace } from '../eppo/index.js';
+import { isValidKey, type ExperimentSpec, type MetricSpec, type OutcomeSpec } from '../definitions/index.js';
+import { describeMalformedExperiment, describeUnreadableExperiment, isConcluded, type EppoExperiment, type Workspace } from '../eppo/index.js';
 
 export type ImportSpecResult = { ok: true; spec: ExperimentSpec; notes: string[] } | { ok: false; message: string };
-
-/** Experiment keys that are safe as a file name (FORMAT.md's key pattern). */
-export const SAFE_KEY = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 /** `2026-01-05T00:00:00.000Z` → `2026-01-05`; other instants as ISO UTC. */
 function writtenDate(value: string): string {
@@ -22,9 +19,9 @@ export function buildImportSpec(live: EppoExperiment, workspace: Workspace): Imp
   const notes: string[] = [];
   const malformed = describeMalformedExperiment(live);
   if (malformed !== undefined) {
-    return { ok: false, message: `Eppo returned experiment #${live.id} in a shape eppo-gitops cannot read (${malformed}); fix it in Eppo, then import` };
+    return { ok: false, message: describeUnreadableExperiment(live.id, malformed, 'import') };
   }
-  if (!SAFE_KEY.test(live.experiment_key)) {
+  if (!isValidKey(live.experiment_key)) {
     return { ok: false, message: `experiment key ${JSON.stringify(live.experiment_key)} (#${live.id}) is not safe as a file name (letters, digits, '.', '_', '-'; at most 128); rename it in Eppo first` };
   }
   const entity = workspace.entities.find((e) => e.id === live.entity_id);

@@ -1,4 +1,4 @@
-import { escapeJsonText } from '../util/index.js';
+import { escapeJsonText, escapeText, isObject } from '../util/index.js';
 import type { Change, Plan, PlanSummary } from './types.js';
 
 /** The plan as JSON (CLI.md), also the saved plan file format. Deterministic; safe to print in a CI log. */
@@ -6,7 +6,12 @@ export function renderPlanJson(plan: Plan): string {
   return `${escapeJsonText(JSON.stringify(plan, null, 2))}\n`;
 }
 
-export type ParsedPlan = { ok: true; plan: Plan } | { ok: false; message: string };
+/**
+ * A plan apply can use, or why not. `savedPlan` says whether the text is a
+ * saved plan all the same (JSON with a `format_version`: another version, or
+ * a damaged one), as opposed to some other file.
+ */
+export type ParsedPlan = { ok: true; plan: Plan } | { ok: false; message: string; savedPlan: boolean };
 
 const ACTIONS = ['create', 'update', 'unchanged', 'skip', 'conflict'] as const;
 const COUNTS = [...ACTIONS, 'unmanaged'] as const;
@@ -29,12 +34,13 @@ export function parsePlan(text: string): ParsedPlan {
   try {
     data = JSON.parse(text);
   } catch (error) {
-    return { ok: false, message: `not JSON (${(error as Error).message})` };
+    // The parser quotes the text it read, line breaks and all: one line, whatever the file holds.
+    return { ok: false, message: `not JSON (${escapeText((error as Error).message)})`, savedPlan: false };
   }
   try {
     return { ok: true, plan: checkPlan(data) };
   } catch (error) {
-    if (error instanceof Refused) return { ok: false, message: error.message };
+    if (error instanceof Refused) return { ok: false, message: error.message, savedPlan: isObject(data) && 'format_version' in data };
     throw error;
   }
 }
@@ -116,6 +122,3 @@ function isId(value: unknown): value is number {
   return Number.isSafeInteger(value) && (value as number) > 0;
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}

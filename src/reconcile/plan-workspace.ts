@@ -1,11 +1,13 @@
 import { opendir } from 'node:fs/promises';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { loadConfig, type Config, type Definition, type Problem } from '../definitions/index.js';
-import { connectEppo, fetchWorkspace, type EppoClientOptions, type EppoConnection, type Workspace } from '../eppo/index.js';
+import { join, resolve } from 'node:path';
+import { DEFAULT_DEFINITIONS_DIR, isDefinitionFile, loadConfig, type Config, type Definition, type Problem } from '../definitions/index.js';
+import { checkLocalTarget, connectEppo, EppoRequestError, fetchWorkspace, type EppoClientOptions, type EppoConnection, type Workspace } from '../eppo/index.js';
 import { findFlagsWithoutExperiment } from '../flags/index.js';
+import { DEFAULT_PARALLELISM, isWithin } from '../util/index.js';
 import { validateRepository, type Settings, type Validation, type ValidationStageName } from '../validation/index.js';
 import { buildPlan } from './build-plan.js';
 import { resolveReferences } from './resolve.js';
+import { checkSettings } from './settings-check.js';
 import type { Plan } from './types.js';
 
 /**
@@ -35,16 +37,28 @@ export interface PlanWorkspaceOptions {
   /** client tuning beyond parallelism (tests use short backoffs) */
   client?: Omit<EppoClientOptions, 'baseUrl' | 'apiKey' | 'concurrency' | 'signal'>;
   /**
+   * Ctrl-C: once aborted, the Eppo reads are cancelled and the result is
+   * `interrupted`. The connection returned keeps the signal: later reads are
+   * refused, writes in flight finish (EppoClientOptions.signal).
+   */
+  signal?: AbortSignal | undefined;
+  /**
    * Read Eppo while validating once the definitions folder holds at least this
    * many files; default EARLY_READS_FROM_FILES (0: always, Infinity: never).
-   * Never with `local`, nor when the settings file has errors.
+   * Never with `local`.
    */
   earlyReadsFromFiles?: number | undefined;
 }
 
+/**
+ * The plan and the open connection, or why there is none: the stage that
+ * stopped it (`validate` with the validation stage that `failed`, `reference`
+ * for names that do not resolve in Eppo, `interrupted` when `signal` aborted
+ * the reads) and the problems found so far.
+ */
 export type PlanWorkspaceResult =
   | { ok: true; plan: Plan; definitions: Definition[]; problems: Problem[]; connection: EppoConnection }
-  | { ok: false; problems: Problem[]; files: number; stage: 'validate' | 'reference'; failed?: ValidationStageName };
+  | { ok: false; problems: Problem[]; files: number; stage: 'validate' | 'reference' | 'interrupted'; failed?: ValidationStageName };
 
 /**
  * What plan and apply run first: validation (settings, definitions, flag
@@ -64,11 +78,14 @@ export type PlanWorkspaceResult =
  * files, so the overlap lasts only while validation yields to the event loop.
  */
 export async function planWorkspace(options: PlanWorkspaceOptions): Promise<PlanWorkspaceResult> {
+  checkLocalTarget(options);
   const created = options.now?.() ?? new Date();
   const settings = options.settings ?? (await loadConfig(options.cwd));
+  const refused = checkSettings(settings);
+  if (refused !== undefined) return refused;
   const threshold = options.earlyReadsFromFiles ?? EARLY_READS_FROM_FILES;
   const early =
-    options.local !== true && !settings.problems.some((p) => p.severity === 'error') && (await holdsFiles(options.cwd, options.dir ?? settings.config.dir, threshold))
+    options.local !== true && (await holdsFiles(options.cwd, options.dir ?? settings.config.dir, threshold))
       ? startReads(options, settings.config, true)
       : undefined;
 
@@ -85,7 +102,16 @@ export async function planWorkspace(options: PlanWorkspaceOptions): Promise<Plan
     return { ok: false, problems, files: validation.files, stage: 'validate', failed: validation.failed };
   }
 
-  const { connection, workspace } = await (early ?? startReads(options, config, false)).result;
+  let reads: Awaited<Reads['result']>;
+  try {
+    reads = await (early ?? startReads(options, config, false)).result;
+  } catch (error) {
+    if (options.signal?.aborted === true && error instanceof EppoRequestError && error.cancelled) {
+      return { ok: false, problems, files: validation.files, stage: 'interrupted' };
+    }
+    throw error;
+  }
+  const { connection, workspace } = reads;
   try {
     const resolution = resolveReferences(validation.definitions, workspace);
     const all = [...problems, ...resolution.problems];
@@ -122,8 +148,8 @@ function startReads(options: PlanWorkspaceOptions, config: Config, cancellable: 
       config,
       client: {
         ...options.client,
-        concurrency: options.parallelism ?? config.parallelism ?? 4,
-        ...(controller === undefined ? {} : { signal: controller.signal }),
+        concurrency: options.parallelism ?? config.parallelism ?? DEFAULT_PARALLELISM,
+        ...readSignal(controller?.signal, options.signal),
       },
     });
     try {
@@ -145,6 +171,13 @@ function startReads(options: PlanWorkspaceOptions, config: Config, cancellable: 
   };
 }
 
+/** The client's signal: the early reads' own, the caller's, or either. */
+function readSignal(own: AbortSignal | undefined, caller: AbortSignal | undefined): { signal?: AbortSignal } {
+  const signals = [own, caller].filter((s): s is AbortSignal => s !== undefined);
+  if (signals.length === 0) return {};
+  return { signal: signals.length === 1 ? signals[0]! : AbortSignal.any(signals) };
+}
+
 /**
  * True when `dir` (relative to `cwd`; default experiments) holds at least
  * `count` YAML files, counting no further than that. Links are not followed,
@@ -154,9 +187,8 @@ function startReads(options: PlanWorkspaceOptions, config: Config, cancellable: 
 async function holdsFiles(cwd: string, dir: string | undefined, count: number): Promise<boolean> {
   if (count <= 0) return true;
   if (!Number.isFinite(count)) return false;
-  const root = resolve(cwd, dir ?? 'experiments');
-  const rel = relative(cwd, root);
-  if (rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return false;
+  const root = resolve(cwd, dir ?? DEFAULT_DEFINITIONS_DIR);
+  if (!isWithin(root, cwd)) return false;
   let found = 0;
   const folders = [root];
   while (folders.length > 0) {
@@ -164,7 +196,7 @@ async function holdsFiles(cwd: string, dir: string | undefined, count: number): 
     try {
       for await (const entry of await opendir(folder, { bufferSize: 256 })) {
         if (entry.isDirectory()) folders.push(join(folder, entry.name));
-        else if (entry.isFile() && YAML_FILE.test(entry.name) && ++found >= count) return true;
+        else if (entry.isFile() && isDefinitionFile(entry.name) && ++found >= count) return true;
       }
     } catch {
       // unreadable: validation reports it
@@ -172,5 +204,3 @@ async function holdsFiles(cwd: string, dir: string | undefined, count: number): 
   }
   return false;
 }
-
-const YAML_FILE = /\.ya?ml$/i;

@@ -1,6 +1,6 @@
 import type { ApplyResult, ApplyResultItem } from './types.js';
 import { escapeJsonText, escapeText } from '../util/index.js';
-import { escapeMarkdown } from './markdown-escape.js';
+import { escapeMarkdown } from '../util/index.js';
 
 /** One progress line per finished change; keys, reasons and errors from files and Eppo stay on it, escaped. */
 export function renderApplyProgress(item: ApplyResultItem): string {

@@ -2,12 +2,12 @@ import type { Problem } from '../definitions/index.js';
 import { describeFlagsWithoutExperiment } from '../flags/index.js';
 import { formatValue } from './format-value.js';
 import { escapeLines, escapeText } from '../util/index.js';
-import { codeBlock, codeSpan, escapeHtml, escapeMarkdown } from './markdown-escape.js';
+import { codeBlock, codeSpan, escapeHtml, escapeMarkdown } from '../util/index.js';
 import { isInSync, summaryLine } from './render-text.js';
 import type { Change, Plan } from './types.js';
 
 /** The hidden marker that finds the sticky PR comment. */
-export const PLAN_MARKER = '<!-- eppo-gitops:plan -->';
+export const PLAN_COMMENT_MARKER = '<!-- eppo-gitops:plan -->';
 
 /** GitHub's limit on a comment body. */
 export const MARKDOWN_LIMIT = 65_536;
@@ -40,7 +40,7 @@ const TITLE: Record<Change['action'], string> = {
 export function renderPlanMarkdown(plan: Plan, options: MarkdownRenderOptions = {}): string {
   const max = options.maxChars ?? MARKDOWN_LIMIT;
   const problems = options.problems ?? [];
-  const head: string[] = [PLAN_MARKER, `### eppo-gitops plan`, '', `**${escapeMarkdown(options.headline ?? summaryLine(plan.summary))}**`, ''];
+  const head: string[] = [PLAN_COMMENT_MARKER, `### eppo-gitops plan`, '', `**${escapeMarkdown(options.headline ?? summaryLine(plan.summary))}**`, ''];
   if (problems.length > 0) {
     head.push(`**${problems.length} problem${problems.length === 1 ? '' : 's'}:**`, '');
     // Problems get at most half the room; the plan itself needs the rest.

@@ -1,7 +1,9 @@
-import { access, mkdir, writeFile } from 'node:fs/promises';
-import { dirname, relative } from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import { definitionFileNames } from '../definitions/index.js';
 import { ConfigError } from '../errors.js';
-import { toPosix, type ImportDecision } from './import-plan.js';
+import { errorCode, pathExists, toPosix } from '../util/index.js';
+import type { ImportDecision } from './import-plan.js';
 
 export type WriteImportResult = { ok: true } | { ok: false; message: string };
 
@@ -13,8 +15,8 @@ export type WriteImportResult = { ok: true } | { ok: false; message: string };
  */
 export async function writeImportFile(decision: Extract<ImportDecision, { action: 'write' }>, cwd: string): Promise<WriteImportResult> {
   const { target, file } = decision;
-  const twin = target.replace(/\.yaml$/, '.yml');
-  if (await exists(twin)) {
+  const twin = join(dirname(target), definitionFileNames(decision.key)[1]);
+  if (await pathExists(twin)) {
     return { ok: false, message: `${toPosix(relative(cwd, twin))} already exists; not overwritten (move it away or import under another --dir)` };
   }
   try {
@@ -35,17 +37,4 @@ export async function writeImportFile(decision: Extract<ImportDecision, { action
     };
   }
   return { ok: true };
-}
-
-function errorCode(error: unknown): string {
-  return (error as NodeJS.ErrnoException).code ?? String(error);
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
 }

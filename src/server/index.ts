@@ -1,4 +1,4 @@
-export { DEFAULT_CLOSE_GRACE_MS, DEFAULT_JOB_TIMEOUT_MS, startWebhookServer, type HandleResult, type WebhookServer, type WebhookServerOptions } from './webhook-server.js';
+export { startWebhookServer, type HandleResult, type WebhookServer, type WebhookServerOptions } from './webhook-server.js';
 export { createWebhookHandler, HEALTH_PATH, WEBHOOK_PATH, type ServerLog, type WebhookHandler, type WebhookHandlerOptions } from './webhook-handler.js';
-export { createJobRunner, systemTimers, type JobReport, type JobRunner, type JobRunnerOptions, type RunnerTimers } from './job-runner.js';
-export { createWorkQueue, type PushResult, type WorkQueue, type WorkQueueOptions } from './work-queue.js';
+export { createJobRunner, type JobReport, type JobRunner, type JobRunnerOptions, type RunnerTimers } from './job-runner.js';
+export { createWorkQueue, type PushResult } from './work-queue.js';

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { listen, sendAndClose } from '../util/index.js';
+import { describeError } from '../errors.js';
+import { listen, sendAndClose, stuckJobTimeoutMs } from '../util/index.js';
 import { createJobRunner, systemTimers, type JobReport, type RunnerTimers } from './job-runner.js';
 import { createWebhookHandler, type ServerLog } from './webhook-handler.js';
 
@@ -99,7 +100,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     run: (experimentId) => options.handle(experimentId, cancelJobs.signal),
     report: (report) => log(jobLogEntry(report)),
     onError: (experimentId, error) => log({ msg: 'failed', experiment_id: experimentId, action: 'error', error: describeError(error) }),
-    timeoutMs: options.jobTimeoutMs ?? DEFAULT_JOB_TIMEOUT_MS,
+    timeoutMs: options.jobTimeoutMs ?? stuckJobTimeoutMs({}),
     ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
     ...(options.maxPending !== undefined ? { maxPending: options.maxPending } : {}),
     ...(options.jobRetry !== undefined ? { retry: options.jobRetry } : {}),
@@ -193,15 +194,8 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
   };
 }
 
-/** Six 30 s request timeouts: a job that runs longer is not waiting on one slow answer. */
-export const DEFAULT_JOB_TIMEOUT_MS = 180_000;
-
 /** How long close() waits for the work in flight: inside a usual one-minute shutdown grace period, with room to spare. */
-export const DEFAULT_CLOSE_GRACE_MS = 30_000;
-
-function describeError(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
+const DEFAULT_CLOSE_GRACE_MS = 30_000;
 
 /** The log line of one job run. */
 function jobLogEntry(report: JobReport<number, HandleResult>): Record<string, unknown> {

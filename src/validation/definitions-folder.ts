@@ -1,23 +1,24 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { ConfigError } from '../errors.js';
 
 /** Where the name of the definitions folder came from, for the message that says it is missing. */
 export type FolderSource = 'flag' | 'settings' | 'default';
 
 /**
- * Throws a ConfigError when the definitions folder does not exist, naming the
- * absolute path searched and where the name came from. A missing folder is
- * not a problem in a file (there is no file:line to point at), and going on
- * would plan nothing, or import every experiment again into a misspelt folder.
+ * What is wrong when the definitions folder does not exist, naming the
+ * absolute path searched and where the name came from; undefined when it
+ * exists. A missing folder is not a problem in a file (there is no file:line
+ * to point at), and going on would plan nothing, or import every experiment
+ * again into a misspelt folder: callers throw it as a ConfigError, or (a JSON
+ * report) show it as a problem of the folder.
  */
-export async function checkDefinitionsFolder(cwd: string, dir: string, source: FolderSource): Promise<void> {
+export async function findMissingFolder(cwd: string, dir: string, source: FolderSource): Promise<string | undefined> {
   const absolute = resolve(cwd, dir);
   try {
     await stat(absolute);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'ENOENT') return; // other failures are reported per file, with their code
+    if (code !== 'ENOENT') return undefined; // other failures are reported per file, with their code
     const named = source === 'settings' ? `"${dir}" (the "dir" in eppo-gitops.yaml)` : `"${dir}"`;
     const fix =
       source === 'settings'
@@ -25,6 +26,7 @@ export async function checkDefinitionsFolder(cwd: string, dir: string, source: F
         : source === 'flag'
           ? 'check the spelling, create it, or pass --dir the folder that holds your definitions'
           : 'create it (eppo-gitops init writes one with an example), or pass --dir the folder that holds your definitions';
-    throw new ConfigError(`the definitions folder ${named} was not found: looked for ${absolute}; ${fix}`);
+    return `the definitions folder ${named} was not found: looked for ${absolute}; ${fix}`;
   }
+  return undefined;
 }

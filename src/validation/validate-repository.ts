@@ -1,6 +1,7 @@
-import { loadConfig, loadDefinitions, type Config, type Definition, type Problem } from '../definitions/index.js';
+import { DEFAULT_DEFINITIONS_DIR, loadConfig, loadDefinitions, resolveDefinitionsDir, type Config, type Definition, type Problem } from '../definitions/index.js';
 import type { FlagSet } from '../flags/index.js';
-import { checkDefinitionsFolder } from './definitions-folder.js';
+import { ConfigError } from '../errors.js';
+import { findMissingFolder } from './definitions-folder.js';
 
 /** The stages of a validation run, in the order they run. */
 export type ValidationStageName = 'settings' | 'definitions' | 'flags';
@@ -36,6 +37,12 @@ export interface ValidationOptions {
    * either way (a misspelt one would get every experiment imported again).
    */
   defaultFolderMayBeNew?: boolean | undefined;
+  /**
+   * A definitions folder that does not exist: a ConfigError (`throw`, the
+   * default), or a problem of the folder (`problem`: a report a program reads,
+   * `validate --format json`, must hold it).
+   */
+  missingFolder?: 'throw' | 'problem' | undefined;
 }
 
 export interface Validation {
@@ -83,7 +90,7 @@ const STAGES: readonly ValidationStage[] = [
     async run(state) {
       const settings = state.options.settings ?? (await loadConfig(state.options.cwd));
       state.config = settings.config;
-      state.dir = state.options.dir ?? settings.config.dir ?? DEFAULT_DIR;
+      state.dir = resolveDefinitionsDir(state.options.dir, settings.config);
       return settings.problems;
     },
   },
@@ -93,14 +100,19 @@ const STAGES: readonly ValidationStage[] = [
       const { cwd, paths } = state.options;
       const source = state.options.dir !== undefined ? 'flag' : state.config.dir !== undefined ? 'settings' : 'default';
       if ((paths === undefined || paths.length === 0) && !(source === 'default' && state.options.defaultFolderMayBeNew === true)) {
-        await checkDefinitionsFolder(cwd, state.dir, source);
+        const missing = await findMissingFolder(cwd, state.dir, source);
+        if (missing !== undefined && state.options.missingFolder === 'problem') return [{ file: state.dir, line: 1, col: 1, severity: 'error', rule: 'io', message: missing }];
+        if (missing !== undefined) throw new ConfigError(missing);
       }
+      const named = await namedFlagFiles(state);
+      if (named !== undefined && named.paths.length === 0) return named.problems;
       // One file at a time, then `unique-key` across them (definitions/load-definitions.ts).
+      const chosen = named?.paths ?? paths;
       // Only --dir may lead out of the repository through a link: a "dir" from eppo-gitops.yaml comes with the pull request.
-      const loaded = await loadDefinitions({ cwd, dir: state.dir, trustDir: source === 'flag', ...(paths === undefined ? {} : { paths }) });
+      const loaded = await loadDefinitions({ cwd, dir: state.dir, trustDir: source === 'flag', ...(chosen === undefined ? {} : { paths: chosen }) });
       state.definitions = loaded.definitions;
-      state.files = loaded.files;
-      return loaded.problems;
+      state.files += loaded.files;
+      return [...(named?.problems ?? []), ...loaded.problems];
     },
   },
   {
@@ -111,14 +123,31 @@ const STAGES: readonly ValidationStage[] = [
       // Loaded only when flags are configured: flagd-core and its rule engine cost a validate without flags nothing.
       const { checkFlags, loadFlagFiles } = await import('../flags/index.js');
       // Read once per run: the checks below and the callers (plan's note) share this set.
-      const set = await loadFlagFiles({ root: state.options.cwd, files: flags.files });
+      const set = state.flags ?? (await loadFlagFiles({ root: state.options.cwd, files: flags.files }));
       state.flags = set;
       return [...set.problems, ...checkFlags(state.definitions, set, { at: state.at, rollout: flags.rollout ?? 'winner' })];
     },
   },
 ];
 
-const DEFAULT_DIR = 'experiments';
+/**
+ * Flag files among the paths given (those `flags.files` matches): they are
+ * checked as flag files, with the experiments they serve (found in the
+ * definitions folder) in place of them. Undefined when no path is one.
+ */
+async function namedFlagFiles(state: StageState): Promise<{ paths: string[]; problems: Problem[] } | undefined> {
+  const { cwd, paths } = state.options;
+  const flags = state.config.flags;
+  if (paths === undefined || paths.length === 0 || flags === undefined) return undefined;
+  const { findServedKeys, loadFlagFiles, selectFlagPaths } = await import('../flags/index.js');
+  const { flagFiles, others } = selectFlagPaths({ root: cwd, paths, files: flags.files });
+  if (flagFiles.length === 0) return undefined;
+  state.flags = await loadFlagFiles({ root: cwd, files: flags.files });
+  state.files += flagFiles.length;
+  const served = findServedKeys(state.flags, flagFiles);
+  const folder = served.keys.size === 0 ? [] : (await loadDefinitions({ cwd, dir: state.dir })).definitions;
+  return { paths: [...others, ...folder.filter((d) => served.keys.has(d.experiment_key)).map((d) => d.file)], problems: served.problems };
+}
 
 /**
  * The validation pipeline shared by validate, plan, apply, import and the
@@ -127,10 +156,10 @@ const DEFAULT_DIR = 'experiments';
  * eppo-gitops.yaml configures `flags`, reads the flag files and checks each
  * definition against its flag (FLAGS.md). Problems are data; this throws
  * only for what no file explains: a ConfigError when the definitions folder
- * does not exist.
+ * does not exist (unless `missingFolder` asks for a problem).
  */
 export async function validateRepository(options: ValidationOptions): Promise<Validation> {
-  const state: StageState = { options, config: {}, dir: options.dir ?? DEFAULT_DIR, definitions: [], files: 0, at: options.at ?? Date.now() };
+  const state: StageState = { options, config: {}, dir: options.dir ?? DEFAULT_DEFINITIONS_DIR, definitions: [], files: 0, at: options.at ?? Date.now() };
   const stages: Validation['stages'] = [];
   let failed: ValidationStageName | undefined;
   for (const stage of STAGES) {

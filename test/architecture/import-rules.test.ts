@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkImportRules, readImports, type ImportRule } from './import-rules.js';
-import { readSourceImports } from './source-tree.js';
+import { checkImportRules, readImports, readReExports, type ImportRule } from './import-rules.js';
+import { readSourceImports, readSourceReExports } from './source-tree.js';
 
 /** A made-up src/ tree: file → its source text. */
 function tree(files: Record<string, string>) {
@@ -9,7 +9,8 @@ function tree(files: Record<string, string>) {
 }
 
 function rules(files: Record<string, string>): Array<[ImportRule, string]> {
-  return checkImportRules(tree(files)).map((v) => [v.rule, v.message]);
+  const reExports = new Map(Object.entries(files).map(([file, source]) => [file, readReExports(source)]));
+  return checkImportRules(tree(files), reExports).map((v) => [v.rule, v.message]);
 }
 
 /** A small tree that keeps every rule. */
@@ -49,6 +50,8 @@ describe('checkImportRules on made-up trees', () => {
         'index.ts': "export type * from './definitions/types.js';\n",
       }).map(([rule, message]) => `${rule}: ${message.split(':')[0]}`),
     ).toEqual([
+      // a re-export of another folder's file breaks the re-export rule as well
+      'foreign-re-export: reconcile/index.ts re-exports ../util/did-you-mean.js',
       'index-only: cli/commands/plan.ts imports ../../reconcile/build-plan.js',
       'index-only: cli/main.ts imports ../emulator/server.js',
       'index-only: index.ts imports ./definitions/types.js',
@@ -80,6 +83,50 @@ describe('checkImportRules on made-up trees', () => {
     expect(three).toEqual([['folder-cycle', expect.stringContaining('cycle: emulator/ → reconcile/ → eppo/ → emulator/')]]);
     const throughRoot = rules({ ...CLEAN, 'util/index.ts': "import { main } from '../index.js';\n" });
     expect(throughRoot).toEqual([['folder-cycle', expect.stringContaining('cli/ → util/ → index.ts → cli/')]]);
+  });
+
+  it('refuses a cycle between the files of one folder, through a lazy import or a type-only one too', () => {
+    const lazy = rules({
+      ...CLEAN,
+      'cli/main.ts': "const load = () => import('./commands/demo.js');\n",
+      'cli/commands/demo.ts': "const { main } = await import('../main.js');\n",
+    });
+    expect(lazy).toEqual([
+      [
+        'file-cycle',
+        'files of cli/ import each other in a cycle: cli/commands/demo.ts → cli/main.ts → cli/commands/demo.ts; pass what one needs of the other as an argument, or move it into a file both import',
+      ],
+    ]);
+    const types = rules({
+      ...CLEAN,
+      'reconcile/canonical.ts': "import type { Plan } from './plan-workspace.js';\n",
+      'reconcile/plan-workspace.ts': "import { connectEppo } from '../eppo/index.js';\nimport { compareText } from './canonical.js';\n",
+    });
+    expect(types.map(([rule, message]) => `${rule}: ${message.split(';')[0]}`)).toEqual([
+      'file-cycle: files of reconcile/ import each other in a cycle: reconcile/canonical.ts → reconcile/plan-workspace.ts → reconcile/canonical.ts',
+    ]);
+  });
+
+  it('refuses a folder that exports another folder\'s code, from its index.ts or any other file, under its name or another', () => {
+    const found = rules({
+      ...CLEAN,
+      'outcomes/pull-request.ts': "import { escapeMarkdown } from '../util/index.js';\nexport { escapeMarkdown };\n",
+      'outcomes/index.ts': "export * from './context.js';\nexport { escapeMarkdown } from './pull-request.js';\n",
+      'eppo/index.ts': "export { connectEppo } from './connect-eppo.js';\nexport { didYouMean as suggest } from '../util/index.js';\n",
+      'git-host/index.ts': "export { selectGitHost } from './select.js';\nimport { GitHostError } from '../errors.js';\nexport type * from '../errors.js';\n",
+    });
+    expect(found.map(([rule, message]) => `${rule}: ${message.split(':')[0]}`)).toEqual([
+      'foreign-re-export: eppo/index.ts re-exports ../util/index.js',
+      'foreign-re-export: git-host/index.ts re-exports ../errors.js',
+      'foreign-re-export: outcomes/pull-request.ts re-exports ../util/index.js',
+    ]);
+    // its own files, local declarations and src/index.ts are fine
+    expect(
+      rules({
+        ...CLEAN,
+        'reconcile/plan-workspace.ts': "import { connectEppo } from '../eppo/index.js';\nimport { compareText } from './canonical.js';\nconst local = 1;\nexport { local, compareText };\n",
+      }),
+    ).toEqual([]);
   });
 
   it('refuses an import that leaves src/', () => {
@@ -129,7 +176,8 @@ describe('readImports', () => {
 });
 
 describe('src/', () => {
-  const found = checkImportRules(readSourceImports(resolve(import.meta.dirname, '../../src')));
+  const src = resolve(import.meta.dirname, '../../src');
+  const found = checkImportRules(readSourceImports(src), readSourceReExports(src));
 
   it('reads every file and import of the real tree', () => {
     const files = readSourceImports(resolve(import.meta.dirname, '../../src'));

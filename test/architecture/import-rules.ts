@@ -3,11 +3,14 @@ import { posix } from 'node:path';
 /**
  * The import rules of src/ (ARCHITECTURE.md, STYLE.md): a folder's index.ts is
  * its public face, commands stay independent, the emulator stands alone, and
- * folders import each other without cycles. A folder is a top-level folder of
+ * neither folders nor the files inside one folder import each other in a
+ * cycle (a lazy `import()` included: it only hides the cycle from the loader),
+ * and a folder exports only its own code: its files (index.ts included)
+ * never re-export what another folder exports, so each name has one home. A folder is a top-level folder of
  * src/ (cli/commands/ belongs to cli/); src/errors.ts and src/index.ts are
  * files, not folders.
  */
-export type ImportRule = 'index-only' | 'command-to-command' | 'emulator-to-eppo' | 'folder-cycle';
+export type ImportRule = 'index-only' | 'command-to-command' | 'emulator-to-eppo' | 'folder-cycle' | 'file-cycle' | 'foreign-re-export';
 
 export interface ImportViolation {
   rule: ImportRule;
@@ -18,13 +21,31 @@ export interface ImportViolation {
 export type ImportMap = ReadonlyMap<string, readonly string[]>;
 
 /**
- * Checks every relative import of every file against the rules. Pure: the
- * files are given as a map, so the rules can be tried on made-up trees.
+ * Checks every relative import of every file against the rules, and, when
+ * given, every re-export (file → the specifiers whose bindings it exports
+ * again, `readReExports`). Pure: the files are given as maps, so the rules
+ * can be tried on made-up trees.
  */
-export function checkImportRules(files: ImportMap): ImportViolation[] {
+export function checkImportRules(files: ImportMap, reExports: ImportMap = new Map()): ImportViolation[] {
   const violations: ImportViolation[] = [];
+  for (const [file, specifiers] of [...reExports].sort(([a], [b]) => compare(a, b))) {
+    const from = unitOf(file);
+    // src/index.ts is the package's face: gathering the folders' exports is its job.
+    if (!isFolder(from)) continue;
+    for (const specifier of specifiers) {
+      if (!specifier.startsWith('./') && !specifier.startsWith('../')) continue;
+      const to = unitOf(posix.normalize(posix.join(posix.dirname(file), specifier)));
+      if (to === from) continue;
+      violations.push({
+        rule: 'foreign-re-export',
+        message: `${file} re-exports ${specifier}: a folder exports only its own code; import it from ${label(to)} where it is needed, or move it into ${from}/ when it belongs there`,
+      });
+    }
+  }
   // folder (or top-level file) → folder it imports → the imports that make the edge
   const edges = new Map<string, Map<string, string[]>>();
+  // file → file of the same folder it imports → the import that makes the edge
+  const fileEdges = new Map<string, Map<string, string[]>>();
   for (const [file, specifiers] of [...files].sort(([a], [b]) => compare(a, b))) {
     const from = unitOf(file);
     for (const specifier of specifiers) {
@@ -40,6 +61,9 @@ export function checkImportRules(files: ImportMap): ImportViolation[] {
         if (isCommand(file) && isCommand(target) && target !== file) {
           violations.push({ rule: 'command-to-command', message: `${shown}: a command must not import another command; move what they share into the library or a non-command module of src/cli` });
         }
+        const out = fileEdges.get(file) ?? new Map<string, string[]>();
+        fileEdges.set(file, out);
+        out.set(target, [...(out.get(target) ?? []), shown]);
         continue;
       }
       if (isFolder(to) && target !== `${to}/index.ts`) {
@@ -57,6 +81,13 @@ export function checkImportRules(files: ImportMap): ImportViolation[] {
     const path = [...cycle, cycle[0]!].map(label).join(' → ');
     const because = cycle.map((unit, i) => edges.get(unit)!.get(cycle[(i + 1) % cycle.length]!)![0]!);
     violations.push({ rule: 'folder-cycle', message: `folders import each other in a cycle: ${path} (${because.join('; ')})` });
+  }
+  for (const cycle of findCycles(fileEdges)) {
+    const path = [...cycle, cycle[0]!].join(' → ');
+    violations.push({
+      rule: 'file-cycle',
+      message: `files of ${unitOf(cycle[0]!)}/ import each other in a cycle: ${path}; pass what one needs of the other as an argument, or move it into a file both import`,
+    });
   }
   return violations;
 }
@@ -193,6 +224,63 @@ export function readImports(source: string): string[] {
       }
       if (tokens[j]?.value === 'from' && tokens[j + 1]?.kind === 'string') found.push(tokens[j + 1]!.value);
     }
+  }
+  return found;
+}
+
+/**
+ * The module specifiers whose bindings a file exports again: `export … from
+ * '…'` (`export *` and `export type` too), and `export { name }` of a name
+ * imported from a module (`import { name } from '…'`, a default or a
+ * namespace import).
+ */
+export function readReExports(source: string): string[] {
+  const tokens = tokenize(source);
+  const importedFrom = new Map<string, string>();
+  const exportedNames: string[] = [];
+  const found: string[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i]!;
+    if (token.kind !== 'word' || tokens[i - 1]?.value === '.') continue;
+    if (token.value === 'import' && tokens[i + 1]?.value !== '(' && tokens[i + 1]?.value !== '.') {
+      const names: string[] = [];
+      let j = i + 1;
+      for (; j < tokens.length && tokens[j]!.kind !== 'string' && tokens[j]!.value !== ';'; j++) {
+        const t = tokens[j]!;
+        if (t.kind !== 'word' || ['type', 'from', 'as', '*'].includes(t.value)) continue;
+        // `a as b`: the local name is b
+        if (tokens[j + 1]?.value === 'as') continue;
+        names.push(t.value);
+      }
+      const specifier = tokens[j]?.kind === 'string' ? tokens[j]!.value : undefined;
+      if (specifier !== undefined) for (const name of names) importedFrom.set(name, specifier);
+      i = j;
+    } else if (token.value === 'export') {
+      let j = i + 1;
+      if (tokens[j]?.value === 'type') j++;
+      if (tokens[j]?.value === '*') {
+        while (j < tokens.length && tokens[j]!.kind !== 'string' && tokens[j]!.value !== ';') j++;
+        if (tokens[j]?.kind === 'string') found.push(tokens[j]!.value);
+        i = j;
+        continue;
+      }
+      if (tokens[j]?.value !== '{') continue;
+      const names: string[] = [];
+      for (j++; j < tokens.length && tokens[j]!.value !== '}'; j++) {
+        const t = tokens[j]!;
+        if (t.kind !== 'word' || t.value === 'type' || t.value === 'as') continue;
+        // `a as b`: the exported binding is a
+        if (tokens[j - 1]?.value === 'as') continue;
+        names.push(t.value);
+      }
+      if (tokens[j + 1]?.value === 'from' && tokens[j + 2]?.kind === 'string') found.push(tokens[j + 2]!.value);
+      else exportedNames.push(...names);
+      i = j;
+    }
+  }
+  for (const name of exportedNames) {
+    const specifier = importedFrom.get(name);
+    if (specifier !== undefined) found.push(specifier);
   }
   return found;
 }

@@ -1,6 +1,7 @@
 import { Octokit } from '@octokit/rest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DRIFT_LABEL, upsertDriftIssue, type DriftIssueInput } from '../../src/ci-report/index.js';
+import { DRIFT_LABEL, GITHUB_BODY_LIMIT, upsertDriftIssue, type DriftIssueInput } from '../../src/ci-report/index.js';
+import { InternalError } from '../../src/errors.js';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.js';
 
 let github: FakeGitHub;
@@ -101,6 +102,13 @@ describe('upsertDriftIssue', () => {
     expect(closed).toMatchObject({ action: 'closed', closed: [{ number: 3 }] });
     expect(github.issues().filter((i) => i.state === 'open').map((i) => i.number)).toEqual([planted.number, otherBot.number]);
     expect(github.comments().map((c) => c.issue_number)).toEqual([3]);
+  });
+
+  it('refuses a body over GitHub\'s limit before calling it, as a caller\'s mistake: the renderer cuts plans to fit', async () => {
+    const attempt = drift({ drift: true, body: 'x'.repeat(GITHUB_BODY_LIMIT + 1) });
+    await expect(attempt).rejects.toBeInstanceOf(InternalError);
+    await expect(attempt).rejects.toThrow(`over GitHub's ${GITHUB_BODY_LIMIT}-character limit`);
+    expect(github.requests).toEqual([]);
   });
 
   it('explains a missing issues permission', async () => {

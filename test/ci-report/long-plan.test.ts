@@ -1,7 +1,7 @@
 import { Octokit } from '@octokit/rest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GITHUB_BODY_LIMIT, PLAN_COMMENT_MARKER, upsertStickyComment } from '../../src/ci-report/index.js';
-import { MARKDOWN_LIMIT, PLAN_MARKER, renderPlanMarkdown, type Plan } from '../../src/reconcile/index.js';
+import { GITHUB_BODY_LIMIT, upsertStickyComment } from '../../src/ci-report/index.js';
+import { MARKDOWN_LIMIT, PLAN_COMMENT_MARKER, renderPlanMarkdown, type Plan } from '../../src/reconcile/index.js';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.js';
 
 let github: FakeGitHub;
@@ -37,7 +37,7 @@ function planWithUpdates(count: number): Plan {
 
 describe('a plan comment rendered by renderPlanMarkdown', () => {
   it('uses the same marker and limit', () => {
-    expect(PLAN_COMMENT_MARKER).toBe(PLAN_MARKER);
+    expect(renderPlanMarkdown(planWithUpdates(1)).split('\n')[0]).toBe(PLAN_COMMENT_MARKER);
     expect(GITHUB_BODY_LIMIT).toBe(MARKDOWN_LIMIT);
   });
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOctokit } from '../../src/git-host/github-client.js';
-import { DRIFT_LABEL, PLAN_COMMENT_MARKER, upsertDriftIssue, upsertStickyComment } from '../../src/ci-report/index.js';
+import { DRIFT_LABEL, upsertDriftIssue, upsertStickyComment } from '../../src/ci-report/index.js';
+import { PLAN_COMMENT_MARKER } from '../../src/reconcile/index.js';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.js';
 
 /**

@@ -1,7 +1,8 @@
 import { Octokit } from '@octokit/rest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GitHostError, InternalError } from '../../src/errors.js';
-import { buildStickyBody, GITHUB_BODY_LIMIT, PLAN_COMMENT_MARKER, upsertStickyComment } from '../../src/ci-report/index.js';
+import { buildStickyBody, GITHUB_BODY_LIMIT, upsertStickyComment } from '../../src/ci-report/index.js';
+import { PLAN_COMMENT_MARKER } from '../../src/reconcile/index.js';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.js';
 
 let github: FakeGitHub;
@@ -142,9 +143,9 @@ describe('upsertStickyComment', () => {
     expect(github.writes()).toEqual([]);
   });
 
-  it('refuses a body over 65,536 characters before calling GitHub', async () => {
+  it('refuses a body over 65,536 characters before calling GitHub: a caller\'s mistake, since the renderer cuts', async () => {
     const attempt = upsert('x'.repeat(GITHUB_BODY_LIMIT));
-    await expect(attempt).rejects.toBeInstanceOf(GitHostError);
+    await expect(attempt).rejects.toBeInstanceOf(InternalError);
     await expect(attempt).rejects.toThrow(`over GitHub's ${GITHUB_BODY_LIMIT}-character limit; cut it before posting`);
     expect(github.requests).toEqual([]);
   });

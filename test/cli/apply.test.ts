@@ -1,4 +1,6 @@
 import { readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -182,6 +184,54 @@ describe('eppo-gitops apply', () => {
     expect(r.code).toBe(1);
     expect(r.err).toContain('error: interrupted before applying; nothing was changed');
     expect(await writes()).toEqual([]);
+  });
+
+  it('Ctrl-C while reading Eppo cancels the reads at once: interrupted before applying, with or without a plan file', async () => {
+    // an Eppo that takes every request and never answers
+    const held: Array<() => void> = [];
+    const silent = createServer((req) => held.push(() => req.socket.destroy()));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/api/v1`;
+    try {
+      expect((await run(['plan', '--out', 'plan.json'])).code).toBe(0);
+      const plan = JSON.parse(await readFile(join(repo.dir, 'plan.json'), 'utf8'));
+      await writeFile(join(repo.dir, 'silent.json'), JSON.stringify({ ...plan, eppo_base_url: url }));
+      for (const args of [['apply', '--yes'], ['apply', 'silent.json']]) {
+        const interrupt = new AbortController();
+        const before = held.length;
+        const applying = run(args, { signal: interrupt.signal }, { EPPO_BASE_URL: url });
+        while (held.length === before) await new Promise((r) => setTimeout(r, 10));
+        const pressed = Date.now();
+        interrupt.abort('SIGINT');
+        const r = await applying;
+        expect(Date.now() - pressed, args.join(' ')).toBeLessThan(2_000);
+        expect(r.code).toBe(1);
+        expect(r.err).toBe('error: interrupted before applying; nothing was changed\n');
+      }
+    } finally {
+      for (const drop of held) drop();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+
+  it('keeps the JSON parser\'s message on one line: a plan file cannot print a workflow command', async () => {
+    await writeFile(join(repo.dir, 'bad.json'), 'x\n::error::pwned');
+    const r = await run(['apply', 'bad.json']);
+    expect(r.code).toBe(1);
+    expect(r.err.split('\n')).toHaveLength(2);
+    expect(r.err).toMatch(/^error: bad\.json is not a usable plan file: not JSON \(.*x\\n::error::pwned.*\); apply takes a plan file/);
+  });
+
+  it('closes the connection when the question fails (--local: the emulator lets go of its state)', async () => {
+    const failing = await run(['apply', '--local'], {
+      confirm: async () => {
+        throw new Error('the terminal went away');
+      },
+    });
+    expect(failing.code).toBe(1);
+    expect(failing.err).toContain('the terminal went away');
+    await expect(readFile(join(repo.dir, '.eppo-local/state.json.lock'))).rejects.toThrow(/ENOENT/);
+    expect((await run(['apply', '--local', '--yes'])).code).toBe(0);
   });
 
   it('refuses plan files that are not JSON, not a plan, or from a newer format, changing nothing', async () => {

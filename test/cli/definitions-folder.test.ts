@@ -29,6 +29,20 @@ describe('trust item 18: a definitions folder that does not exist', () => {
     expect(r.err).not.toContain('the definitions have errors');
   });
 
+  it('validate --format json and github report it as a problem of the folder: a program reading the report gets it', async () => {
+    const json = await runCli(['validate', '--dir', 'nope', '--format', 'json'], { cwd: repo.dir, env: {} });
+    expect(json.code).toBe(1);
+    const message = `the definitions folder "nope" was not found: looked for ${join(repo.dir, 'nope')}; check the spelling, create it, or pass --dir the folder that holds your definitions`;
+    expect(JSON.parse(json.out)).toEqual({
+      problems: [{ file: 'nope', line: 1, col: 1, severity: 'error', rule: 'io', message }],
+      summary: { files: 0, errors: 1, warnings: 0 },
+    });
+    expect(json.err).toBe('');
+    const github = await runCli(['validate', '--dir', 'nope', '--format', 'github'], { cwd: repo.dir, env: {} });
+    expect(github.code).toBe(1);
+    expect(github.out).toMatch(/^::error file=nope,line=1,col=1,title=eppo-gitops io::the definitions folder "nope" was not found/);
+  });
+
   it('names eppo-gitops.yaml when the name came from there', async () => {
     await repo.write('eppo-gitops.yaml', 'dir: defs\n');
     const r = await runCli(['plan', '--local'], { cwd: repo.dir, env: {} });

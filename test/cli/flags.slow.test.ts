@@ -35,7 +35,7 @@ describe('measured splits in validate, plan and new (CLI in-process)', () => {
     const v = await run(['validate']);
     expect(v.code).toBe(1);
     expect(v.out.split('\n')[0]).toBe(
-      'experiments/checkout-button-color.yaml:8:3  error  flag puts 0.89 of subjects in the experiment (measured over 100,000 subjects), the file says traffic_allocation 1.00 (the default)  [flag-split]',
+      'experiments/checkout-button-color.yaml:8:3  error  flag puts 0.89 of subjects in the experiment (measured over 100,000 subjects with flags/web.flagd.json), the file says traffic_allocation 1.00 (the default)  [flag-split]',
     );
     const p = await run(['plan']);
     expect(p.code).toBe(1);
@@ -54,6 +54,30 @@ describe('measured splits in validate, plan and new (CLI in-process)', () => {
     expect((await run(['plan'])).code).toBe(0);
   });
 
+  it('flag-split (error) when subjects outside the tested country get an arm: the message says why and what to do', async () => {
+    // if country == DE → fractional; else nothing, so flagd serves the defaultVariant "control", an arm.
+    const flag = { state: 'ENABLED', variants: { control: 'c', green: 'g', off: 'o' }, defaultVariant: 'control', targeting: { if: [{ '==': [{ var: 'country' }, 'DE'] }, FIFTY_FIFTY] } };
+    await repo.write('flags/web.flagd.json', JSON.stringify({ flags: { 'checkout-button-color': flag } }));
+    await repo.write('experiments/checkout-button-color.yaml', definitionText({ extra: 'traffic_allocation: 0.5\n' }));
+    const v = await run(['validate']);
+    expect(v.code).toBe(1);
+    const errors = v.out.split('\n').filter((l) => l.includes('  error  '));
+    expect(errors[0]).toBe(
+      'experiments/checkout-button-color.yaml:12:13  error  flag serves control 1.00 (measured over 100,000 subjects with flags/web.flagd.json), the file says 0.50. ' +
+        'Subjects the targeting keeps out of its fractional (by country, time or any other condition) get "control", an arm of this experiment, so they count as in it: ' +
+        'serve them a variant that is not an arm (a holdout such as "off", left out of variations) as the else branch or the defaultVariant  [flag-split]',
+    );
+    expect(errors.slice(1).map((l) => l.replace(/ {2}\[flag-split\]$/, '').split('  error  ')[1])).toEqual([
+      'flag serves green 0.00 (measured over 100,000 subjects with flags/web.flagd.json), the file says 0.50',
+      'flag puts 1.00 of subjects in the experiment (measured over 100,000 subjects with flags/web.flagd.json), the file says traffic_allocation 0.50',
+    ]);
+    // The remedy: subjects outside the country get "off", which is not an arm; the split can then not be measured (a warning).
+    await repo.write('flags/web.flagd.json', JSON.stringify({ flags: { 'checkout-button-color': { ...flag, defaultVariant: 'off' } } }));
+    const fixed = await run(['validate']);
+    expect(fixed.code).toBe(0);
+    expect(fixed.out).toContain('warning  the split of flag "checkout-button-color" could not be measured');
+  });
+
   it('rules on $flagd.timestamp are evaluated at the plan\'s created_at', async () => {
     const switchOn = Date.UTC(2026, 5, 1) / 1000;
     await repo.write('flags/web.flagd.json', flagFile({ if: [{ '>=': [{ var: '$flagd.timestamp' }, switchOn] }, FIFTY_FIFTY, 'control'] }));
@@ -62,8 +86,10 @@ describe('measured splits in validate, plan and new (CLI in-process)', () => {
     const before = await plan('2026-05-31T23:59:59.000Z');
     expect(before.ok).toBe(false);
     expect(before.problems.map((p) => `${p.line}:${p.col} ${p.message}`)).toEqual([
-      '11:13 flag serves control 1.00 (measured over 100,000 subjects), the file says 0.50',
-      '14:13 flag serves green 0.00 (measured over 100,000 subjects), the file says 0.50',
+      '11:13 flag serves control 1.00 (measured over 100,000 subjects with flags/web.flagd.json), the file says 0.50. ' +
+        'Subjects the targeting keeps out of its fractional (by country, time or any other condition) get "control", an arm of this experiment, so they count as in it: ' +
+        'serve them a variant that is not an arm (a holdout such as "off", left out of variations) as the else branch or the defaultVariant',
+      '14:13 flag serves green 0.00 (measured over 100,000 subjects with flags/web.flagd.json), the file says 0.50',
     ]);
     const after = await plan('2026-06-01T00:00:00.000Z');
     expect(after.ok).toBe(true);

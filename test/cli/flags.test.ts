@@ -59,8 +59,8 @@ describe('flag checks in validate and plan (CLI in-process)', () => {
     const v = await run(['validate']);
     expect(v.code).toBe(1);
     expect(v.out.split('\n')).toEqual([
-      'experiments/checkout-button-color.yaml:11:13  error  flag serves control 0.60 (computed from the fractional), the file says 0.50  [flag-split]',
-      'experiments/checkout-button-color.yaml:14:13  error  flag serves green 0.40 (computed from the fractional), the file says 0.50  [flag-split]',
+      'experiments/checkout-button-color.yaml:11:13  error  flag serves control 0.60 (computed from the fractional in flags/web.flagd.json), the file says 0.50  [flag-split]',
+      'experiments/checkout-button-color.yaml:14:13  error  flag serves green 0.40 (computed from the fractional in flags/web.flagd.json), the file says 0.50  [flag-split]',
       '1 file checked: 2 errors, 0 warnings',
       '',
     ]);
@@ -78,7 +78,7 @@ describe('flag checks in validate and plan (CLI in-process)', () => {
     const v = await run(['validate']);
     expect(v.code).toBe(1);
     expect(v.out).toContain(
-      'experiments/checkout-button-color.yaml:7:21  error  flag puts 0.80 of subjects in the experiment (computed from the fractional), the file says traffic_allocation 0.50  [flag-split]',
+      'experiments/checkout-button-color.yaml:7:21  error  flag puts 0.80 of subjects in the experiment (computed from the fractional in flags/web.flagd.json), the file says traffic_allocation 0.50  [flag-split]',
     );
     await repo.write('experiments/checkout-button-color.yaml', definitionText({ extra: 'traffic_allocation: 0.8\n' }));
     expect(await run(['validate'])).toMatchObject({ code: 0 });
@@ -228,5 +228,62 @@ describe('flag checks in validate and plan (CLI in-process)', () => {
     const p = await run(['plan', '--format', 'json']);
     expect(p.code).toBe(0);
     expect(JSON.parse(p.out)).not.toHaveProperty('flags_without_experiment');
+  });
+});
+
+describe('validate <flag file>: a path that flags.files names is checked as a flag file', () => {
+  let repo: TempRepo;
+  const run = (args: string[]) => runCli(args, { cwd: repo.dir, env: {} });
+
+  beforeEach(async () => {
+    repo = await tempRepo();
+    await repo.write('eppo-gitops.yaml', CONFIG);
+    await repo.write('experiments/checkout-button-color.yaml', definitionText());
+    await repo.write('experiments/search-ranking.yaml', definitionText({ key: 'search-ranking', name: 'Search ranking' }));
+  });
+  afterEach(async () => {
+    await repo.remove();
+  });
+
+  it('checks the flag file and the experiments it serves, not as a definition', async () => {
+    await repo.write('flags/web.flagd.json', json({ 'checkout-button-color': fractionalFlag({ control: 50, green: 50 }), 'search-ranking': fractionalFlag({ control: 50, green: 50 }) }));
+    expect(await run(['validate', 'flags/web.flagd.json'])).toMatchObject({ code: 0, out: '3 files checked: no problems\n' });
+    expect(await run(['validate', './flags/web.flagd.json', 'experiments/search-ranking.yaml'])).toMatchObject({ code: 0, out: '3 files checked: no problems\n' });
+  });
+
+  it("a changed split in the flag file is caught at the experiment's weight lines (what a pull request changing only the flag gets)", async () => {
+    await repo.write('flags/web.flagd.json', json({ 'checkout-button-color': fractionalFlag({ control: 60, green: 40 }) }));
+    await repo.write('flags/other.flagd.yaml', 'flags:\n  search-ranking:\n    state: ENABLED\n    variants: {control: a, green: b}\n    defaultVariant: control\n    targeting: {fractional: [[control, 50], [green, 50]]}\n');
+    const v = await run(['validate', 'flags/web.flagd.json']);
+    expect(v.code).toBe(1);
+    expect(v.out).not.toContain('[schema]');
+    expect(v.out.split('\n').filter((l) => l.includes('  error  '))).toEqual([
+      'experiments/checkout-button-color.yaml:11:13  error  flag serves control 0.60 (computed from the fractional in flags/web.flagd.json), the file says 0.50  [flag-split]',
+      'experiments/checkout-button-color.yaml:14:13  error  flag serves green 0.40 (computed from the fractional in flags/web.flagd.json), the file says 0.50  [flag-split]',
+    ]);
+    expect(v.out).toContain('2 files checked: 2 errors, 0 warnings');
+  });
+
+  it('a flag file flagd refuses, a flag file serving no experiment, and one that does not exist', async () => {
+    await repo.write('flags/web.flagd.json', '{"flags": {"x": {"state": "MAYBE", "variants": {"a": 1}, "defaultVariant": "a"}}}\n');
+    const refused = await run(['validate', 'flags/web.flagd.json']);
+    expect(refused.code).toBe(1);
+    expect(refused.out).toMatch(/^flags\/web\.flagd\.json:1:\d+ {2}error {2}.*\[flag-file\]$/m);
+    expect(refused.out).toContain('1 file checked: 1 error');
+
+    await repo.write('flags/web.flagd.json', json({ 'unrelated-flag': fractionalFlag({ on: 50, off: 50 }) }));
+    expect(await run(['validate', 'flags/web.flagd.json'])).toMatchObject({ code: 0, out: '1 file checked: no problems\n' });
+
+    const gone = await run(['validate', 'flags/gone.flagd.json']);
+    expect(gone.code).toBe(1);
+    expect(gone.out).toContain('flags/gone.flagd.json:1:1  error  path not found: no such flag file  [io]');
+  });
+
+  it('without flags in eppo-gitops.yaml, a flag file given is a definition as before', async () => {
+    await repo.write('eppo-gitops.yaml', 'parallelism: 2\n');
+    await repo.write('flags/web.flagd.json', json({ 'checkout-button-color': fractionalFlag({ control: 50, green: 50 }) }));
+    const v = await run(['validate', 'flags/web.flagd.json']);
+    expect(v.code).toBe(1);
+    expect(v.out).toContain('[schema]');
   });
 });

@@ -13,7 +13,7 @@ describe('--help of validate, plan, apply, import, new and emulator', () => {
     ['plan', ['--dir', '--format', '--out', '--detailed-exitcode', '--local', '--base-url', '--parallelism', '--github-comment', '--github-summary', '--github-drift-issue'], true],
     ['apply', ['--yes', '--parallelism', '--format', '--dir', '--local', '--base-url', '--github-summary'], true],
     ['import', ['--key', '--all', '--dir', '--local', '--base-url'], true],
-    ['new', ['--entity', '--assignment-source', '--dir'], false],
+    ['new', ['--entity', '--assignment-source', '--dir', '--control', '--holdout'], false],
     ['emulator', ['--port', '--host', '--state', '--api-key', '--read-only-key', '--webhook', '--webhook-secret', '--latency', '--empty'], false],
   ] as const)('%s: usage, every flag it accepts, examples and exit codes', async (name, flags, talksToEppo) => {
     const long = await runCli([name, '--help'], {});
@@ -41,8 +41,34 @@ describe('--help of validate, plan, apply, import, new and emulator', () => {
     ] as const) {
       const r = await runCli([name, typo, 'x'], {});
       expect(r.code).toBe(1);
-      expect(r.err).toContain(`Unknown option '${typo}' (did you mean "${meant}"?)`);
+      expect(r.err).toContain(`unknown option "${typo}" (did you mean "${meant}"?)`);
       expect(r.err).toContain(`Run "eppo-gitops ${name} --help" for usage.`);
     }
+  });
+});
+
+describe('help texts say what the commands do with flags and settings', () => {
+  const help = async (...args: string[]) => (await runCli([...args, '--help'], {})).out.replace(/\s+/g, ' ');
+
+  it('validate and plan name the flag checks; plan names its note on flags without an experiment', async () => {
+    const validate = await help('validate');
+    for (const words of ['flags.files', 'flag-split', 'flag-missing', 'A path that flags.files matches is checked as a flag file']) expect(validate).toContain(words);
+    const plan = await help('plan');
+    expect(plan).toContain('flag checks of validate');
+    expect(plan).toContain('flags without an experiment: …; run eppo-gitops new <key>');
+  });
+
+  it.each([['outcome'], ['outcomes', 'sync'], ['serve']])('%s: --dir defaults to "dir" in eppo-gitops.yaml, and the rollout is described', async (...args) => {
+    const text = await help(...args);
+    expect(text).toContain('--dir DIR definitions folder (default: "dir" in eppo-gitops.yaml, else experiments)');
+    expect(text).toContain('the same commit also rolls the winner out in its flagd flag file');
+    expect(text).toContain('rollout: off');
+  });
+
+  it('init shows the action reference it writes (the major tag of this version), not another', async () => {
+    const version = (await runCli(['--version'], {})).out.trim();
+    const text = await help('init');
+    expect(text).toContain(`eppo-gitops/eppo-gitops@v${version.split('.')[0]} for`);
+    expect(text).not.toMatch(/@v(?!0)\d/);
   });
 });

@@ -119,6 +119,20 @@ describe('eppo-gitops import', () => {
     expect(await readFile(join(repo.dir, 'taken'), 'utf8')).toBe('a file\n');
   });
 
+  it('refuses a settings file with errors, as plan does: nothing is read from Eppo and nothing is written', async () => {
+    emu.seedExperiments([live('fine')]);
+    await repo.write('eppo-gitops.yaml', 'dir: defs\nbogus: 1\n');
+    await repo.write('defs/.keep', '');
+    const r = await run(['import', '--all']);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/^eppo-gitops\.yaml:2:1 {2}error {2}.*bogus.*\[schema\]$/m);
+    expect(r.err).toContain('eppo-gitops.yaml checked: 1 error, 0 warnings\n');
+    expect(r.err).toContain('error: the settings file eppo-gitops.yaml has errors (above); fix them, then run import again\n');
+    expect(r.out).toBe('');
+    expect((await readdir(repo.dir, { recursive: true })).sort()).toEqual(['defs', 'defs/.keep', 'eppo-gitops.yaml']);
+    expect(await control(emu, 'GET', '/requests')).toEqual([]);
+  });
+
   it('needs --key or --all', async () => {
     const r = await run(['import']);
     expect(r.code).toBe(1);

@@ -22,7 +22,7 @@ describe('trust item 5: emulator --state beside apply --local on the same file l
     const local = await runCli(['apply', '--local', '--yes'], { cwd: repo.dir, env: {} });
     expect(local.code).toBe(1);
     expect(local.err).toContain(`error: the emulator state file ${statePath} is in use by process ${process.pid}`);
-    expect(local.err).toContain(`--base-url ${emulator.url} (with its API key in EPPO_API_KEY) in place of --local`);
+    expect(local.err).toContain(`--base-url ${emulator.url} (with its API key in EPPO_API_KEY: emulator-key, unless it was started with --api-key) in place of --local`);
     expect(local.err).not.toContain('looks like a bug');
 
     // following the advice applies through the running emulator, and its state file keeps the result

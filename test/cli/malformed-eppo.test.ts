@@ -47,7 +47,7 @@ describe('trust item 4: malformed data from Eppo, over HTTP', () => {
   it('import: refuses it with the reason, exit 1', async () => {
     const r = await run(['import', '--key', 'unmanaged-odd']);
     expect(r.code).toBe(1);
-    expect(r.err).toBe('error: Eppo returned experiment #7 in a shape eppo-gitops cannot read (name is 3 (a number), not a string); fix it in Eppo, then import\n');
+    expect(r.err).toBe('error: Eppo returned experiment #7 in a shape eppo-gitops cannot read (name is 3 (a number), not a string); not imported: fix it in Eppo, then import\n');
   });
 
   it('outcome: fails with the reason and proposes nothing', async () => {
@@ -59,7 +59,7 @@ describe('trust item 4: malformed data from Eppo, over HTTP', () => {
     const r = await run(['outcome', '--experiment-id', '7', '--git-host', 'local']);
     expect(r.err).not.toContain(BUG);
     expect(r.code).toBe(1);
-    expect(r.out).toContain('failed: Eppo returned experiment #7 in a shape eppo-gitops cannot read (name is 3 (a number), not a string); nothing proposed');
+    expect(r.out).toContain('failed: Eppo returned experiment #7 in a shape eppo-gitops cannot read (name is 3 (a number), not a string); not recorded: fix it in Eppo, then record it again');
     expect(git('branch', '--list')).toBe('* main');
   });
 

@@ -19,19 +19,21 @@ async function cli(args: string[]): Promise<{ code: number; out: string; err: st
 
 describe('trust item 17: every flag mistake gets our own message', () => {
   it.each<[string[], string]>([
-    [['apply', '-y'], `Unknown option '-y' (did you mean "--yes"?)`],
-    [['apply', '-yes'], `Unknown option '-y' (did you mean "--yes"?)`],
-    [['plan', '-d'], `Unknown option '-d' (did you mean "--dir" or "--detailed-exitcode"?)`],
-    [['plan', '-q'], `Unknown option '-q'`],
-    [['apply', '--yse'], `Unknown option '--yse' (did you mean "--yes"?)`],
+    [['apply', '-y'], `unknown option "-y" (did you mean "--yes"?)`],
+    [['apply', '-yes'], `unknown option "-y" (did you mean "--yes"?)`],
+    [['plan', '-d'], `unknown option "-d" (did you mean "--dir" or "--detailed-exitcode"?)`],
+    [['plan', '-q'], `unknown option "-q"`],
+    [['apply', '--yse'], `unknown option "--yse" (did you mean "--yes"?)`],
+    [['plan', '--detailed'], `unknown option "--detailed" (did you mean "--detailed-exitcode"?)`],
+    [['plan', '--github'], `unknown option "--github" (did you mean "--github-comment" or "--github-summary" or "--github-drift-issue"?)`],
     [['plan', '--dir'], '--dir needs a value: --dir VALUE'],
     [['plan', '--dir', '--local'], '--dir needs a value, but the next word "--local" looks like an option; for a value that starts with "-", write --dir=--local'],
     [['plan', '--local=yes'], '--local is a switch and takes no value (got "--local=yes"); write just --local'],
-    [['plan', 'extra'], 'Unexpected argument "extra": this command takes options only'],
-    [['plan', 'local'], 'Unexpected argument "local": this command takes options only (did you mean "--local"?)'],
+    [['plan', 'extra'], 'unexpected argument "extra": this command takes options only'],
+    [['plan', 'local'], 'unexpected argument "local": this command takes options only (did you mean "--local"?)'],
     [['validate', '--format'], '--format needs a value: --format VALUE'],
     [['import', '--key'], '--key needs a value: --key VALUE'],
-    [['serve', 'now'], 'Unexpected argument "now": this command takes options only'],
+    [['serve', 'now'], 'unexpected argument "now": this command takes options only'],
     [['emulator', '--empty=1'], '--empty is a switch and takes no value (got "--empty=1"); write just --empty'],
     [['outcomes', 'sync', '--git-host'], '--git-host needs a value: --git-host VALUE'],
   ])('%j', async (args, message) => {
@@ -77,7 +79,7 @@ describe('trust item 21: --base-url with --local is an error', () => {
 
   it('connectEppo refuses both too, for programs that call it directly', async () => {
     await expect(connectEppo({ cwd: process.cwd(), env: {}, local: true, baseUrl: 'http://127.0.0.1:9/api/v1' })).rejects.toThrow(
-      new ConfigError('a base URL cannot be used with local: the embedded emulator has its own address; drop --base-url, or drop --local to talk to the Eppo at that URL'),
+      new ConfigError('--local and --base-url cannot be used together: the embedded emulator (--local) has its own address; drop --base-url, or drop --local to talk to the Eppo at that URL'),
     );
   });
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { PLAN_COMMENT_MARKER } from '../../src/ci-report/index.js';
+import { PLAN_COMMENT_MARKER } from '../../src/reconcile/index.js';
 import { captureIo } from '../helpers/io.js';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.js';
 

@@ -62,6 +62,20 @@ describe('eppo-gitops plan', () => {
     expect(await control(emu, 'GET', '/requests')).toEqual([]);
   });
 
+  it('says the settings file has errors when eppo-gitops.yaml stops the plan, not the definitions', async () => {
+    await repo.write('eppo-gitops.yaml', 'dir: experiments\nbogus: 1\n');
+    const r = await run(['plan']);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/^eppo-gitops\.yaml:2:1 {2}error {2}.*bogus.*\[schema\]$/m);
+    expect(r.err).toContain('eppo-gitops.yaml checked: 1 error, 0 warnings\n');
+    expect(r.err).not.toContain('files checked');
+    expect(r.err).toContain('error: the settings file eppo-gitops.yaml has errors (above); fix them, then run plan again\n');
+    expect(r.err).not.toContain('the definitions have errors');
+    const markdown = await run(['plan', '--format', 'markdown']);
+    expect(markdown.out).toContain('The settings file eppo-gitops.yaml has errors; no plan was made.');
+    expect(await control(emu, 'GET', '/requests')).toEqual([]);
+  });
+
   it('reports unknown names at file:line with a suggestion, exit 1', async () => {
     await repo.write('experiments/checkout-button-color.yaml', definitionText().replace('assignment_source: User assignments', 'assignment_source: User asignments'));
     const r = await run(['plan']);
@@ -131,7 +145,7 @@ describe('eppo-gitops plan', () => {
   it('suggests the flag a typo meant', async () => {
     const r = await run(['plan', '--detailed-exit-code']);
     expect(r.code).toBe(1);
-    expect(r.err).toContain(`Unknown option '--detailed-exit-code' (did you mean "--detailed-exitcode"?)`);
+    expect(r.err).toContain(`unknown option "--detailed-exit-code" (did you mean "--detailed-exitcode"?)`);
     expect(r.err).toContain('Run "eppo-gitops plan --help" for usage.');
   });
 
@@ -166,7 +180,7 @@ describe('eppo-gitops plan', () => {
   it('rejects unknown flags and bad formats with a usage error', async () => {
     const r = await run(['plan', '--fromat', 'json']);
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/Unknown option '--fromat'[\s\S]*Run "eppo-gitops plan --help"/);
+    expect(r.err).toMatch(/unknown option "--fromat"[\s\S]*Run "eppo-gitops plan --help"/);
     expect((await run(['plan', '--format', 'yaml'])).err).toContain('--format must be one of text, json, markdown, not "yaml"');
     const help = await run(['plan', '--help']);
     expect(help.out).toMatch(/Exit codes:[\s\S]*2 {2}with --detailed-exitcode/);

@@ -116,7 +116,7 @@ describe('trust item 6: eppo-gitops.yaml from a pull request', () => {
     const env = { EPPO_API_KEY: emu.apiKey, EPPO_BASE_URL: emu.url, GITHUB_TOKEN: github.token, GITHUB_REPOSITORY: `${github.owner}/${github.repo}` };
     const refused = await run(['outcomes', 'sync'], env);
     expect(refused.code).toBe(1);
-    expect(refused.err).toMatch(/^error: eppo-gitops\.yaml:1:17: github_api_url "https:\/\/0\.0\.0\.0:9\/api\/v3" is not GitHub's API \(api\.github\.com\) .* set GITHUB_API_URL to use GitHub Enterprise/);
+    expect(refused.err).toMatch(/^error: eppo-gitops\.yaml has errors: eppo-gitops\.yaml:1:17: github_api_url "https:\/\/0\.0\.0\.0:9\/api\/v3" is not GitHub's API \(api\.github\.com\) .* set GITHUB_API_URL to use GitHub Enterprise/);
 
     await writeFile(join(repo, 'eppo-gitops.yaml'), `github_api_url: ${github.url}\n`);
     // The definitions are on the base branch: a folder missing there would stop the sync.

@@ -132,7 +132,7 @@ describe('eppo-gitops validate', () => {
   it('rejects unknown flags and formats with a usage hint, never a stack trace', async () => {
     const flag = captureIo({ cwd });
     expect(await main(['validate', '--formt', 'json'], flag)).toBe(1);
-    expect(flag.err()).toContain(`Unknown option '--formt' (did you mean "--format"?)`);
+    expect(flag.err()).toContain(`unknown option "--formt" (did you mean "--format"?)`);
     expect(flag.err()).toContain('Run "eppo-gitops validate --help" for usage.');
     expect(flag.err()).not.toMatch(/\n\s+at /);
 

@@ -61,7 +61,7 @@ describe('parseConfig', () => {
     ['my_password: abc\n', ['eppo-gitops.yaml:1:1 error [schema] unknown field "my_password"; secrets never belong in eppo-gitops.yaml (it is committed); set them in the environment instead']],
     ['- dir\n', ['eppo-gitops.yaml:1:1 error [schema] eppo-gitops.yaml must be a mapping, not a list']],
     ['dir: a\ndir: b\n', ['eppo-gitops.yaml:2:1 error [yaml] duplicate key: each key may appear once in a mapping']],
-    ['flags:\n  files: []\n', ['eppo-gitops.yaml:2:3 error [schema] flags.files needs at least 1 items, has 0']],
+    ['flags:\n  files: []\n', ['eppo-gitops.yaml:2:3 error [schema] flags.files needs at least 1 item, has 0']],
     ['flags:\n  files: flags/*.json\n', ['eppo-gitops.yaml:2:10 error [schema] flags.files must be a list, not the text "flags/*.json"']],
     ['flags:\n  rollout: off\n', ['eppo-gitops.yaml:1:1 error [schema] flags is missing the required field "files"']],
     ['flags:\n  files: [a.json]\n  rollout: always\n', ['eppo-gitops.yaml:3:12 error [schema] flags.rollout must be "winner" or "off", not the text "always"']],

@@ -148,6 +148,23 @@ describe('parseDefinition: bad input', () => {
     }
   });
 
+  it('quotes variant names a YAML 1.1 reader takes for booleans (what import and new write), and reads them back as text', () => {
+    const text = renderDefinitionYaml(
+      {
+        experiment_key: 'toggle',
+        name: 'Toggle',
+        entity: 'user',
+        assignment_source: 'User assignments',
+        assignments_start_date: '2026-01-05',
+        variations: ['off', 'on', 'Y', 'no', 'offline'].map((variant_key, i) => ({ variant_key, weight: 0.2, ...(i === 0 ? { is_control: true } : {}) })),
+      },
+      { schemaPath: 'x.json' },
+    );
+    expect(text.match(/variant_key: .*/g)).toEqual(['variant_key: "off"', 'variant_key: "on"', 'variant_key: "Y"', 'variant_key: "no"', 'variant_key: offline']);
+    expect(text).toContain('assignments_start_date: 2026-01-05\n');
+    expect(parseDefinition('toggle.yaml', text).definition?.variations.map((v) => v.variant_key)).toEqual(['off', 'on', 'Y', 'no', 'offline']);
+  });
+
   it('lists at most 50 YAML errors per file and counts the rest', () => {
     const result = parseDefinition('many.yaml', `experiment_key: many\n${'k: v\n'.repeat(300)}`);
     expect(result.problems).toHaveLength(51);

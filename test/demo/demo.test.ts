@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { buildCli, type BuiltCli } from '../helpers/built-cli.js';
@@ -70,6 +70,25 @@ describe('demo', () => {
     } finally {
       wrapper.remove();
       victim.remove();
+    }
+  });
+
+  it('--keep leaves a repository whose editor hints name schemas that exist', async () => {
+    const io = captureIo({ cwd: root, env: {} });
+    expect(await main(['demo', '--keep'], io)).toBe(0);
+    const repo = /The demo repository is kept at (\S+)/.exec(io.out())?.[1];
+    expect(repo).toBeDefined();
+    try {
+      const files = readdirSync(join(repo!, 'experiments'), { recursive: true }).map(String).filter((f) => f.endsWith('.yaml'));
+      expect(files).toHaveLength(3);
+      for (const file of files) {
+        const path = join(repo!, 'experiments', file);
+        const hint = /^# yaml-language-server: \$schema=(\S+)/.exec(readFileSync(path, 'utf8'))?.[1];
+        expect(hint, file).toMatch(/experiment\.schema\.json$/);
+        expect(existsSync(resolve(dirname(path), hint!)), `${file}: ${hint}`).toBe(true);
+      }
+    } finally {
+      rmSync(repo!, { recursive: true, force: true });
     }
   });
 

@@ -106,6 +106,26 @@ describe('the README tour, run as written in a copy of the repository', () => {
     await writeFile(file, original.replace('name: Onboarding checklist', 'name: Onboarding checklist v2'));
     const edited = await run('npx eppo-gitops plan --local');
     expect(edited.out).toContain('name: "Onboarding checklist" → "Onboarding checklist v2"');
+    // "A weight is also checked against the flag": the weights alone stop at flag-split; with the fractional they plan.
+    expect(tour).toContain('`["control", 40]`');
+    const checkout = join(dir, 'experiments/checkout/checkout-button-color.yaml');
+    const flags = join(dir, 'flags/web.flagd.json');
+    const [checkoutText, flagText] = [await readFile(checkout, 'utf8'), await readFile(flags, 'utf8')];
+    const weights = checkoutText.replace(/weight: 0\.5/, 'weight: 0.4').replace(/weight: 0\.5/, 'weight: 0.6');
+    expect(weights).not.toBe(checkoutText);
+    await writeFile(checkout, weights);
+    const stopped = await run('npx eppo-gitops plan --local');
+    expect(stopped.code).toBe(1);
+    expect(stopped.err).toContain('[flag-split]');
+    const fractional = flagText.replace('["control", 50],\n          ["green", 50]', '["control", 40],\n          ["green", 60]');
+    expect(fractional).not.toBe(flagText);
+    await writeFile(flags, fractional);
+    const weighted = await run('npx eppo-gitops plan --local');
+    expect(weighted.err).toBe('');
+    expect(weighted.code).toBe(0);
+    expect(weighted.out).toMatch(/weight.*0\.5.*→.*0\.4/);
+    await writeFile(checkout, checkoutText);
+    await writeFile(flags, flagText);
     expect((await run(commands[4]!)).code).toBe(0);
     const applied = await run(commands[5]!);
     expect(applied.code).toBe(0);

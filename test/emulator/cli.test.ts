@@ -68,15 +68,15 @@ describe('emulator command (in-process)', () => {
   });
 
   it.each<[string[], string]>([
-    [['--bogus'], "Unknown option '--bogus'"],
-    [['--port', 'abc'], '--port must be an integer between 0 and 65535, got "abc"'],
-    [['--port', '70000'], '--port must be an integer between 0 and 65535, got "70000"'],
-    [['--latency=-5'], '--latency must be an integer between 0 and 600000, got "-5"'],
-    [['--latency', 'soon'], '--latency must be an integer between 0 and 600000, got "soon"'],
-    [['--webhook', 'http://127.0.0.1:9/x'], 'give one --webhook-secret for all --webhook URLs, or one per URL (got 1 URLs and 0 secrets)'],
+    [['--bogus'], 'unknown option "--bogus"'],
+    [['--port', 'abc'], '--port must be a port number from 0 to 65535 (0 picks a free one), not "abc"'],
+    [['--port', '70000'], '--port must be a port number from 0 to 65535 (0 picks a free one), not "70000"'],
+    [['--latency=-5'], '--latency must be a whole number of milliseconds from 0 to 600000, not "-5"'],
+    [['--latency', 'soon'], '--latency must be a whole number of milliseconds from 0 to 600000, not "soon"'],
+    [['--webhook', 'http://127.0.0.1:9/x'], 'give one --webhook-secret for all --webhook URLs, or one per URL (got 1 URL and 0 secrets)'],
     [['--webhook-secret', 's'], '--webhook-secret needs a --webhook URL'],
     [['--webhook', 'nope', '--webhook-secret', 's'], '--webhook must be an http(s) URL, got "nope"'],
-    [['stray'], 'Unexpected argument'],
+    [['stray'], 'unexpected argument'],
   ])('rejects %j with a usage error', async (args, message) => {
     const io = captureIo({ signal: new AbortController().signal });
     expect(await main(['emulator', ...args], io)).toBe(1);

@@ -200,7 +200,7 @@ describe('trust item 5: one writer per state file', () => {
         new RegExp(
           `^the emulator state file ${statePath} is in use by process ${process.pid} \\(since \\S+, serving ${first.emu.url.replace(/[.]/g, '\\.')}\\); ` +
             `two emulators on one state file would overwrite each other's changes\\. Stop it first, or talk to it instead of starting another: ` +
-            `--base-url ${first.emu.url.replace(/[.]/g, '\\.')} \\(with its API key in EPPO_API_KEY\\) in place of --local\\. If that process no longer runs, delete ${statePath}\\.lock$`,
+            `--base-url ${first.emu.url.replace(/[.]/g, '\\.')} \\(with its API key in EPPO_API_KEY: emulator-key, unless it was started with --api-key\\) in place of --local\\. If that process no longer runs, delete ${statePath}\\.lock$`,
         ),
       );
       expect((await first.api('POST', '/experiments', experimentBody({ experiment_key: 'kept' }))).status).toBe(201);

@@ -1,13 +1,13 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConfigError, EppoApiError } from '../../src/errors.js';
+import { ConfigError, EppoApiError, InternalError } from '../../src/errors.js';
+import { isLoopbackHost } from '../../src/util/index.js';
 import {
   createEppoClient,
   EppoRequestError,
   fetchWorkspace,
   isConcluded,
-  isLoopbackHost,
   parseBaseUrl,
   type EppoApi,
 } from '../../src/eppo/index.js';
@@ -134,6 +134,14 @@ describe('client against the emulator', () => {
     const log = await t.requests();
     expect(log.map((r) => r.path).sort()).toEqual(['/api/v1/definitions/assignments', '/api/v1/definitions/entities', '/api/v1/experiments', '/api/v1/metrics']);
     expect(log.every((r) => r.status === 200)).toBe(true);
+  });
+
+  it('a call on a closed client is a bug of the caller (InternalError), and sends nothing', async () => {
+    const api = createEppoClient({ ...FAST, baseUrl: t.emu.url, apiKey: t.emu.apiKey });
+    await api.close();
+    const before = (await t.requests()).length;
+    await expect(api.listEntities()).rejects.toThrow(new InternalError('GET /definitions/entities was called on an Eppo client that is closed'));
+    expect((await t.requests()).length).toBe(before);
   });
 
   it('pages lists with limit 250 until a short page, keeping unknown fields', async () => {
@@ -338,6 +346,28 @@ describe('client against scripted servers', () => {
     await expect(client(wrong.url).getExperiment(1)).rejects.toThrow(/numeric "id"/);
   });
 
+  it('says to check EPPO_BASE_URL for every answer not shaped like Eppo\'s: the list, each item, one object', async () => {
+    const hint = 'check EPPO_BASE_URL: it should point at the Eppo REST API (…/api/v1)';
+    const items = await scriptedServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('[{"name": "no id"}]');
+    });
+    closers.push(items.close);
+    await expect(client(items.url).listEntities()).rejects.toMatchObject({ message: expect.stringMatching(/numeric "id" in the list/), hint });
+    const object = await scriptedServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"id": "7"}');
+    });
+    closers.push(object.close);
+    await expect(client(object.url).getExperiment(7)).rejects.toMatchObject({ message: expect.stringMatching(/JSON object with a numeric "id"/), hint });
+    const list = await scriptedServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"data": []}');
+    });
+    closers.push(list.close);
+    await expect(client(list.url).listEntities()).rejects.toMatchObject({ hint });
+  });
+
   it('stops at once when its signal is aborted: the request in flight is cancelled, nothing is retried', async () => {
     let answer: (() => void) | undefined;
     const silent = await scriptedServer((_req, res) => {
@@ -361,6 +391,32 @@ describe('client against scripted servers', () => {
     // later calls fail without sending anything
     await expect(api.listMetrics()).rejects.toMatchObject({ cancelled: true });
     expect(silent.seen).toHaveLength(1);
+  });
+
+  it('lets a write in flight finish when its signal is aborted: its answer says whether it happened', async () => {
+    let answer: (() => void) | undefined;
+    const slow = await scriptedServer((req, res) => {
+      if (req.method === 'POST') {
+        answer = () => {
+          res.writeHead(201, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ id: 9, experiment_key: 'x' }));
+        };
+      } else {
+        res.end('[]');
+      }
+    });
+    closers.push(slow.close);
+    const controller = new AbortController();
+    const api = client(slow.url, { signal: controller.signal, requestTimeoutMs: 20_000 });
+    const pending = api.createExperiment(seedBody('x'));
+    await until(() => answer !== undefined);
+    controller.abort();
+    await new Promise((r) => setTimeout(r, 50));
+    answer!();
+    expect(await pending).toMatchObject({ id: 9 });
+    // a new call after the abort is not sent
+    await expect(api.listEntities()).rejects.toMatchObject({ cancelled: true });
+    expect(slow.seen.map((r) => r.method)).toEqual(['POST']);
   });
 
   it('cuts a retry wait short when its signal is aborted, and sends no further attempt', async () => {

@@ -61,17 +61,37 @@ describe('buildExperimentFromFlag', () => {
   });
 
   it('reads the fractional inside a larger targeting, and asks to check traffic_allocation', () => {
-    const flag = flagOf('checkout-button', stringFlag(['control', 'green'], null, { if: [{ '==': [{ var: 'country' }, 'NL'] }, { fractional: [['control', 1], ['green', 1]] }, 'control'] }));
+    const flag = flagOf('checkout-button', stringFlag(['grey', 'green'], null, { if: [{ '==': [{ var: 'country' }, 'NL'] }, { fractional: [['grey', 1], ['green', 1]] }, 'grey'] }));
     const result = buildExperimentFromFlag(flag, options);
     expect(result).toMatchObject({
       ok: true,
       comments: [
         'written by eppo-gitops new from flag checkout-button in flags/web.flagd.json',
         'the flag does more than one fractional: check traffic_allocation against its targeting',
-        'the flag has no defaultVariant: control, its first variant, is the control; check it',
+        'the flag has no defaultVariant: grey, its first variant, is the control; check it',
       ],
     });
     if (result.ok) expect(parseDefinition(options.file, result.text).problems).toEqual([]);
+  });
+
+  it('takes a variant named control as the control before the defaultVariant, which is often a holdout', () => {
+    const flag = flagOf('checkout-button', stringFlag(['off', 'green', 'control'], 'off', { fractional: [['off', 2], ['green', 1], ['control', 1]] }));
+    const named = buildExperimentFromFlag(flag, options);
+    expect(named.ok && named.spec.variations).toEqual([
+      { variant_key: 'off', weight: 0.5 },
+      { variant_key: 'green', weight: 0.25 },
+      { variant_key: 'control', is_control: true, weight: 0.25 },
+    ]);
+    const held = buildExperimentFromFlag(flag, { ...options, holdouts: ['off'], trafficAllocation: 0.5 });
+    expect(held.ok && held.spec).toMatchObject({
+      traffic_allocation: 0.5,
+      variations: [
+        { variant_key: 'green', weight: 0.5 },
+        { variant_key: 'control', is_control: true, weight: 0.5 },
+      ],
+    });
+    const chosen = buildExperimentFromFlag(flag, { ...options, control: 'green', holdouts: ['off'] });
+    expect(chosen.ok && chosen.spec.variations.find((v) => v.is_control === true)?.variant_key).toBe('green');
   });
 
   it.each([

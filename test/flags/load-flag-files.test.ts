@@ -2,7 +2,9 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/definitions/index.js';
 import { loadFlagFiles } from '../../src/flags/index.js';
+import { renderSettingsFile } from '../../src/init/index.js';
 import { flagdJson, show, stringFlag } from './helpers.js';
 
 let base: string;
@@ -50,6 +52,29 @@ describe('loadFlagFiles', () => {
     await write('flags/a.json', oneFlag('a'));
     const set = await loadFlagFiles({ root, files: ['flags/*.json', 'flgas/*.json'] });
     expect(set.problems.map(show)).toEqual(['eppo-gitops.yaml:1:1 warning [flag-file] flags.files "flgas/*.json" matches no file']);
+  });
+
+  it('points a problem with a glob at its line in eppo-gitops.yaml, block or flow style', async () => {
+    await write('flags/a.json', oneFlag('a'));
+    await write('eppo-gitops.yaml', 'dir: experiments\nflags:\n  files:\n    - flags/*.json\n    - flgas/*.json\n');
+    expect((await loadFlagFiles({ root, files: ['flags/*.json', 'flgas/*.json'] })).problems.map(show)).toEqual([
+      'eppo-gitops.yaml:5:7 warning [flag-file] flags.files "flgas/*.json" matches no file',
+    ]);
+    await write('eppo-gitops.yaml', '# settings\nflags:\n  files: [flags/*.json, "../*.json"]\n');
+    expect((await loadFlagFiles({ root, files: ['flags/*.json', '../*.json'] })).problems.map(show)).toEqual([
+      'eppo-gitops.yaml:3:25 error [flag-file] flags.files "../*.json" leads outside the folder holding eppo-gitops.yaml; write a glob relative to it, without ".." and not absolute',
+    ]);
+  });
+
+  it("init's suggested glob, uncommented, does not warn in a folder of JSON flag files only", async () => {
+    await write('flags/web.flagd.json', oneFlag('a'));
+    const suggested = renderSettingsFile({ dir: 'experiments', schemaPath: 'x' }).replace(/^# (flags:)$/m, '$1').replace(/^# {3}(files:.*)$/m, '  $1');
+    await write('eppo-gitops.yaml', suggested);
+    const { config, problems } = parseConfig(suggested);
+    expect(problems).toEqual([]);
+    const set = await loadFlagFiles({ root, files: config.flags!.files });
+    expect(set.problems).toEqual([]);
+    expect(set.files.map((f) => f.file)).toEqual(['flags/web.flagd.json']);
   });
 
   it('refuses a glob that leads out of the root through ..', async () => {

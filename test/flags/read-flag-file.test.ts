@@ -65,6 +65,16 @@ describe('readFlagFile: JSON', () => {
     ['targeting that is not an object', flag({ targeting: 'a' }), ['f.json:10:20 error [flag-file] flag "f", targeting must be an object (a JSONLogic rule), not the text "a"']],
     ['an unknown operator', flag({ targeting: { nope: [1] } }), ['f.json:11:9 error [flag-file] flag "f", targeting: "nope" is not an operator flagd knows']],
     [
+      'a rule with an operator and an unknown key',
+      '{"flags": {"f": {"state": "ENABLED", "variants": {"a": 1, "b": 2}, "defaultVariant": "a",\n  "targeting": {"if": [{"==": [1, 1]}, "a", "b"], "bogus": 1}}}}\n',
+      ['f.json:2:51 error [flag-file] flag "f", targeting: a rule holds one operator, and this one has "if" and "bogus"; keep one, and nest the others inside it (conditions combine with "and")'],
+    ],
+    [
+      'a rule with two operators flagd knows',
+      '{"flags": {"f": {"state": "ENABLED", "variants": {"a": 1, "b": 2}, "defaultVariant": "a",\n  "targeting": {"if": [true, "a", "b"], "in": ["a", "b"]}}}}\n',
+      ['f.json:2:41 error [flag-file] flag "f", targeting: a rule holds one operator, and this one has "if" and "in"; keep one, and nest the others inside it (conditions combine with "and")'],
+    ],
+    [
       'a fractional weight as text',
       flag({ targeting: { fractional: [['a', '50'], ['b', 50]] } }),
       ['f.json:14:13 error [flag-file] flag "f", targeting.fractional[0][1] must be a whole number or a rule ({"var": …}), not the text "50"'],

@@ -36,6 +36,13 @@ describe('flag rules', () => {
     expect(checkFlags([definitionOf(plain)], broken, { at: AT })).toEqual([]);
   });
 
+  it('flag-missing: suggests the flag whose key is one typo away, with its file', () => {
+    const flags = flagSetOf({ 'flags/web.json': flagdJson({ chekout: stringFlag(['a'], 'a'), 'search-ranking': stringFlag(['a'], 'a') }) });
+    expect(checkFlags([definitionOf(plain)], flags, { at: AT }).map(show)).toEqual([
+      'experiments/checkout.yaml:1:17 warning [flag-missing] no flag in the flag files has the key "checkout", so the split the randomizer serves cannot be checked; did you mean flag "chekout" (flags/web.json)? Make the two keys equal, or add the flag',
+    ]);
+  });
+
   it('flag-disabled: warns about a DISABLED flag and checks no split', () => {
     expect(check(plain, { ...stringFlag(['control', 'green'], 'control', { fractional: [['control', 90], ['green', 10]] }), state: 'DISABLED' })).toEqual([
       `experiments/checkout.yaml:1:17 warning [flag-disabled] flag "checkout" (flags/web.json) is DISABLED, so flagd serves every subject the caller's default and nobody enters the experiment; set its state to ENABLED`,
@@ -56,8 +63,8 @@ describe('flag rules', () => {
 
   it('flag-split: a computed share more than 0.01 off its weight, at the weight line', () => {
     expect(check(plain, stringFlag(['control', 'green'], 'control', { fractional: [['control', 60], ['green', 40]] }))).toEqual([
-      'experiments/checkout.yaml:9:13 error [flag-split] flag serves control 0.60 (computed from the fractional), the file says 0.50',
-      'experiments/checkout.yaml:11:13 error [flag-split] flag serves green 0.40 (computed from the fractional), the file says 0.50',
+      'experiments/checkout.yaml:9:13 error [flag-split] flag serves control 0.60 (computed from the fractional in flags/web.json), the file says 0.50',
+      'experiments/checkout.yaml:11:13 error [flag-split] flag serves green 0.40 (computed from the fractional in flags/web.json), the file says 0.50',
     ]);
   });
 
@@ -70,23 +77,23 @@ describe('flag rules', () => {
     const flag = stringFlag(['control', 'green', 'off'], 'off', { fractional: [['control', 25], ['green', 25], ['off', 50]] });
     expect(check(checkoutYaml([['control', 0.5], ['green', 0.5]], 'traffic_allocation: 0.5'), flag)).toEqual([]);
     expect(check(plain, flag)).toEqual([
-      'experiments/checkout.yaml:7:3 error [flag-split] flag puts 0.50 of subjects in the experiment (computed from the fractional), the file says traffic_allocation 1.00 (the default)',
+      'experiments/checkout.yaml:7:3 error [flag-split] flag puts 0.50 of subjects in the experiment (computed from the fractional in flags/web.json), the file says traffic_allocation 1.00 (the default)',
     ]);
     expect(check(checkoutYaml([['control', 0.5], ['green', 0.5]], 'traffic_allocation: 0.8'), flag)).toEqual([
-      'experiments/checkout.yaml:6:21 error [flag-split] flag puts 0.50 of subjects in the experiment (computed from the fractional), the file says traffic_allocation 0.80',
+      'experiments/checkout.yaml:6:21 error [flag-split] flag puts 0.50 of subjects in the experiment (computed from the fractional in flags/web.json), the file says traffic_allocation 0.80',
     ]);
   });
 
   it('flag-split: a flag without targeting serves its defaultVariant to everyone', () => {
     expect(check(plain, stringFlag(['control', 'green'], 'control'))).toEqual([
-      'experiments/checkout.yaml:9:13 error [flag-split] flag serves control 1.00 (the flag has no targeting), the file says 0.50',
-      'experiments/checkout.yaml:11:13 error [flag-split] flag serves green 0.00 (the flag has no targeting), the file says 0.50',
+      'experiments/checkout.yaml:9:13 error [flag-split] flag serves control 1.00 (flags/web.json: the flag has no targeting), the file says 0.50',
+      'experiments/checkout.yaml:11:13 error [flag-split] flag serves green 0.00 (flags/web.json: the flag has no targeting), the file says 0.50',
     ]);
   });
 
   it('flag-split: a fractional bucketing by another attribute is still computed', () => {
     const flag = stringFlag(['control', 'green'], 'control', { fractional: [{ cat: [{ var: '$flagd.flagKey' }, { var: 'email' }] }, ['control', 70], ['green', 30]] });
-    expect(check(plain, flag)[0]).toBe('experiments/checkout.yaml:9:13 error [flag-split] flag serves control 0.70 (computed from the fractional), the file says 0.50');
+    expect(check(plain, flag)[0]).toBe('experiments/checkout.yaml:9:13 error [flag-split] flag serves control 0.70 (computed from the fractional in flags/web.json), the file says 0.50');
   });
 
   it('flag-rollout: a concluded experiment whose flag still splits traffic gets only a warning', () => {
@@ -105,8 +112,8 @@ describe('flag rules', () => {
     });
     const search = definitionOf(plain.replace('experiment_key: checkout', 'experiment_key: search'), 'experiments/search.yaml');
     expect(checkFlags([definitionOf(plain), search], flags, { at: AT }).map(show)).toEqual([
-      'experiments/search.yaml:9:13 error [flag-split] flag serves control 0.25 (computed from the fractional), the file says 0.50',
-      'experiments/search.yaml:11:13 error [flag-split] flag serves green 0.75 (computed from the fractional), the file says 0.50',
+      'experiments/search.yaml:9:13 error [flag-split] flag serves control 0.25 (computed from the fractional in flags/web.json), the file says 0.50',
+      'experiments/search.yaml:11:13 error [flag-split] flag serves green 0.75 (computed from the fractional in flags/web.json), the file says 0.50',
     ]);
   });
 });

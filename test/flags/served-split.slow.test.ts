@@ -73,10 +73,10 @@ describe('flag-split, measured', () => {
     expect(check(allocated, stringFlag(['control', 'green', 'off'], 'off', targeting(50, 50)))).toEqual([]);
     const problems = check(allocated, stringFlag(['control', 'green', 'off'], 'off', targeting(60, 40)));
     expect(problems).toHaveLength(2);
-    expect(problems[0]).toMatch(/^experiments\/checkout\.yaml:10:13 error \[flag-split\] flag serves control 0\.(59|60|61) \(measured over 100,000 subjects\), the file says 0\.50$/);
-    expect(problems[1]).toMatch(/^experiments\/checkout\.yaml:12:13 error \[flag-split\] flag serves green 0\.(39|40|41) \(measured over 100,000 subjects\), the file says 0\.50$/);
+    expect(problems[0]).toMatch(/^experiments\/checkout\.yaml:10:13 error \[flag-split\] flag serves control 0\.(59|60|61) \(measured over 100,000 subjects with flags\/web\.json\), the file says 0\.50$/);
+    expect(problems[1]).toMatch(/^experiments\/checkout\.yaml:12:13 error \[flag-split\] flag serves green 0\.(39|40|41) \(measured over 100,000 subjects with flags\/web\.json\), the file says 0\.50$/);
     expect(check(plain, stringFlag(['control', 'green', 'off'], 'off', targeting(50, 50)))).toEqual([
-      'experiments/checkout.yaml:7:3 error [flag-split] flag puts 0.89 of subjects in the experiment (measured over 100,000 subjects), the file says traffic_allocation 1.00 (the default)',
+      'experiments/checkout.yaml:7:3 error [flag-split] flag puts 0.89 of subjects in the experiment (measured over 100,000 subjects with flags/web.json), the file says traffic_allocation 1.00 (the default)',
     ]);
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fractionalShares, hasFractional } from '../../src/flags/index.js';
+import { fractionalShares, hasFractional, servedOutsideFractional } from '../../src/flags/index.js';
 
 const variants = ['a', 'b', 'c'];
 
@@ -26,5 +26,20 @@ describe('hasFractional', () => {
     expect(hasFractional({ if: [{ '==': [1, 1] }, { fractional: [['a', 1]] }, 'b'] })).toBe(true);
     expect(hasFractional({ if: [{ '==': [1, 1] }, 'a', 'b'] })).toBe(false);
     expect(hasFractional(undefined)).toBe(false);
+  });
+});
+
+describe('servedOutsideFractional', () => {
+  const half = { fractional: [['a', 1], ['b', 1]] };
+  it.each([
+    ['an else branch', { if: [{ '==': [{ var: 'country' }, 'DE'] }, half, 'c'] }, 'a', ['c']],
+    ['no else: the defaultVariant', { if: [{ '==': [{ var: 'country' }, 'DE'] }, half] }, 'a', ['a']],
+    ['a then branch and several conditions', { if: [{ var: 'beta' }, 'b', { var: 'x' }, half, 'c'] }, 'a', ['b', 'c']],
+    ['a nested if', { if: [{ var: 'x' }, { if: [{ var: 'y' }, half, 'c'] }, 'a'] }, 'c', ['a', 'c']],
+    ['a string that is not a variant', { if: [{ var: 'x' }, half, 'nope'] }, 'a', []],
+    ['a single fractional: nothing outside it', half, 'a', []],
+    ['no fractional at all', { if: [{ var: 'x' }, 'a', 'b'] }, 'a', []],
+  ])('%s', (_name, targeting, defaultVariant, expected) => {
+    expect(servedOutsideFractional({ targeting, variants, defaultVariant }).sort()).toEqual(expected);
   });
 });

@@ -35,7 +35,7 @@ import {
   signWebhookData,
   verifyWebhookSignature,
 } from '../../src/outcomes/index.js';
-import { buildPlan, parsePlan, PLAN_MARKER, renderPlanMarkdown, resolveReferences } from '../../src/reconcile/index.js';
+import { buildPlan, parsePlan, PLAN_COMMENT_MARKER, renderPlanMarkdown, resolveReferences } from '../../src/reconcile/index.js';
 import { startWebhookServer, type WebhookServer } from '../../src/server/index.js';
 import { seedWorkspace, liveExperiment } from '../reconcile/fixtures.js';
 import { captureIo } from '../helpers/io.js';
@@ -522,8 +522,8 @@ describe('text from Eppo is escaped in PR bodies and plan comments (no HTML, no 
         expect(problems.length).toBeGreaterThan(0);
         const plan = buildPlan([def], workspace, { baseUrl: 'https://eppo.cloud/api/v1', createdAt: '2026-01-01T00:00:00.000Z' });
         const md = renderPlanMarkdown(plan, { problems });
-        expect(md.startsWith(PLAN_MARKER)).toBe(true);
-        expectInert(renderedText(md.replace(PLAN_MARKER, ''), /<\/?(details|summary|b|code)>/g));
+        expect(md.startsWith(PLAN_COMMENT_MARKER)).toBe(true);
+        expectInert(renderedText(md.replace(PLAN_COMMENT_MARKER, ''), /<\/?(details|summary|b|code)>/g));
       }),
       { numRuns: 200 },
     );

@@ -85,14 +85,14 @@ describe('eppo-gitops init in a fresh repository', () => {
       '  + written     .github/workflows/eppo-apply.yml',
       '  + written     .github/workflows/eppo-drift.yml',
       '  + written     .github/workflows/eppo-outcomes.yml',
-      'Init: 6 written, 0 overwritten, 0 unchanged, 0 skipped.',
+      'Init: 6 written, 0 updated, 0 overwritten, 0 unchanged, 0 kept, 0 skipped.',
     ]);
     expect(r.out).toContain('EPPO_API_KEY          an Eppo API key with Experiments read/write');
     expect(r.out).toContain('EPPO_WEBHOOK_SECRET   optional');
     expect(r.out).toContain('npx eppo-gitops plan --local');
     expect(r.out).toContain('npm i -D eppo-gitops');
     expect(r.out).toContain('eppo-plan.yml posts the first plan as a comment');
-    expect(r.out).toContain('eppo-apply.yml runs on pushes to main that change experiments/.');
+    expect(r.out).toContain('eppo-apply.yml runs on pushes to main that change experiments/, the flag files (flags/*.flagd.{json,yaml,yml}) or eppo-gitops.yaml.');
     expect(r.out).not.toContain('not a git repository');
     expect(listWorkflows(folder)).toEqual(WORKFLOWS);
 
@@ -107,7 +107,7 @@ describe('eppo-gitops init in a fresh repository', () => {
       github_api_url: 'https://api.github.com',
       port: 8080,
     });
-    expect(settings).toContain('# flags:\n#   files: [flags/*.flagd.json, flags/*.flagd.yaml]');
+    expect(settings).toContain("# flags:\n#   files: ['flags/*.flagd.{json,yaml,yml}']");
     expect(settings).toContain('# defaults:\n#   entity: user\n#   assignment_source: User assignments\n');
   });
 
@@ -146,7 +146,7 @@ describe('eppo-gitops init in a fresh repository', () => {
     expect(jobs('eppo-outcomes.yml').outcome?.permissions).toEqual({ contents: 'write', 'pull-requests': 'write' });
     const apply = parse(texts['eppo-apply.yml']!) as { on: { push: { branches: string[]; paths: string[] } }; concurrency: unknown };
     expect(apply.concurrency).toEqual({ group: 'eppo-apply', 'cancel-in-progress': false });
-    expect(apply.on.push).toEqual({ branches: ['main'], paths: ['experiments/**', 'eppo-gitops.yaml'] });
+    expect(apply.on.push).toEqual({ branches: ['main'], paths: ['experiments/**', 'flags/*.flagd.json', 'flags/*.flagd.yaml', 'flags/*.flagd.yml', 'eppo-gitops.yaml'] });
   });
 
   it("pins checkout and upload-artifact to the same commits as this repository's workflows", () => {
@@ -164,7 +164,7 @@ describe('eppo-gitops init run again', () => {
     const before = await Promise.all(paths.map(async (p) => ({ text: await read(p), mtime: (await stat(p)).mtimeMs })));
     const second = await init(folder);
     expect(second.result.files.map((f) => f.action)).toEqual(Array(6).fill('unchanged'));
-    expect(second.out).toContain('Init: 0 written, 0 overwritten, 6 unchanged, 0 skipped.');
+    expect(second.out).toContain('Init: 0 written, 0 updated, 0 overwritten, 6 unchanged, 0 kept, 0 skipped.');
     const after = await Promise.all(paths.map(async (p) => ({ text: await read(p), mtime: (await stat(p)).mtimeMs })));
     expect(after).toEqual(before);
     expect(git(folder, 'status', '--porcelain', '--untracked-files=all').split('\n').sort()).toEqual(
@@ -180,28 +180,45 @@ describe('eppo-gitops init run again', () => {
     await writeFile(join(folder, '.github', 'workflows', 'plan.yml'), mine);
     const r = await run(folder, 'init');
     expect(r.code).toBe(0);
-    expect(r.out).toContain('  - skipped     .github/workflows/eppo-plan.yml: exists and differs; --force overwrites it\n');
-    expect(r.out).toContain('Init: 5 written, 0 overwritten, 0 unchanged, 1 skipped.');
+    expect(r.out).toContain('  - skipped     .github/workflows/eppo-plan.yml: exists and differs; --force replaces it\n');
+    expect(r.out).toContain('Init: 5 written, 0 updated, 0 overwritten, 0 unchanged, 0 kept, 1 skipped.');
     expect(await read(join(folder, '.github', 'workflows', 'eppo-plan.yml'))).toBe(mine);
 
     const forced = await run(folder, 'init', '--force');
     expect(forced.out).toContain('  + overwritten .github/workflows/eppo-plan.yml\n');
-    expect(forced.out).toMatch(/Init: 0 written, 1 overwritten, [45] unchanged, [01] skipped\./);
+    expect(forced.out).toMatch(/Init: 0 written, 0 updated, 1 overwritten, [45] unchanged, 0 kept, [01] skipped\./);
     expect(await read(join(folder, '.github', 'workflows', 'eppo-plan.yml'))).toContain(`uses: ${ACTION}`);
     expect(await read(join(folder, '.github', 'workflows', 'plan.yml'))).toBe(mine);
   });
 
-  it('--force rewrites an edited file and leaves identical ones alone', async () => {
+  it('--force rewrites an edited workflow and leaves identical ones alone, but never the settings or a definition', async () => {
     const folder = await project();
     await init(folder);
     const settings = join(folder, 'eppo-gitops.yaml');
+    const drift = join(folder, '.github', 'workflows', 'eppo-drift.yml');
+    const example = join(folder, 'experiments', 'example-experiment.yaml');
+    const pristineDrift = await read(drift);
     await writeFile(settings, 'dir: experiments\nparallelism: 8\n');
+    await writeFile(drift, pristineDrift.replace("cron: '23 6 * * *'", "cron: '0 9 * * 1'"));
+    const mine = (await read(example)).replace('name: Example experiment', 'name: Our first experiment');
+    await writeFile(example, mine);
     const kept = await init(folder);
-    expect(kept.result.files.find((f) => f.path === settings)).toEqual({ path: settings, kind: 'settings', action: 'skipped', reason: 'exists and differs; --force overwrites it' });
+    expect(kept.result.files.find((f) => f.path === settings)).toEqual({
+      path: settings,
+      kind: 'settings',
+      action: 'kept',
+      reason: 'your settings, never replaced by init (every setting is in the schema its first line names)',
+    });
+    expect(kept.result.files.find((f) => f.path === drift)).toEqual({ path: drift, kind: 'workflow', action: 'skipped', reason: 'exists and differs; --force replaces it' });
     expect(await read(settings)).toBe('dir: experiments\nparallelism: 8\n');
     const forced = await init(folder, { force: true });
-    expect(forced.result.files.map((f) => f.action)).toEqual(['unchanged', 'overwritten', 'unchanged', 'unchanged', 'unchanged', 'unchanged']);
-    expect(await read(settings)).toContain('parallelism: 4');
+    expect(forced.result.files.map((f) => f.action)).toEqual(['kept', 'kept', 'unchanged', 'unchanged', 'overwritten', 'unchanged']);
+    expect(forced.out).toContain('  = kept        eppo-gitops.yaml: your settings, never replaced by init');
+    expect(forced.out).toContain('  = kept        experiments/example-experiment.yaml: a definition, never replaced by init');
+    expect(forced.out).toContain('  + overwritten .github/workflows/eppo-drift.yml\n');
+    expect(await read(settings)).toBe('dir: experiments\nparallelism: 8\n');
+    expect(await read(example)).toBe(mine);
+    expect(await read(drift)).toBe(pristineDrift);
   });
 
   it('adds no example to a definitions folder that already holds definitions, and follows "dir" in eppo-gitops.yaml', async () => {
@@ -220,8 +237,158 @@ describe('eppo-gitops init run again', () => {
     expect(existsSync(join(folder, 'analyses', 'example-experiment.yaml'))).toBe(false);
     expect(out).toContain('Commit these files and open a pull request: eppo-plan.yml posts the first plan as a comment.');
     const plan = parse(await read(join(folder, '.github', 'workflows', 'eppo-plan.yml'))) as { on: { pull_request: { paths: string[] } } };
-    expect(plan.on.pull_request.paths).toEqual(['analyses/**', 'eppo-gitops.yaml']);
+    expect(plan.on.pull_request.paths).toEqual(['analyses/**', 'flags/*.flagd.json', 'flags/*.flagd.yaml', 'flags/*.flagd.yml', 'eppo-gitops.yaml']);
     expect(await lintAll(folder)).toEqual([]);
+  });
+});
+
+describe('eppo-gitops init in a repository already set up', () => {
+  const SHA = '0123456789abcdef0123456789abcdef01234567';
+
+  const flagFile = ([control, treatment]: [number, number]) => ({
+    flags: {
+      'example-experiment': {
+        state: 'ENABLED',
+        variants: { control: 'c', treatment: 't' },
+        defaultVariant: 'control',
+        targeting: { fractional: [['control', control], ['treatment', treatment]] },
+      },
+    },
+  });
+
+  /** init, then what a team does next: flags and defaults switched on, a flag file, the example edited in place. */
+  async function setUp() {
+    const folder = await project();
+    await init(folder);
+    const settings = join(folder, 'eppo-gitops.yaml');
+    const text = (await read(settings))
+      .replace(/^# (flags:|defaults:)$/gm, '$1')
+      .replace(/^# {3}(files|rollout|entity|assignment_source):/gm, '  $1:');
+    expect(parse(text)).toMatchObject({ flags: { files: ['flags/*.flagd.{json,yaml,yml}'], rollout: 'winner' }, defaults: { entity: 'user' } });
+    await writeFile(settings, text);
+    await mkdir(join(folder, 'flags'));
+    await writeFile(join(folder, 'flags', 'web.flagd.json'), `${JSON.stringify(flagFile([50, 50]), null, 2)}\n`);
+    const example = join(folder, 'experiments', 'example-experiment.yaml');
+    await writeFile(example, (await read(example)).replace('name: Example experiment', 'name: Checkout copy'));
+    return { folder, settings, example, settingsText: text, exampleText: await read(example) };
+  }
+
+  it('--force --action OWNER/REPO@SHA keeps eppo-gitops.yaml and the edited example, and changes only the uses: lines', async () => {
+    const { folder, settings, example, settingsText, exampleText } = await setUp();
+    const before = await run(folder, 'validate');
+    expect(before.out).toBe('1 file checked: no problems\n');
+    const r = await run(folder, 'init', '--force', '--action', `eppo-gitops/eppo-gitops@${SHA}`);
+    expect(r.code).toBe(0);
+    expect(await read(settings)).toBe(settingsText);
+    expect(await read(example)).toBe(exampleText);
+    expect(r.out).toContain('  = kept        experiments/example-experiment.yaml: a definition, never replaced by init');
+    expect(r.out).toContain('  = kept        eppo-gitops.yaml: your settings, never replaced by init');
+    expect(r.out).toContain('Init: 0 written, 4 updated, 0 overwritten, 0 unchanged, 2 kept, 0 skipped.');
+    expect(r.out).toContain(`  ~ updated     .github/workflows/eppo-plan.yml: the action ${ACTION} → eppo-gitops/eppo-gitops@${SHA}\n`);
+    expect(r.out).toContain(`The workflows use eppo-gitops/eppo-gitops@${SHA}, a commit SHA`);
+    for (const name of WORKFLOWS) {
+      const text = await read(join(folder, '.github', 'workflows', name));
+      expect(text).toContain(`uses: eppo-gitops/eppo-gitops@${SHA}\n`);
+      expect(text).not.toContain(`uses: ${ACTION}`);
+    }
+    // The flag checks stay on: a split that differs from the example is still caught.
+    await writeFile(join(folder, 'flags', 'web.flagd.json'), JSON.stringify(flagFile([30, 70])));
+    const flagged = await run(folder, 'validate');
+    expect(flagged.code).toBe(1);
+    expect(flagged.out).toContain('[flag-split]');
+  });
+
+  it('--action alone rewrites only the uses: lines of a workflow the team changed, and keeps the pin on later runs', async () => {
+    const { folder } = await setUp();
+    const planPath = join(folder, '.github', 'workflows', 'eppo-plan.yml');
+    const edited = (await read(planPath)).replace('    timeout-minutes: 15\n', '    timeout-minutes: 25\n    environment: eppo\n');
+    await writeFile(planPath, edited);
+    const pinned = await run(folder, 'init', '--action', `acme/eppo-gitops@${SHA}`);
+    expect(pinned.code).toBe(0);
+    expect(pinned.out).toContain(`  ~ updated     .github/workflows/eppo-plan.yml: only its uses: lines, ${ACTION} → acme/eppo-gitops@${SHA}; the rest stays as you changed it`);
+    expect(pinned.out).toContain(`  ~ updated     .github/workflows/eppo-apply.yml: the action ${ACTION} → acme/eppo-gitops@${SHA}`);
+    expect(pinned.out).toContain('Init: 0 written, 4 updated, 0 overwritten, 0 unchanged, 2 kept, 0 skipped.');
+    expect(await read(planPath)).toBe(edited.replaceAll(`uses: ${ACTION}`, `uses: acme/eppo-gitops@${SHA}`));
+    expect(await lintAll(folder)).toEqual([]);
+
+    // Later runs keep the pin: without --action, the workflows' own reference is the default, --force included.
+    await rm(join(folder, '.github', 'workflows', 'eppo-drift.yml'));
+    const again = await init(folder, { force: true });
+    expect(again.result.action).toBe(`acme/eppo-gitops@${SHA}`);
+    expect(again.result.files.map((f) => f.action)).toEqual(['kept', 'kept', 'overwritten', 'unchanged', 'written', 'unchanged']);
+    for (const name of WORKFLOWS) expect(await read(join(folder, '.github', 'workflows', name))).toContain(`uses: acme/eppo-gitops@${SHA}\n`);
+    const quiet = await init(folder);
+    expect(quiet.result.files.map((f) => f.action)).toEqual(['kept', 'kept', 'unchanged', 'unchanged', 'unchanged', 'unchanged']);
+  });
+
+  it('keeps the untouched example on another day as unchanged, not "differs"', async () => {
+    const folder = await project();
+    await init(folder, { today: '2026-01-05' });
+    const later = await init(folder, { today: '2026-03-02', force: true });
+    expect(later.result.files.map((f) => f.action)).toEqual(Array(6).fill('unchanged'));
+    expect(await read(join(folder, 'experiments', 'example-experiment.yaml'))).toContain('assignments_start_date: 2026-01-05 ');
+  });
+
+  it('watches the flag files eppo-gitops.yaml names in the path filters', async () => {
+    const folder = await project();
+    await writeFile(join(folder, 'eppo-gitops.yaml'), "dir: analyses\nflags:\n  files: ['toggles/**/*.flagd.json', 'web/{a,b}.yaml']\n");
+    await mkdir(join(folder, 'analyses'));
+    const { result, out } = await init(folder);
+    expect(result.flagFiles).toEqual(['toggles/**/*.flagd.json', 'web/{a,b}.yaml']);
+    for (const name of ['eppo-plan.yml', 'eppo-apply.yml']) {
+      const wf = parse(await read(join(folder, '.github', 'workflows', name))) as { on: Record<string, { paths: string[] }> };
+      expect(Object.values(wf.on)[0]!.paths).toEqual(['analyses/**', 'toggles/**/*.flagd.json', 'web/a.yaml', 'web/b.yaml', 'eppo-gitops.yaml']);
+    }
+    expect(out).toContain('that change analyses/, the flag files (toggles/**/*.flagd.json, web/{a,b}.yaml) or eppo-gitops.yaml.');
+    expect(await lintAll(folder)).toEqual([]);
+  });
+
+  it('refuses a --dir that differs from "dir" in eppo-gitops.yaml, and writes nothing', async () => {
+    const { folder } = await setUp();
+    const before = git(folder, 'status', '--porcelain', '--untracked-files=all');
+    const r = await run(folder, 'init', '--dir', 'exp2');
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(
+      'error: --dir exp2 is exp2/, but eppo-gitops.yaml says "dir: experiments", and init never changes eppo-gitops.yaml: to move the definitions, set "dir: exp2" there (and move the files), then run init again; or run init without --dir',
+    );
+    expect(existsSync(join(folder, 'exp2'))).toBe(false);
+    expect(git(folder, 'status', '--porcelain', '--untracked-files=all')).toBe(before);
+    // The same folder, spelt another way, is fine.
+    expect((await run(folder, 'init', '--dir', './experiments/')).code).toBe(0);
+  });
+
+  it('refuses a --dir when eppo-gitops.yaml sets no dir (so the definitions are in experiments/)', async () => {
+    const folder = await project();
+    await writeFile(join(folder, 'eppo-gitops.yaml'), 'parallelism: 2\n');
+    const r = await run(folder, 'init', '--dir', 'analyses');
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('error: --dir analyses is analyses/, but eppo-gitops.yaml sets no "dir", so the definitions folder is experiments/');
+    expect(readdirSync(folder).sort()).toEqual(['.git', 'eppo-gitops.yaml']);
+  });
+
+  it('refuses to run on an eppo-gitops.yaml with errors, pointing at the first', async () => {
+    const folder = await project();
+    await writeFile(join(folder, 'eppo-gitops.yaml'), 'dir: experiments\nparallelism: many\n');
+    const r = await run(folder, 'init');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/^error: eppo-gitops\.yaml:2:14: .*; init reads its "dir" and "flags", so fix it first/m);
+    expect(readdirSync(folder).sort()).toEqual(['.git', 'eppo-gitops.yaml']);
+  });
+
+  it("does not promise a plan or an apply from workflows it skipped as the team's own", async () => {
+    const folder = await project();
+    const mine = 'name: our plan\non: pull_request\njobs: {}\n';
+    await mkdir(join(folder, '.github', 'workflows'), { recursive: true });
+    await writeFile(join(folder, '.github', 'workflows', 'eppo-plan.yml'), mine);
+    await writeFile(join(folder, '.github', 'workflows', 'eppo-apply.yml'), mine);
+    const r = await run(folder, 'init', '--action', `acme/eppo-gitops@${SHA}`);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('  - skipped     .github/workflows/eppo-plan.yml: exists and differs; --force replaces it');
+    expect(r.out).not.toContain('posts the first plan');
+    expect(r.out).not.toContain('eppo-apply.yml runs on pushes');
+    expect(r.out).toContain('eppo-plan.yml was skipped, so nothing validates it or posts a plan until a workflow of yours does it');
+    expect(r.out).toContain('eppo-apply.yml was skipped, so merging applies nothing until a workflow of yours does it');
+    expect(await read(join(folder, '.github', 'workflows', 'eppo-plan.yml'))).toBe(mine);
   });
 });
 
@@ -246,12 +413,12 @@ describe('eppo-gitops init: where it writes', () => {
     expect(r.out).toContain('  + written     experiments/example-experiment.yaml');
     expect(r.out).toContain('  + written     ../../eppo-gitops.yaml');
     expect(r.out).toContain(`Run the commands below in ${folder}:\n       cd ../..`);
-    expect(r.out).toContain('eppo-apply.yml runs on pushes to trunk that change services/web/experiments/.');
+    expect(r.out).toContain('eppo-apply.yml runs on pushes to trunk that change services/web/experiments/, the flag files');
     expect(parse(await read(join(folder, 'eppo-gitops.yaml')))).toMatchObject({ dir: 'services/web/experiments' });
     const example = await read(join(sub, 'experiments', 'example-experiment.yaml'));
     expect(example.split('\n')[0]).toBe('# yaml-language-server: $schema=../../../node_modules/eppo-gitops/schemas/experiment.schema.json');
     const apply = parse(await read(join(folder, '.github', 'workflows', 'eppo-apply.yml'))) as { on: { push: { branches: string[]; paths: string[] } } };
-    expect(apply.on.push).toEqual({ branches: ['trunk'], paths: ['services/web/experiments/**', 'eppo-gitops.yaml'] });
+    expect(apply.on.push).toEqual({ branches: ['trunk'], paths: ['services/web/experiments/**', 'flags/*.flagd.json', 'flags/*.flagd.yaml', 'flags/*.flagd.yml', 'eppo-gitops.yaml'] });
     expect((await run(folder, 'validate')).code).toBe(0);
   });
 

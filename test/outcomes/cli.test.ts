@@ -309,19 +309,19 @@ describe('bad usage of serve, outcome, outcomes and demo (no repository or Eppo 
 
   it.each([
     [['serve'], {}, /EPPO_WEBHOOK_SECRET is not set/],
-    [['serve', '--bogus'], { EPPO_WEBHOOK_SECRET: 'whsec-test-1' }, /Unknown option '--bogus'[\s\S]*Run "eppo-gitops serve --help"/],
+    [['serve', '--bogus'], { EPPO_WEBHOOK_SECRET: 'whsec-test-1' }, /unknown option "--bogus"[\s\S]*Run "eppo-gitops serve --help"/],
     [['serve', '--port', 'abc'], { EPPO_WEBHOOK_SECRET: 'whsec-test-1' }, /--port must be a port number/],
     [['outcome'], {}, /give exactly one of --experiment-id N or --event-file FILE/],
     [['outcome', '--experiment-id', '1', '--event-file', 'x'], {}, /give exactly one/],
     [['outcome', '--experiment-id', 'abc'], {}, /--experiment-id must be a positive integer/],
-    [['outcome', '--experiment-id', '1', '--git-host', 'gitlab'], {}, /--git-host must be github or local/],
+    [['outcome', '--experiment-id', '1', '--git-host', 'gitlab'], {}, /^error: unknown git host "gitlab": use --git-host github or --git-host local\n$/],
     [['outcome', '--event-file', 'missing.json'], {}, /cannot read the event file .*missing\.json: ENOENT/],
     [['outcomes'], {}, /missing subcommand: eppo-gitops outcomes sync/],
     [['outcomes', 'snyc'], {}, /unknown subcommand "snyc"/],
-    [['outcome', '--experiment-idd', '1'], {}, /Unknown option '--experiment-idd' \(did you mean "--experiment-id"\?\)/],
-    [['outcomes', 'sync', '--git-hots', 'local'], {}, /Unknown option '--git-hots' \(did you mean "--git-host"\?\)/],
-    [['serve', '--prot', '0'], { EPPO_WEBHOOK_SECRET: 'whsec-test-1' }, /Unknown option '--prot' \(did you mean "--port"\?\)/],
-    [['demo', '--kep'], {}, /Unknown option '--kep' \(did you mean "--keep"\?\)[\s\S]*Run "eppo-gitops demo --help"/],
+    [['outcome', '--experiment-idd', '1'], {}, /unknown option "--experiment-idd" \(did you mean "--experiment-id"\?\)/],
+    [['outcomes', 'sync', '--git-hots', 'local'], {}, /unknown option "--git-hots" \(did you mean "--git-host"\?\)/],
+    [['serve', '--prot', '0'], { EPPO_WEBHOOK_SECRET: 'whsec-test-1' }, /unknown option "--prot" \(did you mean "--port"\?\)/],
+    [['demo', '--kep'], {}, /unknown option "--kep" \(did you mean "--keep"\?\)[\s\S]*Run "eppo-gitops demo --help"/],
   ])('%j fails clearly', async (argv, env, message) => {
     const io: CapturedIo = captureIo({ cwd: empty, env: { ...cleanEnv(), ...env } });
     expect(await main(argv, io)).toBe(1);

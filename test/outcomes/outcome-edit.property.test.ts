@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isMap, isScalar, parseDocument } from 'yaml';
-import { OutcomeEditError, writeOutcome } from '../../src/definitions/outcome-edit.js';
+import { writeOutcome } from '../../src/definitions/outcome-edit.js';
+import { OutcomeEditError } from '../../src/errors.js';
 import type { Outcome } from '../../src/definitions/types.js';
 
 /** The file's indentation step, used by nested entries. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
-import { OutcomeEditError, readExperimentKey, writeOutcome } from '../../src/definitions/outcome-edit.js';
+import { readExperimentKey, writeOutcome } from '../../src/definitions/outcome-edit.js';
+import { OutcomeEditError } from '../../src/errors.js';
 import type { Outcome } from '../../src/definitions/types.js';
 
 const OUTCOME: Outcome = {

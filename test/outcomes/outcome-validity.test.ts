@@ -3,7 +3,8 @@ import { parseDocument } from 'yaml';
 import { main } from '../../src/cli/main.js';
 import { parseDefinition } from '../../src/definitions/index.js';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
-import { describeConflict, describeResult, parseOutcomeMarker, recordOutcome, syncOutcomes } from '../../src/outcomes/index.js';
+import { describeTwins } from '../../src/eppo/index.js';
+import { describeResult, parseOutcomeMarker, recordOutcome, syncOutcomes } from '../../src/outcomes/index.js';
 import { createGitRepo, type GitRepo } from '../helpers/git-repo.js';
 import { captureIo } from '../helpers/io.js';
 import { DEFINITION, DEFINITION_PATH, experimentBody, startHarness, type Harness } from './harness.js';
@@ -101,9 +102,9 @@ describe('outcome pull requests on GitHub never propose a file that fails valida
       expect(synced).toEqual([hook]);
       expect(describeResult(synced[0]!, 'github')).toBe(describeResult(hook, 'github'));
       expect(describeResult(hook, 'github')).toBe(
-        `checkout-button-color (#${h.experimentId}): 2 live experiments in Eppo share this key (ids ${ids.join(', ')}); not recorded: rename or archive all but one in Eppo`,
+        `checkout-button-color (#${h.experimentId}): 2 live experiments in Eppo share the key "checkout-button-color" (ids ${ids.join(', ')}); not recorded: rename or archive all but one in Eppo, then record it again`,
       );
-      expect(logged).toEqual([{ experiment_id: h.experimentId, experiment_key: 'checkout-button-color', action: 'conflict', experiment_ids: ids, message: describeConflict(ids) }]);
+      expect(logged).toEqual([{ experiment_id: h.experimentId, experiment_key: 'checkout-button-color', action: 'conflict', experiment_ids: ids, message: describeTwins('checkout-button-color', ids, 'outcome') }]);
       expect(h.github.writes()).toEqual([]);
       expect(h.github.pulls()).toEqual([]);
     }
@@ -134,7 +135,7 @@ describe('trust item 12: the same refusal from "outcome" and "outcomes sync" on 
     const [first, second] = emu.seedExperiments([experimentBody(), experimentBody()]);
     emu.decide(first!.id, { winning_variant_key: 'green', outcome: 'POSITIVE' });
     const env = { ...checkout.env, EPPO_BASE_URL: emu.url, EPPO_API_KEY: emu.apiKey };
-    const expected = `checkout-button-color (#${first!.id}): 2 live experiments in Eppo share this key (ids ${first!.id}, ${second!.id}); not recorded: rename or archive all but one in Eppo\n`;
+    const expected = `checkout-button-color (#${first!.id}): 2 live experiments in Eppo share the key "checkout-button-color" (ids ${first!.id}, ${second!.id}); not recorded: rename or archive all but one in Eppo, then record it again\n`;
     const one = captureIo({ cwd: repo, env });
     expect(await main(['outcome', '--experiment-id', String(first!.id), '--git-host', 'local'], one)).toBe(1);
     expect(one.out()).toBe(expected);

@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import type { EppoExperiment } from '../../src/eppo/types.js';
-import { buildOutcome, buildOutcomePullRequest, escapeMarkdown, parseOutcomeMarker, renderOutcomeMarker } from '../../src/outcomes/index.js';
+import { buildOutcome, buildOutcomePullRequest, parseOutcomeMarker, renderOutcomeMarker } from '../../src/outcomes/index.js';
+import { escapeMarkdown } from '../../src/util/index.js';
 import { parseWebhookEvent, unwrapDispatchEvent } from '../../src/outcomes/event.js';
 
 const EXP: EppoExperiment = {

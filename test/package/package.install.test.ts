@@ -1,11 +1,12 @@
 import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { buildSchemaPath } from '../../src/definitions/index.js';
 import { copyCheckout, exec, NPM_ENV, root } from './helpers.js';
 
 /**
@@ -27,6 +28,7 @@ let tarball: string;
 let packed: string[];
 let project: string;
 let timings: Record<string, number> = {};
+let installWarnings = '';
 
 async function timed<T>(label: string, fn: () => Promise<T>): Promise<T> {
   const started = performance.now();
@@ -54,6 +56,7 @@ beforeAll(async () => {
   await run('git', ['init', '--quiet', '--initial-branch=main'], { cwd: project });
   const install = await timed('npm install <tarball>', () => exec('npm', ['install', tarball, '--prefer-offline', '--no-audit', '--no-fund'], { cwd: project }));
   if (install.code !== 0) throw new Error(`npm install of the packed tarball failed:\n${install.err}`);
+  installWarnings = install.err;
 }, 300_000);
 
 afterAll(() => {
@@ -88,10 +91,47 @@ describe('npm pack', () => {
     expect(files.filter((f) => readFileSync(join(installed, f), 'utf8').includes('sourceMappingURL'))).toEqual([]);
   });
 
+  it("points the shipped examples' editor hints at the package's schemas/, as buildSchemaPath does for a file in the package", () => {
+    const installed = join(project, 'node_modules', 'eppo-gitops');
+    const yamlFiles = packed.filter((p) => p.startsWith('examples/') && p.endsWith('.yaml'));
+    expect(yamlFiles.length).toBeGreaterThanOrEqual(4);
+    const hints = yamlFiles.map((file) => [file, /^# yaml-language-server: \$schema=(\S+)/.exec(readFileSync(join(installed, file), 'utf8'))?.[1]] as const);
+    for (const [file, hint] of hints) {
+      if (hint === undefined || hint.startsWith('https://')) continue;
+      const schema = file.endsWith('eppo-gitops.yaml') ? 'config' : 'experiment';
+      expect(hint, file).toBe(buildSchemaPath({ file: join(installed, file), root: installed, packageRoot: installed, schema }));
+      expect(existsSync(join(installed, dirname(file), hint)), `${file}: ${hint}`).toBe(true);
+    }
+    expect(hints.filter(([, hint]) => hint !== undefined && !hint.startsWith('https://')).length).toBeGreaterThanOrEqual(4);
+  });
+
   it('leaves the checkout as it was: examples/ exists only while packing', () => {
     expect(existsSync(join(checkout, 'examples'))).toBe(false);
     expect(existsSync(join(checkout, 'dist', 'cli', 'bin.js'))).toBe(true);
   });
+});
+
+describe('npm install of the tarball on Node 20 (trust issue, item 24)', () => {
+  // @octokit/request 10.0.15 and later need content-type 3, which wants Node 22; package.json pins
+  // @octokit/core, @octokit/graphql and @octokit/request to releases that take content-type 2.
+  it('prints no EBADENGINE, and no install script to approve', () => {
+    expect(installWarnings).not.toContain('EBADENGINE');
+    expect(installWarnings).not.toContain('install-scripts');
+    const lock = JSON.parse(readFileSync(join(project, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version: string }> };
+    const versions = (name: string) => Object.entries(lock.packages).filter(([path]) => path.endsWith(`node_modules/${name}`)).map(([, p]) => p.version);
+    expect(versions('content-type')).toEqual(['2.1.0']);
+    expect(versions('@octokit/request')).toEqual(['10.0.14']);
+  });
+
+  it('succeeds with engine-strict', async () => {
+    const strict = join(work, 'strict-project');
+    mkdirSync(strict);
+    writeFileSync(join(strict, 'package.json'), `${JSON.stringify({ name: 'strict-team', private: true }, null, 2)}\n`);
+    const install = await exec('npm', ['install', '-D', tarball, '--prefer-offline', '--no-audit', '--no-fund'], { cwd: strict, env: { ...NPM_ENV, npm_config_engine_strict: 'true' } });
+    expect(install.err).not.toContain('EBADENGINE');
+    expect(install.code).toBe(0);
+    expect((await exec(join(strict, 'node_modules', '.bin', 'eppo-gitops'), ['--version'], { cwd: strict })).code).toBe(0);
+  }, 120_000);
 });
 
 describe('installed into an empty project, run through npx', () => {
@@ -121,7 +161,7 @@ describe('installed into an empty project, run through npx', () => {
     const init = await npx('init');
     expect(init.err).toBe('');
     expect(init.code).toBe(0);
-    expect(init.out).toContain('Init: 6 written, 0 overwritten, 0 unchanged, 0 skipped.');
+    expect(init.out).toContain('Init: 6 written, 0 updated, 0 overwritten, 0 unchanged, 0 kept, 0 skipped.');
     expect(init.out).not.toContain('npm i -D eppo-gitops');
     const example = readFileSync(join(project, 'experiments', 'example-experiment.yaml'), 'utf8');
     const schemaPath = /\$schema=(\S+)/.exec(example)?.[1];
@@ -142,7 +182,7 @@ describe('installed into an empty project, run through npx', () => {
     const demo = await npx('demo');
     expect(demo.code).toBe(0);
     expect(demo.out).toContain('the decision on example-experiment came back to git as a commit on eppo-gitops/outcome/example-experiment');
-    expect((await bin('init')).out).toContain('Init: 0 written, 0 overwritten, 6 unchanged, 0 skipped.');
+    expect((await bin('init')).out).toContain('Init: 0 written, 0 updated, 0 overwritten, 6 unchanged, 0 kept, 0 skipped.');
   });
 });
 

@@ -31,7 +31,11 @@ describe('.pre-commit-hooks.yaml', () => {
     ['eppo-gitops.yaml', false],
     ['.github/workflows/eppo-plan.yml', false],
     ['.pre-commit-config.yaml', false],
-    ['flags/checkout.flagd.yaml', false],
+    ['flags/checkout.flagd.yaml', true],
+    ['flags/web.flagd.json', true],
+    ['flags/web.flagd.yml', true],
+    ['flags/README.md', false],
+    ['flags/web.json', false],
     ['services/experiments/a.yaml', false],
   ])('files: %s → %s', (path, expected) => {
     expect(selects(path)).toBe(expected);
@@ -75,6 +79,39 @@ describe('the hook on a commit, as pre-commit runs it', () => {
     expect(r.code).toBe(1);
     expect(r.out).toContain('experiments/broken.yaml:13:1  error  weights of active variations sum to 1.1, not 1  [weights-sum]');
     expect(r.out).not.toContain('onboarding-checklist.yaml:');
+  });
+
+  it('checks a commit that changes only a flag file: its split against the experiments it serves', async () => {
+    const flag = (control: number, treatment: number) =>
+      JSON.stringify({
+        flags: {
+          'onboarding-checklist': {
+            state: 'ENABLED',
+            variants: { control: 'c', checklist: 'k', 'checklist-progress': 'p', off: 'o' },
+            defaultVariant: 'off',
+            targeting: { fractional: [['control', control], ['checklist', treatment], ['checklist-progress', 10], ['off', 50]] },
+          },
+        },
+      });
+    await writeFile(join(repo, 'eppo-gitops.yaml'), 'dir: experiments\nflags:\n  files: [flags/*.flagd.json]\n');
+    await mkdir(join(repo, 'flags'), { recursive: true });
+    try {
+      await writeFile(join(repo, 'flags', 'web.flagd.json'), flag(25, 15));
+      const ok = await commit(['flags/web.flagd.json']);
+      expect(ok.args).toEqual(['validate', 'flags/web.flagd.json']);
+      expect(ok.out).toBe('2 files checked: no problems\n');
+      expect(ok.code).toBe(0);
+      await writeFile(join(repo, 'flags', 'web.flagd.json'), flag(15, 25));
+      const bad = await commit(['flags/web.flagd.json']);
+      expect(bad.code).toBe(1);
+      expect(bad.out).toContain('experiments/onboarding-checklist.yaml:');
+      expect(bad.out).toContain('(computed from the fractional in flags/web.flagd.json)');
+      expect(bad.out).toContain('[flag-split]');
+      expect(bad.out).not.toContain('broken.yaml');
+    } finally {
+      await writeFile(join(repo, 'eppo-gitops.yaml'), 'dir: experiments\n');
+      await rm(join(repo, 'flags'), { recursive: true });
+    }
   });
 
   it('compares keys across the files passed together', async () => {

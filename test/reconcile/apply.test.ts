@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Definition } from '../../src/definitions/index.js';
 import { fetchWorkspace, type EppoExperiment } from '../../src/eppo/index.js';
-import { applyPlan, buildPlan, checkPlanFresh, checkPlanFreshness, type CreateChange, type Plan, type UpdateChange } from '../../src/reconcile/index.js';
+import { applyPlan, buildPlan, checkPlanFreshness, type CreateChange, type Plan, type UpdateChange } from '../../src/reconcile/index.js';
 import { definition, definitionText, startTestEppo, type TestEppo } from '../eppo/helpers.js';
 
 const FAST_APPLY = { retryBaseMs: 5, maxRetryDelayMs: 20 };
@@ -39,7 +39,7 @@ describe('applyPlan against the emulator', () => {
     const keys = ['a-exp', 'b-exp', 'c-exp'];
     const first = await planNow(t, defs(keys));
     expect(first.summary.create).toBe(3);
-    expect(await checkPlanFresh(t.api, first)).toEqual([]);
+    expect(await checkPlanFreshness(t.api, first)).toEqual({ state: 'fresh' });
     const progress: string[] = [];
     const created = await applyPlan(t.api, first, { ...FAST_APPLY, onProgress: (p) => progress.push(`${p.done}/${p.total} ${p.item.experiment_key}`) });
     expect(created.summary).toEqual({ applied: 3, failed: 0, skipped: 0 });
@@ -83,7 +83,7 @@ describe('applyPlan against the emulator', () => {
     const edited = defs(['field-kind'], edit);
     const plan = await planNow(t, edited);
     expect(plan.summary).toMatchObject({ update: 1, create: 0 });
-    expect(await checkPlanFresh(t.api, plan)).toEqual([]);
+    expect(await checkPlanFreshness(t.api, plan)).toEqual({ state: 'fresh' });
     expect((await applyPlan(t.api, plan, FAST_APPLY)).summary).toEqual({ applied: 1, failed: 0, skipped: 0 });
     const [live] = await t.api.listExperiments({ experiment_key: 'field-kind' });
     expect(read(live!)).toEqual(expected);
@@ -160,6 +160,31 @@ describe('applyPlan against the emulator', () => {
     }
   });
 
+  it('stops waiting to try a create again on Ctrl-C, and says its fate is unknown', async () => {
+    const plan = await planNow(t, defs(['wait-1', 'wait-2']));
+    // Eppo asks for 30 s before the next attempt
+    await t.faults({ kind: 'status', status: 503, retryAfterSeconds: 30, count: 1, match: { method: 'POST', pathPrefix: '/api/v1/experiments' } });
+    const interrupt = new AbortController();
+    let stopping = 0;
+    // the lookup of the key after the 503 is the GET after the plan's reads
+    const isGet = (entry: Record<string, unknown>): boolean => entry.type === 'request' && entry.method === 'GET';
+    const lookedUp = untilLogged(logged.filter(isGet).length + 1, isGet);
+    const applying = applyPlan(t.api, plan, { parallelism: 1, signal: interrupt.signal, onStopping: () => stopping++ });
+    await lookedUp;
+    const pressed = Date.now();
+    interrupt.abort('SIGINT');
+    const result = await applying;
+    expect(Date.now() - pressed).toBeLessThan(1_000);
+    expect(stopping).toBe(1);
+    expect(result.results[0]).toMatchObject({
+      experiment_key: 'wait-1',
+      status: 'failed',
+      error: expect.stringMatching(/^POST \/experiments 503: .*; apply was interrupted before trying again, so it is unknown whether it was created: run plan again$/),
+    });
+    expect(result.results[1]).toMatchObject({ experiment_key: 'wait-2', status: 'skipped' });
+    expect((await t.requests()).filter((r) => r.method === 'POST')).toHaveLength(1);
+  });
+
   it('retries an update through 500s and a dropped connection (PUT is idempotent)', async () => {
     await applyPlan(t.api, await planNow(t, defs(['u1'])), FAST_APPLY);
     const plan = await planNow(t, defs(['u1'], (text) => text.replace('name: Checkout button color', 'name: Renamed')));
@@ -175,15 +200,18 @@ describe('applyPlan against the emulator', () => {
     await applyPlan(t.api, await planNow(t, defs(['s1'])), FAST_APPLY);
     const plan = await planNow(t, [...defs(['s1'], (text) => text.replace('name: Checkout button color', 'name: Mine')), ...defs(['s2'])]);
     expect(plan.summary).toMatchObject({ update: 1, create: 1 });
-    expect(await checkPlanFresh(t.api, plan)).toEqual([]);
+    expect(await checkPlanFreshness(t.api, plan)).toEqual({ state: 'fresh' });
     const change = plan.changes.find((c) => c.action === 'update') as UpdateChange;
     const live = await t.api.getExperiment(change.eppo_id);
     await t.api.updateExperiment(change.eppo_id, { ...live, hypothesis: 'Someone edited this in the UI' });
     await t.api.createExperiment({ ...(plan.changes.find((c) => c.action === 'create') as { request: { body: object } }).request.body });
-    expect(await checkPlanFresh(t.api, plan)).toEqual([
-      'stale plan: s1 changed in Eppo since the plan was made; run plan again',
-      'stale plan: s2 was created in Eppo since the plan was made; run plan again',
-    ]);
+    expect(await checkPlanFreshness(t.api, plan)).toEqual({
+      state: 'stale',
+      messages: [
+        'stale plan: s1 changed in Eppo since the plan was made; run plan again',
+        'stale plan: s2 was created in Eppo since the plan was made; run plan again',
+      ],
+    });
   });
 
   it('trust item 22: tells a plan applied before from a stale one, soundly', async () => {
@@ -198,8 +226,8 @@ describe('applyPlan against the emulator', () => {
     expect(await checkPlanFreshness(t.api, plan)).toEqual({ state: 'fresh' });
     expect((await applyPlan(t.api, plan, FAST_APPLY)).summary).toEqual({ applied: 2, failed: 0, skipped: 0 });
     // Eppo gave the new variation an id, attached guardrails to the create and stores dates its own way: still applied
+    // applied: both changes no longer hold as planned, and each live experiment holds what the plan writes
     expect(await checkPlanFreshness(t.api, plan)).toEqual({ state: 'applied' });
-    expect(await checkPlanFresh(t.api, plan)).toHaveLength(2);
 
     // one change moved on after it was applied: the plan is stale, not applied
     const update = plan.changes.find((c) => c.action === 'update') as UpdateChange;
@@ -235,7 +263,7 @@ describe('applyPlan against the emulator', () => {
     const plan = await planNow(t, defs(keys, (text) => text.replace('name: Checkout button color', 'name: Bulk')));
     expect(plan.summary).toMatchObject({ update: 5, create: 20 });
     const before = (await t.requests()).length;
-    expect(await checkPlanFresh(t.api, plan)).toEqual([]);
+    expect(await checkPlanFreshness(t.api, plan)).toEqual({ state: 'fresh' });
     const reads = (await t.requests()).slice(before);
     expect(reads.every((r) => r.method === 'GET' && r.path === '/api/v1/experiments' && r.query.experiment_key === undefined)).toBe(true);
     const created = plan.changes.find((c) => c.experiment_key === 'bulk-20')!;
@@ -243,9 +271,12 @@ describe('applyPlan against the emulator', () => {
     const updated = plan.changes.find((c) => c.experiment_key === 'bulk-03') as UpdateChange;
     const live = await t.api.getExperiment(updated.eppo_id);
     await t.api.updateExperiment(updated.eppo_id, { ...live, traffic_allocation: 0.5 });
-    expect(await checkPlanFresh(t.api, plan)).toEqual([
-      'stale plan: bulk-03 changed in Eppo since the plan was made; run plan again',
-      'stale plan: bulk-20 was created in Eppo since the plan was made; run plan again',
-    ]);
+    expect(await checkPlanFreshness(t.api, plan)).toEqual({
+      state: 'stale',
+      messages: [
+        'stale plan: bulk-03 changed in Eppo since the plan was made; run plan again',
+        'stale plan: bulk-20 was created in Eppo since the plan was made; run plan again',
+      ],
+    });
   });
 });

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseDefinition } from '../../src/definitions/index.js';
 import { ConfigError } from '../../src/errors.js';
-import { buildImportPlan, groupExperimentsByKey, writeImportFile, type ImportDecision } from '../../src/reconcile/index.js';
+import { groupExperimentsByKey } from '../../src/eppo/index.js';
+import { buildImportPlan, writeImportFile, type ImportDecision } from '../../src/reconcile/index.js';
 import { tempRepo, type TempRepo } from '../eppo/helpers.js';
 import { liveExperiment, seedWorkspace } from './fixtures.js';
 
@@ -71,7 +72,7 @@ describe('buildImportPlan', () => {
     const messages = decisions.map((d) => (d.action === 'refuse' ? d.message : ''));
     expect(messages[0]).toBe('managed-one is already managed by experiments/managed-one.yaml; not imported');
     expect(messages[1]).toBe('no live experiment has the key "onbaording" (did you mean "onboarding"?)');
-    expect(messages[2]).toBe('2 live experiments share the key "twin" (ids 3, 4); rename all but one in Eppo, then import');
+    expect(messages[2]).toBe('2 live experiments in Eppo share the key "twin" (ids 3, 4); not imported: rename or archive all but one in Eppo, then import');
     expect(messages[3]).toMatch(/^experiment key "\.\.\/escape" \(#5\) is not safe as a file name/);
     expect(messages[4]).toMatch(/^bad-weights \(#6\) would not make a valid file, not written: .*\[weights-sum\]/);
   });

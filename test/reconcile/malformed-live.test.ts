@@ -57,7 +57,7 @@ describe('trust item 4: malformed live data never crashes', () => {
     const live = { ...liveExperiment({ experiment_key: 'from-eppo' }), ...over } as EppoExperiment;
     expect(buildImportSpec(live, seedWorkspace())).toEqual({
       ok: false,
-      message: `Eppo returned experiment #4521 in a shape eppo-gitops cannot read (${problem}); fix it in Eppo, then import`,
+      message: `Eppo returned experiment #4521 in a shape eppo-gitops cannot read (${problem}); not imported: fix it in Eppo, then import`,
     });
   });
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { LOCAL_BASE_URL } from '../../src/eppo/index.js';
 import { buildPlan, parsePlan, renderPlanJson, renderPlanMarkdown, renderPlanText, type CreateChange, type Plan } from '../../src/reconcile/index.js';
 import { definition, definitionText } from '../eppo/helpers.js';
 import { definitionBody, liveExperiment, seedWorkspace } from './fixtures.js';
@@ -113,5 +114,15 @@ describe('trust item 23: no changes, and the command to run for a concluded expe
     });
     expect(renderPlanText(plan, { color: false })).toContain('eppo-gitops outcome --experiment-id 4521');
     expect(renderPlanText(plan, { color: false })).not.toContain('No changes');
+  });
+
+  it('a plan made with --local names the commands with --local, which talk to the same embedded Eppo', () => {
+    const live = liveExperiment({ status: 'Concluded', winning_variant_key: 'green', outcome: 'POSITIVE' });
+    const plan = buildPlan([definition(definitionText({ name: 'Edited after the decision' }))], seedWorkspace([live]), { ...OPTS, baseUrl: LOCAL_BASE_URL });
+    expect(plan.changes[0]).toMatchObject({
+      action: 'skip',
+      reason:
+        'concluded in Eppo (status "Concluded"); record its outcome instead of editing it: run "eppo-gitops outcome --local --experiment-id 4521" (or "eppo-gitops outcomes sync --local" for every concluded experiment)',
+    });
   });
 });

@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { codeBlock, escapeMarkdown } from '../../src/util/index.js';
 import {
   buildPlan,
-  escapeMarkdown,
-  codeBlock,
   parsePlan,
-  PLAN_MARKER,
+  PLAN_COMMENT_MARKER,
   renderApplyJson,
   renderApplyText,
   renderPlanJson,
@@ -77,11 +76,12 @@ describe('renderPlanJson / parsePlan', () => {
     expect(text.endsWith('\n')).toBe(true);
     const parsed = parsePlan(text);
     expect(parsed.ok && parsed.plan).toEqual(plan);
-    expect(parsePlan('nope')).toMatchObject({ ok: false, message: expect.stringMatching(/^not JSON/) });
-    expect(parsePlan('{"format_version": 2}')).toEqual({ ok: false, message: 'unsupported format_version 2 (this version reads 1)' });
+    expect(parsePlan('nope')).toMatchObject({ ok: false, message: expect.stringMatching(/^not JSON/), savedPlan: false });
+    expect(parsePlan('{"experiment_key": "x"}')).toEqual({ ok: false, message: 'unsupported format_version undefined (this version reads 1)', savedPlan: false });
+    expect(parsePlan('{"format_version": 2}')).toEqual({ ok: false, message: 'unsupported format_version 2 (this version reads 1)', savedPlan: true });
     const broken = JSON.parse(text);
     delete broken.changes[1].live_fingerprint;
-    expect(parsePlan(JSON.stringify(broken))).toEqual({ ok: false, message: 'changes[1] (update onboarding-flow) lacks eppo_id, request.body or live_fingerprint' });
+    expect(parsePlan(JSON.stringify(broken))).toEqual({ ok: false, message: 'changes[1] (update onboarding-flow) lacks eppo_id, request.body or live_fingerprint', savedPlan: true });
   });
 });
 
@@ -90,7 +90,7 @@ describe('renderPlanMarkdown', () => {
     const md = renderPlanMarkdown(samplePlan(), {
       problems: [{ file: 'experiments/x.yaml', line: 3, col: 9, severity: 'warning', rule: 'reference', message: 'assignment source "<b>@team</b>" is for entity "company"' }],
     });
-    expect(md.split('\n')[0]).toBe(PLAN_MARKER);
+    expect(md.split('\n')[0]).toBe(PLAN_COMMENT_MARKER);
     expect(md).toMatchInlineSnapshot(`
       "<!-- eppo-gitops:plan -->
       ### eppo-gitops plan

@@ -5,9 +5,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { renderProblems } from '../../src/definitions/index.js';
+import { codeSpan, escapeMarkdown } from '../../src/util/index.js';
 import {
-  codeSpan,
-  escapeMarkdown,
   renderApplyJson,
   renderApplyMarkdown,
   renderApplyProgress,

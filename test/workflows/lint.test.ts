@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { compileGlob } from '../../src/flags/index.js';
 import { readCliSurface } from './cli-surface.js';
 import { checkAction, checkWorkflow, findInvocations, type CliSurface, type PolicyProblem } from './policy.js';
 
@@ -105,7 +106,7 @@ describe('what the workflows run', () => {
   it('plan.yml validates with annotations, then plans with one sticky comment, a summary and a saved plan', () => {
     const wf = workflow('plan.yml');
     expect(Object.keys(wf.on)).toEqual(['pull_request']);
-    expect((wf.on.pull_request as { paths: string[] }).paths).toEqual(['experiments/**', 'schemas/**', 'eppo-gitops.yaml']);
+    expect((wf.on.pull_request as { paths: string[] }).paths).toEqual(['experiments/**', 'flags/**', 'schemas/**', 'eppo-gitops.yaml']);
     expect(calls('plan.yml').map((c) => [c.command, ...c.flags])).toEqual([
       ['validate', '--format'],
       ['plan', '--out', '--github-comment', '--github-summary'],
@@ -114,6 +115,16 @@ describe('what the workflows run', () => {
     expect(wf.jobs.plan?.permissions).toEqual({ contents: 'read', 'pull-requests': 'write' });
     const upload = wf.jobs.plan?.steps?.find((s) => s.uses?.startsWith('actions/upload-artifact@'));
     expect(upload?.with?.path).toBe('plan.json');
+  });
+
+  it.each(['plan.yml', 'apply.yml'])('%s runs when a flag file that eppo-gitops.yaml names changes', (name) => {
+    const paths = ((workflow(name).on as Record<string, { paths?: string[] }>)[name === 'plan.yml' ? 'pull_request' : 'push']?.paths ?? []).map(compileGlob);
+    const settings = parse(readFileSync(join(root, 'eppo-gitops.yaml'), 'utf8')) as { flags: { files: string[] } };
+    const globs = settings.flags.files.map(compileGlob);
+    const flagFiles = readdirSync(join(root, 'flags')).map((f) => `flags/${f}`).filter((f) => globs.some((g) => g.matches(f)));
+    expect(flagFiles).toEqual(['flags/pricing.flagd.yaml', 'flags/web.flagd.json']);
+    for (const file of flagFiles) expect(paths.some((p) => p.matches(file)), file).toBe(true);
+    expect(paths.some((p) => p.matches('experiments/onboarding-checklist.yaml'))).toBe(true);
   });
 
   it('apply.yml applies on the default branch, one apply at a time', () => {

@@ -1,15 +1,9 @@
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import { loadConfig } from '../../definitions/index.js';
-import { connectEppo, type EppoConnection } from '../../eppo/index.js';
-import { ConfigError, UsageError } from '../../errors.js';
-import { escapeText } from '../../util/index.js';
+import { UsageError } from '../../errors.js';
+import { escapeText, MAX_PARALLELISM } from '../../util/index.js';
 import {
-  applyPlan,
-  checkPlanFreshness,
-  INTERRUPTED_REASON,
-  isInSync,
-  parsePlan,
+  applyCheckedPlan,
+  applySavedPlan,
   planHasChanges,
   planWorkspace,
   renderApplyJson,
@@ -17,10 +11,11 @@ import {
   renderApplyProgress,
   renderApplyText,
   renderPlanText,
-  type Plan,
+  type ApplyOutcome,
+  type ApplyProgress,
 } from '../../reconcile/index.js';
 import type { Command, Io } from '../io.js';
-import { MAX_PARALLELISM, parseFlags, parseParallelism } from '../parse-flags.js';
+import { parseFlags, parseFormat, parseParallelism } from '../parse-flags.js';
 import { publishContext, reportProblems, useColor } from '../report.js';
 import { EPPO_ENV_HELP } from '../shared-flags.js';
 
@@ -87,134 +82,117 @@ Exit codes:
         'github-summary': { type: 'boolean', default: false },
       },
     });
-    const format = parsed.values.format as ApplyFormat;
-    if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, not "${parsed.values.format}"`);
+    const format = parseFormat(parsed.values.format, FORMATS);
     if (parsed.positionals.length > 1) throw new UsageError(`apply takes at most one plan file, got ${parsed.positionals.length}: ${parsed.positionals.join(' ')}`);
     const settings = await loadConfig(io.cwd);
     const parallelism = parseParallelism(parsed.values.parallelism, settings.config.parallelism);
     const planFile = parsed.positionals[0];
     const progressOut = format === 'json' ? io.stderr : io.stdout;
+    const applying = {
+      parallelism,
+      ...(io.signal === undefined ? {} : { signal: io.signal }),
+      onProgress: ({ item, done, total }: ApplyProgress) => progressOut.write(`[${done}/${total}] ${renderApplyProgress(item)}\n`),
+      onStopping: () => io.stderr.write('stopping: no new change starts; waiting for the ones in flight (Ctrl-C again quits at once)\n'),
+    };
+    const report = (outcome: ApplyOutcome, saved: boolean): Promise<number> => reportOutcome(outcome, { io, format, saved, summary: parsed.values['github-summary'] });
 
-    let plan: Plan;
-    let connection: EppoConnection;
     if (planFile !== undefined) {
-      plan = await readPlanFile(resolve(io.cwd, planFile), planFile, parsed.values.local);
-      connection = await connectEppo({
+      const outcome = await applySavedPlan({
         cwd: io.cwd,
         env: io.env,
+        file: planFile,
         local: parsed.values.local,
         baseUrl: parsed.values['base-url'],
         config: settings.config,
-        client: { concurrency: parallelism },
+        ...applying,
       });
-      if (plan.eppo_base_url !== connection.baseUrl) {
-        await connection.close();
+      if (outcome.kind === 'other-eppo') {
         io.stderr.write(
-          `error: ${planFile} was made against ${escapeText(plan.eppo_base_url)}, but this run talks to ${connection.baseUrl}; nothing was changed. Run plan again against ${connection.baseUrl}\n`,
+          `error: ${planFile} was made against ${escapeText(outcome.planned)}, but this run talks to ${outcome.current}; nothing was changed. Run plan again against ${outcome.current}\n`,
         );
         return 1;
       }
-    } else {
-      const result = await planWorkspace({
-        cwd: io.cwd,
-        env: io.env,
-        dir: parsed.values.dir,
-        local: parsed.values.local,
-        baseUrl: parsed.values['base-url'],
-        parallelism,
-        settings,
-      });
-      if (!result.ok) {
-        reportProblems(result.problems, result.files, format, io);
-        io.stderr.write('error: nothing was applied; fix the problems above and run apply again\n');
-        return 1;
-      }
-      plan = result.plan;
-      connection = result.connection;
+      return report(outcome, true);
+    }
+
+    const result = await planWorkspace({
+      cwd: io.cwd,
+      env: io.env,
+      dir: parsed.values.dir,
+      local: parsed.values.local,
+      baseUrl: parsed.values['base-url'],
+      parallelism,
+      settings,
+      ...(io.signal === undefined ? {} : { signal: io.signal }),
+    });
+    if (!result.ok) {
+      if (result.stage === 'interrupted') return report({ kind: 'interrupted-before' }, false);
+      reportProblems(result.problems, result.files, format, io, result.failed);
+      io.stderr.write('error: nothing was applied; fix the problems above and run apply again\n');
+      return 1;
+    }
+    const { plan, connection } = result;
+    try {
       progressOut.write(renderPlanText(plan, { color: useColor(io) }));
       if (planHasChanges(plan) && !parsed.values.yes) {
         if (io.confirm === undefined) {
-          await connection.close();
           throw new UsageError('apply without a plan file asks for confirmation, and this shell is not interactive: pass --yes, or save a plan with "plan --out FILE" and run "apply FILE"');
         }
-        const yes = await io.confirm(`Apply these changes to ${connection.baseUrl}?`);
-        if (!yes) {
-          await connection.close();
+        if (!(await io.confirm(`Apply these changes to ${connection.baseUrl}?`))) {
           io.stderr.write('Apply cancelled; nothing was changed.\n');
           return 1;
         }
       }
-    }
-
-    try {
-      if (!planHasChanges(plan)) {
-        const empty = { results: [], summary: { applied: 0, failed: 0, skipped: 0 } };
-        if (format === 'json') io.stdout.write(renderApplyJson(empty));
-        // The plan printed above already says when Eppo matches; skips and conflicts are not applied.
-        else if (planFile !== undefined && isInSync(plan)) io.stdout.write('No changes. Eppo matches the definitions.\n');
-        else if (!isInSync(plan)) io.stdout.write('Nothing to apply: no creates or updates.\n');
-        if (parsed.values['github-summary']) io.stderr.write(`${await publishSummary(io, renderApplyMarkdown(empty))}\n`);
-        return 0;
-      }
-      if (io.signal?.aborted === true) {
-        io.stderr.write('error: interrupted before applying; nothing was changed\n');
-        return 1;
-      }
-      const freshness = await checkPlanFreshness(connection.api, plan);
-      if (freshness.state === 'applied') {
-        const empty = { results: [], summary: { applied: 0, failed: 0, skipped: 0 } };
-        if (format === 'json') io.stdout.write(renderApplyJson(empty));
-        io[format === 'json' ? 'stderr' : 'stdout'].write('This plan has already been applied; nothing to do.\n');
-        if (parsed.values['github-summary']) io.stderr.write(`${await publishSummary(io, renderApplyMarkdown(empty))}\n`);
-        return 0;
-      }
-      if (freshness.state === 'stale') {
-        const stale = freshness.messages;
-        io.stderr.write(`${stale.map((s) => `error: ${escapeText(s)}`).join('\n')}\nerror: refusing the whole plan (${stale.length} stale); nothing was changed\n`);
-        return 1;
-      }
-      const onInterrupt = (): void => {
-        io.stderr.write('stopping: no new change starts; waiting for the ones in flight (Ctrl-C again quits at once)\n');
-      };
-      io.signal?.addEventListener('abort', onInterrupt, { once: true });
-      const result = await applyPlan(connection.api, plan, {
-        parallelism,
-        ...(io.signal === undefined ? {} : { signal: io.signal }),
-        onProgress: ({ item, done, total }) => progressOut.write(`[${done}/${total}] ${renderApplyProgress(item)}\n`),
-      }).finally(() => io.signal?.removeEventListener('abort', onInterrupt));
-      if (format === 'json') io.stdout.write(renderApplyJson(result));
-      else io.stdout.write(renderApplyText(result));
-      if (parsed.values['github-summary']) io.stderr.write(`${await publishSummary(io, renderApplyMarkdown(result))}\n`);
-      if (result.results.some((r) => r.reason === INTERRUPTED_REASON)) {
-        io.stderr.write('error: interrupted: the changes in flight finished, the rest were not started; run plan again to see what is left\n');
-        return 1;
-      }
-      return result.summary.failed > 0 ? 1 : 0;
+      return await report(await applyCheckedPlan(connection.api, plan, applying), false);
     } finally {
       await connection.close();
     }
   },
 };
 
+interface ReportOptions {
+  io: Io;
+  format: ApplyFormat;
+  /** the plan came from a file (not printed above) */
+  saved: boolean;
+  /** --github-summary */
+  summary: boolean;
+}
+
+/** Prints what an apply came to and picks the exit code. */
+async function reportOutcome(outcome: ApplyOutcome, { io, format, saved, summary }: ReportOptions): Promise<number> {
+  switch (outcome.kind) {
+    case 'interrupted-before':
+      io.stderr.write('error: interrupted before applying; nothing was changed\n');
+      return 1;
+    case 'stale':
+      io.stderr.write(`${outcome.messages.map((s) => `error: ${escapeText(s)}`).join('\n')}\nerror: refusing the whole plan (${outcome.messages.length} stale); nothing was changed\n`);
+      return 1;
+    case 'nothing-to-apply':
+      if (format === 'json') io.stdout.write(renderApplyJson(outcome.result));
+      // A plan printed above already says when Eppo matches; skips and conflicts are not applied.
+      else if (saved && outcome.inSync) io.stdout.write('No changes. Eppo matches the definitions.\n');
+      else if (!outcome.inSync) io.stdout.write('Nothing to apply: no creates or updates.\n');
+      break;
+    case 'already-applied':
+      if (format === 'json') io.stdout.write(renderApplyJson(outcome.result));
+      io[format === 'json' ? 'stderr' : 'stdout'].write('This plan has already been applied; nothing to do.\n');
+      break;
+    case 'applied':
+      io.stdout.write(format === 'json' ? renderApplyJson(outcome.result) : renderApplyText(outcome.result));
+      break;
+  }
+  if (summary) io.stderr.write(`${await publishSummary(io, renderApplyMarkdown(outcome.result))}\n`);
+  if (outcome.kind !== 'applied') return 0;
+  if (outcome.interrupted) {
+    io.stderr.write('error: interrupted: the changes in flight finished, the rest were not started; run plan again to see what is left\n');
+    return 1;
+  }
+  return outcome.result.summary.failed > 0 ? 1 : 0;
+}
+
 /** --github-summary. The GitHub reporting modules load only for it: a plain apply never pays for them. */
 async function publishSummary(io: Io, markdown: string): Promise<string> {
   const ciReport = await import('../../ci-report/index.js');
   return ciReport.publishSummary(publishContext(io), markdown);
-}
-
-async function readPlanFile(path: string, shown: string, local: boolean): Promise<Plan> {
-  const flag = local ? ' --local' : '';
-  // Never suggest "--out <the file given>": it may be a definition, and plan would overwrite it.
-  const howTo = `apply takes a plan file; run "eppo-gitops plan${flag} --out plan.json", then "eppo-gitops apply${flag} plan.json"`;
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new ConfigError(`cannot read the plan file ${shown} (${code ?? String(error)}); ${howTo}`);
-  }
-  const parsed = parsePlan(text);
-  if (parsed.ok) return parsed.plan;
-  if (/\.ya?ml$/i.test(shown)) throw new ConfigError(`${shown} looks like a definition file, not a plan: ${howTo}`);
-  throw new ConfigError(`${shown} is not a usable plan file: ${parsed.message}; ${howTo}`);
 }

@@ -35,9 +35,8 @@ Examples:
 
 Exit codes: 0 the loop completed; 1 a step failed (the message says which).
 `,
-  async run(args, io) {
+  async run(args, io, { main }) {
     const { values } = parseFlags(args, { options: { dir: { type: 'string' }, keep: { type: 'boolean', default: false } }, allowPositionals: false });
-    const { main } = await import('../main.js');
     const result = await runDemo({ ...(values.dir === undefined ? {} : { dir: values.dir }), keep: values.keep, cli: main }, io);
     return result.ok ? 0 : 1;
   },

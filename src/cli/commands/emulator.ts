@@ -1,7 +1,9 @@
 import { resolve } from 'node:path';
+import { DEFAULT_EMULATOR_API_KEY, startEmulator } from '../../emulator/index.js';
 import { UsageError } from '../../errors.js';
+import { plural } from '../../util/index.js';
 import type { Command, Io } from '../io.js';
-import { parseFlags } from '../parse-flags.js';
+import { parseFlags, parsePort } from '../parse-flags.js';
 
 const HELP = `Usage: eppo-gitops emulator [options]
 
@@ -47,7 +49,6 @@ export const command: Command = {
   help: HELP,
   async run(args: string[], io: Io): Promise<number> {
     const options = parseOptions(args, io);
-    const { startEmulator } = await import('../../emulator/index.js');
     const emulator = await startEmulator({
       ...options,
       log: (entry) => io.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`),
@@ -78,20 +79,21 @@ function parseOptions(args: string[], io: Io) {
       empty: { type: 'boolean' },
     },
   });
-  const port = integer(values.port ?? io.env.PORT ?? '8787', values.port === undefined && io.env.PORT !== undefined ? 'PORT' : '--port', 65535);
-  const latencyMs = values.latency === undefined ? undefined : integer(values.latency, '--latency', 600_000);
+  const portText = values.port ?? (io.env.PORT?.trim() || undefined);
+  const port = portText === undefined ? DEFAULT_PORT : parsePort(portText, values.port === undefined ? 'PORT' : '--port');
+  const latencyMs = values.latency === undefined ? undefined : milliseconds(values.latency, '--latency', 600_000);
   const readWrite = values['api-key'] ?? [];
   const readOnly = values['read-only-key'] ?? [];
   for (const key of [...readWrite, ...readOnly]) if (key.trim() === '') throw new UsageError('API keys must not be empty');
   const apiKeys = [
-    ...(readWrite.length === 0 ? [{ key: 'emulator-key', access: 'read-write' as const }] : readWrite.map((key) => ({ key, access: 'read-write' as const }))),
+    ...(readWrite.length === 0 ? [{ key: DEFAULT_EMULATOR_API_KEY, access: 'read-write' as const }] : readWrite.map((key) => ({ key, access: 'read-write' as const }))),
     ...readOnly.map((key) => ({ key, access: 'read' as const })),
   ];
   const urls = values.webhook ?? [];
   const secrets = values['webhook-secret'] ?? [];
   if (secrets.length > 0 && urls.length === 0) throw new UsageError('--webhook-secret needs a --webhook URL');
   if (urls.length > 0 && secrets.length !== 1 && secrets.length !== urls.length) {
-    throw new UsageError(`give one --webhook-secret for all --webhook URLs, or one per URL (got ${urls.length} URLs and ${secrets.length} secrets)`);
+    throw new UsageError(`give one --webhook-secret for all --webhook URLs, or one per URL (got ${plural(urls.length, 'URL')} and ${plural(secrets.length, 'secret')})`);
   }
   const webhooks = urls.map((url, i) => {
     if (!/^https?:\/\//.test(url) || !URL.canParse(url)) throw new UsageError(`--webhook must be an http(s) URL, got "${url}"`);
@@ -110,7 +112,10 @@ function parseOptions(args: string[], io: Io) {
   };
 }
 
-function integer(text: string, flag: string, max: number): number {
-  if (!/^\d+$/.test(text) || Number(text) > max) throw new UsageError(`${flag} must be an integer between 0 and ${max}, got "${text}"`);
+/** The emulator's own default port, apart from serve's 8080: both can run side by side. */
+const DEFAULT_PORT = 8787;
+
+function milliseconds(text: string, flag: string, max: number): number {
+  if (!/^\d+$/.test(text) || Number(text) > max) throw new UsageError(`${flag} must be a whole number of milliseconds from 0 to ${max}, not "${text}"`);
   return Number(text);
 }

@@ -1,10 +1,9 @@
-import { connectEppo, fetchWorkspace } from '../../eppo/index.js';
 import { UsageError } from '../../errors.js';
-import { escapeText } from '../../util/index.js';
-import { buildImportPlan, writeImportFile } from '../../reconcile/index.js';
-import { stageProblems, validateRepository } from '../../validation/index.js';
+import { escapeText, plural } from '../../util/index.js';
+import { planImport, writeImportFile } from '../../reconcile/index.js';
 import type { Command } from '../io.js';
 import { parseFlags } from '../parse-flags.js';
+import { describeFailedStage, reportProblems } from '../report.js';
 import { EPPO_ENV_HELP } from '../shared-flags.js';
 
 export const command: Command = {
@@ -55,50 +54,46 @@ Exit codes:
     if (keys.length === 0 && !parsed.values.all) throw new UsageError('say what to import: --key KEY (repeatable) or --all');
     if (keys.length > 0 && parsed.values.all) throw new UsageError('use either --key or --all, not both');
 
-    const validation = await validateRepository({ cwd: io.cwd, dir: parsed.values.dir, defaultFolderMayBeNew: true });
-    const broken = new Set(stageProblems(validation, 'definitions').filter((p) => p.severity === 'error' && p.rule !== 'io').map((p) => p.file));
-    if (broken.size > 0) {
-      io.stderr.write(`warning: ${broken.size} definition file(s) have errors and are not counted as managed; run "eppo-gitops validate"\n`);
-    }
-    const managed = new Map(validation.definitions.map((d) => [d.experiment_key, d.file]));
-
-    const connection = await connectEppo({
+    const result = await planImport({
       cwd: io.cwd,
       env: io.env,
+      wanted: parsed.values.all ? 'all' : keys,
+      dir: parsed.values.dir,
       local: parsed.values.local,
       baseUrl: parsed.values['base-url'],
-      config: validation.config,
-      client: { concurrency: validation.config.parallelism ?? 4 },
     });
+    if (!result.ok) {
+      reportProblems(result.problems, result.files, 'text', io, result.failed);
+      io.stderr.write(`error: ${describeFailedStage(result.failed)} (above); fix them, then run import again\n`);
+      return 1;
+    }
+    if (result.broken.length > 0) {
+      io.stderr.write(`warning: ${plural(result.broken.length, 'definition file')} with errors ${result.broken.length === 1 ? 'is' : 'are'} not counted as managed; run "eppo-gitops validate"\n`);
+    }
+    const { decisions } = result.plan;
     let failures = 0;
     let written = 0;
-    try {
-      const workspace = await fetchWorkspace(connection.api);
-      const { decisions } = buildImportPlan({ wanted: parsed.values.all ? 'all' : keys, managed, workspace, cwd: io.cwd, dir: validation.dir });
-      const fail = (message: string): void => {
-        failures++;
-        io.stderr.write(`error: ${escapeText(message)}\n`);
-      };
-      for (const decision of decisions) {
-        if (decision.action === 'refuse') {
-          fail(decision.message);
-          continue;
-        }
-        const wrote = await writeImportFile(decision, io.cwd);
-        if (!wrote.ok) {
-          fail(wrote.message);
-          continue;
-        }
-        written++;
-        for (const note of decision.notes) io.stderr.write(`note: ${escapeText(`${decision.key}: ${note}`)}\n`);
-        io.stdout.write(`+ wrote ${escapeText(decision.file)} (#${decision.eppoId})\n`);
+    const fail = (message: string): void => {
+      failures++;
+      io.stderr.write(`error: ${escapeText(message)}\n`);
+    };
+    for (const decision of decisions) {
+      if (decision.action === 'refuse') {
+        fail(decision.message);
+        continue;
       }
-      io.stdout.write(
-        decisions.length === 0 ? 'Nothing to import: every live experiment is in git.\n' : `Import: ${written} written, ${failures} refused.\n`,
-      );
-    } finally {
-      await connection.close();
+      const wrote = await writeImportFile(decision, io.cwd);
+      if (!wrote.ok) {
+        fail(wrote.message);
+        continue;
+      }
+      written++;
+      for (const note of decision.notes) io.stderr.write(`note: ${escapeText(`${decision.key}: ${note}`)}\n`);
+      io.stdout.write(`+ wrote ${escapeText(decision.file)} (#${decision.eppoId})\n`);
     }
+    io.stdout.write(
+      decisions.length === 0 ? 'Nothing to import: every live experiment is in git.\n' : `Import: ${written} written, ${failures} refused.\n`,
+    );
     return failures > 0 ? 1 : 0;
   },
 };

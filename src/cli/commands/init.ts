@@ -19,26 +19,33 @@ level it writes:
                                 eppo-outcomes.yml: they run the eppo-gitops
                                 action with least-privilege permissions
 
-An existing file is never overwritten without --force: a file that already
-says the same is left as it is, one that differs is skipped and listed. Run
-again, init changes nothing. Outside a git repository it writes into the
-current folder and says so. It ends with the next steps: the secrets to add
-and the first plan.
+Run again, init changes nothing: a file that already says the same is left
+as it is. eppo-gitops.yaml and definitions are yours once they exist: init
+never replaces them, not even with --force, and lists them as kept. The
+workflows are init's: one you changed is skipped and listed, and --force
+replaces it. --action changes only the uses: lines of the eppo-gitops action
+in them (your other edits stay); without it, init keeps the reference the
+workflows already use. A --dir other than "dir" in an existing eppo-gitops.yaml
+is refused. Outside a git repository it writes into the current folder and
+says so. It ends with the next steps: the secrets to add and the first plan.
 
 Options:
   --dir DIR                 definitions folder, inside the repository (default:
                             "dir" in eppo-gitops.yaml, else experiments)
-  --force                   overwrite files that differ from what init writes
-  --action OWNER/REPO@REF   the action the workflows use (default: this
-                            package's repository at its major version tag, e.g.
-                            eppo-gitops/eppo-gitops@v1); a tag or a commit SHA
+  --force                   replace workflows that differ from what init writes
+                            (never eppo-gitops.yaml or a definition)
+  --action OWNER/REPO@REF   the action the workflows use: a tag or a commit SHA
+                            (default: the one they already use, else this
+                            package's repository at its major version tag,
+                            eppo-gitops/eppo-gitops@v0 for 0.x)
   --debug                   print stack traces on unexpected errors
   -h, --help                show this help
 
 Examples:
   npx eppo-gitops init
   npx eppo-gitops init --dir analyses
-  npx eppo-gitops init --action eppo-gitops/eppo-gitops@v1
+  npx eppo-gitops init --action eppo-gitops/eppo-gitops@v0.1.0
+  npx eppo-gitops init --action eppo-gitops/eppo-gitops@<40-hex SHA of a release tag>
 
 Exit codes:
   0  done (files written, or everything was already there)

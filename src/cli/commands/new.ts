@@ -1,6 +1,6 @@
-import { CONFIG_FILE, loadConfig } from '../../definitions/index.js';
-import { ConfigError, UsageError } from '../../errors.js';
-import { writeExperimentFromFlag } from '../../flags/index.js';
+import { CONFIG_FILE } from '../../definitions/index.js';
+import { UsageError } from '../../errors.js';
+import { readNewExperimentSettings, writeExperimentFromFlag } from '../../flags/index.js';
 import { escapeText } from '../../util/index.js';
 import type { Command } from '../io.js';
 import { parseFlags } from '../parse-flags.js';
@@ -9,15 +9,22 @@ export const command: Command = {
   name: 'new',
   summary: 'start an experiment file from a flag in the flag files',
   help: `Usage: eppo-gitops new <flag-key> [--entity NAME] [--assignment-source NAME] [--dir DIR]
+                         [--control VARIANT] [--holdout VARIANT]...
 
 Writes DIR/<flag-key>.yaml, an experiment definition made from the flag with
 that key in the flag files that eppo-gitops.yaml names (flags.files): one
-variation per variant its fractional serves, each weighted by its share, the
-flag's defaultVariant as the control (else its first variant, with a comment
-saying so), today as the start date, a name made from the key. A targeting
-that lets only some subjects in gives traffic_allocation. The file passes
-validate, flag checks included. An existing file is never overwritten (nor a
-.yml twin, nor a file that already has the key).
+variation (an arm) per variant its fractional serves, each weighted by its
+share among the arms, today as the start date, a name made from the key.
+
+The control is --control, else the variant named "control", else the flag's
+defaultVariant, else its first variant (with a comment saying so). A flag's
+defaultVariant is often a holdout instead: the variant served to everyone
+outside the experiment, e.g. "off". Name it with --holdout: a holdout is not
+an arm, and its share lowers traffic_allocation (a targeting that lets only
+some subjects in lowers it too). The file passes validate, flag checks
+included. An existing file is never overwritten (nor a .yml twin, nor a file
+that already has the key), and DIR must stay inside the folder holding
+eppo-gitops.yaml, as for init.
 
 Arguments:
   flag-key                   the key of the flag (it becomes the experiment_key)
@@ -29,54 +36,56 @@ Options:
                              defaults.assignment_source in eppo-gitops.yaml)
   --dir DIR                  definitions folder (default: "dir" in
                              eppo-gitops.yaml, else experiments)
+  --control VARIANT          the control arm (default: the variant named
+                             control, else the flag's defaultVariant)
+  --holdout VARIANT          a variant served outside the experiment, not an
+                             arm (repeatable)
   --debug                    print stack traces on unexpected errors
   -h, --help                 show this help
 
 Examples:
   eppo-gitops new checkout-button-color --entity user --assignment-source "User assignments"
   eppo-gitops new search-ranking        # names from defaults: in eppo-gitops.yaml
+  eppo-gitops new onboarding-checklist --holdout off
 
 Exit codes:
   0  the file was written
   1  refused (no such flag, the file exists, it would not pass validate, no
-     flags configured), or bad usage
+     flags configured, a folder outside the project), or bad usage
 `,
   async run(args, io) {
     const parsed = parseFlags(args, {
       allowPositionals: true,
-      options: { entity: { type: 'string' }, 'assignment-source': { type: 'string' }, dir: { type: 'string' } },
+      options: {
+        entity: { type: 'string' },
+        'assignment-source': { type: 'string' },
+        dir: { type: 'string' },
+        control: { type: 'string' },
+        holdout: { type: 'string', multiple: true },
+      },
     });
     const [flagKey, ...extra] = parsed.positionals;
     if (flagKey === undefined || flagKey === '') throw new UsageError('say which flag to start from: eppo-gitops new <flag-key>');
     if (extra.length > 0) throw new UsageError(`one flag at a time: unexpected argument "${extra[0]}"`);
 
-    const settings = await loadConfig(io.cwd);
-    const bad = settings.problems.find((p) => p.severity === 'error');
-    if (bad !== undefined) throw new ConfigError(`${bad.file}:${bad.line}:${bad.col}: ${bad.message}`);
-    const { config } = settings;
-    const entity = parsed.values.entity ?? config.defaults?.entity;
-    const assignmentSource = parsed.values['assignment-source'] ?? config.defaults?.assignment_source;
-    const missing = [
-      ...(entity === undefined || entity === '' ? [['--entity NAME', 'entity']] : []),
-      ...(assignmentSource === undefined || assignmentSource === '' ? [['--assignment-source NAME', 'assignment_source']] : []),
-    ];
-    if (missing.length > 0) {
+    const settings = await readNewExperimentSettings({ root: io.cwd, entity: parsed.values.entity, assignmentSource: parsed.values['assignment-source'], dir: parsed.values.dir });
+    if (!settings.ok) {
+      const flags = settings.missing.map((key) => (key === 'entity' ? '--entity NAME' : '--assignment-source NAME'));
+      const one = settings.missing.length === 1;
       throw new UsageError(
-        `${missing.map(([flag]) => flag).join(' and ')} ${missing.length === 1 ? 'is' : 'are'} required: give ${missing.length === 1 ? 'it' : 'them'}, ` +
-          `or set ${missing.map(([, key]) => `defaults.${key}`).join(' and ')} in ${CONFIG_FILE}`,
+        `${flags.join(' and ')} ${one ? 'is' : 'are'} required: give ${one ? 'it' : 'them'}, or set ${settings.missing.map((key) => `defaults.${key}`).join(' and ')} in ${CONFIG_FILE}`,
       );
     }
-    if (config.flags === undefined) {
-      throw new ConfigError(`no flag files are configured: add flags: {files: ["flags/*.flagd.json"]} to ${CONFIG_FILE} (globs from the folder holding it)`);
-    }
-
     const result = await writeExperimentFromFlag({
       root: io.cwd,
-      flags: config.flags,
-      dir: parsed.values.dir ?? config.dir ?? 'experiments',
+      flags: settings.flags,
+      dir: settings.dir,
+      ...(parsed.values.dir === undefined ? {} : { dirSource: `--dir ${parsed.values.dir}` }),
+      entity: settings.entity,
+      assignmentSource: settings.assignmentSource,
+      ...(parsed.values.control === undefined ? {} : { control: parsed.values.control }),
+      ...(parsed.values.holdout === undefined ? {} : { holdouts: parsed.values.holdout }),
       flagKey,
-      entity: entity!,
-      assignmentSource: assignmentSource!,
       now: new Date(),
     });
     if (result.action === 'refused') {

@@ -1,9 +1,9 @@
 import { resolve } from 'node:path';
 import { UsageError } from '../../errors.js';
 import { escapeJsonText, escapeText } from '../../util/index.js';
-import { describeResult, isFailure, openOutcomeContext, readEventFile } from '../../outcomes/index.js';
+import { describeResult, isOutcomeFailure, openOutcomeContext, readEventFile } from '../../outcomes/index.js';
 import type { Command } from '../io.js';
-import { parseFlags } from '../parse-flags.js';
+import { parseFlags, parseFormat } from '../parse-flags.js';
 import { OUTCOME_FLAGS, outcomeContextOptions } from '../shared-flags.js';
 
 const HELP = `Usage: eppo-gitops outcome (--experiment-id N | --event-file FILE) [options]
@@ -14,13 +14,21 @@ other byte kept) and proposes it on the branch eppo-gitops/outcome/<key>: a pull
 request on GitHub, or a commit on that branch in a local checkout. Running it
 again changes nothing. Meant for a GitHub Actions job fired by repository_dispatch.
 
+With flags in eppo-gitops.yaml (flags.files; rollout: winner, the default),
+the same commit also rolls the winner out in its flagd flag file:
+defaultVariant becomes the winner and the targeting goes, once flagd proves
+every subject gets it. With rollout: off, no winner, or a flag that cannot be
+edited safely, only the outcome is recorded and the pull request says why.
+Its flags: settings and the flag files are read from the base branch.
+
 Options:
   --experiment-id N   the Eppo experiment id
   --event-file FILE   a webhook body: GitHub's event JSON whose client_payload is
                       the Eppo body (\${GITHUB_EVENT_PATH}), or a bare Eppo body
   --git-host KIND     github | local (default: github when GITHUB_TOKEN and
                       GITHUB_REPOSITORY are set, else local = the checkout in cwd)
-  --dir DIR           definitions folder (default: experiments)
+  --dir DIR           definitions folder (default: "dir" in
+                      eppo-gitops.yaml, else experiments)
   --local             use the embedded Eppo emulator (state in .eppo-local/)
   --base-url URL      Eppo API base URL (default: EPPO_BASE_URL or Eppo's)
   --format FMT        text | json (default: text)
@@ -51,7 +59,7 @@ export const command: Command = {
       options: { ...OUTCOME_FLAGS, 'experiment-id': { type: 'string' }, 'event-file': { type: 'string' }, format: { type: 'string', default: 'text' } },
       allowPositionals: false,
     });
-    if (values.format !== 'text' && values.format !== 'json') throw new UsageError(`--format must be text or json (got "${values.format}")`);
+    const format = parseFormat(values.format, ['text', 'json']);
     const idFlag = values['experiment-id'];
     const eventFile = values['event-file'];
     if ((idFlag === undefined) === (eventFile === undefined)) throw new UsageError('give exactly one of --experiment-id N or --event-file FILE');
@@ -66,7 +74,7 @@ export const command: Command = {
       const event = await readEventFile(resolve(io.cwd, eventFile!), io.env.EPPO_WEBHOOK_SECRET);
       if (event.kind === 'ignored') {
         // The event name is unsigned when EPPO_WEBHOOK_SECRET is not set: anything can be in it.
-        io.stdout.write(values.format === 'json' ? `${escapeJsonText(JSON.stringify({ action: 'ignored', event: event.event }))}\n` : `ignored: "${escapeText(event.event)}" does not record outcomes\n`);
+        io.stdout.write(format === 'json' ? `${escapeJsonText(JSON.stringify({ action: 'ignored', event: event.event }))}\n` : `ignored: "${escapeText(event.event)}" does not record outcomes\n`);
         return 0;
       }
       experimentId = event.experimentId;
@@ -75,8 +83,8 @@ export const command: Command = {
     const ctx = await openOutcomeContext(outcomeContextOptions(values, io));
     try {
       const result = await ctx.record(experimentId);
-      io.stdout.write(values.format === 'json' ? `${escapeJsonText(JSON.stringify(result))}\n` : `${describeResult(result, ctx.host.kind)}\n`);
-      return isFailure(result) ? 1 : 0;
+      io.stdout.write(format === 'json' ? `${escapeJsonText(JSON.stringify(result))}\n` : `${describeResult(result, ctx.host.kind)}\n`);
+      return isOutcomeFailure(result) ? 1 : 0;
     } finally {
       await ctx.close();
     }

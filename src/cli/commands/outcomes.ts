@@ -1,8 +1,8 @@
 import { UsageError } from '../../errors.js';
 import { escapeJsonText } from '../../util/index.js';
-import { describeResult, isFailure, openOutcomeContext } from '../../outcomes/index.js';
+import { describeResult, describeSyncResults, isOutcomeFailure, openOutcomeContext } from '../../outcomes/index.js';
 import type { Command } from '../io.js';
-import { parseFlags } from '../parse-flags.js';
+import { parseFlags, parseFormat } from '../parse-flags.js';
 import { OUTCOME_FLAGS, outcomeContextOptions } from '../shared-flags.js';
 
 const HELP = `Usage: eppo-gitops outcomes sync [options]
@@ -13,10 +13,18 @@ proposed (one branch eppo-gitops/outcome/<key> and one pull request each; a
 local commit on that branch without GitHub). Run it on a schedule and a lost
 webhook delivery loses nothing. Running it again changes nothing.
 
+With flags in eppo-gitops.yaml (flags.files; rollout: winner, the default),
+the same commit also rolls the winner out in its flagd flag file:
+defaultVariant becomes the winner and the targeting goes, once flagd proves
+every subject gets it. With rollout: off, no winner, or a flag that cannot be
+edited safely, only the outcome is recorded and the pull request says why.
+Its flags: settings and the flag files are read from the base branch.
+
 Options:
   --git-host KIND   github | local (default: github when GITHUB_TOKEN and
                     GITHUB_REPOSITORY are set, else local = the checkout in cwd)
-  --dir DIR         definitions folder (default: experiments)
+  --dir DIR         definitions folder (default: "dir" in
+                    eppo-gitops.yaml, else experiments)
   --local           use the embedded Eppo emulator (state in .eppo-local/)
   --base-url URL    Eppo API base URL (default: EPPO_BASE_URL or Eppo's)
   --format FMT      text | json (default: text)
@@ -40,22 +48,17 @@ export const command: Command = {
     const [sub, ...extra] = parsed.positionals;
     if (sub !== 'sync') throw new UsageError(sub === undefined ? 'missing subcommand: eppo-gitops outcomes sync' : `unknown subcommand "${sub}" (the only one is "sync")`);
     if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
-    const format = parsed.values.format;
-    if (format !== 'text' && format !== 'json') throw new UsageError(`--format must be text or json (got "${format}")`);
+    const format = parseFormat(parsed.values.format, ['text', 'json']);
 
     const ctx = await openOutcomeContext(outcomeContextOptions(parsed.values, io));
     try {
       const results = await ctx.sync();
-      const failures = results.filter(isFailure).length;
+      const failures = results.filter(isOutcomeFailure).length;
       if (format === 'json') {
         io.stdout.write(`${escapeJsonText(JSON.stringify({ results, failures }))}\n`);
       } else {
         for (const r of results) io.stdout.write(`${describeResult(r, ctx.host.kind)}\n`);
-        const count = (...actions: string[]): number => results.filter((r) => actions.includes(r.action)).length;
-        io.stdout.write(
-          `Outcomes: ${results.length} concluded and managed; ${count('proposed')} proposed, ${count('updated')} updated, ` +
-            `${count('unchanged', 'already-proposed', 'merged', 'closed-unmerged')} already recorded or proposed, ${failures} failed.\n`,
-        );
+        io.stdout.write(`${describeSyncResults(results)}\n`);
       }
       return failures > 0 ? 1 : 0;
     } finally {

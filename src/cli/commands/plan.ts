@@ -1,17 +1,16 @@
-import { mkdir, readFile, realpath, writeFile } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import type { GitHubTargets, publishPlan } from '../../ci-report/index.js';
-import { loadConfig, type Problem } from '../../definitions/index.js';
+import { loadConfig, resolveDefinitionsDir, type Problem } from '../../definitions/index.js';
 import { ConfigError, UsageError } from '../../errors.js';
-import { escapeText } from '../../util/index.js';
-import { planHasChanges, planWorkspace, renderPlanJson, renderPlanMarkdown, renderPlanText } from '../../reconcile/index.js';
+import { errorCode, escapeText, MAX_PARALLELISM } from '../../util/index.js';
+import { checkPlanTarget, planHasChanges, planWorkspace, renderPlanJson, renderPlanMarkdown, renderPlanText } from '../../reconcile/index.js';
 import type { Command, Io } from '../io.js';
-import { MAX_PARALLELISM, parseFlags, parseParallelism } from '../parse-flags.js';
-import { publishContext, reportProblems, useColor } from '../report.js';
+import { parseFlags, parseFormat, parseParallelism } from '../parse-flags.js';
+import { describeFailedStage, publishContext, reportProblems, useColor } from '../report.js';
 import { EPPO_ENV_HELP } from '../shared-flags.js';
 
 const FORMATS = ['text', 'json', 'markdown'] as const;
-type PlanFormat = (typeof FORMATS)[number];
 
 const PLAN_HELP = `Usage: eppo-gitops plan [--dir DIR] [--format text|json|markdown] [--out FILE]
                         [--detailed-exitcode] [--local] [--base-url URL] [--parallelism N]
@@ -22,6 +21,13 @@ apply would change: creates, updates (field by field), unchanged experiments,
 skips (concluded), conflicts (two live experiments share a key) and live
 experiments no file manages (unmanaged; never deleted). Only the fields written
 in a file are compared. Nothing is written to Eppo.
+
+When eppo-gitops.yaml configures flags (flags.files), validation includes the
+flag checks of validate (the split each flagd flag serves against the
+experiment with its key): a flag error stops the plan before Eppo is asked
+anything, like a YAML error. The plan then notes flags that split traffic but
+have no experiment file ("flags without an experiment: …; run eppo-gitops new
+<key>"), never as an error; in JSON, the field flags_without_experiment.
 
 Options:
   --dir DIR              definitions folder (default: "dir" in eppo-gitops.yaml,
@@ -86,8 +92,7 @@ export const command: Command = {
       },
     });
     const parallelism = parsed.values.parallelism === undefined ? undefined : parseParallelism(parsed.values.parallelism, undefined);
-    const format = parsed.values.format as PlanFormat;
-    if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, not "${parsed.values.format}"`);
+    const format = parseFormat(parsed.values.format, FORMATS);
     if (parsed.values.out === '') throw new UsageError('--out needs a file name');
     const github: GitHubTargets = {
       comment: parsed.values['github-comment'],
@@ -96,8 +101,12 @@ export const command: Command = {
     };
 
     const settings = await loadConfig(io.cwd);
-    if (parsed.values.out !== undefined) {
-      await checkPlanTarget(io.cwd, parsed.values.out, parsed.values.dir ?? settings.config.dir ?? 'experiments');
+    const out = parsed.values.out;
+    if (out !== undefined) {
+      const dir = resolveDefinitionsDir(parsed.values.dir, settings.config);
+      const refused = await checkPlanTarget(io.cwd, out, dir);
+      if (refused === 'inside-definitions') throw new UsageError(`--out ${out} is inside the definitions folder ${dir}/; save the plan outside it, e.g. --out plan.json`);
+      if (refused === 'not-a-plan') throw new UsageError(`--out ${out} would overwrite a file that is not a plan; save the plan under another name, e.g. --out plan.json`);
     }
     const result = await planWorkspace({
       cwd: io.cwd,
@@ -109,15 +118,11 @@ export const command: Command = {
       settings,
     });
     if (!result.ok) {
-      reportProblems(result.problems, result.files, format, io);
-      const what = result.failed === 'flags' ? 'the definitions or their flags have errors' : 'the definitions have errors';
-      const headline = result.stage === 'validate' ? `${what[0]!.toUpperCase()}${what.slice(1)}; no plan was made.` : 'Some names do not resolve in Eppo; no plan was made.';
+      reportProblems(result.problems, result.files, format, io, result.failed);
+      const what = result.stage === 'validate' ? describeFailedStage(result.failed) : 'some names do not resolve in Eppo';
+      const headline = `${what[0]!.toUpperCase()}${what.slice(1)}; no plan was made.`;
       for (const line of await publish(io, { ...github, driftIssue: false }, { problems: result.problems, headline })) io.stderr.write(`${line}\n`);
-      io.stderr.write(
-        result.stage === 'validate'
-          ? `error: ${what} (above); fix them, then run plan again\n`
-          : 'error: some names do not resolve in Eppo (above); fix them, then run plan again\n',
-      );
+      io.stderr.write(`error: ${what} (above); fix them, then run plan again\n`);
       return 1;
     }
     try {
@@ -144,49 +149,9 @@ export const command: Command = {
 
 /** The --github-* targets. The GitHub client loads only when one is asked for: a plain plan never pays for it. */
 async function publish(io: Io, targets: GitHubTargets, input: Parameters<typeof publishPlan>[2]): Promise<string[]> {
-  if (!targets.comment && !targets.summary && !targets.driftIssue) return [];
+  if (!Object.values(targets).includes(true)) return [];
   const ciReport = await import('../../ci-report/index.js');
   return ciReport.publishPlan(publishContext(io), targets, input);
-}
-
-/**
- * Refuses an --out that would destroy something: a file inside the definitions
- * folder, or an existing file that is not a plan (a definition, say, when
- * "apply experiments/x.yaml" was answered with "plan --out experiments/x.yaml").
- * Checked before Eppo is read, so nothing is wasted.
- */
-async function checkPlanTarget(cwd: string, out: string, dir: string): Promise<void> {
-  const target = resolve(cwd, out);
-  const folder = resolve(cwd, dir);
-  // Through links too: the folder, or the file's parent, may be a link into the other.
-  const realTarget = join(await realpath(dirname(target)).catch(() => dirname(target)), basename(target));
-  const realFolder = await realpath(folder).catch(() => folder);
-  if (isWithin(target, folder) || isWithin(realTarget, realFolder)) {
-    throw new UsageError(`--out ${out} is inside the definitions folder ${dir}/; save the plan outside it, e.g. --out plan.json`);
-  }
-  let existing: string;
-  try {
-    existing = await readFile(target, 'utf8');
-  } catch {
-    return; // absent, or unreadable: saving reports what is wrong
-  }
-  if (existing.trim() === '' || looksLikePlan(existing)) return;
-  throw new UsageError(`--out ${out} would overwrite a file that is not a plan; save the plan under another name, e.g. --out plan.json`);
-}
-
-/** A saved plan of any version, even one apply refuses: JSON with a format_version. */
-function looksLikePlan(text: string): boolean {
-  try {
-    const data: unknown = JSON.parse(text);
-    return data !== null && typeof data === 'object' && !Array.isArray(data) && 'format_version' in data;
-  } catch {
-    return false;
-  }
-}
-
-function isWithin(path: string, folder: string): boolean {
-  const rel = relative(folder, path);
-  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
 }
 
 async function savePlan(target: string, shown: string, text: string): Promise<void> {
@@ -194,8 +159,7 @@ async function savePlan(target: string, shown: string, text: string): Promise<vo
     await mkdir(dirname(target), { recursive: true });
     await writeFile(target, text);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? String(error);
-    throw new ConfigError(`cannot save the plan to ${shown} (${code}); --out needs a file path in a writable folder, e.g. --out plan.json`);
+    throw new ConfigError(`cannot save the plan to ${shown} (${errorCode(error)}); --out needs a file path in a writable folder, e.g. --out plan.json`);
   }
 }
 

@@ -1,9 +1,10 @@
-import { ConfigError, UsageError } from '../../errors.js';
-import { checkSecretLength, escapeJsonText, parseTimeoutSeconds } from '../../util/index.js';
+import { checkLocalTarget } from '../../eppo/index.js';
+import { ConfigError } from '../../errors.js';
+import { checkSecretLength, escapeJsonText, stuckJobTimeoutMs } from '../../util/index.js';
 import { buildResultLogFields, openOutcomeContext } from '../../outcomes/index.js';
 import { startWebhookServer, WEBHOOK_PATH } from '../../server/index.js';
 import type { Command, Io } from '../io.js';
-import { parseFlags } from '../parse-flags.js';
+import { parseFlags, parsePort } from '../parse-flags.js';
 import { redactSecrets } from '../redact.js';
 import { OUTCOME_FLAGS, outcomeContextOptions } from '../shared-flags.js';
 
@@ -19,12 +20,21 @@ stderr.
 Prints "listening on <url>" when ready; SIGTERM finishes the work in flight
 (cancelling what still runs after 30 s) and exits 0.
 
+With flags in eppo-gitops.yaml (flags.files; rollout: winner, the default),
+the same commit also rolls the winner out in its flagd flag file:
+defaultVariant becomes the winner and the targeting goes, once flagd proves
+every subject gets it. With rollout: off, no winner, or a flag that cannot be
+edited safely, only the outcome is recorded and the pull request says why.
+Its flags: settings and the flag files are read from the base branch.
+
 Options:
-  --port N          port to listen on (default: PORT, then 8080; 0 picks a free one)
+  --port N          port to listen on (default: PORT, then "port" in eppo-gitops.yaml,
+                    then 8080; 0 picks a free one)
   --host ADDR       address to bind (default: 127.0.0.1; 0.0.0.0 in a container)
   --git-host KIND   github | local (default: github when GITHUB_TOKEN and
                     GITHUB_REPOSITORY are set, else local = the checkout in cwd)
-  --dir DIR         definitions folder (default: experiments)
+  --dir DIR         definitions folder (default: "dir" in
+                    eppo-gitops.yaml, else experiments)
   --local           use the embedded Eppo emulator, and register this server
                     as its webhook receiver
   --base-url URL    Eppo API base URL (default: EPPO_BASE_URL or Eppo's)
@@ -50,41 +60,40 @@ export const command: Command = {
   help: HELP,
   async run(args, io) {
     const { values } = parseFlags(args, { options: { ...OUTCOME_FLAGS, port: { type: 'string' }, host: { type: 'string' } }, allowPositionals: false });
+    // The flag, else PORT, else eppo-gitops.yaml (read with the context below), else 8080.
+    const portText = values.port ?? nonEmpty(io.env.PORT);
+    const given = portText === undefined ? undefined : parsePort(portText, values.port === undefined ? 'PORT' : '--port');
+    const host = values.host ?? '127.0.0.1';
+    checkLocalTarget({ local: values.local, baseUrl: values['base-url'] });
     const secret = io.env.EPPO_WEBHOOK_SECRET;
     if (secret === undefined || secret === '') {
       throw new ConfigError('EPPO_WEBHOOK_SECRET is not set: export the secret configured on the Eppo webhook, so deliveries can be verified');
     }
     checkSecretLength('EPPO_WEBHOOK_SECRET', secret);
-    const portText = values.port ?? io.env.PORT ?? '8080';
-    if (!/^\d+$/.test(portText) || Number(portText) > 65535) throw new UsageError(`--port must be a port number 0..65535 (got "${portText}")`);
-    const host = values.host ?? '127.0.0.1';
 
     const log = (entry: Record<string, unknown>): void => {
       io.stderr.write(`${escapeJsonText(redactSecrets(JSON.stringify({ time: new Date().toISOString(), ...entry }), io.env))}\n`);
     };
-    // A job makes a handful of requests in turn; one running for six request timeouts is stuck, not slow.
-    const requestTimeoutMs = Math.max(
-      parseTimeoutSeconds('EPPO_TIMEOUT_SECONDS', io.env.EPPO_TIMEOUT_SECONDS) ?? DEFAULT_REQUEST_TIMEOUT_MS,
-      parseTimeoutSeconds('GITHUB_TIMEOUT_SECONDS', io.env.GITHUB_TIMEOUT_SECONDS) ?? DEFAULT_REQUEST_TIMEOUT_MS,
-    );
+    const jobTimeoutMs = stuckJobTimeoutMs(io.env);
     // Stopping cancels the Eppo and GitHub requests of jobs still running after the grace period.
     const cancelJobs = new AbortController();
     const ctx = await openOutcomeContext({ ...outcomeContextOptions(values, io), signal: cancelJobs.signal });
+    const port = given ?? ctx.config.port ?? DEFAULT_PORT;
     let server;
     try {
       server = await startWebhookServer({
-        port: Number(portText),
+        port,
         host,
         secret,
         log,
-        jobTimeoutMs: 6 * requestTimeoutMs,
+        jobTimeoutMs,
         cancelJobs,
         handle: async (experimentId) => buildResultLogFields(await ctx.record(experimentId)),
       });
     } catch (error) {
       await ctx.close();
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'EADDRINUSE' || code === 'EACCES') throw new ConfigError(`cannot listen on ${host}:${portText} (${code}); choose another --port`);
+      if (code === 'EADDRINUSE' || code === 'EACCES') throw new ConfigError(`cannot listen on ${host}:${port} (${code}); choose another --port`);
       throw error;
     }
     try {
@@ -111,8 +120,12 @@ export const command: Command = {
   },
 };
 
-/** What EPPO_TIMEOUT_SECONDS and GITHUB_TIMEOUT_SECONDS default to. */
-const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+/** The port when neither --port, PORT nor eppo-gitops.yaml names one. */
+const DEFAULT_PORT = 8080;
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
 
 function untilAborted(io: Io): Promise<void> {
   const signal = io.signal;

@@ -1,8 +1,7 @@
 import { renderProblems, type ProblemFormat } from '../../definitions/index.js';
-import { UsageError } from '../../errors.js';
 import { validateRepository } from '../../validation/index.js';
 import type { Command } from '../io.js';
-import { parseFlags } from '../parse-flags.js';
+import { parseFlags, parseFormat } from '../parse-flags.js';
 
 const FORMATS: readonly ProblemFormat[] = ['text', 'json', 'github'];
 
@@ -16,8 +15,16 @@ the format rules (one control, weights sum to 1, unique keys, …). Offline: it
 never calls Eppo. Every problem points at its file, line and column. All files
 are checked in one run.
 
+When eppo-gitops.yaml configures flags (flags.files), it also reads the flagd
+flag files and checks each experiment against the flag with its key:
+flag-file, flag-variants and flag-split are errors (the split the flag serves
+differs from the weights or traffic_allocation), flag-missing, flag-disabled
+and flag-rollout warnings. A path that flags.files matches is checked as a flag
+file, with the experiments it serves.
+
 Arguments:
-  paths            files or folders to check (default: the definitions folder)
+  paths            files or folders to check (default: the definitions folder);
+                   a flag file checks the experiments it serves too
 
 Options:
   --dir DIR        definitions folder, searched recursively for *.yaml and *.yml
@@ -31,6 +38,7 @@ Options:
 Examples:
   eppo-gitops validate
   eppo-gitops validate experiments/checkout-button-color.yaml
+  eppo-gitops validate flags/web.flagd.json
   eppo-gitops validate --format github     # in a GitHub Actions step
 
 Exit codes:
@@ -42,11 +50,9 @@ Exit codes:
       allowPositionals: true,
       options: { dir: { type: 'string' }, format: { type: 'string', default: 'text' } },
     });
-    const format = parsed.values.format as ProblemFormat;
-    if (!FORMATS.includes(format)) {
-      throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, not "${parsed.values.format}"`);
-    }
-    const validation = await validateRepository({ cwd: io.cwd, dir: parsed.values.dir, paths: parsed.positionals });
+    const format = parseFormat(parsed.values.format, FORMATS);
+    // A report for a program holds every problem, a missing folder too; a person reads it as an error line.
+    const validation = await validateRepository({ cwd: io.cwd, dir: parsed.values.dir, paths: parsed.positionals, missingFolder: format === 'text' ? 'throw' : 'problem' });
     io.stdout.write(renderProblems(validation.problems, { format, files: validation.files }));
     return validation.failed === undefined ? 0 : 1;
   },

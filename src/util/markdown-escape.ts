@@ -1,4 +1,5 @@
-import { escapeText, markdownCode } from '../util/index.js';
+import { escapeText } from './escape-text.js';
+import { markdownCode } from './markdown-code.js';
 
 const ZWSP = '\u200b';
 
