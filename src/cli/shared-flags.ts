@@ -7,6 +7,14 @@ export const EPPO_ENV_HELP = `  EPPO_API_KEY           Eppo API key (required un
   EPPO_TIMEOUT_SECONDS   seconds one Eppo request may take (default 30); a timed-out
                          read is retried, a timed-out create is looked up, never resent`;
 
+/** What the outcome commit does to the flag file: the same paragraph in the help of `outcome`, `outcomes sync` and `serve`. */
+export const ROLLOUT_HELP = `With flags in eppo-gitops.yaml (flags.files; rollout: winner, the default),
+the same commit also rolls the winner out in its flagd flag file:
+defaultVariant becomes the winner and the targeting goes, once flagd proves
+every subject gets it. With rollout: off, no winner, or a flag that cannot be
+edited safely, only the outcome is recorded and the pull request says why.
+Its flags: settings and the flag files are read from the base branch.`;
+
 /** Flags shared by `outcome`, `outcomes sync` and `serve`. */
 export const OUTCOME_FLAGS = {
   dir: { type: 'string' },

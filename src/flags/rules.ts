@@ -136,29 +136,16 @@ export const flagSplit: FlagRule = {
           ? `${flag.file}: the flag has no targeting`
           : `computed from the fractional in ${flag.file}`;
     const enteredCount = Math.round(entered * split.subjects);
-    if (measured && split.subjects < SIMULATED_SUBJECTS) {
+    const unmeasured = !measured
+      ? undefined
+      : split.subjects < SIMULATED_SUBJECTS
+        ? `its targeting is too slow to evaluate for ${SIMULATED_SUBJECTS.toLocaleString('en-US')} subjects (${split.subjects.toLocaleString('en-US')} done in the time allowed)`
+        : enteredCount < MIN_MEASURED_SUBJECTS
+          ? `only ${enteredCount.toLocaleString('en-US')} of ${split.subjects.toLocaleString('en-US')} simulated subjects (targetingKey only) entered the experiment; its targeting likely reads attributes the simulation does not have`
+          : undefined;
+    if (unmeasured !== undefined) {
       const at = definition.positions['traffic_allocation'] !== undefined ? 'traffic_allocation' : 'variations';
-      return [
-        problemAt(
-          definition,
-          at,
-          'warning',
-          this.id,
-          `the split of flag "${flag.key}" could not be measured: its targeting is too slow to evaluate for ${SIMULATED_SUBJECTS.toLocaleString('en-US')} subjects (${split.subjects.toLocaleString('en-US')} done in the time allowed)`,
-        ),
-      ];
-    }
-    if (measured && enteredCount < MIN_MEASURED_SUBJECTS) {
-      const at = definition.positions['traffic_allocation'] !== undefined ? 'traffic_allocation' : 'variations';
-      return [
-        problemAt(
-          definition,
-          at,
-          'warning',
-          this.id,
-          `the split of flag "${flag.key}" could not be measured: only ${enteredCount.toLocaleString('en-US')} of ${split.subjects.toLocaleString('en-US')} simulated subjects (targetingKey only) entered the experiment; its targeting likely reads attributes the simulation does not have`,
-        ),
-      ];
+      return [problemAt(definition, at, 'warning', this.id, `the split of flag "${flag.key}" could not be measured: ${unmeasured}`)];
     }
     const problems: Problem[] = [];
     if (entered > 0) {

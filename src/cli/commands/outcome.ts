@@ -4,7 +4,7 @@ import { escapeJsonText, escapeText } from '../../util/index.js';
 import { describeResult, isOutcomeFailure, openOutcomeContext, readEventFile } from '../../outcomes/index.js';
 import type { Command } from '../io.js';
 import { parseFlags, parseFormat } from '../parse-flags.js';
-import { OUTCOME_FLAGS, outcomeContextOptions } from '../shared-flags.js';
+import { OUTCOME_FLAGS, outcomeContextOptions, ROLLOUT_HELP } from '../shared-flags.js';
 
 const HELP = `Usage: eppo-gitops outcome (--experiment-id N | --event-file FILE) [options]
 
@@ -14,12 +14,7 @@ other byte kept) and proposes it on the branch eppo-gitops/outcome/<key>: a pull
 request on GitHub, or a commit on that branch in a local checkout. Running it
 again changes nothing. Meant for a GitHub Actions job fired by repository_dispatch.
 
-With flags in eppo-gitops.yaml (flags.files; rollout: winner, the default),
-the same commit also rolls the winner out in its flagd flag file:
-defaultVariant becomes the winner and the targeting goes, once flagd proves
-every subject gets it. With rollout: off, no winner, or a flag that cannot be
-edited safely, only the outcome is recorded and the pull request says why.
-Its flags: settings and the flag files are read from the base branch.
+${ROLLOUT_HELP}
 
 Options:
   --experiment-id N   the Eppo experiment id

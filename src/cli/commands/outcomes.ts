@@ -3,7 +3,7 @@ import { escapeJsonText } from '../../util/index.js';
 import { describeResult, describeSyncResults, isOutcomeFailure, openOutcomeContext } from '../../outcomes/index.js';
 import type { Command } from '../io.js';
 import { parseFlags, parseFormat } from '../parse-flags.js';
-import { OUTCOME_FLAGS, outcomeContextOptions } from '../shared-flags.js';
+import { OUTCOME_FLAGS, outcomeContextOptions, ROLLOUT_HELP } from '../shared-flags.js';
 
 const HELP = `Usage: eppo-gitops outcomes sync [options]
 
@@ -13,12 +13,7 @@ proposed (one branch eppo-gitops/outcome/<key> and one pull request each; a
 local commit on that branch without GitHub). Run it on a schedule and a lost
 webhook delivery loses nothing. Running it again changes nothing.
 
-With flags in eppo-gitops.yaml (flags.files; rollout: winner, the default),
-the same commit also rolls the winner out in its flagd flag file:
-defaultVariant becomes the winner and the targeting goes, once flagd proves
-every subject gets it. With rollout: off, no winner, or a flag that cannot be
-edited safely, only the outcome is recorded and the pull request says why.
-Its flags: settings and the flag files are read from the base branch.
+${ROLLOUT_HELP}
 
 Options:
   --git-host KIND   github | local (default: github when GITHUB_TOKEN and

@@ -6,7 +6,7 @@ import { startWebhookServer, WEBHOOK_PATH } from '../../server/index.js';
 import type { Command, Io } from '../io.js';
 import { parseFlags, parsePort } from '../parse-flags.js';
 import { redactSecrets } from '../redact.js';
-import { OUTCOME_FLAGS, outcomeContextOptions } from '../shared-flags.js';
+import { OUTCOME_FLAGS, outcomeContextOptions, ROLLOUT_HELP } from '../shared-flags.js';
 
 const HELP = `Usage: eppo-gitops serve [options]
 
@@ -20,12 +20,7 @@ stderr.
 Prints "listening on <url>" when ready; SIGTERM finishes the work in flight
 (cancelling what still runs after 30 s) and exits 0.
 
-With flags in eppo-gitops.yaml (flags.files; rollout: winner, the default),
-the same commit also rolls the winner out in its flagd flag file:
-defaultVariant becomes the winner and the targeting goes, once flagd proves
-every subject gets it. With rollout: off, no winner, or a flag that cannot be
-edited safely, only the outcome is recorded and the pull request says why.
-Its flags: settings and the flag files are read from the base branch.
+${ROLLOUT_HELP}
 
 Options:
   --port N          port to listen on (default: PORT, then "port" in eppo-gitops.yaml,
