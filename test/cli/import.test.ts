@@ -53,7 +53,7 @@ describe('eppo-gitops import', () => {
     expect(r.out).toContain('Import: 2 written, 0 refused.');
     expect((await readdir(join(repo.dir, 'experiments'))).sort()).toEqual(['mobile-onboarding.yaml', 'pricing-page.yaml']);
     const text = await readFile(join(repo.dir, 'experiments/pricing-page.yaml'), 'utf8');
-    // Trust issue, item 24: the editor hint works for an installed package, not only inside this repository.
+    // Trust item 24: the editor hint works for an installed package, not only inside this repository.
     expect(text.split('\n')[0]).toBe('# yaml-language-server: $schema=../node_modules/eppo-gitops/schemas/experiment.schema.json');
     expect(text).toContain('assignment_source: Mobile app assignments');
     expect(text).not.toContain('Page load time');

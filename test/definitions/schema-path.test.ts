@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildSchemaPath, PACKAGE_ROOT } from '../../src/definitions/index.js';
 
-describe('buildSchemaPath (trust issue, item 24: a $schema hint that works for an installed user)', () => {
+describe('trust item 24: buildSchemaPath gives a $schema hint that works for an installed user', () => {
   it.each([
     {
       what: 'installed in the project: through node_modules/eppo-gitops',

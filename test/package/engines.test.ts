@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 const root = join(import.meta.dirname, '..', '..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { engines: { node: string }; overrides?: Record<string, string> };
 
-describe('npm ci on Node 20 (trust issue, item 24)', () => {
+describe('trust item 24: npm ci on Node 20', () => {
   it('resolves the lock file without an EBADENGINE warning', async () => {
     // A dry run resolves the whole tree from package-lock.json and checks every
     // package's engines, exactly as npm ci does, without installing anything.

@@ -83,7 +83,7 @@ describe('npm pack', () => {
     expect(readFileSync(join(checkout, 'LICENSE'), 'utf8')).toMatch(/^MIT License\n\nCopyright \(c\) \d{4} eppo-gitops contributors\n/);
   });
 
-  it('has no source maps and no reference to one (trust issue, item 24)', () => {
+  it('trust item 24: has no source maps and no reference to one', () => {
     expect(packed.filter((p) => p.endsWith('.map'))).toEqual([]);
     const installed = join(project, 'node_modules', 'eppo-gitops', 'dist');
     const files = readdirSync(installed, { recursive: true }).map(String).filter((f) => f.endsWith('.js'));
@@ -111,7 +111,7 @@ describe('npm pack', () => {
   });
 });
 
-describe('npm install of the tarball on Node 20 (trust issue, item 24)', () => {
+describe('trust item 24: npm install of the tarball on Node 20', () => {
   // @octokit/request 10.0.15 and later need content-type 3, which wants Node 22; package.json pins
   // @octokit/core, @octokit/graphql and @octokit/request to releases that take content-type 2.
   it('prints no EBADENGINE, and no install script to approve', () => {
