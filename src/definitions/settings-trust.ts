@@ -36,7 +36,8 @@ const URLS: readonly TrustedUrl[] = [
 /**
  * eppo-gitops.yaml comes with the pull request, so nothing in it may widen
  * where a secret goes: a URL in it that receives a secret must be that
- * service's own host, or loopback (the emulator, a local fake). Any other host
+ * service's own host (https, its default port, no credentials), or loopback
+ * (the emulator, a local fake). Any other host
  * is the operator's choice and comes from the environment or a flag. Pure:
  * `source` is the parsed file, already valid against the schema (which keeps
  * `dir` and the flag globs inside the folder holding the file).
@@ -47,16 +48,25 @@ export function checkSettingsTrust(file: string, source: YamlSource): Problem[] 
   for (const rule of URLS) {
     const value = data[rule.key];
     if (typeof value !== 'string') continue;
-    let hostname: string | undefined;
+    let url: URL | undefined;
     try {
-      hostname = new URL(value).hostname.toLowerCase();
+      url = new URL(value);
     } catch {
       // Fail closed: a value the URL parser refuses (an invalid IDN such as xn--eppo-cloud.evil) names no host this file may name.
-      hostname = undefined;
+      url = undefined;
     }
-    if (hostname !== undefined && (rule.allows(hostname) || isLoopbackHost(hostname))) continue;
+    const hostname = url?.hostname.toLowerCase();
+    if (hostname !== undefined && isLoopbackHost(hostname)) continue;
+    // The service's own host only as itself: https on its default port, no credentials in the URL.
+    const own = url !== undefined && hostname !== undefined && rule.allows(hostname);
+    if (own && url!.protocol === 'https:' && url!.port === '' && url!.username === '' && url!.password === '') continue;
     const pos = source.nodes.get(`/${rule.key}`)?.value ?? source.start;
-    const what = hostname === undefined ? `is not a URL that can be parsed, so it names neither ${rule.own} nor a loopback address` : `is not ${rule.own} nor a loopback address`;
+    const what =
+      url === undefined
+        ? `is not a URL that can be parsed, so it names neither ${rule.own} nor a loopback address`
+        : own
+          ? `names ${rule.own} other than as https on its default port without credentials`
+          : `is not ${rule.own} nor a loopback address`;
     problems.push({
       file,
       line: pos.line,

@@ -105,7 +105,9 @@ function editYaml(body: string, key: string, winner: string, eol: string): Rollo
   let targetingLines: { start: number; end: number } | undefined;
   if (targetingPair !== undefined) targetingLines = pairLines(body, targetingPair, column(targetingPair.keyStart));
 
-  if (defaultPair?.value !== undefined && defaultPair.value.style !== 'block-map' && defaultPair.value.style !== 'block-seq') {
+  // A block value (a map, a list, or a `|`/`>` scalar, whose range takes its line break along) is replaced with whole lines.
+  const blockValue = new Set(['block-map', 'block-seq', 'block-scalar']);
+  if (defaultPair?.value !== undefined && !blockValue.has(defaultPair.value.style)) {
     edits.push({ start: defaultPair.value.start, end: defaultPair.value.end, content: yamlScalar(winner, defaultPair.value.style) });
   } else if (defaultPair !== undefined) {
     const lines = pairLines(body, defaultPair, column(defaultPair.keyStart));

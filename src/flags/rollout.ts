@@ -2,7 +2,7 @@ import { buildRolloutEdit } from './rollout-edit.js';
 import { proveRollout } from './prove-rollout.js';
 import { buildServedSplit, SIMULATED_SUBJECTS } from './served-split.js';
 import type { FlagSet, ServedSplit } from './types.js';
-import { markdownCode } from '../util/index.js';
+import { escapeMarkdown, markdownCode } from '../util/index.js';
 
 /** Why an outcome leaves the flag file as it is (`unreadable`: the settings or flag files could not be read). */
 export type RolloutLeaveReason = 'rollout-off' | 'no-winner' | 'no-flag' | 'unknown-winner' | 'already-rolled-out' | 'edit-refused' | 'proof-failed' | 'unreadable';
@@ -65,7 +65,7 @@ export function buildRollout(input: RolloutInput): RolloutPlan {
 export function renderRolloutSection(plan: RolloutPlan): string {
   if (plan.action === 'leave') {
     const where = plan.file === undefined ? `Flag ${code(plan.flagKey)}` : `Flag ${code(plan.flagKey)} in ${code(plan.file)}`;
-    return ['### Rollout', '', `${where} was left as it is: ${escapeText(plan.detail)}.`, ''].join('\n');
+    return ['### Rollout', '', `${where} was left as it is: ${escapeMarkdown(plan.detail)}.`, ''].join('\n');
   }
   return [
     '### Rollout',
@@ -93,9 +93,4 @@ export function describeSplit(split: ServedSplit): string {
 /** Inline code that shows the text exactly and cannot be broken out of; pipes escaped for tables. */
 function code(text: string): string {
   return markdownCode(text, { table: true });
-}
-
-/** Plain text in a sentence: no HTML, no mentions, no table breaks. */
-function escapeText(text: string): string {
-  return text.replace(/[\r\n]+/g, ' ').replace(/[\\`*_[\]<>|#]/g, '\\$&').replace(/@/g, '@\u200D');
 }

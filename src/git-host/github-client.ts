@@ -1,7 +1,8 @@
 import { Octokit } from '@octokit/rest';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
-import { checkSecretLength, DEFAULT_REQUEST_TIMEOUT_MS, redactValues } from '../util/index.js';
+import { ConfigError } from '../errors.js';
+import { checkSecretLength, DEFAULT_REQUEST_TIMEOUT_MS, isLoopbackHost, redactValues } from '../util/index.js';
 
 export interface CreateOctokitOptions {
   token: string;
@@ -98,6 +99,27 @@ export function fetchWithDeadline(timeoutMs: number, base: typeof fetch = global
   };
 }
 
+/**
+ * Refuses a GitHub API URL the token must not be sent to: one that cannot be
+ * parsed, holds credentials, or is plain http to a host other than loopback
+ * (the token would travel unencrypted). A ConfigError that says what to set.
+ */
+export function checkGitHubApiUrl(baseUrl: string): void {
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    throw new ConfigError(`the GitHub API URL "${baseUrl}" is not a valid URL; set GITHUB_API_URL to e.g. https://api.github.com`);
+  }
+  if (url.username !== '' || url.password !== '') throw new ConfigError('the GitHub API URL must not contain credentials; put the token in GITHUB_TOKEN');
+  if (url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname))) return;
+  throw new ConfigError(
+    url.protocol === 'http:'
+      ? `refusing plain http for the GitHub API URL ${url.origin}: the token would travel unencrypted. Use https (plain http is allowed only for loopback: localhost, 127.0.0.0/8, ::1)`
+      : `the GitHub API URL must be https (got ${url.protocol}//); e.g. https://api.github.com`,
+  );
+}
+
 const ThrottledOctokit: typeof Octokit = Octokit.plugin(retry, throttling);
 export type GitHubClient = Octokit;
 
@@ -109,6 +131,7 @@ export type GitHubClient = Octokit;
  */
 export function createOctokit(options: CreateOctokitOptions): GitHubClient {
   checkSecretLength('GITHUB_TOKEN', options.token);
+  if (options.baseUrl) checkGitHubApiUrl(options.baseUrl);
   const retries = options.retries ?? 3;
   const base = options.retryBaseMs ?? 1000;
   const warn = options.onWarning ?? (() => {});

@@ -2,7 +2,7 @@ import type { Outcome } from '../definitions/index.js';
 import type { EppoExperiment } from '../eppo/index.js';
 import { renderRolloutSection, type RolloutPlan } from '../flags/index.js';
 import { isValidKey } from '../definitions/index.js';
-import { escapeMarkdown, markdownCode } from '../util/index.js';
+import { defuseReferences, escapeMarkdown, markdownCode } from '../util/index.js';
 import type { LeftOut } from './outcome-change.js';
 
 
@@ -80,9 +80,10 @@ export function buildOutcomePullRequest(experiment: EppoExperiment, file: string
   const winner = experiment.winning_variant_key ?? null;
   const result = experiment.outcome ?? null;
   const marker: OutcomeMarker = { experiment_id: experiment.id, outcome: result, winning_variant_key: winner };
-  // Titles are plain text on GitHub; only a mention could still notify someone.
-  const name = oneLine(experiment.name || key);
-  const title = truncate(`Record outcome: ${name} — ${oneLine(winner ?? 'no winner')} (${oneLine(result ?? 'no outcome')})`.replace(/@/g, '@\u200D'), 256);
+  // Titles and commit messages are plain text on GitHub, but it still reads mentions, references and
+  // closing keywords in them ("closes #2" in a merged commit closes that issue): Eppo's words are defused.
+  const plain = (text: string): string => defuseReferences(oneLine(text));
+  const title = truncate(`Record outcome: ${plain(experiment.name || key)} — ${plain(winner ?? 'no winner')} (${plain(result ?? 'no outcome')})`, 256);
 
   const rows: Array<[string, string]> = [
     ['Experiment', `${code(key, true)} — ${escapeMarkdown(experiment.name ?? '')}`],
@@ -128,12 +129,12 @@ export function buildOutcomePullRequest(experiment: EppoExperiment, file: string
   ].join('\n');
 
   const commitMessage = [
-    truncate(oneLine(`Record outcome of ${key}: ${winner ?? 'no winner'} (${result ?? 'no outcome'})`), 200),
+    truncate(`Record outcome of ${key}: ${plain(winner ?? 'no winner')} (${plain(result ?? 'no outcome')})`, 200),
     '',
-    `Eppo experiment ${experiment.id} concluded${experiment.concluded_date ? ` on ${oneLine(experiment.concluded_date)}` : ''}.`,
+    `Eppo experiment ${experiment.id} concluded${experiment.concluded_date ? ` on ${plain(experiment.concluded_date)}` : ''}.`,
     ...(rollout?.action === 'edit' ? [`Roll ${oneLine(rollout.winner)} out to everyone in ${rollout.file} (flag ${oneLine(rollout.flagKey)}).`] : []),
     // Without a pull request (the local git host) the commit is the only place that says why.
-    ...(rollout?.action === 'leave' ? [`Flag ${oneLine(rollout.flagKey)} left as it is: ${oneLine(rollout.detail)}.`] : []),
+    ...(rollout?.action === 'leave' ? [`Flag ${oneLine(rollout.flagKey)} left as it is: ${plain(rollout.detail)}.`] : []),
     ...(leftOut.length > 0 ? [`Left out of the file (it would not pass validate): ${leftOut.map((l) => l.field).join(', ')}.`] : []),
     '',
   ].join('\n');

@@ -11,7 +11,7 @@ export { DEFAULT_REQUEST_TIMEOUT_MS, parseTimeoutSeconds, stuckJobTimeoutMs } fr
 export { escapeJsonText, escapeLines, escapeText } from './escape-text.js';
 export { plural } from './plural.js';
 export { DEFAULT_PARALLELISM, MAX_PARALLELISM } from './parallelism.js';
-export { codeBlock, codeSpan, escapeHtml, escapeMarkdown } from './markdown-escape.js';
+export { codeBlock, codeSpan, defuseReferences, escapeHtml, escapeMarkdown } from './markdown-escape.js';
 export { markdownCode } from './markdown-code.js';
 export { displayPath, isWithin, toPosix } from './paths.js';
 export { isObject } from './is-object.js';

@@ -20,11 +20,23 @@ const BREAKS = /[\r\n\t\v\f\u0085\u2028\u2029]+/g;
  * requests alike.
  */
 export function escapeMarkdown(text: string): string {
-  return escapeText(text.replace(BREAKS, ' ').trim())
+  const escaped = escapeText(text.replace(BREAKS, ' ').trim())
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
-    .replace(/([\\`*_[\]()#+!|~{}])/g, '\\$1')
+    .replace(/([\\`*_[\]()#+!|~{}])/g, '\\$1');
+  return defuseReferences(escaped);
+}
+
+/**
+ * Text GitHub shows as plain text but still scans for references (a pull
+ * request title, a commit message, and the prose of escapeMarkdown): no
+ * @-mention, no #-reference nor closing keyword (`closes #2`,
+ * `owner/repo#3`), no autolinked URL. A zero-width space after each `@` and
+ * `#`, inside `://` and `www.` keeps the text readable and inert.
+ */
+export function defuseReferences(text: string): string {
+  return text
     .replace(/@/g, `@${ZWSP}`)
     .replace(/#/g, `#${ZWSP}`)
     .replace(/:\/\//g, `:${ZWSP}//`)

@@ -132,6 +132,16 @@ describe('trust item 6: eppo-gitops.yaml cannot widen what a secret reaches', ()
       'github_api_url: https://xn--api.github.com/\n',
       'eppo-gitops.yaml:1:17 error [settings-trust] github_api_url "https://xn--api.github.com/" is not a URL that can be parsed, so it names neither GitHub\'s API (api.github.com) nor a loopback address. eppo-gitops.yaml comes with the pull request, so it cannot decide where GITHUB_TOKEN is sent: set GITHUB_API_URL to use GitHub Enterprise (GitHub Actions sets it for every job), and remove it from eppo-gitops.yaml',
     ],
+    ...[
+      ['github_api_url', 'http://api.github.com', 17, "GitHub's API (api.github.com)", 'GITHUB_TOKEN', 'set GITHUB_API_URL to use GitHub Enterprise (GitHub Actions sets it for every job)'],
+      ['github_api_url', 'https://api.github.com:8443/x', 17, "GitHub's API (api.github.com)", 'GITHUB_TOKEN', 'set GITHUB_API_URL to use GitHub Enterprise (GitHub Actions sets it for every job)'],
+      ['eppo_base_url', 'http://eppo.cloud/api/v1', 16, "Eppo's own host (eppo.cloud or a subdomain)", 'EPPO_API_KEY', 'set EPPO_BASE_URL or pass --base-url to use another host'],
+      ['eppo_base_url', 'https://user:pw@eppo.cloud/api/v1', 16, "Eppo's own host (eppo.cloud or a subdomain)", 'EPPO_API_KEY', 'set EPPO_BASE_URL or pass --base-url to use another host'],
+    ].map(([key, url, col, own, secret, elsewhere]) => [
+      // The service's own host, but a scheme, port or credentials it is not reached by: the secret could travel in clear or elsewhere.
+      `${key}: ${url}\n`,
+      `eppo-gitops.yaml:1:${col} error [settings-trust] ${key} "${url}" names ${own} other than as https on its default port without credentials. eppo-gitops.yaml comes with the pull request, so it cannot decide where ${secret} is sent: ${elsewhere}, and remove it from eppo-gitops.yaml`,
+    ]),
     [
       'dir: ../outside\n',
       'eppo-gitops.yaml:1:6 error [schema] dir "../outside" leads outside the folder holding eppo-gitops.yaml, and this file comes with the pull request; write a folder relative to it, without ".." and not absolute (--dir may name any folder)',

@@ -153,6 +153,13 @@ flags:
     expect(edit(text, 'yaml')).toBe(text.replace(/    targeting:\n[\s\S]*?# nothing else\n/, '    defaultVariant: green\n'));
   });
 
+  it('replaces a block-scalar defaultVariant with whole lines: the final newline and the next key keep their lines', () => {
+    const last = 'flags:\n  checkout:\n    state: ENABLED\n    variants: {control: 1, green: 2}\n    defaultVariant: >-\n      control\n    targeting: {fractional: [[control, 50], [green, 50]]}\n';
+    expect(edit(last, 'yaml')).toBe('flags:\n  checkout:\n    state: ENABLED\n    variants: {control: 1, green: 2}\n    defaultVariant: green\n');
+    const middle = 'flags:\n  checkout:\n    state: ENABLED\n    variants: {control: 1, green: 2}\n    targeting: {fractional: [[control, 50], [green, 50]]}\n    defaultVariant: |\n      control\n  other: {state: ENABLED, variants: {x: 1}, defaultVariant: x}\n';
+    expect(edit(middle, 'yaml')).toBe('flags:\n  checkout:\n    state: ENABLED\n    variants: {control: 1, green: 2}\n    defaultVariant: green\n  other: {state: ENABLED, variants: {x: 1}, defaultVariant: x}\n');
+  });
+
   it('edits a flag written in flow style', () => {
     const text = 'flags:\n  checkout: {state: ENABLED, variants: {control: 1, green: 2}, defaultVariant: control, targeting: {fractional: [[control, 1], [green, 1]]}}\n';
     expect(edit(text, 'yaml')).toBe('flags:\n  checkout: {state: ENABLED, variants: {control: 1, green: 2}, defaultVariant: green}\n');

@@ -73,7 +73,7 @@ describe('buildRollout', () => {
       detail: 'flagd could not prove the edit: the edited file does not read back (line 10: unknown alias *half: set the anchor &half before using it)',
     });
     expect(renderRolloutSection(plan)).toBe(
-      '### Rollout\n\nFlag `checkout` in `flags/web.yaml` was left as it is: flagd could not prove the edit: the edited file does not read back (line 10: unknown alias \\*half: set the anchor &half before using it).\n',
+      '### Rollout\n\nFlag `checkout` in `flags/web.yaml` was left as it is: flagd could not prove the edit: the edited file does not read back \\(line 10: unknown alias \\*half: set the anchor &amp;half before using it\\).\n',
     );
   });
 
@@ -118,6 +118,15 @@ describe('buildRollout', () => {
     const plan = buildRollout({ experimentKey: 'checkout', winner: 'green', flags: setOf('f.json', flagdJson({ checkout: stringFlag(['control', 'green'], 'green') })), at: AT });
     expect(plan).toMatchObject({ action: 'leave', reason: 'already-rolled-out' });
     expect(renderRolloutSection(plan)).toBe('### Rollout\n\nFlag `checkout` in `f.json` was left as it is: the flag already serves green to everyone.\n');
+  });
+
+  it('shows a winner that is no variant as inert text: no link, no mention, no reference, no HTML', () => {
+    const winner = 'https://evil.example/login www.evil.example @someone #12 <b>x</b> [a](b) ![i](j) ~~s~~';
+    const plan = buildRollout({ experimentKey: 'checkout', winner, flags: setOf('f.json', json), at: AT });
+    expect(plan).toMatchObject({ action: 'leave', reason: 'unknown-winner' });
+    const section = renderRolloutSection(plan);
+    expect(section).not.toMatch(/:\/\/|www\.|@\w|#\d|<b>|\]\(|~~/);
+    expect(section).toContain('the winner https:\u200b//evil.example/login www\u200b.evil.example @\u200bsomeone \\#\u200b12 &lt;b&gt;x&lt;/b&gt;');
   });
 });
 

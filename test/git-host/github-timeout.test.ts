@@ -86,3 +86,24 @@ describe('trust item 10: every GitHub call has a timeout', () => {
     expect(() => createGitHubHostFromEnv(env)).toThrow(/^GITHUB_TIMEOUT_SECONDS must be a number of seconds greater than 0 and at most 3600/);
   });
 });
+
+describe('trust item 6: the token goes to a GitHub API URL only over https, or to loopback', () => {
+  it.each([
+    ['http://api.github.com', /^refusing plain http for the GitHub API URL http:\/\/api\.github\.com: the token would travel unencrypted/],
+    ['http://ghe.example.com/api/v3', /^refusing plain http for the GitHub API URL http:\/\/ghe\.example\.com/],
+    ['ftp://api.github.com', /^the GitHub API URL must be https \(got ftp:\/\/\)/],
+    ['https://x:y@api.github.com', /^the GitHub API URL must not contain credentials; put the token in GITHUB_TOKEN$/],
+    ['not a url', /^the GitHub API URL "not a url" is not a valid URL; set GITHUB_API_URL/],
+  ])('refuses GITHUB_API_URL=%s before any request', (url, message) => {
+    const env = { GITHUB_TOKEN: github.token, GITHUB_REPOSITORY: 'acme/experiments', GITHUB_API_URL: url };
+    expect(() => createGitHubHostFromEnv(env)).toThrow(ConfigError);
+    expect(() => createGitHubHostFromEnv(env)).toThrow(message);
+  });
+
+  it('accepts https and plain http to loopback', () => {
+    for (const url of ['https://ghe.example.com/api/v3', github.url, 'http://localhost:9/api']) {
+      expect(() => createGitHubHostFromEnv({ GITHUB_TOKEN: github.token, GITHUB_REPOSITORY: 'acme/experiments', GITHUB_API_URL: url })).not.toThrow();
+    }
+    expect(github.requests).toEqual([]);
+  });
+});

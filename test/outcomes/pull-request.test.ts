@@ -75,9 +75,23 @@ describe('outcome pull request', () => {
   it('keeps the title and the commit subject on one line whatever Eppo sends', () => {
     for (const brk of ['\n', '\r\n', '\u2028', '\u0085', '\v']) {
       const pr = buildOutcomePullRequest({ ...EXP, outcome: `POSITIVE${brk}@team`, winning_variant_key: `green${brk}x` }, 'experiments/a.yaml');
-      expect(pr.title).toBe('Record outcome: Checkout button color — green x (POSITIVE @\u200Dteam)');
-      expect(pr.commitMessage.split('\n')[0]).toBe('Record outcome of checkout-button-color: green x (POSITIVE @team)');
+      expect(pr.title).toBe('Record outcome: Checkout button color — green x (POSITIVE @\u200bteam)');
+      expect(pr.commitMessage.split('\n')[0]).toBe('Record outcome of checkout-button-color: green x (POSITIVE @\u200bteam)');
     }
+  });
+
+  it('defuses references in the title and the commit message: Eppo text closes no issue, mentions nobody, links nowhere', () => {
+    const pr = buildOutcomePullRequest(
+      { ...EXP, name: 'Checkout, fixes #1', winning_variant_key: 'closes #2', outcome: 'resolves acme/other#3 https://evil.example www.evil.example', concluded_date: '2026-02-10 @team' },
+      'experiments/a.yaml',
+      { rollout: { action: 'leave', flagKey: 'checkout', reason: 'unknown-winner', detail: 'the winner closes #4 @team is not a variant' } },
+    );
+    for (const text of [pr.title, pr.commitMessage]) {
+      // GitHub reads "#N" and "owner/repo#N" as references (after a closing keyword, a merged commit closes them).
+      expect(text).not.toMatch(/#\d|@\w|:\/\/|www\./);
+    }
+    expect(pr.title).toBe('Record outcome: Checkout, fixes #\u200b1 — closes #\u200b2 (resolves acme/other#\u200b3 https:\u200b//evil.example www\u200b.evil.example)');
+    expect(pr.commitMessage).toContain('Flag checkout left as it is: the winner closes #\u200b4 @\u200bteam is not a variant.');
   });
 
   it('builds the outcome block from Eppo, with recorded_at = concluded_date', () => {
