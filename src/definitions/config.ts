@@ -9,6 +9,18 @@ import { parseYamlSource } from './yaml-source.js';
 /** The settings file, at the repository root. */
 export const CONFIG_FILE = 'eppo-gitops.yaml';
 
+/** eppo-gitops.yaml, read: the settings (empty when the file has errors) and its problems. */
+export interface ParsedSettings {
+  config: Config;
+  problems: Problem[];
+  /**
+   * The definitions folder the file names when the file has errors (so
+   * `config` is empty) but its `dir` alone has none: only for reporting, as
+   * a command that acts refuses a settings file with errors.
+   */
+  dir?: string;
+}
+
 const SECRETS: Record<string, string> = {
   api_key: 'EPPO_API_KEY',
   eppo_api_key: 'EPPO_API_KEY',
@@ -25,7 +37,7 @@ const SECRETS: Record<string, string> = {
  * host or loopback). Pure. An empty file is an empty config; any error leaves
  * the config empty.
  */
-export function parseConfig(text: Uint8Array | string, file: string = CONFIG_FILE): { config: Config; problems: Problem[] } {
+export function parseConfig(text: Uint8Array | string, file: string = CONFIG_FILE): ParsedSettings {
   const parsed = parseYamlSource(file, text);
   if (!parsed.ok) return { config: {}, problems: parsed.problems };
   if (parsed.source.data === undefined) return { config: {}, problems: parsed.problems };
@@ -40,10 +52,21 @@ export function parseConfig(text: Uint8Array | string, file: string = CONFIG_FIL
       },
     }),
   ]);
-  if (problems.some((p) => p.severity === 'error')) return { config: {}, problems };
+  if (problems.some((p) => p.severity === 'error')) return { config: {}, problems, ...namedDir(parsed.source.data, file) };
   const untrusted = checkSettingsTrust(file, parsed.source);
-  if (untrusted.length > 0) return { config: {}, problems: [...problems, ...untrusted] };
+  if (untrusted.length > 0) return { config: {}, problems: [...problems, ...untrusted], ...namedDir(parsed.source.data, file) };
   return { config: { ...(parsed.source.data as Config) }, problems };
+}
+
+/**
+ * The `dir` of a settings file with errors elsewhere, when that value alone
+ * passes the same checks: validate then still checks the folder the file
+ * names, instead of the default one, and lists the problems of both.
+ */
+function namedDir(data: unknown, file: string): { dir?: string } {
+  if (typeof data !== 'object' || data === null || !('dir' in data) || typeof data.dir !== 'string') return {};
+  const alone = parseConfig(JSON.stringify({ dir: data.dir }), file);
+  return alone.problems.length === 0 && alone.config.dir !== undefined ? { dir: alone.config.dir } : {};
 }
 
 /**
@@ -52,9 +75,9 @@ export function parseConfig(text: Uint8Array | string, file: string = CONFIG_FIL
  * file holding a token, /proc/self/environ) is an `io` problem and is never
  * read, so its text cannot reach a problem message, a log or a PR comment.
  */
-export async function loadConfig(cwd: string): Promise<{ config: Config; problems: Problem[] }> {
+export async function loadConfig(cwd: string): Promise<ParsedSettings> {
   const path = join(cwd, CONFIG_FILE);
-  const problem = (message: string): { config: Config; problems: Problem[] } => ({
+  const problem = (message: string): ParsedSettings => ({
     config: {},
     problems: [{ file: CONFIG_FILE, line: 1, col: 1, severity: 'error', rule: 'io', message }],
   });

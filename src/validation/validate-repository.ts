@@ -1,7 +1,7 @@
 import { DEFAULT_DEFINITIONS_DIR, loadConfig, loadDefinitions, resolveDefinitionsDir, type Config, type Definition, type Problem } from '../definitions/index.js';
 import type { FlagSet } from '../flags/index.js';
 import { ConfigError } from '../errors.js';
-import { findMissingFolder } from './definitions-folder.js';
+import { findMissingFolder, type FolderSource } from './definitions-folder.js';
 
 /** The stages of a validation run, in the order they run. */
 export type ValidationStageName = 'settings' | 'definitions' | 'flags';
@@ -10,6 +10,8 @@ export type ValidationStageName = 'settings' | 'definitions' | 'flags';
 export interface Settings {
   config: Config;
   problems: Problem[];
+  /** the folder a settings file with errors names (`config` is then empty) */
+  dir?: string | undefined;
 }
 
 export interface ValidationOptions {
@@ -69,6 +71,10 @@ interface StageState {
   options: ValidationOptions;
   config: Config;
   dir: string;
+  /** where `dir` came from, for the message when it is missing */
+  dirSource: FolderSource;
+  /** whether eppo-gitops.yaml has errors */
+  settingsFailed: boolean;
   definitions: Definition[];
   files: number;
   at: Date | number;
@@ -90,7 +96,11 @@ const STAGES: readonly ValidationStage[] = [
     async run(state) {
       const settings = state.options.settings ?? (await loadConfig(state.options.cwd));
       state.config = settings.config;
-      state.dir = resolveDefinitionsDir(state.options.dir, settings.config);
+      // A file with errors has no config, but the folder it names is still the one to check (and report on).
+      const named = settings.config.dir ?? settings.dir;
+      state.dir = resolveDefinitionsDir(state.options.dir, { ...(named === undefined ? {} : { dir: named }) });
+      state.dirSource = state.options.dir !== undefined ? 'flag' : named !== undefined ? 'settings' : 'default';
+      state.settingsFailed = settings.problems.some((p) => p.severity === 'error');
       return settings.problems;
     },
   },
@@ -98,10 +108,13 @@ const STAGES: readonly ValidationStage[] = [
     name: 'definitions',
     async run(state) {
       const { cwd, paths } = state.options;
-      const source = state.options.dir !== undefined ? 'flag' : state.config.dir !== undefined ? 'settings' : 'default';
+      const source = state.dirSource;
       if ((paths === undefined || paths.length === 0) && !(source === 'default' && state.options.defaultFolderMayBeNew === true)) {
         const missing = await findMissingFolder(cwd, state.dir, source);
-        if (missing !== undefined && state.options.missingFolder === 'problem') return [{ file: state.dir, line: 1, col: 1, severity: 'error', rule: 'io', message: missing }];
+        // Thrown, it would hide the settings problems, which may be why the folder is not found.
+        if (missing !== undefined && (state.options.missingFolder === 'problem' || state.settingsFailed)) {
+          return [{ file: state.dir, line: 1, col: 1, severity: 'error', rule: 'io', message: missing }];
+        }
         if (missing !== undefined) throw new ConfigError(missing);
       }
       const named = await namedFlagFiles(state);
@@ -159,7 +172,16 @@ async function namedFlagFiles(state: StageState): Promise<{ paths: string[]; pro
  * does not exist (unless `missingFolder` asks for a problem).
  */
 export async function validateRepository(options: ValidationOptions): Promise<Validation> {
-  const state: StageState = { options, config: {}, dir: options.dir ?? DEFAULT_DEFINITIONS_DIR, definitions: [], files: 0, at: options.at ?? Date.now() };
+  const state: StageState = {
+    options,
+    config: {},
+    dir: options.dir ?? DEFAULT_DEFINITIONS_DIR,
+    dirSource: options.dir === undefined ? 'default' : 'flag',
+    settingsFailed: false,
+    definitions: [],
+    files: 0,
+    at: options.at ?? Date.now(),
+  };
   const stages: Validation['stages'] = [];
   let failed: ValidationStageName | undefined;
   for (const stage of STAGES) {

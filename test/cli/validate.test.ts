@@ -129,6 +129,44 @@ describe('eppo-gitops validate', () => {
     expect(io.out()).toBe('eppo-gitops.yaml:1:1  error  unknown field "dri"; did you mean "dir"?  [schema]\n2 files checked: 1 error, 0 warnings\n');
   });
 
+  it('with errors in eppo-gitops.yaml, still checks the folder its "dir" names and prints the settings problem', async () => {
+    await cp(join(fixtures, 'valid'), join(cwd, 'analyses'), { recursive: true });
+    await writeFile(join(cwd, 'eppo-gitops.yaml'), 'dir: analyses\nparalelism: 8\n');
+    const io = captureIo({ cwd });
+    expect(await main(['validate'], io)).toBe(1);
+    expect(io.out()).toBe('eppo-gitops.yaml:2:1  error  unknown field "paralelism"; did you mean "parallelism"?  [schema]\n2 files checked: 1 error, 0 warnings\n');
+    expect(io.err()).toBe('');
+    const json = captureIo({ cwd });
+    expect(await main(['validate', '--format', 'json'], json)).toBe(1);
+    expect((JSON.parse(json.out()) as { problems: Array<{ file: string }> }).problems.map((p) => p.file)).toEqual(['eppo-gitops.yaml']);
+
+    // a folder the file names that is missing is listed with the settings problem, not thrown in place of it
+    await writeFile(join(cwd, 'eppo-gitops.yaml'), 'dir: analysis\nparalelism: 8\n');
+    const missing = captureIo({ cwd });
+    expect(await main(['validate'], missing)).toBe(1);
+    expect(missing.out()).toContain('eppo-gitops.yaml:2:1  error  unknown field "paralelism"');
+    expect(missing.out()).toContain(`analysis:1:1  error  the definitions folder "analysis" (the "dir" in eppo-gitops.yaml) was not found: looked for ${join(cwd, 'analysis')}`);
+    expect(missing.err()).toBe('');
+
+    // a "dir" that is itself wrong is not followed anywhere: the default folder is checked
+    await writeFile(join(cwd, 'eppo-gitops.yaml'), 'dir: ../outside\n');
+    const outside = captureIo({ cwd });
+    expect(await main(['validate'], outside)).toBe(1);
+    expect(outside.out()).toMatch(/^eppo-gitops\.yaml:1:\d+  error  .*\[schema\]\nexperiments:1:1  error  the definitions folder "experiments" was not found/);
+  });
+
+  it('plan, apply and import refuse a settings file with errors, naming the problem at its line', async () => {
+    await cp(join(fixtures, 'valid'), join(cwd, 'analyses'), { recursive: true });
+    await writeFile(join(cwd, 'eppo-gitops.yaml'), 'dir: analyses\nparalelism: 8\n');
+    for (const argv of [['plan', '--local'], ['apply', '--local', '--yes'], ['import', '--local', '--all']]) {
+      const io = captureIo({ cwd });
+      expect(await main(argv, io), argv.join(' ')).toBe(1);
+      expect(io.out() + io.err(), argv.join(' ')).toContain('eppo-gitops.yaml:2:1');
+      expect(io.out() + io.err(), argv.join(' ')).toContain('paralelism');
+      expect(io.out() + io.err(), argv.join(' ')).not.toContain('was not found');
+    }
+  });
+
   it('rejects unknown flags and formats with a usage hint, never a stack trace', async () => {
     const flag = captureIo({ cwd });
     expect(await main(['validate', '--formt', 'json'], flag)).toBe(1);
