@@ -4,4 +4,4 @@ export type { StickyCommentInput, StickyCommentResult } from './sticky-comment.j
 export { upsertDriftIssue, DRIFT_LABEL } from './drift-issue.js';
 export type { DriftIssueInput, DriftIssueResult } from './drift-issue.js';
 export { appendStepSummary, buildSummaryChunk, STEP_SUMMARY_LIMIT } from './step-summary.js';
-export { publishPlan, publishSummary, type GitHubTargets, type PublishContext } from './publish.js';
+export { checkGitHubTargets, publishPlan, publishSummary, type GitHubTargets, type PublishContext } from './publish.js';

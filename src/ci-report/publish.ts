@@ -89,6 +89,28 @@ export async function publishPlan(
   return done;
 }
 
+/**
+ * Checks that the environment holds what each asked-for target needs (the
+ * pull request, GITHUB_STEP_SUMMARY, GITHUB_REPOSITORY, GITHUB_TOKEN, a
+ * usable GITHUB_API_URL), without a request: plan and apply call it before
+ * they read or write anything, so a run outside GitHub Actions fails at once
+ * instead of after apply changed Eppo. A ConfigError naming the flag.
+ */
+export async function checkGitHubTargets(context: PublishContext, targets: GitHubTargets): Promise<void> {
+  if (!wantsGitHub(targets)) return;
+  const actions = await readActionsContext(context.env, (path) => readFile(path, 'utf8'));
+  if (targets.comment) {
+    requirePullRequest(actions, '--github-comment');
+    commentBotLogin(context.env);
+    githubClient(context, actions, '--github-comment');
+  }
+  if (targets.summary) requireStepSummary(actions, '--github-summary');
+  if (targets.driftIssue) {
+    requireRepository(actions, '--github-drift-issue');
+    githubClient(context, actions, '--github-drift-issue');
+  }
+}
+
 /** Appends Markdown to the job summary (`--github-summary` on apply). */
 export async function publishSummary(context: PublishContext, markdown: string): Promise<string> {
   const actions = await readActionsContext(context.env, (path) => readFile(path, 'utf8'));

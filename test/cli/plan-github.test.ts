@@ -138,4 +138,40 @@ describe('plan --github-drift-issue and apply --github-summary', () => {
     expect(github.issues()).toHaveLength(1);
     expect(github.issues()[0]!.state).toBe('closed');
   });
+
+  it('apply --github-summary outside GitHub Actions fails before it plans or changes anything', async () => {
+    delete env.GITHUB_STEP_SUMMARY;
+    const applied = await run(['apply', '--local', '--yes', '--github-summary']);
+    expect(applied.code).toBe(1);
+    expect(applied.err).toBe('error: --github-summary needs GITHUB_STEP_SUMMARY (the job summary file GitHub Actions provides); run it in GitHub Actions, or drop --github-summary\n');
+    expect(applied.out).toBe('');
+
+    const saved = await run(['plan', '--local', '--out', 'plan.json']);
+    expect(saved.code).toBe(0);
+    const fromFile = await run(['apply', '--local', '--github-summary', 'plan.json']);
+    expect(fromFile.code).toBe(1);
+    expect(fromFile.err).toMatch(/^error: --github-summary needs GITHUB_STEP_SUMMARY/);
+    expect(fromFile.out).toBe('');
+
+    // nothing reached Eppo: all three creates are still to do
+    const after = await run(['plan', '--local', '--detailed-exitcode']);
+    expect(after.code).toBe(2);
+    expect(after.out).toContain('3 to create');
+  });
+
+  it.each([
+    ['--github-comment', 'GITHUB_TOKEN', /^error: --github-comment needs GITHUB_TOKEN/],
+    ['--github-comment', 'GITHUB_EVENT_PATH', /^error: --github-comment needs a pull request/],
+    ['--github-summary', 'GITHUB_STEP_SUMMARY', /^error: --github-summary needs GITHUB_STEP_SUMMARY/],
+    ['--github-drift-issue', 'GITHUB_REPOSITORY', /^error: --github-drift-issue needs GITHUB_REPOSITORY/],
+    ['--github-drift-issue', 'GITHUB_TOKEN', /^error: --github-drift-issue needs GITHUB_TOKEN/],
+  ])('plan %s without %s fails before it reads Eppo or saves the plan', async (flag, missing, message) => {
+    delete env[missing];
+    const result = await run(['plan', '--local', '--out', 'plan.json', flag]);
+    expect(result.code).toBe(1);
+    expect(result.err).toMatch(message);
+    expect(result.out).toBe('');
+    await expect(readFile(join(dir, 'plan.json'), 'utf8')).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(github.requests).toEqual([]);
+  });
 });

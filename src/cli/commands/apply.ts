@@ -84,6 +84,11 @@ Exit codes:
     });
     const format = parseFormat(parsed.values.format, FORMATS);
     if (parsed.positionals.length > 1) throw new UsageError(`apply takes at most one plan file, got ${parsed.positionals.length}: ${parsed.positionals.join(' ')}`);
+    // Before anything is planned or applied: a summary that cannot be written must not fail the run after Eppo changed.
+    if (parsed.values['github-summary']) {
+      const ciReport = await import('../../ci-report/index.js');
+      await ciReport.checkGitHubTargets(publishContext(io), { comment: false, summary: true, driftIssue: false });
+    }
     const settings = await loadConfig(io.cwd);
     const parallelism = parseParallelism(parsed.values.parallelism, settings.config.parallelism);
     const planFile = parsed.positionals[0];

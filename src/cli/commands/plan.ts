@@ -99,6 +99,8 @@ export const command: Command = {
       summary: parsed.values['github-summary'],
       driftIssue: parsed.values['github-drift-issue'],
     };
+    // Before Eppo is read or --out written: a flag that cannot be honoured here fails the run at once.
+    if (Object.values(github).includes(true)) await (await import('../../ci-report/index.js')).checkGitHubTargets(publishContext(io), github);
 
     const settings = await loadConfig(io.cwd);
     const out = parsed.values.out;
