@@ -69,17 +69,24 @@ export function describeSyncResults(results: readonly RecordOutcomeResult[]): st
   );
 }
 
-/** The fields of a result for one JSON log line (snake_case, the PR as its number). */
-export function buildResultLogFields(r: RecordOutcomeResult): { action: RecordOutcomeResult['action']; [field: string]: unknown } {
+/**
+ * A result as JSON fields, snake_case like the plan and apply JSON (the PR as
+ * its number and its URL): a `processed` log line of serve, and the JSON of
+ * outcome and outcomes sync (docs/outcomes.md).
+ */
+export function buildResultFields(r: RecordOutcomeResult): { action: RecordOutcomeResult['action']; [field: string]: unknown } {
   return {
+    experiment_id: r.experimentId,
     action: r.action,
     ...('experimentKey' in r ? { experiment_key: r.experimentKey } : {}),
     ...('file' in r ? { file: r.file } : {}),
+    ...('files' in r ? { files: r.files } : {}),
     ...('branch' in r ? { branch: r.branch } : {}),
     ...('commit' in r ? { commit: r.commit } : {}),
-    ...('pr' in r && r.pr ? { pr: r.pr.number } : {}),
+    ...('pr' in r && r.pr ? { pr: r.pr.number, pr_url: r.pr.url } : {}),
     ...('status' in r ? { eppo_status: r.status } : {}),
     ...('reason' in r ? { reason: r.reason } : {}),
+    ...('error' in r ? { error: r.error } : {}),
     ...('flagFile' in r && r.flagFile !== undefined ? { flag_file: r.flagFile } : {}),
     ...('flagLeft' in r && r.flagLeft !== undefined ? { flag_left: r.flagLeft } : {}),
     ...('leftOut' in r && r.leftOut !== undefined ? { left_out: r.leftOut } : {}),

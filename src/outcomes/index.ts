@@ -17,5 +17,5 @@ export { fetchBaseSettings, type BaseSettings, type BaseSettingsOptions } from '
 export { buildOutcomeChange, type LeftOut, type OutcomeChange, type OutcomeChangeInput } from './outcome-change.js';
 export { parseWebhookEvent, unwrapDispatchEvent, type WebhookEvent } from './event.js';
 export { openOutcomeContext, type OutcomeContext, type OutcomeContextOptions } from './context.js';
-export { buildResultLogFields, describeResult, describeSyncResults, isOutcomeFailure } from './describe-result.js';
+export { buildResultFields, describeResult, describeSyncResults, isOutcomeFailure } from './describe-result.js';
 export { readEventFile, type EventFileResult } from './read-event-file.js';

@@ -187,7 +187,14 @@ describe('outcome and outcomes sync commands', () => {
     const head = git('rev-parse', BRANCH);
     const second = captureIo({ cwd: repo, env });
     expect(await main(['outcome', '--experiment-id', String(experimentId), '--format', 'json'], second)).toBe(0);
-    expect(JSON.parse(second.out())).toMatchObject({ action: 'already-proposed', branch: BRANCH, commit: head });
+    expect(JSON.parse(second.out())).toEqual({
+      experiment_id: experimentId,
+      action: 'already-proposed',
+      experiment_key: 'checkout-button-color',
+      file: 'experiments/checkout-button-color.yaml',
+      branch: BRANCH,
+      commit: head,
+    });
 
     const forged = captureIo({ cwd: repo, env: { ...env, EPPO_WEBHOOK_SECRET: 'another-secret' } });
     expect(await main(['outcome', '--event-file', eventPath], forged)).toBe(1);
@@ -217,6 +224,23 @@ describe('outcome and outcomes sync commands', () => {
     expect(await main(['outcomes', 'sync'], second)).toBe(0);
     expect(second.out()).toMatch(/1 already recorded or proposed/);
     expect(git('rev-parse', BRANCH)).toBe(head);
+
+    // JSON uses the snake_case fields of the plan and apply JSON and of the serve logs
+    const json = captureIo({ cwd: repo, env });
+    expect(await main(['outcomes', 'sync', '--format', 'json'], json)).toBe(0);
+    expect(JSON.parse(json.out())).toEqual({
+      results: [
+        {
+          experiment_id: experimentId,
+          action: 'already-proposed',
+          experiment_key: 'checkout-button-color',
+          file: 'experiments/checkout-button-color.yaml',
+          branch: BRANCH,
+          commit: head,
+        },
+      ],
+      failures: 0,
+    });
   });
 });
 

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { UsageError } from '../../errors.js';
 import { escapeJsonText, escapeText } from '../../util/index.js';
-import { describeResult, isOutcomeFailure, openOutcomeContext, readEventFile } from '../../outcomes/index.js';
+import { buildResultFields, describeResult, isOutcomeFailure, openOutcomeContext, readEventFile } from '../../outcomes/index.js';
 import type { Command } from '../io.js';
 import { parseFlags, parseFormat } from '../parse-flags.js';
 import { OUTCOME_FLAGS, outcomeContextOptions, ROLLOUT_HELP } from '../shared-flags.js';
@@ -26,7 +26,9 @@ Options:
                       eppo-gitops.yaml, else experiments)
   --local             use the embedded Eppo emulator (state in .eppo-local/)
   --base-url URL      Eppo API base URL (default: EPPO_BASE_URL or Eppo's)
-  --format FMT        text | json (default: text)
+  --format FMT        text (default) | json: one object, snake_case like the
+                      serve logs ({"experiment_id": 4521, "action": "proposed",
+                      "experiment_key": …, "file": …, "branch": …, …})
 
 Environment:
   EPPO_API_KEY          Eppo API key (required unless --local)
@@ -78,7 +80,7 @@ export const command: Command = {
     const ctx = await openOutcomeContext(outcomeContextOptions(values, io));
     try {
       const result = await ctx.record(experimentId);
-      io.stdout.write(format === 'json' ? `${escapeJsonText(JSON.stringify(result))}\n` : `${describeResult(result, ctx.host.kind)}\n`);
+      io.stdout.write(format === 'json' ? `${escapeJsonText(JSON.stringify(buildResultFields(result)))}\n` : `${describeResult(result, ctx.host.kind)}\n`);
       return isOutcomeFailure(result) ? 1 : 0;
     } finally {
       await ctx.close();

@@ -1,6 +1,6 @@
 import { UsageError } from '../../errors.js';
 import { escapeJsonText } from '../../util/index.js';
-import { describeResult, describeSyncResults, isOutcomeFailure, openOutcomeContext } from '../../outcomes/index.js';
+import { buildResultFields, describeResult, describeSyncResults, isOutcomeFailure, openOutcomeContext } from '../../outcomes/index.js';
 import type { Command } from '../io.js';
 import { parseFlags, parseFormat } from '../parse-flags.js';
 import { OUTCOME_FLAGS, outcomeContextOptions, ROLLOUT_HELP } from '../shared-flags.js';
@@ -22,7 +22,8 @@ Options:
                     eppo-gitops.yaml, else experiments)
   --local           use the embedded Eppo emulator (state in .eppo-local/)
   --base-url URL    Eppo API base URL (default: EPPO_BASE_URL or Eppo's)
-  --format FMT      text | json (default: text)
+  --format FMT      text (default) | json: {"results": [...], "failures": N}, one
+                    result per experiment as "outcome --format json" prints it
 
 Environment: EPPO_API_KEY, GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_API_URL,
 GITHUB_TIMEOUT_SECONDS (default 30), EPPO_GITOPS_BASE_BRANCH.
@@ -50,7 +51,7 @@ export const command: Command = {
       const results = await ctx.sync();
       const failures = results.filter(isOutcomeFailure).length;
       if (format === 'json') {
-        io.stdout.write(`${escapeJsonText(JSON.stringify({ results, failures }))}\n`);
+        io.stdout.write(`${escapeJsonText(JSON.stringify({ results: results.map(buildResultFields), failures }))}\n`);
       } else {
         for (const r of results) io.stdout.write(`${describeResult(r, ctx.host.kind)}\n`);
         io.stdout.write(`${describeSyncResults(results)}\n`);

@@ -1,7 +1,7 @@
 import { checkLocalTarget } from '../../eppo/index.js';
 import { ConfigError } from '../../errors.js';
 import { checkSecretLength, escapeJsonText, stuckJobTimeoutMs } from '../../util/index.js';
-import { buildResultLogFields, openOutcomeContext } from '../../outcomes/index.js';
+import { buildResultFields, openOutcomeContext } from '../../outcomes/index.js';
 import { startWebhookServer, WEBHOOK_PATH } from '../../server/index.js';
 import type { Command, Io } from '../io.js';
 import { parseFlags, parsePort } from '../parse-flags.js';
@@ -83,7 +83,7 @@ export const command: Command = {
         log,
         jobTimeoutMs,
         cancelJobs,
-        handle: async (experimentId) => buildResultLogFields(await ctx.record(experimentId)),
+        handle: async (experimentId) => buildResultFields(await ctx.record(experimentId)),
       });
     } catch (error) {
       await ctx.close();
