@@ -58,7 +58,8 @@ const PACKAGE_EXAMPLES = ['../../experiments', '../../examples/experiments'].map
 export async function runDemo<T extends DemoIo>(options: DemoOptions<T>, io: T): Promise<DemoResult> {
   const started = performance.now();
   const out = (text: string) => io.stdout.write(text);
-  const source = await pickSource(options.dir, io.cwd);
+  const examples = await findExamples();
+  const source = await pickSource(options.dir, io.cwd, examples);
   const repo = await mkdtemp(join(tmpdir(), 'eppo-gitops-demo-'));
   const cleanups: Array<() => Promise<void>> = [];
   let result: DemoResult = { ok: false, repo, seconds: 0 };
@@ -109,7 +110,11 @@ export async function runDemo<T extends DemoIo>(options: DemoOptions<T>, io: T):
       const code = await options.cli(argv, cliIo);
       if (expect.includes(code)) return code;
       const what = `demo step "eppo-gitops ${argv.join(' ')}" exited ${code}, expected ${expect.join(' or ')}`;
-      if (checksInput) throw new ConfigError(`${what}: the definitions copied from ${source} have the problems printed above; fix them, or run the demo on its own examples (without --dir)`);
+      if (checksInput) {
+        // Without --dir the demo takes ./experiments again, so the way to the examples is to name them.
+        const instead = examples === undefined || examples === source ? '' : `, or run the demo on the examples that ship with eppo-gitops: eppo-gitops demo --dir ${shellWord(examples)}`;
+        throw new ConfigError(`${what}: the definitions copied from ${source} have the problems printed above; fix them${instead}`);
+      }
       throw new InternalError(what);
     };
 
@@ -181,13 +186,34 @@ async function copyFlags(root: string, repo: string): Promise<string[]> {
   return files;
 }
 
-async function pickSource(dir: string | undefined, cwd: string): Promise<string> {
-  const candidates = dir === undefined ? [resolve(cwd, DEFAULT_DEFINITIONS_DIR), ...PACKAGE_EXAMPLES] : [resolve(cwd, dir)];
-  for (const candidate of candidates) {
-    const info = await stat(candidate).catch(() => undefined);
-    if (info?.isDirectory()) return candidate;
+/** The examples that ship with eppo-gitops, when this copy has them. */
+async function findExamples(): Promise<string | undefined> {
+  for (const candidate of PACKAGE_EXAMPLES) if (await isFolder(candidate)) return candidate;
+  return undefined;
+}
+
+/** --dir; without it ./experiments, else the examples. */
+async function pickSource(dir: string | undefined, cwd: string, examples: string | undefined): Promise<string> {
+  if (dir !== undefined) {
+    const named = resolve(cwd, dir);
+    if (await isFolder(named)) return named;
+    throw new ConfigError(
+      `--dir ${dir}: no definitions folder at ${named}; check the path, or leave out --dir to copy ./experiments (when there is one) or else the examples that ship with eppo-gitops`,
+    );
   }
-  throw new ConfigError(`no definitions folder at ${candidates[0]}; pass --dir DIR`);
+  const local = resolve(cwd, DEFAULT_DEFINITIONS_DIR);
+  if (await isFolder(local)) return local;
+  if (examples !== undefined) return examples;
+  throw new ConfigError(`no definitions folder at ${local}, and this copy of eppo-gitops ships no examples; pass --dir the folder that holds your definitions`);
+}
+
+async function isFolder(path: string): Promise<boolean> {
+  return (await stat(path).catch(() => undefined))?.isDirectory() === true;
+}
+
+/** A path as one word a POSIX shell reads back as it is. */
+function shellWord(path: string): string {
+  return /^[\w@%+=:,./-]+$/.test(path) ? path : `'${path.replaceAll("'", `'\\''`)}'`;
 }
 
 /** The first experiment with a non-control active variation: the decision names that variant. */

@@ -20,7 +20,9 @@ No network, no account, no files outside the temporary folder, nothing left
 running. This is what "npm start" runs.
 
 Options:
-  --dir DIR   the definitions to copy (default: experiments)
+  --dir DIR   the definitions to copy (default: ./experiments when there is
+              one, else the examples that ship with eppo-gitops; when your
+              definitions fail, the error names the examples' folder for --dir)
   --keep      keep the temporary repository and print where it is
   -h, --help  show this help
 
