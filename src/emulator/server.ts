@@ -36,6 +36,12 @@ export interface EmulatorOptions {
   apiKeys?: EmulatorApiKey[];
   /** JSON state file, written atomically (temp + rename) and reloaded on start; locked (`<file>.lock`) while the emulator runs */
   statePath?: string;
+  /**
+   * How the user picks another state file, offered when this one is not valid
+   * state (the emulator command: "pass another --state file"); without it the
+   * message says only to move the file away or delete it.
+   */
+  otherStateFile?: string;
   /** receivers that get every webhook event (kept across reset) */
   webhooks?: WebhookReceiver[];
   /** start from the seed data (default true); false starts empty */
@@ -99,7 +105,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const lock: StateLock | undefined = statePath === undefined ? undefined : await acquireStateLock(statePath);
   let loaded;
   try {
-    loaded = statePath === undefined ? undefined : await loadStateFile(statePath);
+    loaded = statePath === undefined ? undefined : await loadStateFile(statePath, options.otherStateFile);
   } catch (error) {
     await lock?.release();
     throw error;

@@ -8,9 +8,11 @@ import { validateExperimentBody } from './validate.js';
 /**
  * Reads the state file. A missing file gives undefined (start from the seed);
  * a file that is not valid state is an error, never silently replaced, so no
- * one loses data to a typo.
+ * one loses data to a typo. `otherFile` says how the caller's user picks
+ * another file, when they can (`emulator --state`; `--local` cannot).
  */
-export async function loadStateFile(path: string): Promise<EmulatorState | undefined> {
+export async function loadStateFile(path: string, otherFile?: string): Promise<EmulatorState | undefined> {
+  const fix = `move it away or delete it to start again from the seed data${otherFile === undefined ? '' : `, or ${otherFile}`}`;
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -23,13 +25,13 @@ export async function loadStateFile(path: string): Promise<EmulatorState | undef
     parsed = JSON.parse(text);
   } catch (error) {
     throw new ConfigError(
-      `the emulator state file ${path} is not valid JSON (${(error as Error).message}); delete it to start again from the seed data, or pass another --state file`,
+      `the emulator state file ${path} is not valid JSON (${(error as Error).message}); ${fix}`,
       { cause: error },
     );
   }
   const problem = checkState(parsed);
   if (problem !== undefined) {
-    throw new ConfigError(`the emulator state file ${path} is not emulator state (${problem}); delete it to start again from the seed data, or pass another --state file`);
+    throw new ConfigError(`the emulator state file ${path} is not emulator state (${problem}); ${fix}`);
   }
   return parsed as EmulatorState;
 }

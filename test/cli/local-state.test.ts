@@ -1,4 +1,4 @@
-import { readdir, readFile, symlink } from 'node:fs/promises';
+import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
@@ -48,5 +48,31 @@ describe('trust item 5: emulator --state beside apply --local on the same file l
     expect(local.code).toBe(1);
     expect(JSON.parse(await readFile(statePath, 'utf8')).experiments).toEqual([]);
     expect(await readdir(join(repo.dir, '.eppo-local'))).toEqual(['.gitignore', 'state.json']);
+  });
+});
+
+describe('a state file that is not valid state', () => {
+  let repo: TempRepo;
+  beforeEach(async () => {
+    repo = await tempRepo();
+    await repo.write('experiments/checkout-button-color.yaml', definitionText());
+  });
+  afterEach(async () => {
+    await repo.remove();
+  });
+
+  it('--local says to move .eppo-local/state.json away (it has no --state), the emulator command offers --state too', async () => {
+    const statePath = join(repo.dir, '.eppo-local/state.json');
+    await mkdir(join(repo.dir, '.eppo-local'));
+    await writeFile(statePath, '{bad');
+    const plan = await runCli(['plan', '--local'], { cwd: repo.dir, env: {} });
+    expect(plan.code).toBe(1);
+    expect(plan.err).toMatch(new RegExp(`^error: the emulator state file ${statePath.replaceAll('.', '\\.')} is not valid JSON \\(.*\\); move it away or delete it to start again from the seed data\\n$`));
+    expect(plan.err).not.toContain('--state');
+
+    const emulator = await runCli(['emulator', '--port', '0', '--state', '.eppo-local/state.json'], { cwd: repo.dir, env: {}, signal: new AbortController().signal });
+    expect(emulator.code).toBe(1);
+    expect(emulator.err).toMatch(/; move it away or delete it to start again from the seed data, or pass another --state file\n$/);
+    expect(await readFile(statePath, 'utf8')).toBe('{bad');
   });
 });

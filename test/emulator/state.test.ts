@@ -55,9 +55,9 @@ describe('state file', () => {
 
   it('refuses a corrupt file with a clear error instead of replacing it', async () => {
     writeFileSync(join(dir, 'bad.json'), '{"version": 1, "experiments": [');
-    const error = await startEmulator({ statePath: join(dir, 'bad.json') }).catch((e: unknown) => e);
+    const error = await startEmulator({ statePath: join(dir, 'bad.json'), otherStateFile: 'pass another --state file' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
-    expect((error as Error).message).toMatch(/^the emulator state file .*bad\.json is not valid JSON \(.*\); delete it to start again from the seed data, or pass another --state file$/);
+    expect((error as Error).message).toMatch(/^the emulator state file .*bad\.json is not valid JSON \(.*\); move it away or delete it to start again from the seed data, or pass another --state file$/);
     expect(readFileSync(join(dir, 'bad.json'), 'utf8')).toBe('{"version": 1, "experiments": [');
     writeFileSync(join(dir, 'other.json'), '{"version": 3}');
     await expect(startEmulator({ statePath: join(dir, 'other.json') })).rejects.toThrow('is not emulator state (unsupported version 3, expected 1)');
@@ -129,7 +129,7 @@ describe('trust item 5: a corrupt state file is refused, naming the file', () =>
     const error = await startEmulator({ statePath: path }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as Error).message).toBe(
-      `the emulator state file ${path} is not emulator state (${problem}); delete it to start again from the seed data, or pass another --state file`,
+      `the emulator state file ${path} is not emulator state (${problem}); move it away or delete it to start again from the seed data`,
     );
     expect(readFileSync(path, 'utf8')).toBe(JSON.stringify(state));
     expect(existsSync(`${path}.lock`)).toBe(false);

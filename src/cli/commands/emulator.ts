@@ -107,7 +107,7 @@ function parseOptions(args: string[], io: Io) {
     apiKeys,
     webhooks,
     seed: values.empty !== true,
-    ...(values.state === undefined ? {} : { statePath: resolve(io.cwd, values.state) }),
+    ...(values.state === undefined ? {} : { statePath: resolve(io.cwd, values.state), otherStateFile: 'pass another --state file' }),
     ...(latencyMs === undefined ? {} : { latencyMs }),
   };
 }
