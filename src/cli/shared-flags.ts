@@ -3,7 +3,8 @@ import type { Io } from './io.js';
 
 /** The environment block of the help of every command that talks to Eppo. */
 export const EPPO_ENV_HELP = `  EPPO_API_KEY           Eppo API key (required unless --local; never printed)
-  EPPO_BASE_URL          default https://eppo.cloud/api/v1 (plain http only for loopback)
+  EPPO_BASE_URL          beats eppo_base_url in eppo-gitops.yaml; default
+                         https://eppo.cloud/api/v1 (plain http only for loopback)
   EPPO_TIMEOUT_SECONDS   seconds one Eppo request may take (default 30); a timed-out
                          read is retried, a timed-out create is looked up, never resent`;
 

@@ -17,8 +17,15 @@ export const DEFAULT_EPPO_BASE_URL = 'https://eppo.cloud/api/v1';
 /** Page size for list endpoints (Eppo's maximum). */
 export const PAGE_LIMIT = 250;
 
-/** What to check when an answer is not shaped like Eppo's. */
-const NOT_EPPO_HINT = 'check EPPO_BASE_URL: it should point at the Eppo REST API (…/api/v1)';
+/** Where the base URL was set: a flag, the environment, eppo-gitops.yaml, or none of them (Eppo's own). */
+export type BaseUrlSource = 'flag' | 'env' | 'settings' | 'default';
+
+/** The setting a hint tells the user to check: the one the URL came from (setting EPPO_BASE_URL is the way to change the default). */
+function urlSetting(source: BaseUrlSource | undefined): string {
+  if (source === 'flag') return '--base-url';
+  if (source === 'settings') return '"eppo_base_url" in eppo-gitops.yaml';
+  return 'EPPO_BASE_URL';
+}
 
 /** 1,000,000 items: beyond this the server is not paging (offset ignored). */
 const MAX_PAGES = 4_000;
@@ -47,6 +54,8 @@ export interface EppoClientOptions {
   /** list pages in flight; default 4 */
   concurrency?: number;
   onRetry?: (e: RetryEvent) => void;
+  /** where `baseUrl` was set, so a hint names that setting (default: EPPO_BASE_URL) */
+  baseUrlSource?: BaseUrlSource;
   /**
    * Once aborted, reads in flight are cancelled, no retry waits or starts, and
    * every new call fails with a non-retryable EppoRequestError (`cancelled`).
@@ -126,7 +135,7 @@ const CONNECT_FAILURES = new Set([
   'EADDRNOTAVAIL',
 ]);
 
-function hintFor(status: number | undefined, method: string): string | undefined {
+function hintFor(status: number | undefined, method: string, setting: string): string | undefined {
   switch (status) {
     case 401:
       return 'check EPPO_API_KEY: Eppo did not accept the key';
@@ -135,9 +144,9 @@ function hintFor(status: number | undefined, method: string): string | undefined
         ? 'the key needs read access to Experiments, Metrics and Definitions'
         : 'the key needs Experiments read/write';
     case 404:
-      return 'not found: check the id, and that EPPO_BASE_URL ends in /api/v1';
+      return `not found: check the id, and that ${setting} ends in /api/v1`;
     case 405:
-      return 'Eppo does not allow this method here; check EPPO_BASE_URL';
+      return `Eppo does not allow this method here; check ${setting}`;
     case 409:
       return 'Eppo reports a conflict; run plan again';
     case 413:
@@ -192,6 +201,13 @@ export function createEppoClient(options: EppoClientOptions): EppoApi {
   const concurrency = Math.max(1, options.concurrency ?? DEFAULT_PARALLELISM);
   const cancel = options.signal;
   const cancelled = (): boolean => cancel?.aborted === true;
+  const setting = urlSetting(options.baseUrlSource);
+  // What to check when an answer is not shaped like Eppo's.
+  const notEppoHint = `check ${setting}: it should point at the Eppo REST API (…/api/v1)`;
+  const unreachableHint =
+    options.baseUrlSource === 'default'
+      ? `check that ${base.host} is reachable (the default Eppo URL; set EPPO_BASE_URL or pass --base-url to use another)`
+      : `check that ${base.host} is reachable and ${setting} is right`;
 
   const pool = new Pool(base.origin, {
     connect: { timeout: connectTimeoutMs },
@@ -264,7 +280,7 @@ export function createEppoClient(options: EppoClientOptions): EppoApi {
           retryable: true,
           notProcessed,
           timedOut,
-          hint: notProcessed ? `check that ${base.host} is reachable and EPPO_BASE_URL is right` : 'the connection failed; try again',
+          hint: notProcessed ? unreachableHint : 'the connection failed; try again',
           cause: error,
         }),
       };
@@ -288,7 +304,7 @@ export function createEppoClient(options: EppoClientOptions): EppoApi {
           path,
           status,
           retryable: false,
-          hint: 'set EPPO_BASE_URL to the final API URL (e.g. https://eppo.cloud/api/v1)',
+          hint: `set ${setting} to the final API URL (e.g. https://eppo.cloud/api/v1)`,
         }),
       };
     }
@@ -304,7 +320,7 @@ export function createEppoClient(options: EppoClientOptions): EppoApi {
             path,
             status,
             retryable: false,
-            hint: NOT_EPPO_HINT,
+            hint: notEppoHint,
             cause: error,
           }),
         };
@@ -322,7 +338,7 @@ export function createEppoClient(options: EppoClientOptions): EppoApi {
         status,
         retryable,
         ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
-        ...(hintFor(status, method) === undefined ? {} : { hint: hintFor(status, method)! }),
+        ...(hintFor(status, method, setting) === undefined ? {} : { hint: hintFor(status, method, setting)! }),
       }),
     };
   }
@@ -363,10 +379,10 @@ export function createEppoClient(options: EppoClientOptions): EppoApi {
   }
 
   function expectArray<T>(value: unknown, method: string, path: string): T[] {
-    if (!Array.isArray(value)) throw new EppoApiError(`expected a JSON array from Eppo, got ${describeJsonKind(value)}`, { method, path, hint: NOT_EPPO_HINT });
+    if (!Array.isArray(value)) throw new EppoApiError(`expected a JSON array from Eppo, got ${describeJsonKind(value)}`, { method, path, hint: notEppoHint });
     for (const item of value) {
       if (item === null || typeof item !== 'object' || typeof (item as { id?: unknown }).id !== 'number') {
-        throw new EppoApiError(`expected objects with a numeric "id" in the list from Eppo, got ${describeJsonKind(item)}`, { method, path, hint: NOT_EPPO_HINT });
+        throw new EppoApiError(`expected objects with a numeric "id" in the list from Eppo, got ${describeJsonKind(item)}`, { method, path, hint: notEppoHint });
       }
     }
     return value as T[];
@@ -374,7 +390,7 @@ export function createEppoClient(options: EppoClientOptions): EppoApi {
 
   function expectObject<T>(value: unknown, method: string, path: string): T {
     if (value === null || typeof value !== 'object' || Array.isArray(value) || typeof (value as { id?: unknown }).id !== 'number') {
-      throw new EppoApiError(`expected a JSON object with a numeric "id" from Eppo, got ${describeJsonKind(value)}`, { method, path, hint: NOT_EPPO_HINT });
+      throw new EppoApiError(`expected a JSON object with a numeric "id" from Eppo, got ${describeJsonKind(value)}`, { method, path, hint: notEppoHint });
     }
     return value as T;
   }
@@ -397,7 +413,7 @@ export function createEppoClient(options: EppoClientOptions): EppoApi {
           failure ??= new EppoApiError(`more than ${MAX_PAGES} pages of ${PAGE_LIMIT}: Eppo does not seem to honour limit/offset`, {
             method: 'GET',
             path,
-            hint: NOT_EPPO_HINT,
+            hint: notEppoHint,
           });
           return;
         }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { RunningEmulator } from '../emulator/index.js';
 import { ConfigError } from '../errors.js';
 import { parseTimeoutSeconds } from '../util/index.js';
-import { createEppoClient, DEFAULT_EPPO_BASE_URL, type EppoClientOptions } from './client.js';
+import { createEppoClient, DEFAULT_EPPO_BASE_URL, type BaseUrlSource, type EppoClientOptions } from './client.js';
 import type { EppoApi } from './types.js';
 
 export interface EppoConnection {
@@ -74,9 +74,20 @@ export async function connectEppo(opts: ConnectEppoOptions): Promise<EppoConnect
   if (apiKey === undefined || apiKey.trim() === '') {
     throw new ConfigError('EPPO_API_KEY is not set: export EPPO_API_KEY=<an Eppo API key with Experiments read/write>, or use --local to try against the embedded emulator');
   }
-  const baseUrl = nonEmpty(opts.baseUrl) ?? nonEmpty(opts.env.EPPO_BASE_URL) ?? nonEmpty(opts.config?.eppo_base_url) ?? DEFAULT_EPPO_BASE_URL;
-  const api = createEppoClient({ ...tuning, baseUrl, apiKey: apiKey.trim() });
+  const [baseUrl, baseUrlSource] = pickBaseUrl(opts);
+  const api = createEppoClient({ ...tuning, baseUrl, apiKey: apiKey.trim(), baseUrlSource });
   return { api, baseUrl: api.baseUrl, close: () => api.close() };
+}
+
+/** flag > EPPO_BASE_URL > eppo-gitops.yaml > Eppo's own, and which one it was (the hints name it). */
+function pickBaseUrl(opts: ConnectEppoOptions): [string, BaseUrlSource] {
+  const flag = nonEmpty(opts.baseUrl);
+  if (flag !== undefined) return [flag, 'flag'];
+  const env = nonEmpty(opts.env.EPPO_BASE_URL);
+  if (env !== undefined) return [env, 'env'];
+  const settings = nonEmpty(opts.config?.eppo_base_url);
+  if (settings !== undefined) return [settings, 'settings'];
+  return [DEFAULT_EPPO_BASE_URL, 'default'];
 }
 
 /**

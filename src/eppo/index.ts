@@ -6,6 +6,7 @@ export {
   EppoRequestError,
   parseBaseUrl,
   PAGE_LIMIT,
+  type BaseUrlSource,
   type EppoClientOptions,
   type RetryEvent,
 } from './client.js';

@@ -25,7 +25,8 @@ Options:
   --dir DIR           definitions folder (default: "dir" in
                       eppo-gitops.yaml, else experiments)
   --local             use the embedded Eppo emulator (state in .eppo-local/)
-  --base-url URL      Eppo API base URL (default: EPPO_BASE_URL or Eppo's)
+  --base-url URL      Eppo API base URL (default: EPPO_BASE_URL, else
+                      eppo_base_url in eppo-gitops.yaml, else Eppo's)
   --format FMT        text (default) | json: one object, snake_case like the
                       serve logs ({"experiment_id": 4521, "action": "proposed",
                       "experiment_key": …, "file": …, "branch": …, …})

@@ -32,7 +32,8 @@ Options:
                     eppo-gitops.yaml, else experiments)
   --local           use the embedded Eppo emulator, and register this server
                     as its webhook receiver
-  --base-url URL    Eppo API base URL (default: EPPO_BASE_URL or Eppo's)
+  --base-url URL    Eppo API base URL (default: EPPO_BASE_URL, else
+                    eppo_base_url in eppo-gitops.yaml, else Eppo's)
 
 Environment:
   EPPO_WEBHOOK_SECRET   the secret configured on the Eppo webhook (required; at least
