@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli, tempRepo, type TempRepo } from '../eppo/helpers.js';
@@ -41,6 +42,35 @@ describe('trust item 18: a definitions folder that does not exist', () => {
     const github = await runCli(['validate', '--dir', 'nope', '--format', 'github'], { cwd: repo.dir, env: {} });
     expect(github.code).toBe(1);
     expect(github.out).toMatch(/^::error file=nope,line=1,col=1,title=eppo-gitops io::the definitions folder "nope" was not found/);
+  });
+
+  it('in a subfolder, says to run from the folder holding eppo-gitops.yaml, or from the top of the repository', async () => {
+    execFileSync('git', ['init', '--quiet', repo.dir]);
+    await repo.write('services/web/.keep', '');
+    const sub = join(repo.dir, 'services/web');
+    for (const args of [['validate'], ['plan', '--local']]) {
+      const r = await runCli(args, { cwd: sub, env: {} });
+      expect(r.code).toBe(1);
+      expect(r.err).toBe(
+        `error: the definitions folder "experiments" was not found: looked for ${join(sub, 'experiments')}; run eppo-gitops from the top of the repository, ${repo.dir} (eppo-gitops init writes the folder there, with an example), or pass --dir the folder that holds your definitions\n`,
+      );
+    }
+    // following the advice works: the repository top has experiments/
+    expect((await runCli(['validate'], { cwd: repo.dir, env: {} })).code).toBe(0);
+
+    await repo.write('services/eppo-gitops.yaml', 'dir: defs\n');
+    await repo.write('services/defs/.keep', '');
+    const r = await runCli(['validate'], { cwd: sub, env: {} });
+    expect(r.err).toBe(
+      `error: the definitions folder "experiments" was not found: looked for ${join(sub, 'experiments')}; run eppo-gitops from ${join(repo.dir, 'services')}, which holds eppo-gitops.yaml (paths are read from there), or pass --dir the folder that holds your definitions\n`,
+    );
+    expect((await runCli(['validate'], { cwd: join(repo.dir, 'services'), env: {} })).code).toBe(0);
+
+    // at the top of a repository without the folder, init is the way
+    await repo.remove();
+    await repo.write('README.md', '');
+    execFileSync('git', ['init', '--quiet', repo.dir]);
+    expect((await runCli(['validate'], { cwd: repo.dir, env: {} })).err).toContain('; create it (eppo-gitops init writes one with an example)');
   });
 
   it('names eppo-gitops.yaml when the name came from there', async () => {
