@@ -127,6 +127,25 @@ describe('what the workflows run', () => {
     expect(paths.some((p) => p.matches('experiments/onboarding-checklist.yaml'))).toBe(true);
   });
 
+  it('the README names the paths and triggers each workflow really has', () => {
+    const readme = read(join(root, 'README.md'));
+    const when = (name: string): string => {
+      const row = readme.split('\n').find((line) => line.startsWith(`| \`${name}\` |`));
+      expect(row, name).toBeDefined();
+      return row!.split(' | ')[1]!;
+    };
+    for (const [name, event] of [['plan.yml', 'pull_request'], ['apply.yml', 'push']] as const) {
+      const paths = (workflow(name).on as Record<string, { paths?: string[] }>)[event]?.paths ?? [];
+      const named = [...when(name).matchAll(/`([^`]+)`/g)].map((m) => m[1]);
+      expect(named, name).toEqual(paths);
+    }
+    for (const name of ['apply.yml', 'drift.yml', 'outcomes.yml']) {
+      expect('workflow_dispatch' in workflow(name).on, name).toBe(true);
+      expect(when(name), name).toContain('manual run');
+    }
+    for (const name of ['drift.yml', 'outcomes.yml']) expect(when(name), name).toContain('schedule');
+  });
+
   it('apply.yml applies on the default branch, one apply at a time', () => {
     const wf = workflow('apply.yml');
     expect((wf.on.push as { branches: string[] }).branches).toEqual(['main']);
