@@ -1,4 +1,4 @@
-import type { Alias, CST, Document, LineCounter, Node, Parser, YAMLError } from 'yaml';
+import type { Alias, CST, Document, LineCounter, Node, Parser, Scalar, YAMLError } from 'yaml';
 import { capProblems } from './cap-problems.js';
 import { parseSimpleYaml } from './simple-yaml.js';
 import { yamlLibrary } from './yaml-library.js';
@@ -69,7 +69,7 @@ export function parseYamlSource(file: string, input: Uint8Array | string, option
     throw error;
   }
   const posAt = (offset: number): SourcePos => lineCounter.linePos(offset);
-  const { errors, warnings } = reportedDiagnostics(doc);
+  const { errors, warnings } = reportedDiagnostics(doc, posAt);
   const problems: Problem[] = [];
   for (const error of errors) {
     const tab = error.code === 'DUPLICATE_KEY' ? -1 : tabInIndentation(text, error.pos[0], error.code);
@@ -250,30 +250,36 @@ type Diagnostic = Pick<YAMLError, 'pos' | 'code' | 'message'>;
  * error (the rest of the file is read through that mistake, so what follows
  * is mostly its echo), duplicate keys included; and the warnings before it.
  */
-function reportedDiagnostics(doc: Document.Parsed): { errors: Diagnostic[]; warnings: Diagnostic[] } {
-  const all = [...doc.errors, ...duplicateKeys(doc.contents)].sort((a, b) => a.pos[0] - b.pos[0]);
+function reportedDiagnostics(doc: Document.Parsed, posAt: (offset: number) => SourcePos): { errors: Diagnostic[]; warnings: Diagnostic[] } {
+  const all = [...doc.errors, ...duplicateKeys(doc.contents, posAt)].sort((a, b) => a.pos[0] - b.pos[0]);
   const syntax = all.findIndex((e) => e.code !== 'DUPLICATE_KEY');
   if (syntax === -1) return { errors: all, warnings: doc.warnings };
   const end = all[syntax]!.pos[0];
   return { errors: all.slice(0, syntax + 1), warnings: doc.warnings.filter((w) => w.pos[0] < end) };
 }
 
-/** Keys equal to an earlier key of the same mapping, as yaml's `uniqueKeys` defines equal, in linear time. */
-function duplicateKeys(root: unknown): Diagnostic[] {
+/**
+ * Keys equal to an earlier key of the same mapping, as yaml's `uniqueKeys`
+ * defines equal, in linear time; the message names the key and the line of
+ * its first use, as the flag files' JSON reader does.
+ */
+function duplicateKeys(root: unknown, posAt: (offset: number) => SourcePos): Diagnostic[] {
   const { isMap, isPair, isScalar, isSeq } = yamlLibrary();
   const found: Diagnostic[] = [];
   const stack: unknown[] = [root];
   while (stack.length > 0) {
     const node = stack.pop();
     if (isMap(node)) {
-      const seen = new Set<unknown>();
+      const seen = new Map<unknown, Scalar>();
       for (const pair of node.items) {
         const key = pair.key;
         if (isScalar(key)) {
-          // A Set takes NaN for equal to NaN; yaml compares with ===.
-          if (seen.has(key.value) && !Number.isNaN(key.value) && key.range) {
-            found.push({ pos: [key.range[0], key.range[0] + 1], code: 'DUPLICATE_KEY', message: 'Map keys must be unique' });
-          } else seen.add(key.value);
+          // A Map takes NaN for equal to NaN; yaml compares with ===.
+          const first = Number.isNaN(key.value) ? undefined : seen.get(key.value);
+          if (first !== undefined && key.range) {
+            const line = first.range ? ` (first at line ${posAt(first.range[0]).line})` : '';
+            found.push({ pos: [key.range[0], key.range[0] + 1], code: 'DUPLICATE_KEY', message: `duplicate key ${JSON.stringify(String(key.value))}${line}; each key may appear once in a mapping` });
+          } else if (first === undefined) seen.set(key.value, key);
         }
         stack.push(pair.key, pair.value);
       }
@@ -337,8 +343,6 @@ function yamlMessage(code: string, message: string): string {
   switch (code) {
     case 'MULTIPLE_DOCS':
       return 'the file holds several YAML documents (---); keep one experiment per file';
-    case 'DUPLICATE_KEY':
-      return 'duplicate key: each key may appear once in a mapping';
     case 'TAB_AS_INDENT':
       return TAB_MESSAGE;
     default:

@@ -60,7 +60,7 @@ describe('parseConfig', () => {
     ['eppo_api_key: abc\n', ['eppo-gitops.yaml:1:1 error [schema] unknown field "eppo_api_key"; secrets never belong in eppo-gitops.yaml (it is committed); set EPPO_API_KEY instead']],
     ['my_password: abc\n', ['eppo-gitops.yaml:1:1 error [schema] unknown field "my_password"; secrets never belong in eppo-gitops.yaml (it is committed); set them in the environment instead']],
     ['- dir\n', ['eppo-gitops.yaml:1:1 error [schema] eppo-gitops.yaml must be a mapping, not a list']],
-    ['dir: a\ndir: b\n', ['eppo-gitops.yaml:2:1 error [yaml] duplicate key: each key may appear once in a mapping']],
+    ['dir: a\ndir: b\n', ['eppo-gitops.yaml:2:1 error [yaml] duplicate key "dir" (first at line 1); each key may appear once in a mapping']],
     ['flags:\n  files: []\n', ['eppo-gitops.yaml:2:3 error [schema] flags.files needs at least 1 item, has 0']],
     ['flags:\n  files: flags/*.json\n', ['eppo-gitops.yaml:2:10 error [schema] flags.files must be a list, not the text "flags/*.json"']],
     ['flags:\n  rollout: off\n', ['eppo-gitops.yaml:1:1 error [schema] flags is missing the required field "files"']],

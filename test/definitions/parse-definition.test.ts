@@ -21,8 +21,8 @@ describe('parseDefinition: bad input', () => {
     [
       'invalid/duplicate-key.yaml',
       [
-        ['10:5 error [yaml]', 'duplicate key'],
-        ['13:1 error [yaml]', 'duplicate key'],
+        ['10:5 error [yaml]', 'duplicate key "weight" (first at line 9); each key may appear once in a mapping'],
+        ['13:1 error [yaml]', 'duplicate key "name" (first at line 2); each key may appear once in a mapping'],
       ],
     ],
     [
@@ -197,7 +197,7 @@ describe('parseDefinition: bad input', () => {
   it('trust item 16: duplicate keys before the first syntax error stay listed; warnings after it go', () => {
     const text = 'experiment_key: a\nname: A\nname: B\nhypothesis: !note x\nentity: [user\nextra: !note y\n';
     expect(parseDefinition('x.yaml', text).problems.map(show)).toEqual([
-      '3:1 error [yaml] duplicate key: each key may appear once in a mapping',
+      '3:1 error [yaml] duplicate key "name" (first at line 2); each key may appear once in a mapping',
       '4:13 warning [yaml] Unresolved tag: !note',
       '6:1 error [yaml] Flow sequence in block collection must be sufficiently indented and end with a ]',
     ]);

@@ -212,7 +212,7 @@ describe('readFlagFile: YAML', () => {
   it.each([
     ['an unknown state', yaml.replace('state: ENABLED', 'state: MAYBE'), ['f.yaml:4:12 error [flag-file] flag "checkout", state must be "ENABLED" or "DISABLED", not the text "MAYBE"']],
     ['a fractional naming a variant the flag lacks', yaml.replace('[green, 50]', '[greenn, 50]'), ['f.yaml:12:12 error [flag-file] flag "checkout": the fractional names "greenn", which is not one of its variants (control, green)']],
-    ['a flag key repeated in one file', `${yaml}  checkout:\n    state: ENABLED\n    variants: {a: 1}\n    defaultVariant: a\n`, ['f.yaml:13:3 error [flag-file] duplicate key: each key may appear once in a mapping']],
+    ['a flag key repeated in one file', `${yaml}  checkout:\n    state: ENABLED\n    variants: {a: 1}\n    defaultVariant: a\n`, ['f.yaml:13:3 error [flag-file] duplicate key "checkout" (first at line 3); each key may appear once in a mapping']],
     ['a YAML syntax error', yaml.replace('state: ENABLED', 'state: ENABLED: yes'), ['f.yaml:4:12 error [flag-file] Nested mappings are not allowed in compact mappings']],
     ['several documents', `${yaml}---\nflags: {}\n`, ['f.yaml:13:1 error [flag-file] the file holds several YAML documents (---); keep one document per file']],
     ['an empty file', '# nothing\n', ['f.yaml:1:1 error [flag-file] the file is empty; a flagd file is a mapping with "flags"']],
