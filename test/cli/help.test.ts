@@ -65,6 +65,14 @@ describe('help texts say what the commands do with flags and settings', () => {
     expect(text).toContain('rollout: off');
   });
 
+  it.each([['outcome'], ['outcomes', 'sync'], ['serve']])('%s: --base-url names eppo_base_url in eppo-gitops.yaml among its defaults', async (...args) => {
+    expect(await help(...args)).toContain("--base-url URL Eppo API base URL (default: EPPO_BASE_URL, else eppo_base_url in eppo-gitops.yaml, else Eppo's)");
+  });
+
+  it('serve --host: 127.0.0.1 unless told otherwise, never detected', async () => {
+    expect(await help('serve')).toContain('--host ADDR address to bind (default: 127.0.0.1, always; pass 0.0.0.0 in a container or behind a proxy on another host)');
+  });
+
   it('init shows the action reference it writes (the major tag of this version), not another', async () => {
     const version = (await runCli(['--version'], {})).out.trim();
     const text = await help('init');

@@ -25,7 +25,8 @@ ${ROLLOUT_HELP}
 Options:
   --port N          port to listen on (default: PORT, then "port" in eppo-gitops.yaml,
                     then 8080; 0 picks a free one)
-  --host ADDR       address to bind (default: 127.0.0.1; 0.0.0.0 in a container)
+  --host ADDR       address to bind (default: 127.0.0.1, always; pass 0.0.0.0 in a
+                    container or behind a proxy on another host)
   --git-host KIND   github | local (default: github when GITHUB_TOKEN and
                     GITHUB_REPOSITORY are set, else local = the checkout in cwd)
   --dir DIR         definitions folder (default: "dir" in
