@@ -13,8 +13,14 @@ export interface WriteExperimentFromFlagOptions {
   root: string;
   /** `flags` from eppo-gitops.yaml */
   flags: FlagsConfig;
-  /** the definitions folder, relative to `root` */
+  /** the folder to write into, relative to `root` */
   dir: string;
+  /**
+   * the definitions folder validate checks, relative to `root`, searched for
+   * the key as well as `dir` (default: `dir`): a --dir elsewhere, or below it,
+   * must not make a second file with a key it already has
+   */
+  definitionsDir?: string;
   flagKey: string;
   entity: string;
   assignmentSource: string;
@@ -48,7 +54,8 @@ const DECIMALS = 100;
  * gives traffic_allocation, measured with flagd-core), checks it as validate
  * would (its schema and rules, and the flag checks against its own flag) and
  * writes `<dir>/<flag-key>.yaml`. Never overwrites: not that file, not a
- * `.yml` twin, and not when another definition already has the key. Bad input
+ * `.yml` twin, and not when another definition in `dir` or the definitions
+ * folder already has the key. Bad input
  * is a refusal with a message, never a throw.
  */
 export async function writeExperimentFromFlag(options: WriteExperimentFromFlagOptions): Promise<WriteExperimentFromFlagResult> {
@@ -86,8 +93,11 @@ export async function writeExperimentFromFlag(options: WriteExperimentFromFlagOp
       return refused(`${toPosix(relative(root, candidate))} already exists; not overwritten (edit it, or delete it and run new again)`);
     }
   }
-  const existing = (await loadDefinitions({ cwd: options.root, dir: folder.dir })).definitions.find((d) => d.experiment_key === options.flagKey);
-  if (existing !== undefined) return refused(`${existing.file} already declares experiment_key ${options.flagKey}; not written`);
+  // The folder written to first, so the message names the file next to the new one. A folder that does not exist holds no key.
+  for (const searched of new Set([folder.dir, options.definitionsDir ?? folder.dir])) {
+    const existing = (await loadDefinitions({ cwd: options.root, paths: [searched] })).definitions.find((d) => d.experiment_key === options.flagKey);
+    if (existing !== undefined) return refused(`${existing.file} already declares experiment_key ${options.flagKey}; not written`);
+  }
 
   const base = {
     entity: options.entity,
