@@ -28,3 +28,6 @@ export { writeExperimentFromFlag } from './write-experiment-from-flag.js';
 export { readNewExperimentSettings } from './new-experiment-settings.js';
 export type { WriteExperimentFromFlagOptions, WriteExperimentFromFlagResult } from './write-experiment-from-flag.js';
 export { buildFlagsWithoutExperimentNote, describeFlagsWithoutExperiment, findFlagsWithoutExperiment } from './flags-without-experiment.js';
+export type { FlagsWithoutExperimentOptions } from './flags-without-experiment.js';
+export { buildNewExperiment } from './build-new-experiment.js';
+export type { NewExperiment, NewExperimentOptions } from './build-new-experiment.js';

@@ -203,7 +203,8 @@ describe('flag checks in validate and plan (CLI in-process)', () => {
         'dark-mode': fractionalFlag({ on: 1, off: 1 }, { state: 'DISABLED' }),
       }),
     );
-    await repo.write('flags/app.flagd.yaml', 'flags:\n  app-onboarding:\n    state: ENABLED\n    variants: {a: 1, b: 2}\n    defaultVariant: a\n    targeting: {if: [{in: ["@beta", {var: email}]}, {fractional: [[a, 1], [b, 1]]}, a]}\n');
+    // Everyone outside the beta gets "off", not an arm: new can start from it (an else branch that is an arm: the next test).
+    await repo.write('flags/app.flagd.yaml', 'flags:\n  app-onboarding:\n    state: ENABLED\n    variants: {a: 1, b: 2, "off": 0}\n    defaultVariant: a\n    targeting: {if: [{in: ["@beta", {var: email}]}, {fractional: [[a, 1], [b, 1]]}, "off"]}\n');
     const text = await run(['plan']);
     expect(text.code).toBe(0);
     expect(text.out.split('\n').slice(-3)).toEqual([
@@ -219,6 +220,24 @@ describe('flag checks in validate and plan (CLI in-process)', () => {
     const applied = await run(['apply', 'plan.json']);
     expect(applied.code).toBe(0);
     expect(applied.out).toContain('Apply: 1 applied, 0 failed, 0 skipped.');
+  });
+
+  it("the note lists only flags new can start from: a fractional under an if that serves everyone else an arm is not one", async () => {
+    await repo.write(
+      'flags/web.flagd.json',
+      json({
+        'checkout-button-color': fractionalFlag({ control: 50, green: 50 }),
+        'search-ranking': fractionalFlag({ bm25: 1, learned: 1 }),
+        // Subjects without the email get "a", an arm: new refuses it (flag-split), so the note must not send the user there.
+        tgt: { state: 'ENABLED', variants: { a: 1, b: 2 }, defaultVariant: 'a', targeting: { if: [{ in: ['@beta', { var: 'email' }] }, { fractional: [['a', 1], ['b', 1]] }, 'a'] } },
+      }),
+    );
+    const p = await run(['plan', '--format', 'json']);
+    expect(p.code).toBe(0);
+    expect(JSON.parse(p.out).flags_without_experiment).toEqual(['search-ranking']);
+    const names = ['--entity', 'user', '--assignment-source', 'User assignments'];
+    expect(await run(['new', 'tgt', ...names])).toMatchObject({ code: 1, err: expect.stringContaining('would not pass validate') });
+    expect(await run(['new', 'search-ranking', ...names])).toMatchObject({ code: 0 });
   });
 
   it('without flags in eppo-gitops.yaml no flag file is read and the plan has no note', async () => {
