@@ -10,7 +10,7 @@ export { clearFlagdCache } from './flagd.js';
 export { buildFlagSet } from './flag-set.js';
 export { loadFlagFiles } from './load-flag-files.js';
 export { compileGlob, matchGlob, filterByGlobs, expandBraces } from './glob.js';
-export { findServedKeys, selectFlagPaths } from './flag-paths.js';
+export { buildFlagFileMatcher, findServedKeys, selectFlagPaths } from './flag-paths.js';
 export type { FlagPaths } from './flag-paths.js';
 export { buildServedSplit, clearServedSplitCache } from './served-split.js';
 export { fractionalShares, hasFractional, servedOutsideFractional } from './targeting.js';
