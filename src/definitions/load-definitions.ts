@@ -24,6 +24,12 @@ export interface LoadOptions {
   trustDir?: boolean;
   /** files or folders to check instead of `dir` */
   paths?: string[];
+  /**
+   * Files found in a folder that are not definitions although they may end in
+   * .yaml (flag files): called with the path as shown (relative to `cwd`);
+   * those it accepts are left out and listed in `skipped`.
+   */
+  notDefinition?: (file: string) => boolean;
 }
 
 /** Files read and parsed between two yields to the event loop. */
@@ -39,6 +45,7 @@ export async function loadDefinitions(options: LoadOptions): Promise<LoadResult>
   const { cwd } = options;
   const problems: Problem[] = [];
   const found = new Map<string, string>(); // absolute path → display path
+  const skipped = new Set<string>();
   const ioProblem = (file: string, message: string): Problem => ({ file, line: 1, col: 1, severity: 'error', rule: 'io', message });
 
   const roots = options.paths !== undefined && options.paths.length > 0 ? options.paths : [options.dir ?? DEFAULT_DEFINITIONS_DIR];
@@ -63,7 +70,7 @@ export async function loadDefinitions(options: LoadOptions): Promise<LoadResult>
       problems.push(ioProblem(displayPath(cwd, absolute), OUTSIDE_MESSAGE));
       continue;
     }
-    const scan: Scan = { found, problems, cwd, inside, ioProblem };
+    const scan: Scan = { found, skipped, notDefinition: options.notDefinition, problems, cwd, inside, ioProblem };
     if (info.isDirectory()) await walk(absolute, [realRoot], scan);
     else if (fromDir) problems.push(ioProblem(displayPath(cwd, absolute), 'the definitions folder is not a folder; pass --dir a folder of *.yaml files, or check one file with "eppo-gitops validate FILE"'));
     else if (info.isFile()) found.set(absolute, displayPath(cwd, absolute));
@@ -106,7 +113,7 @@ export async function loadDefinitions(options: LoadOptions): Promise<LoadResult>
     byKey.set(definition.experiment_key, definition);
     definitions.push(definition);
   }
-  return { definitions, problems: [...problems, ...groupByFile(fileProblems)], files: files.length };
+  return { definitions, problems: [...problems, ...groupByFile(fileProblems)], files: files.length, skipped: [...skipped].sort() };
 }
 
 function readAndParse(
@@ -137,6 +144,8 @@ function readAndParse(
 
 interface Scan {
   found: Map<string, string>;
+  skipped: Set<string>;
+  notDefinition: ((file: string) => boolean) | undefined;
   problems: Problem[];
   cwd: string;
   /** real folders a link may lead into */
@@ -200,6 +209,8 @@ async function walk(folder: string, ancestors: string[], scan: Scan): Promise<vo
         continue;
       }
       await walk(path, [...ancestors, real], scan);
+    } else if (isFile && scan.notDefinition?.(shownBase + entry.name) === true) {
+      scan.skipped.add(shownBase + entry.name);
     } else if (isFile && isDefinitionFile(entry.name)) {
       found.set(path, shownBase + entry.name);
     }

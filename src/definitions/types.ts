@@ -105,6 +105,8 @@ export interface LoadResult {
   problems: Problem[];
   /** number of files read (or attempted) */
   files: number;
+  /** files found in folders that `LoadOptions.notDefinition` left out, as shown (relative to cwd) */
+  skipped: string[];
 }
 
 /**

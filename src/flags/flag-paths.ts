@@ -19,23 +19,33 @@ export interface FlagPaths {
  * have it checked as one. Pure.
  */
 export function selectFlagPaths(options: { root: string; paths: readonly string[]; files: readonly string[] }): FlagPaths {
-  const globs = options.files.flatMap((pattern) => {
-    try {
-      return [compileGlob(pattern)];
-    } catch {
-      return []; // loadFlagFiles reports the glob
-    }
-  });
+  const matches = buildFlagFileMatcher(options.files);
   const flagFiles: string[] = [];
   const others: string[] = [];
   for (const path of options.paths) {
     const absolute = resolve(options.root, path);
     const inside = absolute !== resolve(options.root) && isWithin(absolute, options.root);
     const posix = toPosix(relative(options.root, absolute));
-    if (inside && globs.some((g) => g.matches(posix))) flagFiles.push(posix);
+    if (inside && matches(posix)) flagFiles.push(posix);
     else others.push(path);
   }
   return { flagFiles: [...new Set(flagFiles)], others };
+}
+
+/**
+ * Whether `flags.files` names a path (relative to the root, POSIX
+ * separators). A glob that does not compile matches nothing here:
+ * loadFlagFiles reports it. Pure.
+ */
+export function buildFlagFileMatcher(files: readonly string[]): (path: string) => boolean {
+  const globs = files.flatMap((pattern) => {
+    try {
+      return [compileGlob(pattern)];
+    } catch {
+      return [];
+    }
+  });
+  return (path) => globs.some((g) => g.matches(path));
 }
 
 /**

@@ -17,7 +17,16 @@ export interface NewExperimentSettingsOptions {
  * eppo-gitops.yaml gave (`missing`, by their name under `defaults:`).
  */
 export type NewExperimentSettings =
-  | { ok: true; flags: FlagsConfig; entity: string; assignmentSource: string; dir: string }
+  | {
+      ok: true;
+      flags: FlagsConfig;
+      entity: string;
+      assignmentSource: string;
+      /** where to write: --dir, else the definitions folder */
+      dir: string;
+      /** the definitions folder validate checks ("dir" in eppo-gitops.yaml, else experiments), whatever --dir says */
+      definitionsDir: string;
+    }
   | { ok: false; missing: Array<'entity' | 'assignment_source'> };
 
 /**
@@ -39,7 +48,7 @@ export async function readNewExperimentSettings(options: NewExperimentSettingsOp
   if (config.flags === undefined) {
     throw new ConfigError(`no flag files are configured: add flags: {files: ["flags/*.flagd.json"]} to ${CONFIG_FILE} (globs from the folder holding it)`);
   }
-  return { ok: true, flags: config.flags, entity, assignmentSource, dir: resolveDefinitionsDir(options.dir, config) };
+  return { ok: true, flags: config.flags, entity, assignmentSource, dir: resolveDefinitionsDir(options.dir, config), definitionsDir: resolveDefinitionsDir(undefined, config) };
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

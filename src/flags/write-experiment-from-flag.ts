@@ -1,11 +1,9 @@
 import { mkdir, realpath, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
-import { buildSchemaPath, CONFIG_FILE, definitionFileNames, loadDefinitions, parseDefinition, resolveFolderInsideRoot, type FlagsConfig, type Problem } from '../definitions/index.js';
+import { buildSchemaPath, CONFIG_FILE, definitionFileNames, loadDefinitions, resolveFolderInsideRoot, type FlagsConfig } from '../definitions/index.js';
 import { didYouMean, errorCode, pathExists, toPosix } from '../util/index.js';
-import { buildExperimentFromFlag } from './experiment-from-flag.js';
+import { buildNewExperiment } from './build-new-experiment.js';
 import { loadFlagFiles } from './load-flag-files.js';
-import { checkFlags } from './rules.js';
-import { buildServedSplit } from './served-split.js';
 import type { Flag } from './types.js';
 
 export interface WriteExperimentFromFlagOptions {
@@ -13,8 +11,14 @@ export interface WriteExperimentFromFlagOptions {
   root: string;
   /** `flags` from eppo-gitops.yaml */
   flags: FlagsConfig;
-  /** the definitions folder, relative to `root` */
+  /** the folder to write into, relative to `root` */
   dir: string;
+  /**
+   * the definitions folder validate checks, relative to `root`, searched for
+   * the key as well as `dir` (default: `dir`): a --dir elsewhere, or below it,
+   * must not make a second file with a key it already has
+   */
+  definitionsDir?: string;
   flagKey: string;
   entity: string;
   assignmentSource: string;
@@ -39,17 +43,13 @@ export type WriteExperimentFromFlagResult =
   | { action: 'written'; file: string; text: string; flag: Flag; notes: string[] }
   | { action: 'refused'; message: string };
 
-const DECIMALS = 100;
-
 /**
  * `eppo-gitops new <flag-key>` (FLAGS.md, "Starting an experiment from a
- * flag"): reads the flag files, builds the experiment from the flag
- * (buildExperimentFromFlag; a targeting that lets fewer than all subjects in
- * gives traffic_allocation, measured with flagd-core), checks it as validate
- * would (its schema and rules, and the flag checks against its own flag) and
- * writes `<dir>/<flag-key>.yaml`. Never overwrites: not that file, not a
- * `.yml` twin, and not when another definition already has the key. Bad input
- * is a refusal with a message, never a throw.
+ * flag"): reads the flag files, builds the experiment from the flag and
+ * checks it as validate would (buildNewExperiment) and writes
+ * `<dir>/<flag-key>.yaml`. Never overwrites: not that file, not a `.yml`
+ * twin, and not when another definition in `dir` or the definitions folder
+ * already has the key. Bad input is a refusal with a message, never a throw.
  */
 export async function writeExperimentFromFlag(options: WriteExperimentFromFlagOptions): Promise<WriteExperimentFromFlagResult> {
   const refused = (message: string): WriteExperimentFromFlagResult => ({ action: 'refused', message });
@@ -86,10 +86,13 @@ export async function writeExperimentFromFlag(options: WriteExperimentFromFlagOp
       return refused(`${toPosix(relative(root, candidate))} already exists; not overwritten (edit it, or delete it and run new again)`);
     }
   }
-  const existing = (await loadDefinitions({ cwd: options.root, dir: folder.dir })).definitions.find((d) => d.experiment_key === options.flagKey);
-  if (existing !== undefined) return refused(`${existing.file} already declares experiment_key ${options.flagKey}; not written`);
+  // The folder written to first, so the message names the file next to the new one. A folder that does not exist holds no key.
+  for (const searched of new Set([folder.dir, options.definitionsDir ?? folder.dir])) {
+    const existing = (await loadDefinitions({ cwd: options.root, paths: [searched] })).definitions.find((d) => d.experiment_key === options.flagKey);
+    if (existing !== undefined) return refused(`${existing.file} already declares experiment_key ${options.flagKey}; not written`);
+  }
 
-  const base = {
+  const built = buildNewExperiment(flag, set, {
     entity: options.entity,
     assignmentSource: options.assignmentSource,
     startDate: options.now.toISOString().slice(0, 10),
@@ -97,23 +100,10 @@ export async function writeExperimentFromFlag(options: WriteExperimentFromFlagOp
     schemaPath: options.schemaPath ?? buildSchemaPath({ file: target, root }),
     ...(options.control === undefined ? {} : { control: options.control }),
     ...(options.holdouts === undefined ? {} : { holdouts: options.holdouts }),
-  };
-  let built = buildExperimentFromFlag(flag, base);
+    at: options.now,
+    rollout: options.flags.rollout ?? 'winner',
+  });
   if (!built.ok) return refused(built.message);
-  // A targeting that lets only some subjects into the fractional: the experiment says how many.
-  const split = buildServedSplit(flag, options.now);
-  const entered = built.spec.variations.reduce((sum, v) => sum + (split.shares[v.variant_key] ?? 0), 0);
-  if (entered > 0 && entered < 0.995) {
-    built = buildExperimentFromFlag(flag, { ...base, trafficAllocation: Math.round(entered * DECIMALS) / DECIMALS });
-    if (!built.ok) return refused(built.message);
-  }
-
-  const parsed = parseDefinition(file, built.text);
-  const problems: Problem[] = [...parsed.problems, ...(parsed.definition === undefined ? [] : checkFlags([parsed.definition], set, { at: options.now, rollout: options.flags.rollout ?? 'winner' }))];
-  const error = problems.find((p) => p.severity === 'error');
-  if (parsed.definition === undefined || error !== undefined) {
-    return refused(`the experiment file would not pass validate (${error?.message ?? 'it does not parse'} [${error?.rule ?? 'schema'}]); write it by hand`);
-  }
 
   try {
     await mkdir(dirname(target), { recursive: true });
@@ -122,6 +112,6 @@ export async function writeExperimentFromFlag(options: WriteExperimentFromFlagOp
     const code = errorCode(error);
     return refused(code === 'EEXIST' ? `${file} already exists; not overwritten` : `cannot write ${file} (${code}); check that the folder is writable`);
   }
-  const notes = [...built.comments.slice(1), ...problems.map((p) => `${p.message} [${p.rule}]`)];
+  const notes = [...built.comments.slice(1), ...built.problems.map((p) => `${p.message} [${p.rule}]`)];
   return { action: 'written', file, text: built.text, flag, notes };
 }

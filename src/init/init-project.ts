@@ -7,7 +7,7 @@ import { buildActionRef, parseActionRef, renderActionRef, type ActionRef } from 
 import { readPackageInfo } from './package-root.js';
 import { EXAMPLE_KEY, renderExampleDefinition } from './render-example.js';
 import { DEFAULT_FLAG_FILES, renderSettingsFile } from './render-settings.js';
-import { renderWorkflows, WORKFLOW_NAMES } from './render-workflows.js';
+import { renderPathFilters, renderWorkflows, WORKFLOW_NAMES } from './render-workflows.js';
 import { findActionUses, readActionUses, retargetActionUses } from './workflow-action.js';
 import { isWithin, toPosix } from '../util/index.js';
 
@@ -130,7 +130,7 @@ export async function initProject(options: InitOptions): Promise<InitResult> {
   const action = given ?? (inUse.length === 1 ? readActionUses(inUse[0]!) : undefined) ?? packaged!;
 
   const flagFiles = settings.config.flags?.files ?? [...DEFAULT_FLAG_FILES];
-  const workflows = (ref: ActionRef) => renderWorkflows({ action: ref, dir, branch, flagFiles });
+  const workflows = (ref: ActionRef, globs: readonly string[] = flagFiles) => renderWorkflows({ action: ref, dir, branch, flagFiles: globs });
   const examplePath = join(root, ...dir.split('/'), `${EXAMPLE_KEY}.yaml`);
   const example = (startDate: string) =>
     renderExampleDefinition({
@@ -159,7 +159,8 @@ export async function initProject(options: InitOptions): Promise<InitResult> {
   files.push(
     await place({ path: settingsPath, kind: 'settings', text: settingsText }, root, () => ({
       action: 'kept',
-      reason: 'your settings, never replaced by init (every setting is in the schema its first line names)',
+      // No schema line to point at in a file of the user's own: name the schema itself.
+      reason: "your settings, never replaced by init (every setting is described in eppo-gitops's schemas/config.schema.json; eppo-gitops validate checks them)",
     })),
   );
   for (const { name, text } of workflows(action)) {
@@ -174,12 +175,15 @@ export async function initProject(options: InitOptions): Promise<InitResult> {
   /** What to do with a workflow that exists and differs from `text`. */
   function decideWorkflow(current: string, name: string, text: string): Decision {
     const uses = findActionUses(current, repos);
-    if (given !== undefined && uses.length > 0) {
-      const before = uses.length === 1 ? readActionUses(uses[0]!) : undefined;
-      // Still exactly what init wrote for the old reference: the new one, header link included.
-      if (before !== undefined && current === workflows(before).find((w) => w.name === name)?.text) {
-        return { action: 'updated', text, note: `the action ${uses[0]} → ${renderActionRef(given)}` };
-      }
+    const before = uses.length === 1 ? readActionUses(uses[0]!) : undefined;
+    const initWrote = (ref: ActionRef, globs?: readonly string[]) => workflows(ref, globs).find((w) => w.name === name)?.text;
+    const retarget = given !== undefined && before !== undefined && renderActionRef(before) !== renderActionRef(given) ? `the action ${uses[0]} → ${renderActionRef(given)}` : undefined;
+    // Still exactly what init wrote for the old reference: the new one, header link included.
+    if (given !== undefined && before !== undefined && current === initWrote(before)) return { action: 'updated', text, note: `the action ${uses[0]} → ${renderActionRef(given)}` };
+    // Exactly what init wrote while eppo-gitops.yaml named no flag files: only the settings changed, so it is still init's.
+    if (settings.config.flags !== undefined && current === initWrote(before ?? action, DEFAULT_FLAG_FILES)) {
+      const filters = `its path filters, written for the flag files init suggests (${DEFAULT_FLAG_FILES.join(', ')}), now follow flags.files in ${CONFIG_FILE}`;
+      return { action: 'updated', text, note: retarget === undefined ? filters : `${filters}; ${retarget}` };
     }
     if (options.force === true) return { action: 'overwritten', text };
     if (given !== undefined && uses.length > 0) {
@@ -188,8 +192,21 @@ export async function initProject(options: InitOptions): Promise<InitResult> {
         return { action: 'updated', text: retargeted, note: `only its uses: lines, ${uses.join(', ')} → ${renderActionRef(given)}; the rest stays as you changed it` };
       }
     }
+    // Filters init wrote for earlier settings cannot be told from filters edited by hand: kept, with the reason.
+    if (withPathFilters(current, renderPathFilters({ dir, flagFiles })) === initWrote(before ?? action)) {
+      return {
+        action: 'skipped',
+        reason: `differs from what init writes only in its path filters, which follow dir and flags.files in ${CONFIG_FILE}: the settings changed since init wrote it, or the filters were edited; --force writes the filters of the current settings`,
+      };
+    }
     return { action: 'skipped', reason: 'exists and differs; --force replaces it' };
   }
+}
+
+/** `text` with the items of each `paths:` filter of its triggers replaced by `filters`, written as init writes them. */
+function withPathFilters(text: string, filters: readonly string[]): string {
+  const items = filters.map((f) => `      - '${f.replace(/'/g, "''")}'\n`).join('');
+  return text.replace(/^( {4}paths:\r?\n)(?: {6}- .*\r?\n)+/gm, (_, head: string) => head + items);
 }
 
 /** The definitions folder relative to root, checked: inside root, below it, and made of safe names. */

@@ -120,7 +120,7 @@ export async function planWorkspace(options: PlanWorkspaceOptions): Promise<Plan
       return { ok: false, problems: all, files: validation.files, stage: 'reference' };
     }
     const plan = buildPlan(validation.definitions, workspace, { baseUrl: connection.baseUrl, createdAt: created.toISOString(), resolution });
-    const unmatched = validation.flags === undefined ? [] : findFlagsWithoutExperiment(validation.flags, validation.definitions);
+    const unmatched = validation.flags === undefined ? [] : findFlagsWithoutExperiment(validation.flags, validation.definitions, { at: created, rollout: validation.config.flags?.rollout ?? 'winner' });
     if (unmatched.length > 0) plan.flags_without_experiment = unmatched;
     return { ok: true, plan, definitions: validation.definitions, problems: all, connection };
   } catch (error) {

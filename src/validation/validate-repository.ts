@@ -1,7 +1,11 @@
-import { DEFAULT_DEFINITIONS_DIR, loadConfig, loadDefinitions, resolveDefinitionsDir, type Config, type Definition, type Problem } from '../definitions/index.js';
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { DEFAULT_DEFINITIONS_DIR, loadConfig, loadDefinitions, resolveDefinitionsDir, type Config, type Definition, type LoadResult, type Problem } from '../definitions/index.js';
 import type { FlagSet } from '../flags/index.js';
 import { ConfigError } from '../errors.js';
 import { findMissingFolder, type FolderSource } from './definitions-folder.js';
+import { buildUnconfiguredFlagFileProblem, flagFileKind } from './unconfigured-flag-file.js';
+import { displayPath } from '../util/index.js';
 
 /** The stages of a validation run, in the order they run. */
 export type ValidationStageName = 'settings' | 'definitions' | 'flags';
@@ -117,15 +121,7 @@ const STAGES: readonly ValidationStage[] = [
         }
         if (missing !== undefined) throw new ConfigError(missing);
       }
-      const named = await namedFlagFiles(state);
-      if (named !== undefined && named.paths.length === 0) return named.problems;
-      // One file at a time, then `unique-key` across them (definitions/load-definitions.ts).
-      const chosen = named?.paths ?? paths;
-      // Only --dir may lead out of the repository through a link: a "dir" from eppo-gitops.yaml comes with the pull request.
-      const loaded = await loadDefinitions({ cwd, dir: state.dir, trustDir: source === 'flag', ...(chosen === undefined ? {} : { paths: chosen }) });
-      state.definitions = loaded.definitions;
-      state.files += loaded.files;
-      return [...(named?.problems ?? []), ...loaded.problems];
+      return loadChosenDefinitions(state, source);
     },
   },
   {
@@ -144,22 +140,57 @@ const STAGES: readonly ValidationStage[] = [
 ];
 
 /**
- * Flag files among the paths given (those `flags.files` matches): they are
- * checked as flag files, with the experiments they serve (found in the
- * definitions folder) in place of them. Undefined when no path is one.
+ * The definitions the run checks: the paths given, else the definitions
+ * folder. Flag files are never read as definitions: a path that flags.files
+ * names, given or found in a folder given, is checked as a flag file with the
+ * experiments it serves (found in the definitions folder) in place of it; any
+ * other flag file (`*.flagd.*`, or a JSON file given) is a warning that
+ * flags.files does not name it.
  */
-async function namedFlagFiles(state: StageState): Promise<{ paths: string[]; problems: Problem[] } | undefined> {
-  const { cwd, paths } = state.options;
+async function loadChosenDefinitions(state: StageState, source: FolderSource): Promise<Problem[]> {
+  const { cwd } = state.options;
+  const paths = state.options.paths ?? [];
   const flags = state.config.flags;
-  if (paths === undefined || paths.length === 0 || flags === undefined) return undefined;
-  const { findServedKeys, loadFlagFiles, selectFlagPaths } = await import('../flags/index.js');
-  const { flagFiles, others } = selectFlagPaths({ root: cwd, paths, files: flags.files });
-  if (flagFiles.length === 0) return undefined;
-  state.flags = await loadFlagFiles({ root: cwd, files: flags.files });
-  state.files += flagFiles.length;
-  const served = findServedKeys(state.flags, flagFiles);
-  const folder = served.keys.size === 0 ? [] : (await loadDefinitions({ cwd, dir: state.dir })).definitions;
-  return { paths: [...others, ...folder.filter((d) => served.keys.has(d.experiment_key)).map((d) => d.file)], problems: served.problems };
+  const flagModule = flags === undefined ? undefined : await import('../flags/index.js');
+  const configured = flagModule === undefined || flags === undefined ? () => false : flagModule.buildFlagFileMatcher(flags.files);
+  const split = flagModule === undefined || flags === undefined ? { flagFiles: [], others: paths } : flagModule.selectFlagPaths({ root: cwd, paths, files: flags.files });
+  const unconfigured: Problem[] = [];
+  const others: string[] = [];
+  for (const path of split.others) {
+    const absolute = resolve(cwd, path);
+    const kind = flagFileKind(path);
+    const isFile = kind !== undefined && (await stat(absolute).then((info) => info.isFile(), () => false));
+    if (isFile) unconfigured.push(buildUnconfiguredFlagFileProblem(displayPath(cwd, absolute), kind));
+    else others.push(path);
+  }
+  // Only --dir may lead out of the repository through a link: a "dir" from eppo-gitops.yaml comes with the pull request.
+  const load = (chosen: string[] | undefined) =>
+    loadDefinitions({ cwd, dir: state.dir, trustDir: source === 'flag', notDefinition: (file) => flagFileKind(file) === 'flagd' || configured(file), ...(chosen === undefined ? {} : { paths: chosen }) });
+  const none: LoadResult = { definitions: [], problems: [], files: 0, skipped: [] };
+  let loaded = paths.length === 0 ? await load(undefined) : others.length > 0 ? await load(others) : none;
+  // In the definitions folder, configured flag files are the flags stage's; in a folder given, they are the files to check.
+  const foundFlagFiles = paths.length === 0 ? [] : loaded.skipped.filter(configured);
+  unconfigured.push(...loaded.skipped.filter((file) => !configured(file)).map((file) => buildUnconfiguredFlagFileProblem(file, 'flagd')));
+  const flagFiles = [...new Set([...split.flagFiles, ...foundFlagFiles])];
+  const served: Problem[] = [];
+  if (flagModule !== undefined && flags !== undefined && flagFiles.length > 0) {
+    state.flags = await flagModule.loadFlagFiles({ root: cwd, files: flags.files });
+    state.files += flagFiles.length;
+    const found = flagModule.findServedKeys(state.flags, flagFiles);
+    served.push(...found.problems);
+    const folder = found.keys.size === 0 ? [] : (await loadDefinitions({ cwd, dir: state.dir })).definitions;
+    const chosen = new Set(loaded.definitions.map((d) => d.file));
+    const extra = folder.filter((d) => found.keys.has(d.experiment_key) && !chosen.has(d.file)).map((d) => d.file);
+    // One run over all of them, so unique-key compares the files given with the ones served.
+    if (extra.length > 0) loaded = await load([...others, ...extra]);
+  }
+  state.definitions = loaded.definitions;
+  state.files += loaded.files + unconfigured.length;
+  return [...sortByFile(unconfigured), ...served, ...loaded.problems];
+}
+
+function sortByFile(problems: Problem[]): Problem[] {
+  return [...problems].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
 }
 
 /**

@@ -203,7 +203,8 @@ describe('flag checks in validate and plan (CLI in-process)', () => {
         'dark-mode': fractionalFlag({ on: 1, off: 1 }, { state: 'DISABLED' }),
       }),
     );
-    await repo.write('flags/app.flagd.yaml', 'flags:\n  app-onboarding:\n    state: ENABLED\n    variants: {a: 1, b: 2}\n    defaultVariant: a\n    targeting: {if: [{in: ["@beta", {var: email}]}, {fractional: [[a, 1], [b, 1]]}, a]}\n');
+    // Everyone outside the beta gets "off", not an arm: new can start from it (an else branch that is an arm: the next test).
+    await repo.write('flags/app.flagd.yaml', 'flags:\n  app-onboarding:\n    state: ENABLED\n    variants: {a: 1, b: 2, "off": 0}\n    defaultVariant: a\n    targeting: {if: [{in: ["@beta", {var: email}]}, {fractional: [[a, 1], [b, 1]]}, "off"]}\n');
     const text = await run(['plan']);
     expect(text.code).toBe(0);
     expect(text.out.split('\n').slice(-3)).toEqual([
@@ -219,6 +220,24 @@ describe('flag checks in validate and plan (CLI in-process)', () => {
     const applied = await run(['apply', 'plan.json']);
     expect(applied.code).toBe(0);
     expect(applied.out).toContain('Apply: 1 applied, 0 failed, 0 skipped.');
+  });
+
+  it("the note lists only flags new can start from: a fractional under an if that serves everyone else an arm is not one", async () => {
+    await repo.write(
+      'flags/web.flagd.json',
+      json({
+        'checkout-button-color': fractionalFlag({ control: 50, green: 50 }),
+        'search-ranking': fractionalFlag({ bm25: 1, learned: 1 }),
+        // Subjects without the email get "a", an arm: new refuses it (flag-split), so the note must not send the user there.
+        tgt: { state: 'ENABLED', variants: { a: 1, b: 2 }, defaultVariant: 'a', targeting: { if: [{ in: ['@beta', { var: 'email' }] }, { fractional: [['a', 1], ['b', 1]] }, 'a'] } },
+      }),
+    );
+    const p = await run(['plan', '--format', 'json']);
+    expect(p.code).toBe(0);
+    expect(JSON.parse(p.out).flags_without_experiment).toEqual(['search-ranking']);
+    const names = ['--entity', 'user', '--assignment-source', 'User assignments'];
+    expect(await run(['new', 'tgt', ...names])).toMatchObject({ code: 1, err: expect.stringContaining('would not pass validate') });
+    expect(await run(['new', 'search-ranking', ...names])).toMatchObject({ code: 0 });
   });
 
   it('without flags in eppo-gitops.yaml no flag file is read and the plan has no note', async () => {
@@ -279,11 +298,51 @@ describe('validate <flag file>: a path that flags.files names is checked as a fl
     expect(gone.out).toContain('flags/gone.flagd.json:1:1  error  path not found: no such flag file  [io]');
   });
 
-  it('without flags in eppo-gitops.yaml, a flag file given is a definition as before', async () => {
+  it('without flags in eppo-gitops.yaml, a flag file given is not checked as an experiment: a warning says to add it to flags.files, and the exit code is 0 (a pre-commit hook passes it)', async () => {
     await repo.write('eppo-gitops.yaml', 'parallelism: 2\n');
-    await repo.write('flags/web.flagd.json', json({ 'checkout-button-color': fractionalFlag({ control: 50, green: 50 }) }));
-    const v = await run(['validate', 'flags/web.flagd.json']);
+    await repo.write('flags/web.flagd.json', json({ 'checkout-button-color': fractionalFlag({ control: 60, green: 40 }) }));
+    await repo.write('flags/pricing.flagd.yaml', 'flags: {}\n');
+    const v = await run(['validate', 'flags/web.flagd.json', 'flags/pricing.flagd.yaml', 'experiments/checkout-button-color.yaml']);
+    expect(v.out).not.toContain('[schema]');
+    expect(v.out.split('\n')).toEqual([
+      'flags/pricing.flagd.yaml:1:1  warning  a flagd flag file, not an experiment definition, and flags.files in eppo-gitops.yaml does not name it, so it is not checked; add "flags/pricing.flagd.yaml" (or a glob matching it) to flags.files to check it and the experiments it serves  [flag-unconfigured]',
+      'flags/web.flagd.json:1:1  warning  a flagd flag file, not an experiment definition, and flags.files in eppo-gitops.yaml does not name it, so it is not checked; add "flags/web.flagd.json" (or a glob matching it) to flags.files to check it and the experiments it serves  [flag-unconfigured]',
+      '3 files checked: 0 errors, 2 warnings',
+      '',
+    ]);
+    expect(v.code).toBe(0);
+    // Any JSON file: definitions are YAML.
+    await repo.write('config/toggles.json', '{"flags": {}}\n');
+    const j = await run(['validate', 'config/toggles.json']);
+    expect(j).toMatchObject({ code: 0 });
+    expect(j.out).toContain('config/toggles.json:1:1  warning  not an experiment definition (those are .yaml or .yml files), and flags.files in eppo-gitops.yaml does not name it, so it is not checked; if it is a flagd flag file, add "config/toggles.json" (or a glob matching it) to flags.files  [flag-unconfigured]');
+    // flags.files names other files: the same warning for one it does not match.
+    await repo.write('eppo-gitops.yaml', 'flags:\n  files: [flags/*.flagd.json]\n');
+    const other = await run(['validate', 'flags/pricing.flagd.yaml']);
+    expect(other).toMatchObject({ code: 0 });
+    expect(other.out).toContain('flags/pricing.flagd.yaml:1:1  warning  a flagd flag file, not an experiment definition, and flags.files in eppo-gitops.yaml does not name it');
+    // A named file that is not there is still an error.
+    expect((await run(['validate', 'flags/gone.flagd.yaml'])).code).toBe(1);
+  });
+
+  it('a folder named: its definitions are definitions, its configured flag files flag files (with the experiments they serve), any other flag file a warning', async () => {
+    await repo.write('flags/web.flagd.json', json({ 'checkout-button-color': fractionalFlag({ control: 60, green: 40 }) }));
+    await repo.write('flags/pricing.flagd.yaml', 'flags:\n  search-ranking:\n    state: ENABLED\n    variants: {control: a, green: b}\n    defaultVariant: control\n    targeting: {fractional: [[control, 50], [green, 50]]}\n');
+    await repo.write('flags/old.flagd.yml', 'flags: {}\n');
+    const v = await run(['validate', 'flags/']);
     expect(v.code).toBe(1);
-    expect(v.out).toContain('[schema]');
+    expect(v.out).not.toContain('[schema]');
+    expect(v.out.split('\n')).toEqual([
+      'flags/old.flagd.yml:1:1  warning  a flagd flag file, not an experiment definition, and flags.files in eppo-gitops.yaml does not name it, so it is not checked; add "flags/old.flagd.yml" (or a glob matching it) to flags.files to check it and the experiments it serves  [flag-unconfigured]',
+      'experiments/checkout-button-color.yaml:11:13  error  flag serves control 0.60 (computed from the fractional in flags/web.flagd.json), the file says 0.50  [flag-split]',
+      'experiments/checkout-button-color.yaml:14:13  error  flag serves green 0.40 (computed from the fractional in flags/web.flagd.json), the file says 0.50  [flag-split]',
+      '5 files checked: 2 errors, 1 warning',
+      '',
+    ]);
+    // Both folders: experiments/ as definitions, flags/ as flag files, each file once.
+    await repo.write('flags/web.flagd.json', json({ 'checkout-button-color': fractionalFlag({ control: 50, green: 50 }) }));
+    const all = await run(['validate', 'experiments', 'flags']);
+    expect(all.out.split('\n').filter((l) => !l.includes('[flag-unconfigured]'))).toEqual(['5 files checked: 0 errors, 1 warning', '']);
+    expect(all.code).toBe(0);
   });
 });

@@ -114,6 +114,17 @@ describe('eppo-gitops new', () => {
     expect(await readdir(join(repo.dir, 'third'))).toEqual(['renamed.yaml']);
   });
 
+  it('never a second file with the key: the configured definitions folder is searched too, not only --dir', async () => {
+    const names = ['--entity', 'user', '--assignment-source', 'User assignments'];
+    expect((await run(['new', 'checkout-button-color', ...names])).code).toBe(0);
+    const nested = await run(['new', 'checkout-button-color', '--dir', 'experiments/x/y', ...names]);
+    expect(nested).toMatchObject({ code: 1, out: '', err: 'error: experiments/checkout-button-color.yaml already declares experiment_key checkout-button-color; not written\n' });
+    const elsewhere = await run(['new', 'checkout-button-color', '--dir', 'other', ...names]);
+    expect(elsewhere).toMatchObject({ code: 1, err: 'error: experiments/checkout-button-color.yaml already declares experiment_key checkout-button-color; not written\n' });
+    expect(await readdir(repo.dir)).not.toContain('other');
+    expect(await run(['validate'])).toMatchObject({ code: 0 });
+  });
+
   it('a missing entity or assignment source says which, and that defaults: can give it', async () => {
     const none = await run(['new', 'checkout-button-color']);
     expect(none.code).toBe(1);

@@ -133,7 +133,9 @@ describe('flags without an experiment', () => {
     const flags = flagSetOf({
       'flags/web.json': flagdJson({
         checkout: stringFlag(['control', 'green'], 'control', half),
-        zeta: stringFlag(['a', 'b'], 'a', { if: [{ '==': [{ var: 'country' }, 'NL'] }, { fractional: [['a', 1], ['b', 1]] }, 'a'] }),
+        zeta: stringFlag(['a', 'b', 'off'], 'a', { if: [{ '==': [{ var: 'country' }, 'NL'] }, { fractional: [['a', 1], ['b', 1]] }, 'off'] }),
+        // Everyone outside NL gets "a", an arm: new refuses it (flag-split), so the note leaves it out.
+        tgt: stringFlag(['a', 'b'], 'a', { if: [{ '==': [{ var: 'country' }, 'NL'] }, { fractional: [['a', 1], ['b', 1]] }, 'a'] }),
         alpha: stringFlag(['a', 'b'], 'a', { fractional: [['a', 1], ['b', 1]] }),
         off: { ...stringFlag(['a', 'b'], 'a', { fractional: [['a', 1], ['b', 1]] }), state: 'DISABLED' },
         single: stringFlag(['a'], 'a'),

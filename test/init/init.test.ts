@@ -58,6 +58,7 @@ async function init(cwd: string, options: Partial<InitOptions> = {}) {
 }
 
 const read = (path: string) => readFile(path, 'utf8');
+const SETTINGS_KEPT = "your settings, never replaced by init (every setting is described in eppo-gitops's schemas/config.schema.json; eppo-gitops validate checks them)";
 const listWorkflows = (folder: string) => readdirSync(join(folder, '.github', 'workflows')).sort();
 
 async function lintAll(folder: string) {
@@ -207,10 +208,12 @@ describe('eppo-gitops init run again', () => {
       path: settings,
       kind: 'settings',
       action: 'kept',
-      reason: 'your settings, never replaced by init (every setting is in the schema its first line names)',
+      reason: SETTINGS_KEPT,
     });
     expect(kept.result.files.find((f) => f.path === drift)).toEqual({ path: drift, kind: 'workflow', action: 'skipped', reason: 'exists and differs; --force replaces it' });
     expect(await read(settings)).toBe('dir: experiments\nparallelism: 8\n');
+    // A file of the user's own, with no schema line: the reason names where the settings are described.
+    expect(kept.out).toContain(`  = kept        eppo-gitops.yaml: ${SETTINGS_KEPT}\n`);
     const forced = await init(folder, { force: true });
     expect(forced.result.files.map((f) => f.action)).toEqual(['kept', 'kept', 'unchanged', 'unchanged', 'overwritten', 'unchanged']);
     expect(forced.out).toContain('  = kept        eppo-gitops.yaml: your settings, never replaced by init');
@@ -319,6 +322,42 @@ describe('eppo-gitops init in a repository already set up', () => {
     for (const name of WORKFLOWS) expect(await read(join(folder, '.github', 'workflows', name))).toContain(`uses: acme/eppo-gitops@${SHA}\n`);
     const quiet = await init(folder);
     expect(quiet.result.files.map((f) => f.action)).toEqual(['kept', 'kept', 'unchanged', 'unchanged', 'unchanged', 'unchanged']);
+  });
+
+  it('updates a workflow that is exactly what init wrote before flags.files was set, and says why a workflow differs only in its path filters', async () => {
+    const folder = await project();
+    await init(folder);
+    const settings = join(folder, 'eppo-gitops.yaml');
+    const workflow = (name: string) => join(folder, '.github', 'workflows', name);
+    const filters = async (name: string) => (Object.values((parse(await read(workflow(name))) as { on: Record<string, { paths: string[] }> }).on)[0]!).paths;
+    // The user only adds flags.files to the settings; the workflows are as init wrote them.
+    await writeFile(settings, `${await read(settings)}\nflags:\n  files: [config/flags/*.json]\n`);
+    const drift = await read(workflow('eppo-drift.yml'));
+    const again = await init(folder);
+    const note = "its path filters, written for the flag files init suggests (flags/*.flagd.{json,yaml,yml}), now follow flags.files in eppo-gitops.yaml";
+    expect(again.result.files.slice(2)).toEqual([
+      { path: workflow('eppo-plan.yml'), kind: 'workflow', action: 'updated', note },
+      { path: workflow('eppo-apply.yml'), kind: 'workflow', action: 'updated', note },
+      { path: workflow('eppo-drift.yml'), kind: 'workflow', action: 'unchanged' },
+      { path: workflow('eppo-outcomes.yml'), kind: 'workflow', action: 'unchanged' },
+    ]);
+    expect(again.out).toContain(`  ~ updated     .github/workflows/eppo-plan.yml: ${note}\n`);
+    expect(await filters('eppo-plan.yml')).toEqual(['experiments/**', 'config/flags/*.json', 'eppo-gitops.yaml']);
+    expect(await filters('eppo-apply.yml')).toEqual(['experiments/**', 'config/flags/*.json', 'eppo-gitops.yaml']);
+    expect(await read(workflow('eppo-drift.yml'))).toBe(drift);
+    expect((await init(folder)).result.files.map((f) => f.action)).toEqual(['unchanged', 'kept', 'unchanged', 'unchanged', 'unchanged', 'unchanged']);
+
+    // flags.files changes again: what init wrote for the earlier globs cannot be told from filters edited by hand, so it is kept, and the reason says so.
+    await writeFile(settings, (await read(settings)).replace('config/flags/*.json', 'toggles/*.json'));
+    const changed = await init(folder);
+    const reason = 'differs from what init writes only in its path filters, which follow dir and flags.files in eppo-gitops.yaml: the settings changed since init wrote it, or the filters were edited; --force writes the filters of the current settings';
+    expect(changed.result.files.slice(2, 4)).toEqual([
+      { path: workflow('eppo-plan.yml'), kind: 'workflow', action: 'skipped', reason },
+      { path: workflow('eppo-apply.yml'), kind: 'workflow', action: 'skipped', reason },
+    ]);
+    expect(await filters('eppo-plan.yml')).toEqual(['experiments/**', 'config/flags/*.json', 'eppo-gitops.yaml']);
+    await init(folder, { force: true });
+    expect(await filters('eppo-apply.yml')).toEqual(['experiments/**', 'toggles/*.json', 'eppo-gitops.yaml']);
   });
 
   it('keeps the untouched example on another day as unchanged, not "differs"', async () => {

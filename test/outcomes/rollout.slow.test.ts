@@ -171,7 +171,7 @@ describe('the rollout in the outcome pull request on GitHub (fake GitHub API, re
       const result = await record();
       expect(result).toMatchObject({ flagLeft: 'rollout is off in eppo-gitops.yaml (flags.rollout: off)' });
       expect(changedByBranch()).toEqual([DEFINITION_PATH]);
-      expect(h.github.pulls()[0]!.body).toContain('Flag `checkout-button-color` was left as it is: rollout is off in eppo-gitops.yaml (flags.rollout: off).');
+      expect(h.github.pulls()[0]!.body).toContain('Flag `checkout-button-color` was left as it is: rollout is off in eppo-gitops.yaml \\(flags.rollout: off\\).');
     }
     h.github.commitFiles({ 'eppo-gitops.yaml': CONFIG, [FLAG_PATH]: FLAG.replaceAll('green', 'teal') });
     for (const _round of [1, 2]) {

@@ -23,7 +23,11 @@ Run again, init changes nothing: a file that already says the same is left
 as it is. eppo-gitops.yaml and definitions are yours once they exist: init
 never replaces them, not even with --force, and lists them as kept. The
 workflows are init's: one you changed is skipped and listed, and --force
-replaces it. --action changes only the uses: lines of the eppo-gitops action
+replaces it. The path filters of eppo-plan.yml and eppo-apply.yml follow
+"dir" and flags.files in eppo-gitops.yaml: a workflow exactly as init wrote
+it before flags.files was set is updated to watch the flag files; one whose
+filters differ otherwise (earlier settings, or edited) is skipped with that
+reason, and --force writes the current ones. --action changes only the uses: lines of the eppo-gitops action
 in them (your other edits stay); without it, init keeps the reference the
 workflows already use. A --dir other than "dir" in an existing eppo-gitops.yaml
 is refused. Outside a git repository it writes into the current folder and

@@ -23,8 +23,8 @@ outside the experiment, e.g. "off". Name it with --holdout: a holdout is not
 an arm, and its share lowers traffic_allocation (a targeting that lets only
 some subjects in lowers it too). The file passes validate, flag checks
 included. An existing file is never overwritten (nor a .yml twin, nor a file
-that already has the key), and DIR must stay inside the folder holding
-eppo-gitops.yaml, as for init.
+in DIR or the definitions folder that already has the key), and DIR must stay
+inside the folder holding eppo-gitops.yaml, as for init.
 
 Arguments:
   flag-key                   the key of the flag (it becomes the experiment_key)
@@ -80,6 +80,7 @@ Exit codes:
       root: io.cwd,
       flags: settings.flags,
       dir: settings.dir,
+      definitionsDir: settings.definitionsDir,
       ...(parsed.values.dir === undefined ? {} : { dirSource: `--dir ${parsed.values.dir}` }),
       entity: settings.entity,
       assignmentSource: settings.assignmentSource,

@@ -26,8 +26,10 @@ When eppo-gitops.yaml configures flags (flags.files), validation includes the
 flag checks of validate (the split each flagd flag serves against the
 experiment with its key): a flag error stops the plan before Eppo is asked
 anything, like a YAML error. The plan then notes flags that split traffic but
-have no experiment file ("flags without an experiment: …; run eppo-gitops new
-<key>"), never as an error; in JSON, the field flags_without_experiment.
+have no experiment file and that new can start from ("flags without an
+experiment: …; run eppo-gitops new <key>"), never as an error; in JSON, the
+field flags_without_experiment. A flag new would refuse (say, a fractional
+under an if whose else serves an arm) is not listed: edit it first.
 
 Options:
   --dir DIR              definitions folder (default: "dir" in eppo-gitops.yaml,

@@ -20,7 +20,12 @@ flag files and checks each experiment against the flag with its key:
 flag-file, flag-variants and flag-split are errors (the split the flag serves
 differs from the weights or traffic_allocation), flag-missing, flag-disabled
 and flag-rollout warnings. A path that flags.files matches is checked as a flag
-file, with the experiments it serves.
+file, with the experiments it serves; so are the ones in a folder given.
+
+A flag file is never read as a definition: a *.flagd.json, .yaml or .yml file
+(or a JSON file given) that flags.files does not name, or with no flags:
+configured, is a flag-unconfigured warning saying to add it to flags.files
+(a warning, so a pre-commit hook does not block the commit).
 
 Arguments:
   paths            files or folders to check (default: the definitions folder);
