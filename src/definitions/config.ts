@@ -38,9 +38,18 @@ const SECRETS: Record<string, string> = {
  * the config empty.
  */
 export function parseConfig(text: Uint8Array | string, file: string = CONFIG_FILE): ParsedSettings {
+  const settings = parseSettings(text, file);
+  if (settings.ok) return { config: settings.config, problems: settings.problems };
+  return { config: {}, problems: settings.problems, ...namedDir(settings.data, file) };
+}
+
+type SettingsRead = { ok: true; config: Config; problems: Problem[] } | { ok: false; problems: Problem[]; data?: unknown };
+
+/** parseConfig's checks; a refused file keeps what it holds (`data`) for namedDir. */
+function parseSettings(text: Uint8Array | string, file: string): SettingsRead {
   const parsed = parseYamlSource(file, text);
-  if (!parsed.ok) return { config: {}, problems: parsed.problems };
-  if (parsed.source.data === undefined) return { config: {}, problems: parsed.problems };
+  if (!parsed.ok) return { ok: false, problems: parsed.problems };
+  if (parsed.source.data === undefined) return { ok: true, config: {}, problems: parsed.problems };
   const problems = capProblems([
     ...parsed.problems,
     ...checkSchema('config', file, parsed.source, {
@@ -52,10 +61,10 @@ export function parseConfig(text: Uint8Array | string, file: string = CONFIG_FIL
       },
     }),
   ]);
-  if (problems.some((p) => p.severity === 'error')) return { config: {}, problems, ...namedDir(parsed.source.data, file) };
+  if (problems.some((p) => p.severity === 'error')) return { ok: false, problems, data: parsed.source.data };
   const untrusted = checkSettingsTrust(file, parsed.source);
-  if (untrusted.length > 0) return { config: {}, problems: [...problems, ...untrusted], ...namedDir(parsed.source.data, file) };
-  return { config: { ...(parsed.source.data as Config) }, problems };
+  if (untrusted.length > 0) return { ok: false, problems: [...problems, ...untrusted], data: parsed.source.data };
+  return { ok: true, config: { ...(parsed.source.data as Config) }, problems };
 }
 
 /**
@@ -65,8 +74,8 @@ export function parseConfig(text: Uint8Array | string, file: string = CONFIG_FIL
  */
 function namedDir(data: unknown, file: string): { dir?: string } {
   if (typeof data !== 'object' || data === null || !('dir' in data) || typeof data.dir !== 'string') return {};
-  const alone = parseConfig(JSON.stringify({ dir: data.dir }), file);
-  return alone.problems.length === 0 && alone.config.dir !== undefined ? { dir: alone.config.dir } : {};
+  const alone = parseSettings(JSON.stringify({ dir: data.dir }), file);
+  return alone.ok && alone.problems.length === 0 && alone.config.dir !== undefined ? { dir: alone.config.dir } : {};
 }
 
 /**
