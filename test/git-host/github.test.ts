@@ -31,11 +31,7 @@ const calls = (): string[] => github.requests.map((r) => `${r.method} ${r.path.r
 const writes = (): string[] => github.writes().map((r) => `${r.method} ${r.path}`);
 const bodies = (): Array<Record<string, any>> => github.writes().map((r) => r.body as Record<string, any>);
 /** the paths a branch changes against main, as the fake's own trees say */
-function changedPaths(branch: string): string[] {
-  const main = github.files('main');
-  const mine = github.files(branch);
-  return [...new Set([...Object.keys(main), ...Object.keys(mine)])].filter((p) => main[p] !== mine[p]).sort();
-}
+const changedPaths = (branch: string): string[] => github.changedFiles(branch);
 function write(files: FileChange[], over: Partial<WriteBranchRequest> = {}): WriteBranchRequest {
   return { branch: BRANCH, base: github.branchHead('main')!, files, message: 'Record outcome of a\n\nbody\n', ...over };
 }

@@ -140,6 +140,8 @@ export interface FakeGitHub {
   readFile(branch: string, path: string): string | undefined;
   /** all files at the head of a branch */
   files(branch: string): Record<string, string>;
+  /** the paths whose text differs between `branch` and `base` (default main), sorted */
+  changedFiles(branch: string, base?: string): string[];
   /** all files of a commit ({} for an unknown one) */
   filesAt(commit: string): Record<string, string>;
   branchHead(branch: string): string | undefined;
@@ -741,6 +743,11 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     commitFiles,
     readFile: (branch, path) => textOf(branch)[path],
     files: textOf,
+    changedFiles(branch, base = 'main') {
+      const before = textOf(base);
+      const after = textOf(branch);
+      return Object.keys({ ...before, ...after }).filter((p) => before[p] !== after[p]).sort();
+    },
     filesAt: textAt,
     branchHead: (branch) => refs.get(`heads/${branch}`),
     commit: (sha) => commits.get(sha),

@@ -11,12 +11,7 @@ describe('proposing one outcome concurrently on GitHub (fake GitHub API, real oc
   let github: FakeGitHub;
   let host: GitHost;
   const newHost = (): GitHost => createGitHubHost({ octokit: createOctokit({ token: github.token, baseUrl: github.url, retryBaseMs: 1 }), owner: github.owner, repo: github.repo });
-  /** the files a branch changes against main */
-  const changed = (branch: string): string[] => {
-    const main = github.files('main');
-    const mine = github.files(branch);
-    return Object.keys({ ...main, ...mine }).filter((p) => main[p] !== mine[p]).sort();
-  };
+  const changed = (branch: string): string[] => github.changedFiles(branch);
 
   beforeEach(async () => {
     github = await startFakeGitHub();

@@ -12,12 +12,7 @@ describe('proposing an outcome on GitHub (fake GitHub API, real octokit)', () =>
   let host: GitHost;
   const newHost = (): GitHost => createGitHubHost({ octokit: createOctokit({ token: github.token, baseUrl: github.url, retryBaseMs: 1 }), owner: github.owner, repo: github.repo });
   const writes = (): string[] => github.writes().map((r) => `${r.method} ${r.path}`);
-  /** the files a branch changes against main */
-  const changed = (branch: string): string[] => {
-    const main = github.files('main');
-    const mine = github.files(branch);
-    return Object.keys({ ...main, ...mine }).filter((p) => main[p] !== mine[p]).sort();
-  };
+  const changed = (branch: string): string[] => github.changedFiles(branch);
 
   beforeEach(async () => {
     github = await startFakeGitHub();
