@@ -109,6 +109,7 @@ export function readFlagFile(file: string, input: Uint8Array | string): FlagFile
   for (const warning of flagd.warnings) problems.push(problem(at(''), `flagd-core: ${warning}`));
   const resolved = resolveEvaluators(plain) as { flags: Record<string, FlagdFlag> };
   const flags: Flag[] = [];
+  const flagPosition = (key: string): SourcePos => at(`/flags/${escapePointer(key)}`, true);
   for (const [key, feature] of flagd.flags) {
     if (feature.compileFailed) {
       const targetingPointer = `/flags/${escapePointer(key)}/targeting`;
@@ -131,27 +132,53 @@ export function readFlagFile(file: string, input: Uint8Array | string): FlagFile
       }
     }
     const targeting = definition.targeting;
-    let position: SourcePos | undefined;
-    const flag: Flag = {
+    const flag = new ReadFlag(
       key,
       file,
-      state: feature.state as Flag['state'],
-      defaultVariant: feature.defaultVariant,
+      feature.state as Flag['state'],
+      feature.defaultVariant,
       variants,
-      targeting: targeting !== null && typeof targeting === 'object' && Object.keys(targeting).length > 0 ? targeting : undefined,
-      hash: feature.hash,
-      // Asked for only when a problem names the flag: a JSON file's position tree is then built once, not for every read.
-      get position() {
-        return (position ??= at(`/flags/${escapePointer(key)}`, true));
-      },
+      targeting !== null && typeof targeting === 'object' && Object.keys(targeting).length > 0 ? targeting : undefined,
+      feature.hash,
       definition,
-    };
+      flagPosition,
+    );
     if (feature.feature !== undefined) evaluators.set(flag, feature.feature);
     flags.push(flag);
   }
   problems.sort((a, b) => a.line - b.line || a.col - b.col);
   if (problems.length > 0) return refused(text, problems);
   return { file, format, text, flags, problems };
+}
+
+/**
+ * A flag as readFlagFile returns it. `position` is asked for only when a
+ * problem names the flag: a JSON file's position tree is then built once, not
+ * for every read. It is a getter of the class, not of each object: an object
+ * literal with a getter is slow to make and leaves V8 a slow (dictionary)
+ * object, and a repository may hold ten thousand flags.
+ */
+class ReadFlag implements Flag {
+  readonly #locate: (key: string) => SourcePos;
+  #position: SourcePos | undefined;
+
+  constructor(
+    public key: string,
+    public file: string,
+    public state: Flag['state'],
+    public defaultVariant: string | undefined,
+    public variants: string[],
+    public targeting: unknown,
+    public hash: string,
+    public definition: FlagdFlag,
+    locate: (key: string) => SourcePos,
+  ) {
+    this.#locate = locate;
+  }
+
+  get position(): SourcePos {
+    return (this.#position ??= this.#locate(this.key));
+  }
 }
 
 /** The first pointer deeper than MAX_DEPTH, if any (YAML aliases can nest data the text does not show). */

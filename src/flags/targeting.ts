@@ -35,6 +35,9 @@ export function findFractionals(data: unknown, key: string): FractionalUse[] {
   const root = data as Record<string, unknown>;
   const flag = ((root['flags'] as Record<string, unknown> | undefined)?.[key] ?? null) as Record<string, unknown> | null;
   if (flag === null || typeof flag !== 'object' || !Object.hasOwn(flag, 'targeting')) return [];
+  const targeting = flag['targeting'];
+  // The usual rule, one fractional over literal entries, holds nothing more to walk.
+  if (isLiteralFractional(targeting)) return [{ pointer: `/flags/${escapePointer(key)}/targeting/fractional`, args: targeting.fractional }];
   const evaluators = (root['$evaluators'] ?? {}) as Record<string, unknown>;
   const found: FractionalUse[] = [];
   const followed = new Set<string>();
@@ -62,6 +65,20 @@ export function findFractionals(data: unknown, key: string): FractionalUse[] {
     }
   }
   return found.sort((a, b) => (a.pointer < b.pointer ? -1 : a.pointer > b.pointer ? 1 : 0));
+}
+
+/** `{"fractional": [...]}` whose entries are literals or lists of literals: no operation, `$ref` or other fractional inside. */
+function isLiteralFractional(targeting: unknown): targeting is { fractional: unknown[] } {
+  if (targeting === null || typeof targeting !== 'object' || Array.isArray(targeting)) return false;
+  const keys = Object.keys(targeting);
+  const args = (targeting as Record<string, unknown>)['fractional'];
+  if (keys.length !== 1 || keys[0] !== 'fractional' || !Array.isArray(args)) return false;
+  for (const entry of args) {
+    if (entry === null || typeof entry !== 'object') continue;
+    if (!Array.isArray(entry)) return false;
+    for (const item of entry) if (item !== null && typeof item === 'object') return false;
+  }
+  return true;
 }
 
 /**
