@@ -43,6 +43,8 @@ export interface FlagdFlagRead {
   compileFailed: boolean;
   /** flagd-core's flag for this very key, when it was built in this read */
   feature?: FeatureFlag;
+  /** one object for all the flags read with the same content (and file metadata): what depends on the content alone can be kept on it */
+  content: object;
 }
 
 export type FlagdRead = { ok: true; flags: Map<string, FlagdFlagRead>; warnings: string[] } | { ok: false; error: unknown };
@@ -54,6 +56,7 @@ interface Validated {
   compileFailed: boolean;
   /** what a flag of another key with this content reads as (no flagd-core flag of its own) */
   shared: FlagdFlagRead;
+  content: object;
 }
 
 /**
@@ -116,7 +119,8 @@ export function readWithFlagd(json: string, data: Record<string, unknown>): Flag
     others = parsed.warnings.filter((w) => !/flag '(.*)'$/.test(w));
     for (const [content, key] of fresh) {
       const feature = parsed.flags.get(key)!;
-      const entry: Validated = { key, feature, compileFailed: failed.has(key), shared: infoOf(feature, failed.has(key), false) };
+      const token = {};
+      const entry: Validated = { key, feature, compileFailed: failed.has(key), shared: infoOf(feature, failed.has(key), false, token), content: token };
       found.set(content, entry);
       known.set(content, entry);
       validatedCount++;
@@ -126,7 +130,7 @@ export function readWithFlagd(json: string, data: Record<string, unknown>): Flag
   // flagd keeps the order of its JSON parse (for…in); the keys of `data` come in the same order.
   keys.forEach((key, i) => {
     const entry = found.get(contents[i]!) ?? known.get(contents[i]!)!;
-    out.set(key, entry.key === key ? infoOf(entry.feature, entry.compileFailed, true) : entry.shared);
+    out.set(key, entry.key === key ? infoOf(entry.feature, entry.compileFailed, true, entry.content) : entry.shared);
   });
   return { ok: true, flags: out, warnings: others };
 }
@@ -141,11 +145,11 @@ function whole(json: string): FlagdRead {
   if (!parsed.ok) return parsed;
   const failed = compileFailures(parsed.warnings);
   const flags = new Map<string, FlagdFlagRead>();
-  for (const [key, feature] of parsed.flags) flags.set(key, infoOf(feature, failed.has(key), true));
+  for (const [key, feature] of parsed.flags) flags.set(key, infoOf(feature, failed.has(key), true, {}));
   return { ok: true, flags, warnings: parsed.warnings.filter((w) => !/flag '(.*)'$/.test(w)) };
 }
 
-function infoOf(feature: FeatureFlag, compileFailed: boolean, own: boolean): FlagdFlagRead {
+function infoOf(feature: FeatureFlag, compileFailed: boolean, own: boolean, content: object): FlagdFlagRead {
   return {
     state: feature.state,
     defaultVariant: feature.defaultVariant,
@@ -153,6 +157,7 @@ function infoOf(feature: FeatureFlag, compileFailed: boolean, own: boolean): Fla
     hash: feature.hash,
     compileFailed,
     ...(own ? { feature } : {}),
+    content,
   };
 }
 

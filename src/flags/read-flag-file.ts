@@ -20,6 +20,15 @@ export const MAX_RULE_OPERATIONS = 10_000;
 /** Values in a file's rules, `$ref`s expanded (long allow-lists are fine; a $ref used a thousand times is not). */
 export const MAX_RULE_NODES = 200_000;
 
+/**
+ * One object shared by the flags readFlagFile read with the same content (and
+ * file metadata), so what depends on a flag's content alone (a computed split)
+ * is worked out once for all of them; undefined for a flag made elsewhere.
+ */
+export function contentOf(flag: Flag): object | undefined {
+  return ReadFlag.contentOf(flag);
+}
+
 /** flagd-core's own flag objects, kept beside the plain `Flag`s so a file is parsed once. */
 const evaluators = new WeakMap<Flag, FeatureFlag>();
 
@@ -142,6 +151,7 @@ export function readFlagFile(file: string, input: Uint8Array | string): FlagFile
       feature.hash,
       definition,
       flagPosition,
+      feature.content,
     );
     if (feature.feature !== undefined) evaluators.set(flag, feature.feature);
     flags.push(flag);
@@ -160,6 +170,7 @@ export function readFlagFile(file: string, input: Uint8Array | string): FlagFile
  */
 class ReadFlag implements Flag {
   readonly #locate: (key: string) => SourcePos;
+  readonly #content: object;
   #position: SourcePos | undefined;
 
   constructor(
@@ -172,8 +183,15 @@ class ReadFlag implements Flag {
     public hash: string,
     public definition: FlagdFlag,
     locate: (key: string) => SourcePos,
+    content: object,
   ) {
     this.#locate = locate;
+    this.#content = content;
+  }
+
+  /** See contentOf. */
+  static contentOf(flag: Flag): object | undefined {
+    return #content in flag ? (flag as ReadFlag).#content : undefined;
   }
 
   get position(): SourcePos {
