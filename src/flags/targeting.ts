@@ -210,15 +210,16 @@ export function measureRules(data: unknown): RuleSize {
   const memo = new Map<string, RuleSize>();
   const inProgress = new Set<string>();
   const sizeOf = (node: unknown, depth: number): RuleSize => {
-    if (node === null || typeof node !== 'object' || depth > 200) return { operations: 0, nodes: 1 };
+    if (node === null || typeof node !== 'object' || depth > 200) return LEAF;
     if (Array.isArray(node)) {
       const size = { operations: 0, nodes: 1 };
       for (const child of node) add(size, sizeOf(child, depth + 1));
       return size;
     }
-    const entries = Object.entries(node);
+    // Keys, not entries: this visits every value of every rule, and pairs would be garbage at once.
+    const keys = Object.keys(node);
     const ref = (node as Record<string, unknown>)['$ref'];
-    if (entries.length === 1 && typeof ref === 'string' && Object.hasOwn(evaluators, ref) && !inProgress.has(ref)) {
+    if (keys.length === 1 && typeof ref === 'string' && Object.hasOwn(evaluators, ref) && !inProgress.has(ref)) {
       let size = memo.get(ref);
       if (size === undefined) {
         inProgress.add(ref);
@@ -229,7 +230,7 @@ export function measureRules(data: unknown): RuleSize {
       return size;
     }
     const size = { operations: 1, nodes: 1 };
-    for (const [, child] of entries) add(size, sizeOf(child, depth + 1));
+    for (const key of keys) add(size, sizeOf((node as Record<string, unknown>)[key], depth + 1));
     return size;
   };
   const total = { operations: 0, nodes: 0 };
@@ -241,6 +242,9 @@ export function measureRules(data: unknown): RuleSize {
   }
   return total;
 }
+
+/** The size of a value that is no list or operation (only ever read). */
+const LEAF: RuleSize = Object.freeze({ operations: 0, nodes: 1 });
 
 function add(into: RuleSize, size: RuleSize): void {
   into.operations += size.operations;
