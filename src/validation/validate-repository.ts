@@ -73,6 +73,8 @@ interface StageState {
   files: number;
   at: Date | number;
   flags?: FlagSet;
+  /** the flag files being read (flagFiles) */
+  loadingFlags?: Promise<FlagSet>;
 }
 
 interface ValidationStage {
@@ -104,6 +106,8 @@ const STAGES: readonly ValidationStage[] = [
         if (missing !== undefined && state.options.missingFolder === 'problem') return [{ file: state.dir, line: 1, col: 1, severity: 'error', rule: 'io', message: missing }];
         if (missing !== undefined) throw new ConfigError(missing);
       }
+      // The flag files are read while the definitions are: reading either waits on the disk now and then.
+      flagFiles(state)?.catch(() => undefined);
       const named = await namedFlagFiles(state);
       if (named !== undefined && named.paths.length === 0) return named.problems;
       // One file at a time, then `unique-key` across them (definitions/load-definitions.ts).
@@ -120,15 +124,27 @@ const STAGES: readonly ValidationStage[] = [
     async run(state) {
       const flags = state.config.flags;
       if (flags === undefined) return [];
-      // Loaded only when flags are configured: flagd-core and its rule engine cost a validate without flags nothing.
-      const { checkFlags, loadFlagFiles } = await import('../flags/index.js');
+      const { checkFlags } = await import('../flags/index.js');
       // Read once per run: the checks below and the callers (plan's note) share this set.
-      const set = state.flags ?? (await loadFlagFiles({ root: state.options.cwd, files: flags.files }));
+      const set = await flagFiles(state)!;
       state.flags = set;
       return [...set.problems, ...checkFlags(state.definitions, set, { at: state.at, rollout: flags.rollout ?? 'winner' })];
     },
   },
 ];
+
+/**
+ * The flag files eppo-gitops.yaml configures, read once per run (started by
+ * the first stage that wants them); undefined when it configures none.
+ * flagd-core and its rule engine are loaded only then: they cost a validate
+ * without flags nothing.
+ */
+function flagFiles(state: StageState): Promise<FlagSet> | undefined {
+  const flags = state.config.flags;
+  if (flags === undefined) return undefined;
+  state.loadingFlags ??= import('../flags/index.js').then(({ loadFlagFiles }) => loadFlagFiles({ root: state.options.cwd, files: flags.files }));
+  return state.loadingFlags;
+}
 
 /**
  * Flag files among the paths given (those `flags.files` matches): they are
@@ -139,12 +155,12 @@ async function namedFlagFiles(state: StageState): Promise<{ paths: string[]; pro
   const { cwd, paths } = state.options;
   const flags = state.config.flags;
   if (paths === undefined || paths.length === 0 || flags === undefined) return undefined;
-  const { findServedKeys, loadFlagFiles, selectFlagPaths } = await import('../flags/index.js');
-  const { flagFiles, others } = selectFlagPaths({ root: cwd, paths, files: flags.files });
-  if (flagFiles.length === 0) return undefined;
-  state.flags = await loadFlagFiles({ root: cwd, files: flags.files });
-  state.files += flagFiles.length;
-  const served = findServedKeys(state.flags, flagFiles);
+  const { findServedKeys, selectFlagPaths } = await import('../flags/index.js');
+  const { flagFiles: named, others } = selectFlagPaths({ root: cwd, paths, files: flags.files });
+  if (named.length === 0) return undefined;
+  state.flags = await flagFiles(state)!;
+  state.files += named.length;
+  const served = findServedKeys(state.flags, named);
   const folder = served.keys.size === 0 ? [] : (await loadDefinitions({ cwd, dir: state.dir })).definitions;
   return { paths: [...others, ...folder.filter((d) => served.keys.has(d.experiment_key)).map((d) => d.file)], problems: served.problems };
 }
@@ -168,6 +184,8 @@ export async function validateRepository(options: ValidationOptions): Promise<Va
     if (failed === undefined && problems.some((p) => p.severity === 'error')) failed = stage.name;
     if (failed !== undefined && options.stopAtFirstError === true) break;
   }
+  // Flag files started early and then not needed (a stage before failed): nothing outlives the run.
+  await state.loadingFlags?.catch(() => undefined);
   return {
     config: state.config,
     dir: state.dir,
