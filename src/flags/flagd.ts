@@ -101,12 +101,17 @@ export function readWithFlagd(json: string, data: Record<string, unknown>): Flag
   let known = validated.get(context);
   if (known === undefined) validated.set(context, (known = new Map()));
 
-  const contents: string[] = [];
+  // Each flag's earlier reading, or its content for the lookup after flagd-core has validated the fresh ones: one lookup per flag when all are known.
+  const seen: Array<Validated | string> = [];
   const fresh = new Map<string, string>(); // content → the key that stands for it
   for (const key of keys) {
     const content = JSON.stringify(entries[key]);
-    contents.push(content);
-    if (!known.has(content) && !fresh.has(content)) fresh.set(content, key);
+    const entry = known.get(content);
+    if (entry !== undefined) seen.push(entry);
+    else {
+      seen.push(content);
+      if (!fresh.has(content)) fresh.set(content, key);
+    }
   }
   const found = new Map<string, Validated>();
   let others: string[] = [];
@@ -129,7 +134,8 @@ export function readWithFlagd(json: string, data: Record<string, unknown>): Flag
   const out = new Map<string, FlagdFlagRead>();
   // flagd keeps the order of its JSON parse (for…in); the keys of `data` come in the same order.
   keys.forEach((key, i) => {
-    const entry = found.get(contents[i]!) ?? known.get(contents[i]!)!;
+    const earlier = seen[i]!;
+    const entry = typeof earlier === 'string' ? found.get(earlier)! : earlier;
     out.set(key, entry.key === key ? infoOf(entry.feature, entry.compileFailed, true, entry.content) : entry.shared);
   });
   return { ok: true, flags: out, warnings: others };
