@@ -29,6 +29,9 @@ export function contentOf(flag: Flag): object | undefined {
   return ReadFlag.contentOf(flag);
 }
 
+/** Flag contents (FlagdFlagRead.content) whose fractionals name only the flag's variants: that depends on the content alone. */
+const namesOnlyVariants = new WeakSet<object>();
+
 /** flagd-core's own flag objects, kept beside the plain `Flag`s so a file is parsed once. */
 const evaluators = new WeakMap<Flag, FeatureFlag>();
 
@@ -132,13 +135,17 @@ export function readFlagFile(file: string, input: Uint8Array | string): FlagFile
     }
     const definition = resolved.flags[key]!;
     const variants = feature.variants;
-    for (const use of findFractionals(data, key)) {
-      for (const entry of bucketEntries(use.args)) {
-        const name = entry.variant;
-        if ((typeof name === 'string' || typeof name === 'number' || typeof name === 'boolean') && !variants.includes(String(name))) {
-          problems.push(problem(at(`${use.pointer}/${entry.index}/0`), `flag "${key}": the fractional names "${String(name)}", which is not one of its variants (${variants.join(', ')})`));
+    if (!namesOnlyVariants.has(feature.content)) {
+      const before = problems.length;
+      for (const use of findFractionals(data, key)) {
+        for (const entry of bucketEntries(use.args)) {
+          const name = entry.variant;
+          if ((typeof name === 'string' || typeof name === 'number' || typeof name === 'boolean') && !variants.includes(String(name))) {
+            problems.push(problem(at(`${use.pointer}/${entry.index}/0`), `flag "${key}": the fractional names "${String(name)}", which is not one of its variants (${variants.join(', ')})`));
+          }
         }
       }
+      if (problems.length === before) namesOnlyVariants.add(feature.content);
     }
     const targeting = definition.targeting;
     const flag = new ReadFlag(
