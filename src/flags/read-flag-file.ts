@@ -29,6 +29,15 @@ export function contentOf(flag: Flag): object | undefined {
   return ReadFlag.contentOf(flag);
 }
 
+/**
+ * The definition of each flag content (FlagdFlagRead.content), as the first
+ * flag read with it has it: the flags of one content share one definition
+ * (equal, and never changed), so ten thousand flags keep a handful of rule
+ * trees alive instead of one each, which the garbage collector would copy
+ * and compact again and again.
+ */
+const definitions = new WeakMap<object, FlagdFlag>();
+
 /** Flag contents (FlagdFlagRead.content) whose fractionals name only the flag's variants: that depends on the content alone. */
 const namesOnlyVariants = new WeakSet<object>();
 
@@ -133,7 +142,8 @@ export function readFlagFile(file: string, input: Uint8Array | string): FlagFile
           : problem(at(`${several.pointer}/${escapePointer(several.operators[1]!)}`, true), oneOperatorMessage(labelOf(several.pointer), several.operators)),
       );
     }
-    const definition = resolved.flags[key]!;
+    let definition = definitions.get(feature.content);
+    if (definition === undefined) definitions.set(feature.content, (definition = resolved.flags[key]!));
     const variants = feature.variants;
     if (!namesOnlyVariants.has(feature.content)) {
       const before = problems.length;
