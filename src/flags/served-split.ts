@@ -12,10 +12,10 @@ export const MEASURE_BUDGET_MS = 5_000;
 
 /** Measured splits by flag key, content hash and (for rules on `$flagd.timestamp`) the second. */
 const cache = new Map<string, ServedSplit>();
+const CACHE_LIMIT = 10_000;
 
 /** Computed splits by flag content (contentOf): ten thousand flags often share a handful of rules. */
 let computedSplits = new WeakMap<object, ServedSplit>();
-const CACHE_LIMIT = 10_000;
 
 let contexts: Array<{ targetingKey: string }> | undefined;
 
@@ -33,7 +33,8 @@ export function simulatedSubjects(): ReadonlyArray<{ targetingKey: string }> {
  * other attribute) at the fixed time `at`, so rules on `$flagd.timestamp`
  * give the same answer on every run. Measured results are cached for the
  * process by flag key and content hash (and the second, for rules that read
- * the time). A targeting so slow that the evaluations take longer than
+ * the time); computed ones by flag content, for flags read by readFlagFile
+ * (contentOf). A targeting so slow that the evaluations take longer than
  * `budgetMs` (default 5 s) stops early: `subjects` is then below 100,000.
  * The flag's `state` is not considered: see the flag-disabled rule.
  */
