@@ -178,14 +178,17 @@ export async function validateRepository(options: ValidationOptions): Promise<Va
   const state: StageState = { options, config: {}, dir: options.dir ?? DEFAULT_DEFINITIONS_DIR, definitions: [], files: 0, at: options.at ?? Date.now() };
   const stages: Validation['stages'] = [];
   let failed: ValidationStageName | undefined;
-  for (const stage of STAGES) {
-    const problems = await stage.run(state);
-    stages.push({ name: stage.name, problems });
-    if (failed === undefined && problems.some((p) => p.severity === 'error')) failed = stage.name;
-    if (failed !== undefined && options.stopAtFirstError === true) break;
+  try {
+    for (const stage of STAGES) {
+      const problems = await stage.run(state);
+      stages.push({ name: stage.name, problems });
+      if (failed === undefined && problems.some((p) => p.severity === 'error')) failed = stage.name;
+      if (failed !== undefined && options.stopAtFirstError === true) break;
+    }
+  } finally {
+    // Flag files started early and then not needed (a stage before failed or threw): nothing outlives the run.
+    await state.loadingFlags?.catch(() => undefined);
   }
-  // Flag files started early and then not needed (a stage before failed): nothing outlives the run.
-  await state.loadingFlags?.catch(() => undefined);
   return {
     config: state.config,
     dir: state.dir,
