@@ -1,6 +1,15 @@
-import { FeatureFlag, MemoryStorage } from '@openfeature/flagd-core';
+import { createRequire } from 'node:module';
+import type { FeatureFlag } from '@openfeature/flagd-core';
 import type { Logger } from '@openfeature/core';
 import type { FlagdFlag } from './types.js';
+
+/**
+ * flagd-core, loaded with `require`: an `import` of its CommonJS build (the
+ * one Node picks either way, so this is the same instance) would also have
+ * Node scan that whole bundle for export names on every start of a validate
+ * with flags.
+ */
+const flagdCore = createRequire(import.meta.url)('@openfeature/flagd-core') as typeof import('@openfeature/flagd-core');
 
 /** A logger that keeps warnings (flagd-core reports a targeting it cannot compile that way) and drops the rest. */
 export function collectingLogger(warnings: string[] = []): Logger & { warnings: string[] } {
@@ -22,7 +31,7 @@ export type FlagdParse = { ok: true; flags: Map<string, FeatureFlag>; warnings: 
  */
 export function parseWithFlagd(json: string): FlagdParse {
   const logger = collectingLogger();
-  const storage = new MemoryStorage(logger);
+  const storage = new flagdCore.MemoryStorage(logger);
   try {
     storage.setConfigurations(json, true);
   } catch (error) {
@@ -176,7 +185,7 @@ export function clearFlagdCache(): void {
 
 /** A flagd-core flag built from its definition alone (for a Flag not read by readFlagFile). */
 export function buildFeatureFlag(key: string, definition: FlagdFlag): FeatureFlag {
-  return new FeatureFlag(key, definition as ConstructorParameters<typeof FeatureFlag>[1], collectingLogger());
+  return new flagdCore.FeatureFlag(key, definition as ConstructorParameters<typeof FeatureFlag>[1], collectingLogger());
 }
 
 /**

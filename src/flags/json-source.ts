@@ -1,6 +1,6 @@
-import { parseTree, printParseErrorCode } from 'jsonc-parser';
 import type { Node, ParseError } from 'jsonc-parser';
 import type { NodeRef, SourcePos } from '../definitions/index.js';
+import { jsoncParser } from './jsonc-library.js';
 
 /** A JSON flag file: its data, where each node stands, and the problems of its syntax. */
 export interface JsonSource {
@@ -29,6 +29,7 @@ export function parseJsonSource(text: string): JsonSource {
     return { data: undefined, locate: () => undefined, errors };
   }
   if (text.trim() === '') return { data: undefined, locate: () => undefined, errors: [{ pos: { line: 1, col: 1 }, message: 'the file is empty; a flagd file is a JSON object with "flags"' }] };
+  const { parseTree, printParseErrorCode } = jsoncParser();
   const syntax: ParseError[] = [];
   const tree = parseTree(text, syntax, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
   // Past the first syntax error the parser's guesses only cascade.
