@@ -1,6 +1,15 @@
-import { FeatureFlag, MemoryStorage } from '@openfeature/flagd-core';
+import { createRequire } from 'node:module';
+import type { FeatureFlag } from '@openfeature/flagd-core';
 import type { Logger } from '@openfeature/core';
 import type { FlagdFlag } from './types.js';
+
+/**
+ * flagd-core, loaded with `require`: an `import` of its CommonJS build (the
+ * one Node picks either way, so this is the same instance) would also have
+ * Node scan that whole bundle for export names on every start of a validate
+ * with flags.
+ */
+const flagdCore = createRequire(import.meta.url)('@openfeature/flagd-core') as typeof import('@openfeature/flagd-core');
 
 /** A logger that keeps warnings (flagd-core reports a targeting it cannot compile that way) and drops the rest. */
 export function collectingLogger(warnings: string[] = []): Logger & { warnings: string[] } {
@@ -22,7 +31,7 @@ export type FlagdParse = { ok: true; flags: Map<string, FeatureFlag>; warnings: 
  */
 export function parseWithFlagd(json: string): FlagdParse {
   const logger = collectingLogger();
-  const storage = new MemoryStorage(logger);
+  const storage = new flagdCore.MemoryStorage(logger);
   try {
     storage.setConfigurations(json, true);
   } catch (error) {
@@ -43,6 +52,8 @@ export interface FlagdFlagRead {
   compileFailed: boolean;
   /** flagd-core's flag for this very key, when it was built in this read */
   feature?: FeatureFlag;
+  /** one object for all the flags read with the same content (and file metadata): what depends on the content alone can be kept on it */
+  content: object;
 }
 
 export type FlagdRead = { ok: true; flags: Map<string, FlagdFlagRead>; warnings: string[] } | { ok: false; error: unknown };
@@ -54,6 +65,7 @@ interface Validated {
   compileFailed: boolean;
   /** what a flag of another key with this content reads as (no flagd-core flag of its own) */
   shared: FlagdFlagRead;
+  content: object;
 }
 
 /**
@@ -98,12 +110,17 @@ export function readWithFlagd(json: string, data: Record<string, unknown>): Flag
   let known = validated.get(context);
   if (known === undefined) validated.set(context, (known = new Map()));
 
-  const contents: string[] = [];
+  // Each flag's earlier reading, or its content for the lookup after flagd-core has validated the fresh ones: one lookup per flag when all are known.
+  const seen: Array<Validated | string> = [];
   const fresh = new Map<string, string>(); // content → the key that stands for it
   for (const key of keys) {
     const content = JSON.stringify(entries[key]);
-    contents.push(content);
-    if (!known.has(content) && !fresh.has(content)) fresh.set(content, key);
+    const entry = known.get(content);
+    if (entry !== undefined) seen.push(entry);
+    else {
+      seen.push(content);
+      if (!fresh.has(content)) fresh.set(content, key);
+    }
   }
   const found = new Map<string, Validated>();
   let others: string[] = [];
@@ -116,7 +133,8 @@ export function readWithFlagd(json: string, data: Record<string, unknown>): Flag
     others = parsed.warnings.filter((w) => !/flag '(.*)'$/.test(w));
     for (const [content, key] of fresh) {
       const feature = parsed.flags.get(key)!;
-      const entry: Validated = { key, feature, compileFailed: failed.has(key), shared: infoOf(feature, failed.has(key), false) };
+      const token = {};
+      const entry: Validated = { key, feature, compileFailed: failed.has(key), shared: infoOf(feature, failed.has(key), false, token), content: token };
       found.set(content, entry);
       known.set(content, entry);
       validatedCount++;
@@ -125,8 +143,9 @@ export function readWithFlagd(json: string, data: Record<string, unknown>): Flag
   const out = new Map<string, FlagdFlagRead>();
   // flagd keeps the order of its JSON parse (for…in); the keys of `data` come in the same order.
   keys.forEach((key, i) => {
-    const entry = found.get(contents[i]!) ?? known.get(contents[i]!)!;
-    out.set(key, entry.key === key ? infoOf(entry.feature, entry.compileFailed, true) : entry.shared);
+    const earlier = seen[i]!;
+    const entry = typeof earlier === 'string' ? found.get(earlier)! : earlier;
+    out.set(key, entry.key === key ? infoOf(entry.feature, entry.compileFailed, true, entry.content) : entry.shared);
   });
   return { ok: true, flags: out, warnings: others };
 }
@@ -141,11 +160,11 @@ function whole(json: string): FlagdRead {
   if (!parsed.ok) return parsed;
   const failed = compileFailures(parsed.warnings);
   const flags = new Map<string, FlagdFlagRead>();
-  for (const [key, feature] of parsed.flags) flags.set(key, infoOf(feature, failed.has(key), true));
+  for (const [key, feature] of parsed.flags) flags.set(key, infoOf(feature, failed.has(key), true, {}));
   return { ok: true, flags, warnings: parsed.warnings.filter((w) => !/flag '(.*)'$/.test(w)) };
 }
 
-function infoOf(feature: FeatureFlag, compileFailed: boolean, own: boolean): FlagdFlagRead {
+function infoOf(feature: FeatureFlag, compileFailed: boolean, own: boolean, content: object): FlagdFlagRead {
   return {
     state: feature.state,
     defaultVariant: feature.defaultVariant,
@@ -153,6 +172,7 @@ function infoOf(feature: FeatureFlag, compileFailed: boolean, own: boolean): Fla
     hash: feature.hash,
     compileFailed,
     ...(own ? { feature } : {}),
+    content,
   };
 }
 
@@ -165,7 +185,7 @@ export function clearFlagdCache(): void {
 
 /** A flagd-core flag built from its definition alone (for a Flag not read by readFlagFile). */
 export function buildFeatureFlag(key: string, definition: FlagdFlag): FeatureFlag {
-  return new FeatureFlag(key, definition as ConstructorParameters<typeof FeatureFlag>[1], collectingLogger());
+  return new flagdCore.FeatureFlag(key, definition as ConstructorParameters<typeof FeatureFlag>[1], collectingLogger());
 }
 
 /**

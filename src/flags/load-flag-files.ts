@@ -70,7 +70,10 @@ export async function loadFlagFiles(options: LoadFlagFilesOptions): Promise<Flag
   }
   const buffer = new Uint8Array(MAX_FILE_BYTES + 1);
   const files: FlagFile[] = [];
-  for (const path of [...found].sort()) {
+  const paths = [...found].sort();
+  for (const [i, path] of paths.entries()) {
+    // The event loop gets a turn between files: validate reads the definitions meanwhile.
+    if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
     const read = readBounded(join(realRoot, ...path.split('/')), buffer);
     if (typeof read === 'string') problems.push(fileProblem(path, read));
     else files.push(readFlagFile(path, read));
@@ -158,7 +161,11 @@ async function walk(folder: string, rel: string, ancestors: string[], w: Walk): 
   }
 }
 
-/** The file's bytes, or why they cannot be had; reads at most MAX_FILE_BYTES + 1 bytes. */
+/**
+ * The file's bytes (a view of `buffer`, good until the next read: the caller
+ * decodes them at once, so no file is copied), or why they cannot be had;
+ * reads at most MAX_FILE_BYTES + 1 bytes.
+ */
 function readBounded(path: string, buffer: Uint8Array): Uint8Array | string {
   let fd: number | undefined;
   try {
@@ -172,7 +179,7 @@ function readBounded(path: string, buffer: Uint8Array): Uint8Array | string {
       length += n;
       if (length === buffer.length) return `the file is over the 1 MiB limit for one flag file; split it`;
     }
-    return buffer.slice(0, length);
+    return buffer.subarray(0, length);
   } catch (error) {
     return `cannot read the file (${code(error)}); check that it exists and is readable`;
   } finally {

@@ -20,6 +20,27 @@ export const MAX_RULE_OPERATIONS = 10_000;
 /** Values in a file's rules, `$ref`s expanded (long allow-lists are fine; a $ref used a thousand times is not). */
 export const MAX_RULE_NODES = 200_000;
 
+/**
+ * One object shared by the flags readFlagFile read with the same content (and
+ * file metadata), so what depends on a flag's content alone (a computed split)
+ * is worked out once for all of them; undefined for a flag made elsewhere.
+ */
+export function contentOf(flag: Flag): object | undefined {
+  return ReadFlag.contentOf(flag);
+}
+
+/**
+ * The definition of each flag content (FlagdFlagRead.content), as the first
+ * flag read with it has it: the flags of one content share one definition
+ * (equal, and never changed), so ten thousand flags keep a handful of rule
+ * trees alive instead of one each, which the garbage collector would copy
+ * and compact again and again.
+ */
+const definitions = new WeakMap<object, FlagdFlag>();
+
+/** Flag contents (FlagdFlagRead.content) whose fractionals name only the flag's variants: that depends on the content alone. */
+const namesOnlyVariants = new WeakSet<object>();
+
 /** flagd-core's own flag objects, kept beside the plain `Flag`s so a file is parsed once. */
 const evaluators = new WeakMap<Flag, FeatureFlag>();
 
@@ -109,6 +130,7 @@ export function readFlagFile(file: string, input: Uint8Array | string): FlagFile
   for (const warning of flagd.warnings) problems.push(problem(at(''), `flagd-core: ${warning}`));
   const resolved = resolveEvaluators(plain) as { flags: Record<string, FlagdFlag> };
   const flags: Flag[] = [];
+  const flagPosition = (key: string): SourcePos => at(`/flags/${escapePointer(key)}`, true);
   for (const [key, feature] of flagd.flags) {
     if (feature.compileFailed) {
       const targetingPointer = `/flags/${escapePointer(key)}/targeting`;
@@ -120,38 +142,78 @@ export function readFlagFile(file: string, input: Uint8Array | string): FlagFile
           : problem(at(`${several.pointer}/${escapePointer(several.operators[1]!)}`, true), oneOperatorMessage(labelOf(several.pointer), several.operators)),
       );
     }
-    const definition = resolved.flags[key]!;
+    let definition = definitions.get(feature.content);
+    if (definition === undefined) definitions.set(feature.content, (definition = resolved.flags[key]!));
     const variants = feature.variants;
-    for (const use of findFractionals(data, key)) {
-      for (const entry of bucketEntries(use.args)) {
-        const name = entry.variant;
-        if ((typeof name === 'string' || typeof name === 'number' || typeof name === 'boolean') && !variants.includes(String(name))) {
-          problems.push(problem(at(`${use.pointer}/${entry.index}/0`), `flag "${key}": the fractional names "${String(name)}", which is not one of its variants (${variants.join(', ')})`));
+    if (!namesOnlyVariants.has(feature.content)) {
+      const before = problems.length;
+      for (const use of findFractionals(data, key)) {
+        for (const entry of bucketEntries(use.args)) {
+          const name = entry.variant;
+          if ((typeof name === 'string' || typeof name === 'number' || typeof name === 'boolean') && !variants.includes(String(name))) {
+            problems.push(problem(at(`${use.pointer}/${entry.index}/0`), `flag "${key}": the fractional names "${String(name)}", which is not one of its variants (${variants.join(', ')})`));
+          }
         }
       }
+      if (problems.length === before) namesOnlyVariants.add(feature.content);
     }
     const targeting = definition.targeting;
-    let position: SourcePos | undefined;
-    const flag: Flag = {
+    const flag = new ReadFlag(
       key,
       file,
-      state: feature.state as Flag['state'],
-      defaultVariant: feature.defaultVariant,
+      feature.state as Flag['state'],
+      feature.defaultVariant,
       variants,
-      targeting: targeting !== null && typeof targeting === 'object' && Object.keys(targeting).length > 0 ? targeting : undefined,
-      hash: feature.hash,
-      // Asked for only when a problem names the flag: a JSON file's position tree is then built once, not for every read.
-      get position() {
-        return (position ??= at(`/flags/${escapePointer(key)}`, true));
-      },
+      targeting !== null && typeof targeting === 'object' && Object.keys(targeting).length > 0 ? targeting : undefined,
+      feature.hash,
       definition,
-    };
+      flagPosition,
+      feature.content,
+    );
     if (feature.feature !== undefined) evaluators.set(flag, feature.feature);
     flags.push(flag);
   }
   problems.sort((a, b) => a.line - b.line || a.col - b.col);
   if (problems.length > 0) return refused(text, problems);
   return { file, format, text, flags, problems };
+}
+
+/**
+ * A flag as readFlagFile returns it. `position` is asked for only when a
+ * problem names the flag: a JSON file's position tree is then built once, not
+ * for every read. It is a getter of the class, not of each object: an object
+ * literal with a getter is slow to make and leaves V8 a slow (dictionary)
+ * object, and a repository may hold ten thousand flags.
+ */
+class ReadFlag implements Flag {
+  readonly #locate: (key: string) => SourcePos;
+  readonly #content: object;
+  #position: SourcePos | undefined;
+
+  constructor(
+    public key: string,
+    public file: string,
+    public state: Flag['state'],
+    public defaultVariant: string | undefined,
+    public variants: string[],
+    public targeting: unknown,
+    public hash: string,
+    public definition: FlagdFlag,
+    locate: (key: string) => SourcePos,
+    content: object,
+  ) {
+    this.#locate = locate;
+    this.#content = content;
+  }
+
+  /** See contentOf. */
+  static contentOf(flag: Flag): object | undefined {
+    return #content in flag ? (flag as ReadFlag).#content : undefined;
+  }
+
+  get position(): SourcePos {
+    return (this.#position ??= this.#locate(this.key));
+  }
 }
 
 /** The first pointer deeper than MAX_DEPTH, if any (YAML aliases can nest data the text does not show). */

@@ -1,7 +1,7 @@
-import { applyEdits, findNodeAtLocation, modify, parseTree } from 'jsonc-parser';
 import type { Edit, Node } from 'jsonc-parser';
 import { locateYamlMapping } from '../definitions/index.js';
 import type { YamlPairLocation } from '../definitions/index.js';
+import { jsoncParser } from './jsonc-library.js';
 
 export type RolloutEdit = { ok: true; text: string } | { ok: false; reason: string };
 
@@ -24,6 +24,7 @@ export function buildRolloutEdit(text: string, format: 'json' | 'yaml', key: str
 }
 
 function editJson(body: string, key: string, winner: string, eol: string): RolloutEdit {
+  const { applyEdits, findNodeAtLocation, modify, parseTree } = jsoncParser();
   const flagNode = (root: Node | undefined): Node | undefined => (root === undefined ? undefined : findNodeAtLocation(root, ['flags', key]));
   let current = body;
   const flag = flagNode(parseTree(current));

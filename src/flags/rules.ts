@@ -230,11 +230,12 @@ export function checkFlags(definitions: readonly Definition[], flags: FlagSet, o
     options,
     brokenFiles: flags.problems.some((p) => p.severity === 'error'),
     split(flag) {
-      let split = splits.get(flag);
-      if (split === undefined) {
-        split = buildServedSplit(flag, options.at);
-        splits.set(flag, split);
-      }
+      const known = splits.get(flag);
+      if (known !== undefined) return known;
+      const split = buildServedSplit(flag, options.at);
+      // A computed split is cheap, and kept by content for flags read from files: only a measured one is kept per flag
+      // (ten thousand flags as keys of one map cost more than the splits).
+      if (split.method === 'measured') splits.set(flag, split);
       return split;
     },
   };

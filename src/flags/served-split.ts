@@ -1,6 +1,6 @@
 import type { FeatureFlag } from '@openfeature/flagd-core';
 import { atFixedTime, buildFeatureFlag, collectingLogger } from './flagd.js';
-import { featureFlagOf } from './read-flag-file.js';
+import { contentOf, featureFlagOf } from './read-flag-file.js';
 import { fractionalShares, readsTimestamp } from './targeting.js';
 import type { Flag, ServedSplit } from './types.js';
 
@@ -13,6 +13,9 @@ export const MEASURE_BUDGET_MS = 5_000;
 /** Measured splits by flag key, content hash and (for rules on `$flagd.timestamp`) the second. */
 const cache = new Map<string, ServedSplit>();
 const CACHE_LIMIT = 10_000;
+
+/** Computed splits by flag content (contentOf): ten thousand flags often share a handful of rules. */
+let computedSplits = new WeakMap<object, ServedSplit>();
 
 let contexts: Array<{ targetingKey: string }> | undefined;
 
@@ -30,18 +33,20 @@ export function simulatedSubjects(): ReadonlyArray<{ targetingKey: string }> {
  * other attribute) at the fixed time `at`, so rules on `$flagd.timestamp`
  * give the same answer on every run. Measured results are cached for the
  * process by flag key and content hash (and the second, for rules that read
- * the time). A targeting so slow that the evaluations take longer than
+ * the time); computed ones by flag content, for flags read by readFlagFile
+ * (contentOf). A targeting so slow that the evaluations take longer than
  * `budgetMs` (default 5 s) stops early: `subjects` is then below 100,000.
  * The flag's `state` is not considered: see the flag-disabled rule.
  */
 export function buildServedSplit(flag: Flag, at: Date | number, options: { budgetMs?: number } = {}): ServedSplit {
-  if (flag.targeting === undefined) {
-    return flag.defaultVariant === undefined
-      ? { method: 'computed', subjects: 0, shares: {}, none: 1 }
-      : { method: 'computed', subjects: 0, shares: { [flag.defaultVariant]: 1 }, none: 0 };
+  const content = contentOf(flag);
+  const known = content === undefined ? undefined : computedSplits.get(content);
+  if (known !== undefined) return known;
+  const computed = computedSplit(flag);
+  if (computed !== undefined) {
+    if (content !== undefined) computedSplits.set(content, computed);
+    return computed;
   }
-  const shares = fractionalShares(flag);
-  if (shares !== undefined) return { method: 'computed', subjects: 0, shares, none: 0 };
   const ms = typeof at === 'number' ? at : at.getTime();
   const key = `${flag.key}\u0000${flag.hash}${readsTimestamp(flag.targeting) ? `\u0000${Math.floor(ms / 1000)}` : ''}`;
   const cached = cache.get(key);
@@ -50,6 +55,17 @@ export function buildServedSplit(flag: Flag, at: Date | number, options: { budge
   if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value!);
   cache.set(key, measured);
   return measured;
+}
+
+/** The split of a flag with no targeting or a plain fractional, which needs no evaluation; undefined for any other. */
+function computedSplit(flag: Flag): ServedSplit | undefined {
+  if (flag.targeting === undefined) {
+    return flag.defaultVariant === undefined
+      ? { method: 'computed', subjects: 0, shares: {}, none: 1 }
+      : { method: 'computed', subjects: 0, shares: { [flag.defaultVariant]: 1 }, none: 0 };
+  }
+  const shares = fractionalShares(flag);
+  return shares === undefined ? undefined : { method: 'computed', subjects: 0, shares, none: 0 };
 }
 
 function measure(feature: FeatureFlag, ms: number, budgetMs: number): ServedSplit {
@@ -74,7 +90,8 @@ function measure(feature: FeatureFlag, ms: number, budgetMs: number): ServedSpli
   return { method: 'measured', subjects: evaluated, shares, none: none / evaluated };
 }
 
-/** Empties the cache of measured splits (for benchmarks). */
+/** Empties the caches of measured and computed splits (for benchmarks). */
 export function clearServedSplitCache(): void {
   cache.clear();
+  computedSplits = new WeakMap();
 }

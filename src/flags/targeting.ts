@@ -35,6 +35,9 @@ export function findFractionals(data: unknown, key: string): FractionalUse[] {
   const root = data as Record<string, unknown>;
   const flag = ((root['flags'] as Record<string, unknown> | undefined)?.[key] ?? null) as Record<string, unknown> | null;
   if (flag === null || typeof flag !== 'object' || !Object.hasOwn(flag, 'targeting')) return [];
+  const targeting = flag['targeting'];
+  // The usual rule, one fractional over literal entries, holds nothing more to walk.
+  if (isLiteralFractional(targeting)) return [{ pointer: `/flags/${escapePointer(key)}/targeting/fractional`, args: targeting.fractional }];
   const evaluators = (root['$evaluators'] ?? {}) as Record<string, unknown>;
   const found: FractionalUse[] = [];
   const followed = new Set<string>();
@@ -62,6 +65,20 @@ export function findFractionals(data: unknown, key: string): FractionalUse[] {
     }
   }
   return found.sort((a, b) => (a.pointer < b.pointer ? -1 : a.pointer > b.pointer ? 1 : 0));
+}
+
+/** `{"fractional": [...]}` whose entries are literals or lists of literals: no operation, `$ref` or other fractional inside. */
+function isLiteralFractional(targeting: unknown): targeting is { fractional: unknown[] } {
+  if (targeting === null || typeof targeting !== 'object' || Array.isArray(targeting)) return false;
+  const keys = Object.keys(targeting);
+  const args = (targeting as Record<string, unknown>)['fractional'];
+  if (keys.length !== 1 || keys[0] !== 'fractional' || !Array.isArray(args)) return false;
+  for (const entry of args) {
+    if (entry === null || typeof entry !== 'object') continue;
+    if (!Array.isArray(entry)) return false;
+    for (const item of entry) if (item !== null && typeof item === 'object') return false;
+  }
+  return true;
 }
 
 /**
@@ -193,15 +210,16 @@ export function measureRules(data: unknown): RuleSize {
   const memo = new Map<string, RuleSize>();
   const inProgress = new Set<string>();
   const sizeOf = (node: unknown, depth: number): RuleSize => {
-    if (node === null || typeof node !== 'object' || depth > 200) return { operations: 0, nodes: 1 };
+    if (node === null || typeof node !== 'object' || depth > 200) return LEAF;
     if (Array.isArray(node)) {
       const size = { operations: 0, nodes: 1 };
       for (const child of node) add(size, sizeOf(child, depth + 1));
       return size;
     }
-    const entries = Object.entries(node);
+    // Keys, not entries: this visits every value of every rule, and pairs would be garbage at once.
+    const keys = Object.keys(node);
     const ref = (node as Record<string, unknown>)['$ref'];
-    if (entries.length === 1 && typeof ref === 'string' && Object.hasOwn(evaluators, ref) && !inProgress.has(ref)) {
+    if (keys.length === 1 && typeof ref === 'string' && Object.hasOwn(evaluators, ref) && !inProgress.has(ref)) {
       let size = memo.get(ref);
       if (size === undefined) {
         inProgress.add(ref);
@@ -212,7 +230,7 @@ export function measureRules(data: unknown): RuleSize {
       return size;
     }
     const size = { operations: 1, nodes: 1 };
-    for (const [, child] of entries) add(size, sizeOf(child, depth + 1));
+    for (const key of keys) add(size, sizeOf((node as Record<string, unknown>)[key], depth + 1));
     return size;
   };
   const total = { operations: 0, nodes: 0 };
@@ -224,6 +242,9 @@ export function measureRules(data: unknown): RuleSize {
   }
   return total;
 }
+
+/** The size of a value that is no list or operation (only ever read). */
+const LEAF: RuleSize = Object.freeze({ operations: 0, nodes: 1 });
 
 function add(into: RuleSize, size: RuleSize): void {
   into.operations += size.operations;

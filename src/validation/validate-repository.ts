@@ -83,6 +83,8 @@ interface StageState {
   files: number;
   at: Date | number;
   flags?: FlagSet;
+  /** the flag files being read (flagFiles) */
+  loadingFlags?: Promise<FlagSet>;
 }
 
 interface ValidationStage {
@@ -121,6 +123,8 @@ const STAGES: readonly ValidationStage[] = [
         }
         if (missing !== undefined) throw new ConfigError(missing);
       }
+      // The flag files are read while the definitions are: reading either waits on the disk now and then.
+      flagFiles(state)?.catch(() => undefined);
       return loadChosenDefinitions(state, source);
     },
   },
@@ -129,15 +133,27 @@ const STAGES: readonly ValidationStage[] = [
     async run(state) {
       const flags = state.config.flags;
       if (flags === undefined) return [];
-      // Loaded only when flags are configured: flagd-core and its rule engine cost a validate without flags nothing.
-      const { checkFlags, loadFlagFiles } = await import('../flags/index.js');
+      const { checkFlags } = await import('../flags/index.js');
       // Read once per run: the checks below and the callers (plan's note) share this set.
-      const set = state.flags ?? (await loadFlagFiles({ root: state.options.cwd, files: flags.files }));
+      const set = await flagFiles(state)!;
       state.flags = set;
       return [...set.problems, ...checkFlags(state.definitions, set, { at: state.at, rollout: flags.rollout ?? 'winner' })];
     },
   },
 ];
+
+/**
+ * The flag files eppo-gitops.yaml configures, read once per run (started by
+ * the first stage that wants them); undefined when it configures none.
+ * flagd-core and its rule engine are loaded only then: they cost a validate
+ * without flags nothing.
+ */
+function flagFiles(state: StageState): Promise<FlagSet> | undefined {
+  const flags = state.config.flags;
+  if (flags === undefined) return undefined;
+  state.loadingFlags ??= import('../flags/index.js').then(({ loadFlagFiles }) => loadFlagFiles({ root: state.options.cwd, files: flags.files }));
+  return state.loadingFlags;
+}
 
 /**
  * The definitions the run checks: the paths given, else the definitions
@@ -171,12 +187,12 @@ async function loadChosenDefinitions(state: StageState, source: FolderSource): P
   // In the definitions folder, configured flag files are the flags stage's; in a folder given, they are the files to check.
   const foundFlagFiles = paths.length === 0 ? [] : loaded.skipped.filter(configured);
   unconfigured.push(...loaded.skipped.filter((file) => !configured(file)).map((file) => buildUnconfiguredFlagFileProblem(file, 'flagd')));
-  const flagFiles = [...new Set([...split.flagFiles, ...foundFlagFiles])];
+  const chosenFlagFiles = [...new Set([...split.flagFiles, ...foundFlagFiles])];
   const served: Problem[] = [];
-  if (flagModule !== undefined && flags !== undefined && flagFiles.length > 0) {
-    state.flags = await flagModule.loadFlagFiles({ root: cwd, files: flags.files });
-    state.files += flagFiles.length;
-    const found = flagModule.findServedKeys(state.flags, flagFiles);
+  if (flagModule !== undefined && flags !== undefined && chosenFlagFiles.length > 0) {
+    state.flags = await flagFiles(state)!;
+    state.files += chosenFlagFiles.length;
+    const found = flagModule.findServedKeys(state.flags, chosenFlagFiles);
     served.push(...found.problems);
     const folder = found.keys.size === 0 ? [] : (await loadDefinitions({ cwd, dir: state.dir })).definitions;
     const chosen = new Set(loaded.definitions.map((d) => d.file));
@@ -215,11 +231,16 @@ export async function validateRepository(options: ValidationOptions): Promise<Va
   };
   const stages: Validation['stages'] = [];
   let failed: ValidationStageName | undefined;
-  for (const stage of STAGES) {
-    const problems = await stage.run(state);
-    stages.push({ name: stage.name, problems });
-    if (failed === undefined && problems.some((p) => p.severity === 'error')) failed = stage.name;
-    if (failed !== undefined && options.stopAtFirstError === true) break;
+  try {
+    for (const stage of STAGES) {
+      const problems = await stage.run(state);
+      stages.push({ name: stage.name, problems });
+      if (failed === undefined && problems.some((p) => p.severity === 'error')) failed = stage.name;
+      if (failed !== undefined && options.stopAtFirstError === true) break;
+    }
+  } finally {
+    // Flag files started early and then not needed (a stage before failed or threw): nothing outlives the run.
+    await state.loadingFlags?.catch(() => undefined);
   }
   return {
     config: state.config,

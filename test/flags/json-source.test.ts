@@ -22,6 +22,8 @@ const CASES: Array<[string, string]> = [
   ['many flags, none repeated', flagdJson(Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`f${i}`, { state: 'ENABLED', variants: { x: 1 }, defaultVariant: 'x' }])))],
   ['nesting past the limit', `{"flags": ${'['.repeat(120)}${']'.repeat(120)}}`],
   ['colons, quotes and backslashes inside strings', '{"flags": {"a:b": {"state": "ENABLED", "variants": {"x": "\\": \\"", "y\\\\": "c:\\\\"}, "defaultVariant": "x"}}}'],
+  ['a string that opens with a colon, no key repeated (counted as a key colon: the full parse decides)', '{"flags": {"a": {"state": "ENABLED", "variants": {"x": " :y", "y": ":"}, "defaultVariant": "x"}}}'],
+  ['a key that ends in an escaped quote or backslash', '{"flags": {"a\\"": {"state": "ENABLED", "variants": {"x\\\\": 1}, "defaultVariant": "x\\\\"}}}'],
   ['a repeated key whose colon count a string could hide', '{"flags": {"a": {"state": "ENABLED", "variants": {"x": ":", "x": 1}, "defaultVariant": "x"}}}'],
   ['a syntax error', '{"flags": {"a": }'],
   ['a list', '[1, 2]'],
