@@ -18,8 +18,9 @@ export interface LoadOptions {
    * `dir` is the operator's own choice (a command-line flag), not a value
    * from eppo-gitops.yaml or the default: it may be, or pass through, a link
    * that leads out of `cwd`. Links inside it that lead out of it are refused
-   * all the same. Default false: only a folder named outside `cwd` as such is
-   * read; a link out of `cwd` is refused.
+   * all the same, and paths given inside `dir` may lead where it does. Default
+   * false: only a folder named outside `cwd` as such is read; a link out of
+   * `cwd` is refused.
    */
   trustDir?: boolean;
   /** files or folders to check instead of `dir` */
@@ -51,6 +52,9 @@ export async function loadDefinitions(options: LoadOptions): Promise<LoadResult>
   const roots = options.paths !== undefined && options.paths.length > 0 ? options.paths : [options.dir ?? DEFAULT_DEFINITIONS_DIR];
   const fromDir = options.paths === undefined || options.paths.length === 0;
   const realCwd = await realpath(cwd).catch(() => resolve(cwd));
+  // A path given inside a trusted --dir may lead where that folder does (a linked folder of definitions).
+  const trustedDir = options.trustDir === true ? resolve(cwd, options.dir ?? DEFAULT_DEFINITIONS_DIR) : undefined;
+  const realTrustedDir = trustedDir === undefined ? undefined : await realpath(trustedDir).catch(() => trustedDir);
   for (const root of roots) {
     const absolute = resolve(cwd, root);
     let info;
@@ -65,7 +69,8 @@ export async function loadDefinitions(options: LoadOptions): Promise<LoadResult>
     const realRoot = await realpath(absolute).catch(() => absolute);
     // A root named outside the working directory, or a --dir, is the user's explicit choice; links are confined to where they start.
     const chosen = !isWithin(absolute, cwd) || (fromDir && options.trustDir === true);
-    const inside = [realCwd, ...(chosen ? [realRoot] : [])];
+    const underTrustedDir = realTrustedDir !== undefined && isWithin(absolute, trustedDir!);
+    const inside = [realCwd, ...(chosen ? [realRoot] : []), ...(underTrustedDir ? [realTrustedDir] : [])];
     if (!inside.some((folder) => isWithin(realRoot, folder))) {
       problems.push(ioProblem(displayPath(cwd, absolute), OUTSIDE_MESSAGE));
       continue;

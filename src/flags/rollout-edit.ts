@@ -123,8 +123,8 @@ function editYaml(body: string, key: string, winner: string, eol: string): Rollo
   }
   if (targetingLines !== undefined) edits.push({ start: targetingLines.start, end: targetingLines.end, content: '' });
   let text = splice(body, edits);
-  // Deleting the last lines of a file without a final newline would leave one.
-  if (!body.endsWith('\n') && text.endsWith(eol) && targetingLines !== undefined && targetingLines.end === body.length) text = text.slice(0, -eol.length);
+  // Replacing or deleting the last lines of a file without a final newline would leave one.
+  if (!body.endsWith('\n') && text.endsWith(eol)) text = text.slice(0, -eol.length);
   return { ok: true, text };
 }
 

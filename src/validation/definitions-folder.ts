@@ -40,10 +40,12 @@ export async function findMissingFolder(cwd: string, dir: string, source: Folder
 /**
  * From a subfolder: the nearest folder above `cwd` that holds eppo-gitops.yaml,
  * else the top of the git repository `cwd` is in (when that is above it).
- * The search stops at the repository's top.
+ * The search stops at the repository's top, and does not start in a folder
+ * that holds eppo-gitops.yaml itself.
  */
 async function findProjectAbove(cwd: string): Promise<{ kind: 'settings' | 'repository'; folder: string } | undefined> {
-  if (await exists(join(cwd, '.git'))) return undefined;
+  // A folder with its own eppo-gitops.yaml is a project of its own: its settings were the ones read.
+  if ((await exists(join(cwd, '.git'))) || (await exists(join(cwd, CONFIG_FILE)))) return undefined;
   for (let folder = dirname(cwd); folder !== cwd; cwd = folder, folder = dirname(folder)) {
     if (await exists(join(folder, CONFIG_FILE))) return { kind: 'settings', folder };
     if (await exists(join(folder, '.git'))) return { kind: 'repository', folder };

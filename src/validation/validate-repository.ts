@@ -176,7 +176,7 @@ async function loadChosenDefinitions(state: StageState, source: FolderSource): P
     const absolute = resolve(cwd, path);
     const kind = flagFileKind(path);
     const isFile = kind !== undefined && (await stat(absolute).then((info) => info.isFile(), () => false));
-    if (isFile) unconfigured.push(buildUnconfiguredFlagFileProblem(displayPath(cwd, absolute), kind));
+    if (isFile) unconfigured.push(buildUnconfiguredFlagFileProblem(displayPath(cwd, absolute), kind, state.settingsFailed));
     else others.push(path);
   }
   // Only --dir may lead out of the repository through a link: a "dir" from eppo-gitops.yaml comes with the pull request.
@@ -186,7 +186,7 @@ async function loadChosenDefinitions(state: StageState, source: FolderSource): P
   let loaded = paths.length === 0 ? await load(undefined) : others.length > 0 ? await load(others) : none;
   // In the definitions folder, configured flag files are the flags stage's; in a folder given, they are the files to check.
   const foundFlagFiles = paths.length === 0 ? [] : loaded.skipped.filter(configured);
-  unconfigured.push(...loaded.skipped.filter((file) => !configured(file)).map((file) => buildUnconfiguredFlagFileProblem(file, 'flagd')));
+  unconfigured.push(...loaded.skipped.filter((file) => !configured(file)).map((file) => buildUnconfiguredFlagFileProblem(file, 'flagd', state.settingsFailed)));
   const chosenFlagFiles = [...new Set([...split.flagFiles, ...foundFlagFiles])];
   const served: Problem[] = [];
   if (flagModule !== undefined && flags !== undefined && chosenFlagFiles.length > 0) {
@@ -194,7 +194,8 @@ async function loadChosenDefinitions(state: StageState, source: FolderSource): P
     state.files += chosenFlagFiles.length;
     const found = flagModule.findServedKeys(state.flags, chosenFlagFiles);
     served.push(...found.problems);
-    const folder = found.keys.size === 0 ? [] : (await loadDefinitions({ cwd, dir: state.dir })).definitions;
+    // The folder as the run reads it (a --dir leading out through a link included), so no served experiment is dropped.
+    const folder = found.keys.size === 0 ? [] : (await load(undefined)).definitions;
     const chosen = new Set(loaded.definitions.map((d) => d.file));
     const extra = folder.filter((d) => found.keys.has(d.experiment_key) && !chosen.has(d.file)).map((d) => d.file);
     // One run over all of them, so unique-key compares the files given with the ones served.

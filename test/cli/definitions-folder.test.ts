@@ -66,6 +66,12 @@ describe('trust item 18: a definitions folder that does not exist', () => {
     );
     expect((await runCli(['validate'], { cwd: join(repo.dir, 'services'), env: {} })).code).toBe(0);
 
+    // A subfolder with its own eppo-gitops.yaml is its own project: no advice to run from another one.
+    await repo.write('services/web/eppo-gitops.yaml', 'parallelism: 4\n');
+    expect((await runCli(['validate'], { cwd: sub, env: {} })).err).toBe(
+      `error: the definitions folder "experiments" was not found: looked for ${join(sub, 'experiments')}; create it (eppo-gitops init writes one with an example), or pass --dir the folder that holds your definitions\n`,
+    );
+
     // at the top of a repository without the folder, init is the way
     await repo.remove();
     await repo.write('README.md', '');

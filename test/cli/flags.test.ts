@@ -325,6 +325,36 @@ describe('validate <flag file>: a path that flags.files names is checked as a fl
     expect((await run(['validate', 'flags/gone.flagd.yaml'])).code).toBe(1);
   });
 
+  it('with errors in eppo-gitops.yaml, a flag file given is not called unnamed by flags.files: the warning says the settings come first', async () => {
+    await repo.write('eppo-gitops.yaml', `${CONFIG}bogus: 1\n`);
+    await repo.write('flags/web.flagd.json', json({ 'checkout-button-color': fractionalFlag({ control: 50, green: 50 }) }));
+    const v = await run(['validate', 'flags/web.flagd.json']);
+    expect(v.code).toBe(1);
+    expect(v.out).toContain('[schema]');
+    expect(v.out).not.toContain('does not name it');
+    expect(v.out).toContain(
+      'flags/web.flagd.json:1:1  warning  a flagd flag file, not an experiment definition, and it is not checked while eppo-gitops.yaml has errors (its flags.files is not read); fix eppo-gitops.yaml (above), then run validate again  [flag-unconfigured]',
+    );
+  });
+
+  it('--dir through a link out of the repository: the experiments a flag file given serves are found there too, as validate without paths finds them', async () => {
+    const outside = await tempRepo();
+    try {
+      await outside.write('checkout-button-color.yaml', definitionText());
+      await symlink(outside.dir, join(repo.dir, 'linked'));
+      await repo.write('flags/web.flagd.json', json({ 'checkout-button-color': fractionalFlag({ control: 60, green: 40 }) }));
+      const whole = await run(['validate', '--dir', 'linked']);
+      const given = await run(['validate', '--dir', 'linked', 'flags/web.flagd.json']);
+      expect(whole.code).toBe(1);
+      expect(given.code).toBe(1);
+      const splitErrors = (out: string) => out.split('\n').filter((l) => l.includes('[flag-split]'));
+      expect(splitErrors(given.out)).toHaveLength(2);
+      expect(splitErrors(given.out)).toEqual(splitErrors(whole.out));
+    } finally {
+      await outside.remove();
+    }
+  });
+
   it('a folder named: its definitions are definitions, its configured flag files flag files (with the experiments they serve), any other flag file a warning', async () => {
     await repo.write('flags/web.flagd.json', json({ 'checkout-button-color': fractionalFlag({ control: 60, green: 40 }) }));
     await repo.write('flags/pricing.flagd.yaml', 'flags:\n  search-ranking:\n    state: ENABLED\n    variants: {control: a, green: b}\n    defaultVariant: control\n    targeting: {fractional: [[control, 50], [green, 50]]}\n');

@@ -158,6 +158,9 @@ flags:
     expect(edit(last, 'yaml')).toBe('flags:\n  checkout:\n    state: ENABLED\n    variants: {control: 1, green: 2}\n    defaultVariant: green\n');
     const middle = 'flags:\n  checkout:\n    state: ENABLED\n    variants: {control: 1, green: 2}\n    targeting: {fractional: [[control, 50], [green, 50]]}\n    defaultVariant: |\n      control\n  other: {state: ENABLED, variants: {x: 1}, defaultVariant: x}\n';
     expect(edit(middle, 'yaml')).toBe('flags:\n  checkout:\n    state: ENABLED\n    variants: {control: 1, green: 2}\n    defaultVariant: green\n  other: {state: ENABLED, variants: {x: 1}, defaultVariant: x}\n');
+    // Last in a file without a final newline: the file still ends without one.
+    const unterminated = 'flags:\n  checkout:\n    state: ENABLED\n    variants: {control: 1, green: 2}\n    targeting: {fractional: [[control, 50], [green, 50]]}\n    defaultVariant: |-\n      control';
+    expect(edit(unterminated, 'yaml')).toBe('flags:\n  checkout:\n    state: ENABLED\n    variants: {control: 1, green: 2}\n    defaultVariant: green');
   });
 
   it('edits a flag written in flow style', () => {
