@@ -3,6 +3,7 @@ import { link, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promis
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { ConfigError } from '../errors.js';
+import { errorCode } from '../util/index.js';
 
 /** What a lock file says about the process that holds it. */
 export interface LockHolder {
@@ -71,7 +72,7 @@ async function tryCreate(lockPath: string, holder: LockHolder): Promise<boolean>
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw new ConfigError(`cannot lock the emulator state file: creating ${lockPath} failed (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { cause: error });
+    throw new ConfigError(`cannot lock the emulator state file: creating ${lockPath} failed (${errorCode(error)})`, { cause: error });
   } finally {
     await unlink(aside).catch(() => undefined);
   }
