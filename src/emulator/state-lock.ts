@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { errorCode } from '../util/index.js';
+import { writeAtomically } from './state-file.js';
 
 /** What a lock file says about the process that holds it. */
 export interface LockHolder {
@@ -52,9 +53,7 @@ export async function acquireStateLock(statePath: string): Promise<StateLock> {
   return {
     async announce(url) {
       current = { ...mine, url };
-      const aside = `${lockPath}.${process.pid}.tmp`;
-      await writeFile(aside, JSON.stringify(current));
-      await rename(aside, lockPath);
+      await writeAtomically(lockPath, JSON.stringify(current));
     },
     async release() {
       const holder = await readHolder(lockPath);
