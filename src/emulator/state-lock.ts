@@ -133,10 +133,10 @@ function heldError(statePath: string, lockPath: string, holder: LockHolder): Con
   const serving = holder.url === undefined ? '' : `, serving ${holder.url}`;
   const instead =
     holder.url === undefined
-      ? 'stop it first'
-      : `stop it first, or talk to it instead of starting another: --base-url ${holder.url} (with its API key in EPPO_API_KEY: emulator-key, unless it was started with --api-key) in place of --local`;
+      ? 'Stop it first'
+      : `Stop it first, or talk to it instead of starting another: --base-url ${holder.url} (with its API key in EPPO_API_KEY: emulator-key, unless it was started with --api-key) in place of --local`;
   return new ConfigError(
     `the emulator state file ${statePath} is in use by ${where} (since ${holder.since}${serving}); two emulators on one state file would overwrite each other's changes. ` +
-      `${instead[0]!.toUpperCase()}${instead.slice(1)}. If that process no longer runs, delete ${lockPath}`,
+      `${instead}. If that process no longer runs, delete ${lockPath}`,
   );
 }
