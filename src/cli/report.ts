@@ -38,6 +38,7 @@ export function publishContext(io: Io): PublishContext {
   return { env: io.env, onWarning: (m) => io.stderr.write(`warning: ${m}\n`) };
 }
 
-function capitalise(text: string): string {
+/** The text with its first letter upper-case, for a headline made of a clause. */
+export function capitalise(text: string): string {
   return `${text[0]!.toUpperCase()}${text.slice(1)}`;
 }

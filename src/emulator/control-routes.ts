@@ -1,24 +1,16 @@
 import { EmulatorInputError } from '../errors.js';
 import { HttpError } from '../util/index.js';
 import type { EmulatorContext } from './context.js';
-import { buildControl } from './control.js';
-import { findExperiment, parseSinceIndex, readJsonBody } from './http.js';
+import type { Control } from './control.js';
+import { parseSinceIndex, readJsonBody } from './http.js';
 import type { Reply, Route } from './router.js';
 import type { ExperimentInput, ExperimentRecord } from './types.js';
 
 const OK: Reply = { status: 200, body: { ok: true } };
 
 /** The control endpoints under /__emulator (docs/emulator.md), in the order the Allow header lists methods. */
-export function buildControlRoutes(ctx: EmulatorContext): Route[] {
+export function buildControlRoutes(ctx: EmulatorContext, control: Control): Route[] {
   const { store, faults, dispatcher } = ctx;
-
-  const control = buildControl(ctx);
-
-  function decided(record: ExperimentRecord): Reply {
-    ctx.changed();
-    ctx.notify('experiment.status.updated', record);
-    return { status: 200, body: ctx.render(record) };
-  }
 
   return [
     { method: 'GET', path: 'health', handle: () => ({ status: 200, body: { ok: true, experiments: store.size, url: ctx.apiUrl() } }) },
@@ -88,14 +80,6 @@ export function buildControlRoutes(ctx: EmulatorContext): Route[] {
       },
     },
     { method: 'POST', path: 'experiments/:id/decision', handle: async ({ req, params }) => ({ status: 200, body: control.decide(params['id']!, await readJsonBody(req, false)) }) },
-    {
-      method: 'DELETE',
-      path: 'experiments/:id/decision',
-      handle({ params }) {
-        const record = findExperiment(store, params['id']!);
-        store.reopen(record);
-        return decided(record);
-      },
-    },
+    { method: 'DELETE', path: 'experiments/:id/decision', handle: ({ params }) => ({ status: 200, body: control.reopen(params['id']!) }) },
   ];
 }

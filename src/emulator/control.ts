@@ -3,7 +3,7 @@ import type { ApiExperiment } from './api-types.js';
 import type { EmulatorContext } from './context.js';
 import { parseFaultSpecs, type ActiveFault } from './faults.js';
 import { findExperiment } from './http.js';
-import type { WebhookReceiver } from './types.js';
+import type { ExperimentRecord, WebhookReceiver } from './types.js';
 import { parseIsoDate } from './validate.js';
 
 /** "Make decision": what `POST /__emulator/experiments/{id}/decision` and `RunningEmulator.decide` take. */
@@ -24,6 +24,11 @@ export interface Decision {
  */
 export function buildControl(ctx: EmulatorContext) {
   const { store, faults } = ctx;
+  function statusUpdated(record: ExperimentRecord): ApiExperiment {
+    ctx.changed();
+    ctx.notify('experiment.status.updated', record);
+    return ctx.render(record);
+  }
   return {
     /** concludes the experiment with this decision and delivers experiment.status.updated */
     decide(idText: string, body: unknown): ApiExperiment {
@@ -44,9 +49,13 @@ export function buildControl(ctx: EmulatorContext) {
         concludedDate = date.toISOString();
       }
       store.decide(record, winner, outcome, concludedDate);
-      ctx.changed();
-      ctx.notify('experiment.status.updated', record);
-      return ctx.render(record);
+      return statusUpdated(record);
+    },
+    /** reopens a concluded experiment and delivers experiment.status.updated */
+    reopen(idText: string): ApiExperiment {
+      const record = findExperiment(store, idText);
+      store.reopen(record);
+      return statusUpdated(record);
     },
     /** a receiver of every webhook event until reset */
     addWebhook(body: unknown): WebhookReceiver {
@@ -72,3 +81,5 @@ function requireObject(body: unknown): Record<string, unknown> {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(400, 'request body must be a JSON object');
   return body as Record<string, unknown>;
 }
+
+export type Control = ReturnType<typeof buildControl>;

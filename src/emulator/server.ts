@@ -140,7 +140,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   };
   const apiRoutes = buildApiRoutes(ctx);
   const control = buildControl(ctx);
-  const controlRoutes = buildControlRoutes(ctx);
+  const controlRoutes = buildControlRoutes(ctx, control);
   let closing = false;
 
   function authorise(req: IncomingMessage, write: boolean): void {

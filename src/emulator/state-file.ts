@@ -1,7 +1,7 @@
 import { mkdir, open, readFile, readlink, realpath, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
-import { isObject } from '../util/index.js';
+import { errorCode, isObject } from '../util/index.js';
 import type { EmulatorState } from './types.js';
 import { validateExperimentBody } from './validate.js';
 
@@ -137,9 +137,8 @@ export class StateWriter {
     while (this.#running !== undefined) await this.#running;
     if (this.#failure !== undefined) {
       const error = this.#failure;
-      const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
       throw new ConfigError(
-        `cannot write the emulator state file ${this.#path} (${code}): the latest changes are not saved; check that its folder is writable and the disk has space, then run the command again`,
+        `cannot write the emulator state file ${this.#path} (${errorCode(error)}): the latest changes are not saved; check that its folder is writable and the disk has space, then run the command again`,
         { cause: error },
       );
     }

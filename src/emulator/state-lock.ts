@@ -3,6 +3,8 @@ import { link, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promis
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { ConfigError } from '../errors.js';
+import { errorCode } from '../util/index.js';
+import { writeAtomically } from './state-file.js';
 
 /** What a lock file says about the process that holds it. */
 export interface LockHolder {
@@ -51,9 +53,7 @@ export async function acquireStateLock(statePath: string): Promise<StateLock> {
   return {
     async announce(url) {
       current = { ...mine, url };
-      const aside = `${lockPath}.${process.pid}.tmp`;
-      await writeFile(aside, JSON.stringify(current));
-      await rename(aside, lockPath);
+      await writeAtomically(lockPath, JSON.stringify(current));
     },
     async release() {
       const holder = await readHolder(lockPath);
@@ -71,7 +71,7 @@ async function tryCreate(lockPath: string, holder: LockHolder): Promise<boolean>
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw new ConfigError(`cannot lock the emulator state file: creating ${lockPath} failed (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { cause: error });
+    throw new ConfigError(`cannot lock the emulator state file: creating ${lockPath} failed (${errorCode(error)})`, { cause: error });
   } finally {
     await unlink(aside).catch(() => undefined);
   }
@@ -133,10 +133,10 @@ function heldError(statePath: string, lockPath: string, holder: LockHolder): Con
   const serving = holder.url === undefined ? '' : `, serving ${holder.url}`;
   const instead =
     holder.url === undefined
-      ? 'stop it first'
-      : `stop it first, or talk to it instead of starting another: --base-url ${holder.url} (with its API key in EPPO_API_KEY: emulator-key, unless it was started with --api-key) in place of --local`;
+      ? 'Stop it first'
+      : `Stop it first, or talk to it instead of starting another: --base-url ${holder.url} (with its API key in EPPO_API_KEY: emulator-key, unless it was started with --api-key) in place of --local`;
   return new ConfigError(
     `the emulator state file ${statePath} is in use by ${where} (since ${holder.since}${serving}); two emulators on one state file would overwrite each other's changes. ` +
-      `${instead[0]!.toUpperCase()}${instead.slice(1)}. If that process no longer runs, delete ${lockPath}`,
+      `${instead}. If that process no longer runs, delete ${lockPath}`,
   );
 }

@@ -1,7 +1,12 @@
 import type { ApiAssignmentSource, ApiEntity, ApiMetric, ApiMetricRef, ApiVariationFields, ApiWritableFields } from './api-types.js';
 import type { StoredExperiment } from './types.js';
 
-/** The fields a create/update body may set; everything else in a body is ignored (read-only or unknown). */
+/**
+ * The fields a create/update body may set; everything else in a body is ignored (read-only or unknown).
+ * Written from EPPO-API.md like the rest of the emulator's wire types, not taken from src/eppo or
+ * src/reconcile (which keeps the same list): the emulator stands alone, so a client that got the
+ * API wrong is caught by it rather than agreed with.
+ */
 export const WRITABLE_FIELDS = [
   'name',
   'experiment_key',

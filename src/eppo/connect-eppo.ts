@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunningEmulator } from '../emulator/index.js';
 import { ConfigError } from '../errors.js';
-import { parseTimeoutSeconds } from '../util/index.js';
+import { errorCode, parseTimeoutSeconds } from '../util/index.js';
 import { createEppoClient, DEFAULT_EPPO_BASE_URL, type BaseUrlSource, type EppoClientOptions } from './client.js';
 import type { EppoApi } from './types.js';
 
@@ -47,8 +47,7 @@ export async function connectEppo(opts: ConnectEppoOptions): Promise<EppoConnect
       await mkdir(dir, { recursive: true });
       await writeFile(join(dir, '.gitignore'), '*\n');
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code ?? String(error);
-      throw new ConfigError(`--local keeps the emulator's state in ${LOCAL_STATE_DIR}/, and that folder cannot be created or written (${code}); move away what is at ${LOCAL_STATE_DIR} and run again`);
+      throw new ConfigError(`--local keeps the emulator's state in ${LOCAL_STATE_DIR}/, and that folder cannot be created or written (${errorCode(error)}); move away what is at ${LOCAL_STATE_DIR} and run again`);
     }
     const { startEmulator } = await import('../emulator/index.js');
     const emulator = await startEmulator({ port: 0, statePath: join(dir, 'state.json') });

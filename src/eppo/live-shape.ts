@@ -5,6 +5,12 @@ const MAX_DEPTH = 32;
 
 const TEXT_FIELDS = ['name', 'status', 'winning_variant_key', 'outcome', 'concluded_date'] as const;
 
+/** The lists read, and the key each item is read by. */
+const LISTS = [
+  { field: 'variations', key: 'variant_key', valid: (v: unknown) => typeof v === 'string', want: 'a string' },
+  { field: 'metrics', key: 'metric_id', valid: (v: unknown) => Number.isInteger(v), want: 'an integer' },
+] as const;
+
 /**
  * What is wrong with an experiment Eppo returned, in the parts eppo-gitops
  * reads, or undefined when it can be read: `experiment_key` a string; `name`,
@@ -20,28 +26,19 @@ export function describeMalformedExperiment(value: unknown): string | undefined 
     const text = value[field];
     if (text !== undefined && text !== null && typeof text !== 'string') return `${field} is ${describeValue(text)}, not a string`;
   }
-  const variations = value['variations'];
-  if (variations !== undefined && variations !== null) {
-    if (!Array.isArray(variations)) return `variations is ${describeValue(variations)}, not a list`;
-    for (let i = 0; i < variations.length; i++) {
-      const v: unknown = variations[i];
-      if (!isObject(v)) return `variations[${i}] is ${describeValue(v)}, not an object`;
-      if (typeof v['variant_key'] !== 'string') return `variations[${i}].variant_key is ${describeValue(v['variant_key'])}, not a string`;
-    }
-  }
-  const metrics = value['metrics'];
-  if (metrics !== undefined && metrics !== null) {
-    if (!Array.isArray(metrics)) return `metrics is ${describeValue(metrics)}, not a list`;
-    for (let i = 0; i < metrics.length; i++) {
-      const m: unknown = metrics[i];
-      if (!isObject(m)) return `metrics[${i}] is ${describeValue(m)}, not an object`;
-      if (!Number.isInteger(m['metric_id'])) return `metrics[${i}].metric_id is ${describeValue(m['metric_id'])}, not an integer`;
+  for (const { field, key, valid, want } of LISTS) {
+    const list = value[field];
+    if (list === undefined || list === null) continue;
+    if (!Array.isArray(list)) return `${field} is ${describeValue(list)}, not a list`;
+    for (let i = 0; i < list.length; i++) {
+      const item: unknown = list[i];
+      if (!isObject(item)) return `${field}[${i}] is ${describeValue(item)}, not an object`;
+      if (!valid(item[key])) return `${field}[${i}].${key} is ${describeValue(item[key])}, not ${want}`;
     }
   }
   if (deeperThan(value, MAX_DEPTH)) return `it is nested more than ${MAX_DEPTH} levels deep`;
   return undefined;
 }
-
 
 function describeValue(value: unknown): string {
   if (value === undefined) return 'missing';

@@ -128,9 +128,14 @@ export function buildPlan(definitions: readonly Definition[], workspace: Workspa
     .map((e) => ({ experiment_key: asText(e.experiment_key), eppo_id: e.id, name: asText(e.name) }))
     .sort((a, b) => compareText(a.experiment_key, b.experiment_key) || a.eppo_id - b.eppo_id);
 
-  const summary: PlanSummary = { create: 0, update: 0, unchanged: 0, skip: 0, conflict: 0, unmanaged: unmanaged.length };
+  return { format_version: 1, eppo_base_url: options.baseUrl, created_at: options.createdAt, summary: countChanges(changes, unmanaged.length), changes, unmanaged };
+}
+
+/** A plan's summary: its changes counted by action, and how many live experiments no file manages. Pure. */
+export function countChanges(changes: readonly Change[], unmanaged: number): PlanSummary {
+  const summary: PlanSummary = { create: 0, update: 0, unchanged: 0, skip: 0, conflict: 0, unmanaged };
   for (const change of changes) summary[change.action]++;
-  return { format_version: 1, eppo_base_url: options.baseUrl, created_at: options.createdAt, summary, changes, unmanaged };
+  return summary;
 }
 
 const NO_EXPERIMENTS: readonly EppoExperiment[] = [];

@@ -3,7 +3,10 @@ import { canonicalJson } from './canonical.js';
 import { NUMBER_TOLERANCE } from './build-plan.js';
 import { isObject } from '../util/index.js';
 
-/** The fields a create or update writes (EPPO-API.md); what else a PUT body carries is passed through, not written by the plan. */
+/**
+ * The fields a create or update writes (EPPO-API.md); what else a PUT body carries is passed through, not written by the plan.
+ * The emulator keeps its own copy (WRITABLE_FIELDS) on purpose: it stands alone, checked against the API text, not against us.
+ */
 const WRITABLE = [
   'name',
   'experiment_key',

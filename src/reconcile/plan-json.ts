@@ -1,4 +1,5 @@
 import { escapeJsonText, escapeText, isObject } from '../util/index.js';
+import { countChanges } from './build-plan.js';
 import type { Change, Plan, PlanSummary } from './types.js';
 
 /** The plan as JSON (CLI.md), also the saved plan file format. Deterministic; safe to print in a CI log. */
@@ -108,8 +109,7 @@ function checkFields(fields: unknown, what: string): void {
 
 function checkSummary(value: unknown, changes: Change[], unmanaged: number): PlanSummary {
   if (!isObject(value)) refuse('missing summary');
-  const counted: PlanSummary = { create: 0, update: 0, unchanged: 0, skip: 0, conflict: 0, unmanaged };
-  for (const change of changes) counted[change.action]++;
+  const counted = countChanges(changes, unmanaged);
   const said = (key: (typeof COUNTS)[number]): unknown => value[key];
   if (COUNTS.some((key) => said(key) !== counted[key])) {
     const show = (count: (key: (typeof COUNTS)[number]) => unknown): string => COUNTS.map((key) => `${JSON.stringify(count(key)) ?? 'nothing'} ${key}`).join(', ');

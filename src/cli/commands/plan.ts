@@ -7,7 +7,7 @@ import { errorCode, escapeText, MAX_PARALLELISM } from '../../util/index.js';
 import { checkPlanTarget, planHasChanges, planWorkspace, renderPlanJson, renderPlanMarkdown, renderPlanText } from '../../reconcile/index.js';
 import type { Command, Io } from '../io.js';
 import { parseFlags, parseFormat, parseParallelism } from '../parse-flags.js';
-import { describeFailedStage, publishContext, reportProblems, useColor } from '../report.js';
+import { capitalise, describeFailedStage, publishContext, reportProblems, useColor } from '../report.js';
 import { EPPO_ENV_HELP } from '../shared-flags.js';
 
 const FORMATS = ['text', 'json', 'markdown'] as const;
@@ -124,7 +124,7 @@ export const command: Command = {
     if (!result.ok) {
       reportProblems(result.problems, result.files, format, io, result.failed);
       const what = result.stage === 'validate' ? describeFailedStage(result.failed) : 'some names do not resolve in Eppo';
-      const headline = `${what[0]!.toUpperCase()}${what.slice(1)}; no plan was made.`;
+      const headline = `${capitalise(what)}; no plan was made.`;
       for (const line of await publish(io, { ...github, driftIssue: false }, { problems: result.problems, headline })) io.stderr.write(`${line}\n`);
       io.stderr.write(`error: ${what} (above); fix them, then run plan again\n`);
       return 1;
