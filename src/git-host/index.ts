@@ -11,6 +11,7 @@ export { createKeyedLock, type KeyedLock } from './keyed-lock.js';
 export { wrapGitHubError } from './wrap-github-error.js';
 export { buildGitEnv, findCheckoutFolder, isGitMissing, runGit, type GitRun, type RunGitOptions } from './run-git.js';
 export { normaliseRepoPath } from './repo-path.js';
+export { isSymbolicLink } from './tree-file.js';
 
 export type GitHostKind = 'github' | 'local';
 
