@@ -53,11 +53,8 @@ export async function publishPlan(
   });
   const done: string[] = [];
   // Validate every target's needs before the first write, so a half-published plan is rare.
-  const pr = targets.comment ? requirePullRequest(actions, '--github-comment') : undefined;
-  if (pr !== undefined) commentBotLogin(context.env);
-  const summaryPath = targets.summary ? requireStepSummary(actions, '--github-summary') : undefined;
-  const repo = targets.driftIssue ? requireRepository(actions, '--github-drift-issue') : undefined;
-  if (targets.driftIssue && input.plan === undefined) {
+  const { comment, summaryPath, drift } = readTargets(context, actions, targets);
+  if (drift !== undefined && input.plan === undefined) {
     throw new ConfigError('--github-drift-issue needs a plan, and the definitions did not validate; fix them first');
   }
 
@@ -65,19 +62,17 @@ export async function publishPlan(
     await appendStepSummary(summaryPath, markdown);
     done.push('plan written to the job summary');
   }
-  if (pr !== undefined) {
-    const octokit = githubClient(context, actions, '--github-comment');
-    const result = await upsertStickyComment(octokit, { ...pr, marker: PLAN_COMMENT_MARKER, body: markdown, botLogin: commentBotLogin(context.env) });
+  if (comment !== undefined) {
+    const result = await upsertStickyComment(comment.octokit, { ...comment.pr, marker: PLAN_COMMENT_MARKER, body: markdown, botLogin: comment.botLogin });
     done.push(`plan comment ${result.action}: ${result.url}`);
   }
-  if (repo !== undefined && input.plan !== undefined) {
-    const octokit = githubClient(context, actions, '--github-drift-issue');
-    const drift = planHasChanges(input.plan);
+  if (drift !== undefined && input.plan !== undefined) {
+    const changes = planHasChanges(input.plan);
     const run = actions.runUrl === undefined ? '' : ` (${actions.runUrl})`;
-    const body = drift
+    const body = changes
       ? `Eppo no longer matches the definitions in git: applying them would make the changes below. Either change the YAML to match Eppo, or run apply to put Eppo back.${run}\n\n${markdown.replace(`${PLAN_COMMENT_MARKER}\n`, '')}`
       : `The drift check found no differences any more${run}; closing.`;
-    const result = await upsertDriftIssue(octokit, { ...repo, drift, title: DRIFT_TITLE, body, label: DRIFT_LABEL, botLogin: commentBotLogin(context.env) });
+    const result = await upsertDriftIssue(drift.octokit, { ...drift.repo, drift: changes, title: DRIFT_TITLE, body, label: DRIFT_LABEL, botLogin: drift.botLogin });
     done.push(
       result.action === 'closed'
         ? `drift issue closed: ${result.closed.map((c) => c.url).join(', ')}`
@@ -92,23 +87,31 @@ export async function publishPlan(
 /**
  * Checks that the environment holds what each asked-for target needs (the
  * pull request, GITHUB_STEP_SUMMARY, GITHUB_REPOSITORY, GITHUB_TOKEN, a
- * usable GITHUB_API_URL), without a request: plan and apply call it before
+ * usable GITHUB_API_URL, EPPO_GITOPS_BOT_LOGIN), without a request, as
+ * publishPlan does before its first write: plan and apply call it before
  * they read or write anything, so a run outside GitHub Actions fails at once
  * instead of after apply changed Eppo. A ConfigError naming the flag.
  */
 export async function checkGitHubTargets(context: PublishContext, targets: GitHubTargets): Promise<void> {
   if (!wantsGitHub(targets)) return;
-  const actions = await readActionsContext(context.env, (path) => readFile(path, 'utf8'));
-  if (targets.comment) {
-    requirePullRequest(actions, '--github-comment');
-    commentBotLogin(context.env);
-    githubClient(context, actions, '--github-comment');
-  }
-  if (targets.summary) requireStepSummary(actions, '--github-summary');
-  if (targets.driftIssue) {
-    requireRepository(actions, '--github-drift-issue');
-    githubClient(context, actions, '--github-drift-issue');
-  }
+  readTargets(context, await readActionsContext(context.env, (path) => readFile(path, 'utf8')), targets);
+}
+
+/**
+ * What each asked-for target needs, in the order the flags are checked: a
+ * ConfigError naming the first flag that cannot be honoured. Builds the
+ * clients (which checks GITHUB_TOKEN, GITHUB_API_URL and GITHUB_TIMEOUT_SECONDS)
+ * and sends no request.
+ */
+function readTargets(context: PublishContext, actions: ActionsContext, targets: GitHubTargets) {
+  const comment = targets.comment
+    ? { pr: requirePullRequest(actions, '--github-comment'), botLogin: commentBotLogin(context.env), octokit: githubClient(context, actions, '--github-comment') }
+    : undefined;
+  const summaryPath = targets.summary ? requireStepSummary(actions, '--github-summary') : undefined;
+  const drift = targets.driftIssue
+    ? { repo: requireRepository(actions, '--github-drift-issue'), octokit: githubClient(context, actions, '--github-drift-issue'), botLogin: commentBotLogin(context.env) }
+    : undefined;
+  return { comment, summaryPath, drift };
 }
 
 /** Appends Markdown to the job summary (`--github-summary` on apply). */

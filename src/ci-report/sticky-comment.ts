@@ -2,8 +2,6 @@ import type { Octokit } from '@octokit/rest';
 import { InternalError } from '../errors.js';
 import { wrapGitHubError } from '../git-host/index.js';
 
-/** The hidden marker that identifies the plan comment on a pull request (the plan renderer writes it). */
-
 /** GitHub refuses issue and comment bodies longer than this (characters). */
 export const GITHUB_BODY_LIMIT = 65_536;
 
@@ -95,7 +93,7 @@ export const DEFAULT_BOT_LOGIN = 'github-actions[bot]';
  * comment, or one by exactly the bot the token posts as, is trusted (GitHub
  * logins are case-insensitive; `[bot]` logins cannot be taken by people).
  */
-export function isTrustedAuthor(comment: { user?: { login?: string } | null; author_association?: string }, botLogin: string = DEFAULT_BOT_LOGIN): boolean {
+export function isTrustedAuthor(comment: { user?: { login?: string } | null; author_association?: string }, botLogin: string): boolean {
   const login = comment.user?.login;
   return (typeof login === 'string' && login.toLowerCase() === botLogin.toLowerCase()) || TRUSTED_ASSOCIATIONS.has(comment.author_association ?? '');
 }

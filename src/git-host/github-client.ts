@@ -33,9 +33,6 @@ export interface CreateOctokitOptions {
   signal?: AbortSignal;
 }
 
-/** Default of `timeoutMs`: GitHub answers in well under a second; a stall must not hold a job for minutes. */
-export const DEFAULT_GITHUB_TIMEOUT_MS = DEFAULT_REQUEST_TIMEOUT_MS;
-
 /**
  * A request to GitHub that got no complete answer in time. Named `AbortError`
  * because that is what @octokit/request passes through as it is (a timed-out
@@ -155,7 +152,7 @@ export function createOctokit(options: CreateOctokitOptions): GitHubClient {
   };
   const octokit = new ThrottledOctokit({
     auth: options.token,
-    request: { fetch: fetchWithDeadline(options.timeoutMs ?? DEFAULT_GITHUB_TIMEOUT_MS, globalThis.fetch, options.signal) },
+    request: { fetch: fetchWithDeadline(options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, globalThis.fetch, options.signal) },
     ...(options.baseUrl ? { baseUrl: options.baseUrl.replace(/\/+$/, '') } : {}),
     userAgent: 'eppo-gitops',
     log: { debug: () => {}, info: () => {}, warn: (m: string) => warn(m), error: (m: string) => warn(m) },

@@ -5,12 +5,13 @@ import type { GitHost } from './types.js';
 
 export type * from './types.js';
 export { createGitHubHost, createGitHubHostFromEnv, gitBlobSha, type GitHubHostOptions, type GitHubEnvOptions } from './github.js';
-export { createOctokit, DEFAULT_GITHUB_TIMEOUT_MS, fetchWithDeadline, GitHubCancelledError, GitHubTimeoutError } from './github-client.js';
+export { createOctokit, fetchWithDeadline, GitHubTimeoutError } from './github-client.js';
 export { createLocalHost, type LocalHostOptions } from './local.js';
 export { createKeyedLock, type KeyedLock } from './keyed-lock.js';
 export { wrapGitHubError } from './wrap-github-error.js';
-export { buildGitEnv, findCheckoutFolder, gitExitError, isGitMissing, runGit, type GitRun, type RunGitOptions } from './run-git.js';
+export { buildGitEnv, findCheckoutFolder, isGitMissing, runGit, type GitRun, type RunGitOptions } from './run-git.js';
 export { normaliseRepoPath } from './repo-path.js';
+export { isSymbolicLink } from './tree-file.js';
 
 export type GitHostKind = 'github' | 'local';
 

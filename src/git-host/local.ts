@@ -5,7 +5,7 @@ import { GitHostError, InternalError } from '../errors.js';
 import { checkFileSet } from './check-file-set.js';
 import { createKeyedLock } from './keyed-lock.js';
 import { normaliseRepoPath } from './repo-path.js';
-import { gitExitError, runGit, type GitRun } from './run-git.js';
+import { gitExitError, runGit, type GitRun, type RunGitOptions } from './run-git.js';
 import type { BaseHead, GitHost, TreeFile, WriteBranchRequest, WriteBranchResult } from './types.js';
 
 export interface LocalHostOptions {
@@ -35,15 +35,8 @@ export function createLocalHost(options: LocalHostOptions): GitHost {
   const lock = createKeyedLock();
   let identity: Promise<Record<string, string>> | undefined;
 
-  const git = (args: string[], extra: { input?: string | Buffer; env?: Record<string, string>; allowFail?: boolean } = {}): Promise<GitRun> =>
-    runGit(args, {
-      cwd: options.cwd,
-      env: options.env,
-      ...(extra.env ? { extraEnv: extra.env } : {}),
-      ...(extra.input !== undefined ? { input: extra.input } : {}),
-      ...(extra.allowFail ? { allowFail: true } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
+  const git = (args: string[], extra: Pick<RunGitOptions, 'input' | 'extraEnv' | 'allowFail'> = {}): Promise<GitRun> =>
+    runGit(args, { ...extra, cwd: options.cwd, env: options.env, ...(options.signal ? { signal: options.signal } : {}) });
   const out = async (args: string[], extra: Parameters<typeof git>[1] = {}): Promise<string> => (await git(args, extra)).stdout.toString('utf8').trim();
 
   async function gitIdentity(): Promise<Record<string, string>> {
@@ -178,11 +171,11 @@ export function createLocalHost(options: LocalHostOptions): GitHost {
     const scratch = await mkdtemp(join(tmpdir(), 'eppo-gitops-index-'));
     try {
       const indexEnv = { GIT_INDEX_FILE: join(scratch, 'index') };
-      await git(['read-tree', request.base], { env: indexEnv });
+      await git(['read-tree', request.base], { extraEnv: indexEnv });
       const cacheinfo = [...wanted].flatMap(([path, blob]) => ['--cacheinfo', `${modes.get(path) === '100755' ? '100755' : '100644'},${blob},${path}`]);
-      await git(['update-index', '--add', ...cacheinfo], { env: indexEnv });
-      const tree = await out(['write-tree'], { env: indexEnv });
-      const commit = await out(['commit-tree', tree, '-p', request.base, '-F', '-'], { input: request.message, env: await gitIdentity() });
+      await git(['update-index', '--add', ...cacheinfo], { extraEnv: indexEnv });
+      const tree = await out(['write-tree'], { extraEnv: indexEnv });
+      const commit = await out(['commit-tree', tree, '-p', request.base, '-F', '-'], { input: request.message, extraEnv: await gitIdentity() });
       return await moveRef(branch, commit, current, request.message, (theirs) => holdsExactly(theirs, wanted, base));
     } finally {
       await rm(scratch, { recursive: true, force: true });

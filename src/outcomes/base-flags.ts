@@ -1,7 +1,7 @@
 import { CONFIG_FILE, parseConfig, type Config, type Problem } from '../definitions/index.js';
 import { GitHostError } from '../errors.js';
 import { buildFlagSet, FLAG_FILE_RULE, filterByGlobs, readFlagFile, type FlagSet } from '../flags/index.js';
-import type { GitHost, TreeFile } from '../git-host/index.js';
+import { isSymbolicLink, type GitHost, type TreeFile } from '../git-host/index.js';
 
 /**
  * The flags settings and flag files at a commit of the base branch, as an
@@ -23,8 +23,6 @@ export type BaseFlags =
     }
   | { kind: 'unreadable'; reason: string };
 
-const SYMBOLIC_LINK = '120000';
-
 /** eppo-gitops.yaml at a commit: absent, unusable (the reason in words), or its settings. */
 export type BaseConfig = { kind: 'none' } | { kind: 'unreadable'; reason: string } | { kind: 'config'; config: Config };
 
@@ -39,7 +37,7 @@ export async function fetchBaseConfig(host: GitHost, commit: string, root: strin
   const path = `${root}${CONFIG_FILE}`;
   const entry = (await host.listFiles(commit, path)).find((e) => e.path === path);
   if (entry === undefined) return { kind: 'none' };
-  if (entry.mode === SYMBOLIC_LINK) return { kind: 'unreadable', reason: `${path} on the base branch is a symbolic link, which is not followed` };
+  if (isSymbolicLink(entry)) return { kind: 'unreadable', reason: `${path} on the base branch is a symbolic link, which is not followed` };
   const [text] = await host.readBlobs([entry.blob]);
   const settings = parseConfig(text ?? '', path);
   const error = settings.problems.find((p) => p.severity === 'error');
@@ -88,7 +86,7 @@ async function readFlagFiles(host: GitHost, commit: string, root: string, patter
   const wanted: Array<[string, TreeFile]> = [];
   for (const path of filterByGlobs(patterns, candidates)) {
     const entry = entries.get(path)!;
-    if (entry.mode === SYMBOLIC_LINK) {
+    if (isSymbolicLink(entry)) {
       problems.push({ file: path, line: 1, col: 1, severity: 'error', rule: FLAG_FILE_RULE, message: 'a symbolic link on the base branch, which is not followed; put the flag file itself there instead of a link' });
     } else wanted.push([path, entry]);
   }

@@ -1,6 +1,6 @@
 import { isDefinitionFile } from '../definitions/index.js';
 import { ConfigError } from '../errors.js';
-import type { BaseHead, GitHost } from '../git-host/index.js';
+import { isSymbolicLink, type BaseHead, type GitHost } from '../git-host/index.js';
 
 /** A definition file as it stands at the head of the base branch. */
 export interface DefinitionFile {
@@ -10,8 +10,6 @@ export interface DefinitionFile {
   /** the base branch commit the file was read at */
   commit: string;
 }
-
-const SYMBOLIC_LINK = '120000';
 
 /**
  * The definition files at the head of the base branch: every `.yaml`/`.yml`
@@ -26,7 +24,7 @@ export async function fetchDefinitionFiles(host: GitHost, dir: string, only?: (p
   const at = head ?? (await host.baseHead());
   const listed = await host.listFiles(at.commit, dir);
   if (listed.length === 0) throw missingFolder(dir, at);
-  const entries = listed.filter((e) => e.mode !== SYMBOLIC_LINK && isDefinitionFile(e.path) && (only === undefined || only(e.path)));
+  const entries = listed.filter((e) => !isSymbolicLink(e) && isDefinitionFile(e.path) && (only === undefined || only(e.path)));
   if (entries.length === 0) return [];
   const texts = await host.readBlobs(entries.map((e) => e.blob));
   return entries.map((e, i) => ({ path: e.path, text: texts[i]!, commit: at.commit }));

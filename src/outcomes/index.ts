@@ -12,7 +12,7 @@ export {
 export { fetchDefinitionFiles, type DefinitionFile } from './definition-files.js';
 export { proposeOutcome, type Proposal, type ProposeResult } from './propose.js';
 export { recordOutcome, syncOutcomes, type OutcomeLog, type ProposalNotes, type RecordOutcomeOptions, type RecordOutcomeResult, type SyncOutcomesOptions } from './record.js';
-export { fetchBaseConfig, fetchBaseFlags, listedFolders, type BaseConfig, type BaseFlags } from './base-flags.js';
+export { fetchBaseFlags, listedFolders, type BaseFlags } from './base-flags.js';
 export { fetchBaseSettings, type BaseSettings, type BaseSettingsOptions } from './base-settings.js';
 export { buildOutcomeChange, type LeftOut, type OutcomeChange, type OutcomeChangeInput } from './outcome-change.js';
 export { parseWebhookEvent, unwrapDispatchEvent, type WebhookEvent } from './event.js';

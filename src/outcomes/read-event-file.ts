@@ -25,9 +25,11 @@ export async function readEventFile(path: string, secret: string | undefined): P
     throw new ConfigError(`the event file ${path} is not valid JSON`);
   }
   const body = unwrapDispatchEvent(parsed);
-  if (secret !== undefined && secret !== '') checkSecretLength('EPPO_WEBHOOK_SECRET', secret);
-  if (secret !== undefined && secret !== '' && !verifyWebhookSignature(body, secret)) {
-    throw new ConfigError(`the event in ${path} is not signed with EPPO_WEBHOOK_SECRET; verify that the webhook secret in Eppo matches EPPO_WEBHOOK_SECRET, and that client_payload is the unchanged Eppo body`);
+  if (secret !== undefined && secret !== '') {
+    checkSecretLength('EPPO_WEBHOOK_SECRET', secret);
+    if (!verifyWebhookSignature(body, secret)) {
+      throw new ConfigError(`the event in ${path} is not signed with EPPO_WEBHOOK_SECRET; verify that the webhook secret in Eppo matches EPPO_WEBHOOK_SECRET, and that client_payload is the unchanged Eppo body`);
+    }
   }
   const event = parseWebhookEvent(body);
   if (event.kind === 'invalid') throw new ConfigError(`the event in ${path} is not an Eppo webhook body: ${event.reason}`);

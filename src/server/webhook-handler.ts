@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { ConfigError } from '../errors.js';
 import { parseWebhookEvent, verifyWebhookSignature } from '../outcomes/index.js';
 import { checkSecretLength, HttpError, isJsonContentType, readRequestBody, RequestBodyError, sendAndClose, sendJson } from '../util/index.js';
+import { describeCrash } from './describe-crash.js';
 import type { PushResult } from './work-queue.js';
 
 export const WEBHOOK_PATH = '/webhooks/eppo';
@@ -104,7 +105,7 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
       entry.action = 'rejected';
       entry.reason = failure.message;
       // Never the body: a 500 comes after the signature check, or from code that never saw it.
-      if (!(error instanceof HttpError)) entry.error = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      if (!(error instanceof HttpError)) entry.error = describeCrash(error);
       if (failure.status === 413 || failure.status === 408 || failure.status === 415) {
         // The body was not read (or only part of it): closing beats reading it to the end.
         sendAndClose(req, res, failure.status, { error: failure.message });

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { describeError } from '../errors.js';
 import { listen, sendAndClose, stuckJobTimeoutMs } from '../util/index.js';
+import { describeCrash } from './describe-crash.js';
 import { createJobRunner, systemTimers, type JobReport, type RunnerTimers } from './job-runner.js';
 import { createWebhookHandler, type ServerLog } from './webhook-handler.js';
 
@@ -131,7 +132,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
       notifyIdle();
     });
     handler(req, res, () => sendAndClose(req, res, 404, { error: 'not found' })).catch((error: unknown) => {
-      log({ msg: 'request', action: 'rejected', status: 500, reason: 'internal error', error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+      log({ msg: 'request', action: 'rejected', status: 500, reason: 'internal error', error: describeCrash(error) });
       sendAndClose(req, res, 500, { error: 'internal error' });
     });
   });

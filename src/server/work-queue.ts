@@ -1,3 +1,5 @@
+import { describeCrash } from './describe-crash.js';
+
 export type PushResult = 'queued' | 'coalesced' | 'full';
 
 export interface WorkQueueOptions<K> {
@@ -95,6 +97,5 @@ export function createWorkQueue<K>(options: WorkQueueOptions<K>): WorkQueue<K> {
 }
 
 function reportToStderr(key: unknown, error: unknown): void {
-  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), msg: 'job failed', key: String(key), error: message })}\n`);
+  process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), msg: 'job failed', key: String(key), error: describeCrash(error) })}\n`);
 }

@@ -1,12 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError, GitHostError } from '../../src/errors.js';
-import {
-  createGitHubHostFromEnv,
-  DEFAULT_GITHUB_TIMEOUT_MS,
-  fetchWithDeadline,
-  GitHubTimeoutError,
-  type GitHost,
-} from '../../src/git-host/index.js';
+import { createGitHubHostFromEnv, fetchWithDeadline, GitHubTimeoutError, type GitHost } from '../../src/git-host/index.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS as DEFAULT_GITHUB_TIMEOUT_MS } from '../../src/util/index.js';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.js';
 
 let github: FakeGitHub;

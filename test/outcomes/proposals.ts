@@ -1,4 +1,6 @@
+import { createGitHubHost, createOctokit, type GitHost } from '../../src/git-host/index.js';
 import { renderOutcomeMarker, type OutcomeMarker, type Proposal } from '../../src/outcomes/index.js';
+import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.js';
 
 // The proposals the propose tests make: one experiment (a), its definition and its flag.
 
@@ -26,4 +28,12 @@ export function proposal(marker: OutcomeMarker, over: Partial<Proposal> = {}): P
     marker,
     ...over,
   };
+}
+
+/** A fake GitHub with the definition and the flag on main, a host on it, and a way to open more hosts (other processes). */
+export async function startProposalGitHub(): Promise<{ github: FakeGitHub; host: GitHost; newHost: () => GitHost }> {
+  const github = await startFakeGitHub();
+  github.commitFiles({ [DEF_PATH]: DEF, [FLAG_PATH]: FLAG, 'README.md': 'readme\n' });
+  const newHost = (): GitHost => createGitHubHost({ octokit: createOctokit({ token: github.token, baseUrl: github.url, retryBaseMs: 1 }), owner: github.owner, repo: github.repo });
+  return { github, host: newHost(), newHost };
 }

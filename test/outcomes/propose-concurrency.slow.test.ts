@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createGitHubHost, createOctokit, type GitHost } from '../../src/git-host/index.js';
+import type { GitHost } from '../../src/git-host/index.js';
 import { proposeOutcome } from '../../src/outcomes/index.js';
-import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.js';
-import { BRANCH, DEF, DEF_PATH, FLAG, FLAG_PATH, GREEN, proposal } from './proposals.js';
+import type { FakeGitHub } from '../helpers/fake-github.js';
+import { BRANCH, DEF_PATH, FLAG_PATH, GREEN, proposal, startProposalGitHub } from './proposals.js';
 
 // Slow (seconds): twenty proposals at once, ten through one host and ten through hosts of their own.
 
@@ -10,13 +10,11 @@ describe('proposing one outcome concurrently on GitHub (fake GitHub API, real oc
   const REPO = '/repos/acme/experiments';
   let github: FakeGitHub;
   let host: GitHost;
-  const newHost = (): GitHost => createGitHubHost({ octokit: createOctokit({ token: github.token, baseUrl: github.url, retryBaseMs: 1 }), owner: github.owner, repo: github.repo });
+  let newHost: () => GitHost;
   const changed = (branch: string): string[] => github.changedFiles(branch);
 
   beforeEach(async () => {
-    github = await startFakeGitHub();
-    github.commitFiles({ [DEF_PATH]: DEF, [FLAG_PATH]: FLAG, 'README.md': 'readme\n' });
-    host = newHost();
+    ({ github, host, newHost } = await startProposalGitHub());
   });
   afterEach(async () => {
     await github.close();

@@ -1,23 +1,20 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createGitHubHost, createLocalHost, createOctokit, gitBlobSha, type GitHost } from '../../src/git-host/index.js';
+import { createLocalHost, gitBlobSha, type GitHost } from '../../src/git-host/index.js';
 import { proposeOutcome, renderOutcomeMarker } from '../../src/outcomes/index.js';
 import { createGitRepo, type GitRepo } from '../helpers/git-repo.js';
-import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.js';
+import type { FakeGitHub } from '../helpers/fake-github.js';
 
-import { BRANCH, DEF, DEF_PATH, FLAG, FLAG_PATH, GREEN, NONE, proposal } from './proposals.js';
+import { BRANCH, DEF, DEF_PATH, FLAG, FLAG_PATH, GREEN, NONE, proposal, startProposalGitHub } from './proposals.js';
 
 describe('proposing an outcome on GitHub (fake GitHub API, real octokit)', () => {
   const REPO = '/repos/acme/experiments';
   let github: FakeGitHub;
   let host: GitHost;
-  const newHost = (): GitHost => createGitHubHost({ octokit: createOctokit({ token: github.token, baseUrl: github.url, retryBaseMs: 1 }), owner: github.owner, repo: github.repo });
   const writes = (): string[] => github.writes().map((r) => `${r.method} ${r.path}`);
   const changed = (branch: string): string[] => github.changedFiles(branch);
 
   beforeEach(async () => {
-    github = await startFakeGitHub();
-    github.commitFiles({ [DEF_PATH]: DEF, [FLAG_PATH]: FLAG, 'README.md': 'readme\n' });
-    host = newHost();
+    ({ github, host } = await startProposalGitHub());
   });
   afterEach(async () => {
     await github.close();
