@@ -52,7 +52,7 @@ export async function loadDefinitions(options: LoadOptions): Promise<LoadResult>
   const roots = options.paths !== undefined && options.paths.length > 0 ? options.paths : [options.dir ?? DEFAULT_DEFINITIONS_DIR];
   const fromDir = options.paths === undefined || options.paths.length === 0;
   const realCwd = await realpath(cwd).catch(() => resolve(cwd));
-  // A path given inside a trusted --dir may lead where that folder does (a linked folder of definitions).
+  // A trusted --dir, and a path given inside it, may lead where that folder does (a linked folder of definitions).
   const trustedDir = options.trustDir === true ? resolve(cwd, options.dir ?? DEFAULT_DEFINITIONS_DIR) : undefined;
   const realTrustedDir = trustedDir === undefined ? undefined : await realpath(trustedDir).catch(() => trustedDir);
   for (const root of roots) {
@@ -67,8 +67,8 @@ export async function loadDefinitions(options: LoadOptions): Promise<LoadResult>
       continue;
     }
     const realRoot = await realpath(absolute).catch(() => absolute);
-    // A root named outside the working directory, or a --dir, is the user's explicit choice; links are confined to where they start.
-    const chosen = !isWithin(absolute, cwd) || (fromDir && options.trustDir === true);
+    // A root named outside the working directory is the user's explicit choice; links are confined to where they start.
+    const chosen = !isWithin(absolute, cwd);
     const underTrustedDir = realTrustedDir !== undefined && isWithin(absolute, trustedDir!);
     const inside = [realCwd, ...(chosen ? [realRoot] : []), ...(underTrustedDir ? [realTrustedDir] : [])];
     if (!inside.some((folder) => isWithin(realRoot, folder))) {
