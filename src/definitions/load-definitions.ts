@@ -7,7 +7,7 @@ import { isDefinitionFile } from './definition-file.js';
 import { parseDefinition } from './parse-definition.js';
 import type { Definition, LoadResult, Problem } from './types.js';
 import { MAX_FILE_BYTES, oversizeProblem } from './yaml-source.js';
-import { displayPath, isWithin } from '../util/index.js';
+import { displayPath, errorCode, isWithin } from '../util/index.js';
 
 export interface LoadOptions {
   /** working directory; `file` in results is relative to it */
@@ -63,7 +63,7 @@ export async function loadDefinitions(options: LoadOptions): Promise<LoadResult>
     } catch (error) {
       const what = fromDir ? 'definitions folder' : 'path';
       const hint = fromDir ? '; create it or pass --dir' : '';
-      problems.push(ioProblem(displayPath(cwd, absolute), `${what} not found (${code(error)})${hint}`));
+      problems.push(ioProblem(displayPath(cwd, absolute), `${what} not found (${errorCode(error)})${hint}`));
       continue;
     }
     const realRoot = await realpath(absolute).catch(() => absolute);
@@ -140,7 +140,7 @@ function readAndParse(
       if (n < wanted) break;
     }
   } catch (error) {
-    return { problems: [ioProblem(shown, `cannot read the file (${code(error)}); check that it exists and is readable`)] };
+    return { problems: [ioProblem(shown, `cannot read the file (${errorCode(error)}); check that it exists and is readable`)] };
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
@@ -172,7 +172,7 @@ async function walk(folder: string, ancestors: string[], scan: Scan): Promise<vo
   try {
     entries = await readdir(folder, { withFileTypes: true });
   } catch (error) {
-    problems.push(ioProblem(displayPath(cwd, folder), `cannot read the folder (${code(error)})`));
+    problems.push(ioProblem(displayPath(cwd, folder), `cannot read the folder (${errorCode(error)})`));
     return;
   }
   // Paths built by hand: path.resolve and path.relative for each of thousands of files cost more than reading them.
@@ -206,7 +206,7 @@ async function walk(folder: string, ancestors: string[], scan: Scan): Promise<vo
       try {
         real = await realpath(path);
       } catch (error) {
-        problems.push(ioProblem(displayPath(cwd, path), `cannot resolve the folder (${code(error)})`));
+        problems.push(ioProblem(displayPath(cwd, path), `cannot resolve the folder (${errorCode(error)})`));
         continue;
       }
       if (ancestors.includes(real)) {
@@ -231,10 +231,4 @@ function groupByFile(problems: Problem[]): Problem[] {
     else list.push(p);
   }
   return [...byFile.values()].flatMap(sortProblems);
-}
-
-
-function code(error: unknown): string {
-  const e = error as NodeJS.ErrnoException;
-  return e.code ?? e.message;
 }
