@@ -1,10 +1,11 @@
 import { lstat, readFile, realpath } from 'node:fs/promises';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { join, resolve } from 'node:path';
 import { capProblems } from './cap-problems.js';
 import { checkSchema } from './schema.js';
 import { checkSettingsTrust } from './settings-trust.js';
 import type { Config, Problem } from './types.js';
 import { parseYamlSource } from './yaml-source.js';
+import { isWithin } from '../util/index.js';
 
 /** The settings file, at the repository root. */
 export const CONFIG_FILE = 'eppo-gitops.yaml';
@@ -106,9 +107,4 @@ export async function loadConfig(cwd: string): Promise<ParsedSettings> {
     return problem(`cannot read the settings file (${code ?? String(error)})`);
   }
   return parseConfig(bytes);
-}
-
-function isWithin(path: string, folder: string): boolean {
-  const rel = relative(folder, path);
-  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
 }

@@ -6,6 +6,7 @@ export type { LoadOptions } from './load-definitions.js';
 export { renderProblems } from './render-problems.js';
 export type { ProblemFormat, RenderOptions } from './render-problems.js';
 export { loadConfig, parseConfig, CONFIG_FILE } from './config.js';
+export type { ParsedSettings } from './config.js';
 export { DEFAULT_DEFINITIONS_DIR, resolveDefinitionsDir } from './definitions-dir.js';
 export { settingsError } from './settings-error.js';
 export { definitionFileNames, isDefinitionFile } from './definition-file.js';

@@ -7,7 +7,7 @@ import { isDefinitionFile } from './definition-file.js';
 import { parseDefinition } from './parse-definition.js';
 import type { Definition, LoadResult, Problem } from './types.js';
 import { MAX_FILE_BYTES, oversizeProblem } from './yaml-source.js';
-import { displayPath, isWithin } from '../util/index.js';
+import { displayPath, errorCode, isWithin } from '../util/index.js';
 
 export interface LoadOptions {
   /** working directory; `file` in results is relative to it */
@@ -52,7 +52,7 @@ export async function loadDefinitions(options: LoadOptions): Promise<LoadResult>
   const roots = options.paths !== undefined && options.paths.length > 0 ? options.paths : [options.dir ?? DEFAULT_DEFINITIONS_DIR];
   const fromDir = options.paths === undefined || options.paths.length === 0;
   const realCwd = await realpath(cwd).catch(() => resolve(cwd));
-  // A path given inside a trusted --dir may lead where that folder does (a linked folder of definitions).
+  // A trusted --dir, and a path given inside it, may lead where that folder does (a linked folder of definitions).
   const trustedDir = options.trustDir === true ? resolve(cwd, options.dir ?? DEFAULT_DEFINITIONS_DIR) : undefined;
   const realTrustedDir = trustedDir === undefined ? undefined : await realpath(trustedDir).catch(() => trustedDir);
   for (const root of roots) {
@@ -63,12 +63,12 @@ export async function loadDefinitions(options: LoadOptions): Promise<LoadResult>
     } catch (error) {
       const what = fromDir ? 'definitions folder' : 'path';
       const hint = fromDir ? '; create it or pass --dir' : '';
-      problems.push(ioProblem(displayPath(cwd, absolute), `${what} not found (${code(error)})${hint}`));
+      problems.push(ioProblem(displayPath(cwd, absolute), `${what} not found (${errorCode(error)})${hint}`));
       continue;
     }
     const realRoot = await realpath(absolute).catch(() => absolute);
-    // A root named outside the working directory, or a --dir, is the user's explicit choice; links are confined to where they start.
-    const chosen = !isWithin(absolute, cwd) || (fromDir && options.trustDir === true);
+    // A root named outside the working directory is the user's explicit choice; links are confined to where they start.
+    const chosen = !isWithin(absolute, cwd);
     const underTrustedDir = realTrustedDir !== undefined && isWithin(absolute, trustedDir!);
     const inside = [realCwd, ...(chosen ? [realRoot] : []), ...(underTrustedDir ? [realTrustedDir] : [])];
     if (!inside.some((folder) => isWithin(realRoot, folder))) {
@@ -140,7 +140,7 @@ function readAndParse(
       if (n < wanted) break;
     }
   } catch (error) {
-    return { problems: [ioProblem(shown, `cannot read the file (${code(error)}); check that it exists and is readable`)] };
+    return { problems: [ioProblem(shown, `cannot read the file (${errorCode(error)}); check that it exists and is readable`)] };
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
@@ -172,7 +172,7 @@ async function walk(folder: string, ancestors: string[], scan: Scan): Promise<vo
   try {
     entries = await readdir(folder, { withFileTypes: true });
   } catch (error) {
-    problems.push(ioProblem(displayPath(cwd, folder), `cannot read the folder (${code(error)})`));
+    problems.push(ioProblem(displayPath(cwd, folder), `cannot read the folder (${errorCode(error)})`));
     return;
   }
   // Paths built by hand: path.resolve and path.relative for each of thousands of files cost more than reading them.
@@ -206,7 +206,7 @@ async function walk(folder: string, ancestors: string[], scan: Scan): Promise<vo
       try {
         real = await realpath(path);
       } catch (error) {
-        problems.push(ioProblem(displayPath(cwd, path), `cannot resolve the folder (${code(error)})`));
+        problems.push(ioProblem(displayPath(cwd, path), `cannot resolve the folder (${errorCode(error)})`));
         continue;
       }
       if (ancestors.includes(real)) {
@@ -231,10 +231,4 @@ function groupByFile(problems: Problem[]): Problem[] {
     else list.push(p);
   }
   return [...byFile.values()].flatMap(sortProblems);
-}
-
-
-function code(error: unknown): string {
-  const e = error as NodeJS.ErrnoException;
-  return e.code ?? e.message;
 }

@@ -1,3 +1,4 @@
+import { memoise } from './bounded-memo.js';
 import { toIsoInput } from './rules.js';
 import type { ExperimentSpec } from './spec.js';
 import type { Definition, Outcome, SourcePos } from './types.js';
@@ -66,47 +67,23 @@ export function buildDefinition(file: string, spec: ExperimentSpec, source: Yaml
 /** `2026-01-05` → `2026-01-05T00:00:00.000Z`; a date-time is converted to UTC. */
 export function isoUtc(value: string): string {
   if (value.length === 10) return `${value}T00:00:00.000Z`; // a date, already checked by the schema
-  let iso = dateTimes.get(value);
-  if (iso === undefined) {
-    iso = new Date(toIsoInput(value)).toISOString();
-    remember(dateTimes, value, iso);
-  }
-  return iso;
+  return dateTimeUtc(value);
 }
 
 // Thousands of files repeat the same few pointers, dates and variant keys:
 // working each out once saves a good part of what a file costs, and the
-// definitions share the strings. The maps are bounded.
-const MEMO_LIMIT = 4096;
-const dateTimes = new Map<string, string>();
-const labels = new Map<string, string | null>();
-
-function remember<V>(memo: Map<string, V>, key: string, value: V): void {
-  if (memo.size >= MEMO_LIMIT) memo.clear();
-  memo.set(key, value);
-}
-
-const variationPaths = new Map<string, string>();
-
-/** `variations[<variant_key>].<field>`, one string for all the definitions that own it. */
-function variationPath(variantKey: string, field: string): string {
-  const key = `${variantKey}\u0000${field}`;
-  let path = variationPaths.get(key);
-  if (path === undefined) {
-    path = `variations[${variantKey}].${field}`;
-    remember(variationPaths, key, path);
-  }
-  return path;
-}
+// definitions share the strings.
+const dateTimeUtc = memoise((value) => new Date(toIsoInput(value)).toISOString());
 
 /** `positionLabel`, memoised; null for a pointer deeper than positions go. */
-function labelOf(pointer: string): string | null {
-  let label = labels.get(pointer);
-  if (label === undefined) {
-    label = positionLabel(pointer) ?? null;
-    remember(labels, pointer, label);
-  }
-  return label;
+const labelOf = memoise((pointer) => positionLabel(pointer) ?? null);
+
+/** One string for all the definitions that own the same path. */
+const shared = memoise((path) => path);
+
+/** `variations[<variant_key>].<field>`, shared. */
+function variationPath(variantKey: string, field: string): string {
+  return shared(`variations[${variantKey}].${field}`);
 }
 
 /** JSON pointer → the `positions` key (`/variations/1/weight` → `variations[1].weight`). */

@@ -1,4 +1,5 @@
 import { didYouMean } from '../util/index.js';
+import { memoise } from './bounded-memo.js';
 import type { ExperimentSpec } from './spec.js';
 import type { Severity, SourcePos } from './types.js';
 
@@ -141,18 +142,8 @@ export const fileName: Rule = {
 /** The FORMAT.md rules that need one file only, in report order. */
 export const FILE_RULES: readonly Rule[] = [oneControl, uniqueVariant, weightsSum, dateOrder, onePrimary, outcomeVariant, fileName];
 
-const epochs = new Map<string, number>();
-
-/** `Date.parse` of a date or date-time, memoised (bounded): files share a few dates, and parsing one costs more than the rest of the rule. */
-function epochOf(value: string): number {
-  let epoch = epochs.get(value);
-  if (epoch === undefined) {
-    epoch = Date.parse(toIsoInput(value));
-    if (epochs.size >= 4096) epochs.clear();
-    epochs.set(value, epoch);
-  }
-  return epoch;
-}
+/** `Date.parse` of a date or date-time, memoised: files share a few dates, and parsing one costs more than the rest of the rule. */
+const epochOf = memoise((value) => Date.parse(toIsoInput(value)));
 
 /** `2026-01-05` means midnight UTC; `Date.parse` agrees, but be explicit. */
 export function toIsoInput(value: string): string {

@@ -87,13 +87,13 @@ export function checkSchema(
   const placed = errors.map((error) => ({ error, pos: schemaErrorPos(error, source) }));
   placed.sort((a, b) => a.pos.line - b.pos.line || a.pos.col - b.pos.col);
   const problems = placed.map(({ error, pos }, i): Problem => {
-    const message = i < MAX_PROBLEMS_PER_FILE ? explainSchemaError(error, schema, source, options).message : '';
+    const message = i < MAX_PROBLEMS_PER_FILE ? explainSchemaError(error, schema, source, options) : '';
     return { file, line: pos.line, col: pos.col, severity: 'error', rule: 'schema', message };
   });
   return capProblems(problems);
 }
 
-/** Where `explainSchemaError` places an error, without the cost of its message. */
+/** Where an ajv error points in the YAML: the key itself for an unknown key, the parent mapping for a missing one, the value otherwise. */
 function schemaErrorPos(error: ErrorObject, source: YamlSource): SourcePos {
   const at = source.nodes.get(error.instancePath);
   const valuePos = at?.value ?? source.start;
@@ -134,38 +134,34 @@ function isRequired(schema: JsonSchema, pointer: string): boolean {
   return Array.isArray(required) && required.includes(key);
 }
 
-/** Where an ajv error points in the YAML, and what to tell the author about it. */
+/** What to tell the author about an ajv error (schemaErrorPos says where). */
 function explainSchemaError(
   error: ErrorObject,
   schema: JsonSchema,
   source: YamlSource,
   options: SchemaCheckOptions,
-): { pos: SourcePos; message: string } {
-  const at = source.nodes.get(error.instancePath);
-  const valuePos = at?.value ?? source.start;
+): string {
   const label = labelOf(error.instancePath) || (options.topLabel ?? 'the definition');
   const value = valueAt(source.data, error.instancePath);
   const params = error.params as Record<string, unknown>;
   switch (error.keyword) {
     case 'additionalProperties': {
       const key = String(params['additionalProperty']);
-      const childPointer = `${error.instancePath}/${escapePointer(key)}`;
-      const pos = source.nodes.get(childPointer)?.key ?? valuePos;
       const known = Object.keys((schemaFor(schema, error.instancePath).schema['properties'] as object | undefined) ?? {});
       const suggestion = didYouMean(key, known);
       const where = error.instancePath === '' ? '' : ` in ${label}`;
       const hint = options.unknownKeyHint?.(key);
       const tail =
         hint ?? (suggestion !== undefined ? `did you mean "${suggestion}"?` : `known fields: ${known.join(', ')}`);
-      return { pos, message: `unknown field "${key}"${where}; ${tail}` };
+      return `unknown field "${key}"${where}; ${tail}`;
     }
     case 'required': {
       const missing = String(params['missingProperty']);
-      return { pos: at?.key ?? valuePos, message: `${label} is missing the required field "${missing}"` };
+      return `${label} is missing the required field "${missing}"`;
     }
     case 'type': {
       if (error.instancePath === '' && options.topLabel === undefined) {
-        return { pos: valuePos, message: `a definition must be a mapping of fields (experiment_key: …, name: …), not ${kindOf(value)}` };
+        return `a definition must be a mapping of fields (experiment_key: …, name: …), not ${kindOf(value)}`;
       }
       const wanted = String(params['type']);
       const hint =
@@ -174,62 +170,53 @@ function explainSchemaError(
             ? ' (the field is required: give it a value)'
             : ' (leave the field out instead of leaving it empty)'
           : '';
-      return { pos: valuePos, message: `${label} must be ${article(wanted)}, not ${kindOf(value)}${hint}` };
+      return `${label} must be ${article(wanted)}, not ${kindOf(value)}${hint}`;
     }
     case 'anyOf':
       if (schemaFor(schema, error.instancePath).def === 'date') {
-        return {
-          pos: valuePos,
-          message: `${label} must be a date (2026-01-05) or a date-time with a time zone (2026-01-05T09:00:00Z), not "${String(value)}"`,
-        };
+        return `${label} must be a date (2026-01-05) or a date-time with a time zone (2026-01-05T09:00:00Z), not "${String(value)}"`;
       }
-      return { pos: valuePos, message: `${label} ${error.message ?? 'is invalid'}` };
+      return `${label} ${error.message ?? 'is invalid'}`;
     case 'format':
       if (params['format'] === 'date-time') {
-        return { pos: valuePos, message: `${label} must be a date-time with a time zone (2026-02-10T12:00:00Z), not "${String(value)}"` };
+        return `${label} must be a date-time with a time zone (2026-02-10T12:00:00Z), not "${String(value)}"`;
       }
-      return { pos: valuePos, message: `${label} must be ${article(String(params['format']))}, not "${String(value)}"` };
+      return `${label} must be ${article(String(params['format']))}, not "${String(value)}"`;
     case 'pattern':
       if (schemaFor(schema, error.instancePath).def === 'key') {
-        return {
-          pos: valuePos,
-          message: `${label} "${String(value)}" is not a valid key: start with a letter or digit, then use only letters, digits, ".", "_" and "-" (at most 128 characters)`,
-        };
+        return `${label} "${String(value)}" is not a valid key: start with a letter or digit, then use only letters, digits, ".", "_" and "-" (at most 128 characters)`;
       }
       if (schemaFor(schema, error.instancePath).def === 'inside-path') {
-        return { pos: valuePos, message: `${label} "${String(value)}" leads outside the folder holding eppo-gitops.yaml, and this file comes with the pull request; write a folder relative to it, without ".." and not absolute (--dir may name any folder)` };
+        return `${label} "${String(value)}" leads outside the folder holding eppo-gitops.yaml, and this file comes with the pull request; write a folder relative to it, without ".." and not absolute (--dir may name any folder)`;
       }
       if (schemaFor(schema, error.instancePath).def === 'inside-glob') {
-        return { pos: valuePos, message: `${label} "${String(value)}" leads outside the folder holding eppo-gitops.yaml; write a glob relative to it, without ".." and not absolute` };
+        return `${label} "${String(value)}" leads outside the folder holding eppo-gitops.yaml; write a glob relative to it, without ".." and not absolute`;
       }
       if (params['pattern'] === '^https?://') {
-        return { pos: valuePos, message: `${label} must start with https:// (http:// only for a loopback address), not "${String(value)}"` };
+        return `${label} must start with https:// (http:// only for a loopback address), not "${String(value)}"`;
       }
       {
         const example = (schemaFor(schema, error.instancePath).schema['examples'] as unknown[] | undefined)?.[0];
         const hint = example === undefined ? ` (pattern ${String(params['pattern'])})` : `, for example "${String(example)}"`;
-        return { pos: valuePos, message: `${label} "${String(value)}" is not in the expected form${hint}` };
+        return `${label} "${String(value)}" is not in the expected form${hint}`;
       }
     case 'enum':
-      return {
-        pos: valuePos,
-        message: `${label} must be ${(params['allowedValues'] as unknown[]).map((v) => JSON.stringify(v)).join(' or ')}, not ${kindOf(value)}`,
-      };
+      return `${label} must be ${(params['allowedValues'] as unknown[]).map((v) => JSON.stringify(v)).join(' or ')}, not ${kindOf(value)}`;
     case 'minLength':
-      return { pos: valuePos, message: params['limit'] === 1 ? `${label} must not be empty` : `${label} needs at least ${plural(Number(params['limit']), 'character')}` };
+      return params['limit'] === 1 ? `${label} must not be empty` : `${label} needs at least ${plural(Number(params['limit']), 'character')}`;
     case 'maxLength':
-      return { pos: valuePos, message: `${label} is longer than ${plural(Number(params['limit']), 'character')}` };
+      return `${label} is longer than ${plural(Number(params['limit']), 'character')}`;
     case 'minItems':
-      return { pos: at?.key ?? valuePos, message: `${label} needs at least ${plural(Number(params['limit']), 'item')}, has ${lengthOf(value)}` };
+      return `${label} needs at least ${plural(Number(params['limit']), 'item')}, has ${lengthOf(value)}`;
     case 'maxItems':
-      return { pos: at?.key ?? valuePos, message: `${label} allows at most ${plural(Number(params['limit']), 'item')}, has ${lengthOf(value)}` };
+      return `${label} allows at most ${plural(Number(params['limit']), 'item')}, has ${lengthOf(value)}`;
     case 'minimum':
     case 'maximum':
     case 'exclusiveMinimum':
     case 'exclusiveMaximum':
-      return { pos: valuePos, message: `${label} must be ${String(params['comparison'])} ${String(params['limit'])}, not ${String(value)}` };
+      return `${label} must be ${String(params['comparison'])} ${String(params['limit'])}, not ${String(value)}`;
     default:
-      return { pos: valuePos, message: `${label} ${error.message ?? 'is invalid'}` };
+      return `${label} ${error.message ?? 'is invalid'}`;
   }
 }
 

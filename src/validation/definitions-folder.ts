@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { CONFIG_FILE } from '../definitions/index.js';
+import { pathExists } from '../util/index.js';
 
 /** Where the name of the definitions folder came from, for the message that says it is missing. */
 export type FolderSource = 'flag' | 'settings' | 'default';
@@ -45,17 +46,10 @@ export async function findMissingFolder(cwd: string, dir: string, source: Folder
  */
 async function findProjectAbove(cwd: string): Promise<{ kind: 'settings' | 'repository'; folder: string } | undefined> {
   // A folder with its own eppo-gitops.yaml is a project of its own: its settings were the ones read.
-  if ((await exists(join(cwd, '.git'))) || (await exists(join(cwd, CONFIG_FILE)))) return undefined;
+  if ((await pathExists(join(cwd, '.git'))) || (await pathExists(join(cwd, CONFIG_FILE)))) return undefined;
   for (let folder = dirname(cwd); folder !== cwd; cwd = folder, folder = dirname(folder)) {
-    if (await exists(join(folder, CONFIG_FILE))) return { kind: 'settings', folder };
-    if (await exists(join(folder, '.git'))) return { kind: 'repository', folder };
+    if (await pathExists(join(folder, CONFIG_FILE))) return { kind: 'settings', folder };
+    if (await pathExists(join(folder, '.git'))) return { kind: 'repository', folder };
   }
   return undefined;
-}
-
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
 }

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { DEFAULT_DEFINITIONS_DIR, loadConfig, loadDefinitions, resolveDefinitionsDir, type Config, type Definition, type LoadResult, type Problem } from '../definitions/index.js';
+import { DEFAULT_DEFINITIONS_DIR, loadConfig, loadDefinitions, resolveDefinitionsDir, type Config, type Definition, type LoadResult, type ParsedSettings, type Problem } from '../definitions/index.js';
 import type { FlagSet } from '../flags/index.js';
 import { ConfigError } from '../errors.js';
 import { findMissingFolder, type FolderSource } from './definitions-folder.js';
@@ -11,12 +11,7 @@ import { displayPath } from '../util/index.js';
 export type ValidationStageName = 'settings' | 'definitions' | 'flags';
 
 /** eppo-gitops.yaml as `loadConfig` returns it. */
-export interface Settings {
-  config: Config;
-  problems: Problem[];
-  /** the folder a settings file with errors names (`config` is then empty) */
-  dir?: string | undefined;
-}
+export type Settings = ParsedSettings;
 
 export interface ValidationOptions {
   /** the repository root: eppo-gitops.yaml is read here, and `file` in problems is relative to it */
