@@ -8,11 +8,11 @@ import { ConfigError, InternalError } from '../errors.js';
 import { CONFIG_FILE, DEFAULT_DEFINITIONS_DIR, loadConfig, PACKAGE_ROOT, type Definition } from '../definitions/index.js';
 import { createEppoClient } from '../eppo/index.js';
 import { loadFlagFiles } from '../flags/index.js';
-import { createLocalHost, runGit } from '../git-host/index.js';
+import { createLocalHost } from '../git-host/index.js';
 import { recordOutcome, type RecordOutcomeResult } from '../outcomes/index.js';
 import { startWebhookServer, WEBHOOK_PATH } from '../server/index.js';
 import { startEmulator } from '../emulator/index.js';
-import { plural } from '../util/index.js';
+import { plural, runGit } from '../util/index.js';
 import { validateRepository } from '../validation/index.js';
 import { pointSchemaHints } from './point-schema-hints.js';
 

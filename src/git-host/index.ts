@@ -9,7 +9,6 @@ export { createOctokit, fetchWithDeadline, GitHubTimeoutError } from './github-c
 export { createLocalHost, type LocalHostOptions } from './local.js';
 export { createKeyedLock, type KeyedLock } from './keyed-lock.js';
 export { wrapGitHubError } from './wrap-github-error.js';
-export { buildGitEnv, findCheckoutFolder, isGitMissing, runGit, type GitRun, type RunGitOptions } from './run-git.js';
 export { normaliseRepoPath } from './repo-path.js';
 export { isSymbolicLink } from './tree-file.js';
 

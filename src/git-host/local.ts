@@ -5,7 +5,7 @@ import { GitHostError, InternalError } from '../errors.js';
 import { checkFileSet } from './check-file-set.js';
 import { createKeyedLock } from './keyed-lock.js';
 import { normaliseRepoPath } from './repo-path.js';
-import { gitExitError, runGit, type GitRun, type RunGitOptions } from './run-git.js';
+import { gitExitError, runGit, type GitRun, type RunGitOptions } from '../util/index.js';
 import type { BaseHead, GitHost, TreeFile, WriteBranchRequest, WriteBranchResult } from './types.js';
 
 export interface LocalHostOptions {

@@ -2,7 +2,7 @@ import { lstat, mkdir, readdir, readFile, realpath, writeFile } from 'node:fs/pr
 import { dirname, join, relative } from 'node:path';
 import { ConfigError, InternalError, UsageError } from '../errors.js';
 import { buildSchemaPath, CONFIG_FILE, DEFAULT_DEFINITIONS_DIR, isDefinitionFile, loadConfig, PACKAGE_ROOT, parseConfig, parseDefinition, resolveFolderInsideRoot } from '../definitions/index.js';
-import { isGitMissing, runGit } from '../git-host/index.js';
+import { isGitMissing, runGit } from '../util/index.js';
 import { buildActionRef, parseActionRef, renderActionRef, type ActionRef } from './action-ref.js';
 import { readPackageInfo } from './package-root.js';
 import { EXAMPLE_KEY, renderExampleDefinition } from './render-example.js';

@@ -1,6 +1,7 @@
 import { loadConfig, settingsError, type Config } from '../definitions/index.js';
 import { checkLocalTarget, connectEppo, type EppoConnection } from '../eppo/index.js';
-import { findCheckoutFolder, selectGitHost, type GitHost } from '../git-host/index.js';
+import { selectGitHost, type GitHost } from '../git-host/index.js';
+import { findCheckoutFolder } from '../util/index.js';
 import { fetchBaseSettings } from './base-settings.js';
 import { fetchDefinitionFiles } from './definition-files.js';
 import { recordOutcome, syncOutcomes, type OutcomeLog, type RecordOutcomeResult } from './record.js';

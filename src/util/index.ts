@@ -1,7 +1,8 @@
 /**
  * Small helpers every folder may use: did-you-mean, secrets in messages, the
  * HTTP plumbing the server and the emulator share, text escaping for
- * terminals, CI logs and GitHub Markdown, paths, timeouts.
+ * terminals, CI logs and GitHub Markdown, paths, timeouts, and the git runner
+ * (the local host, init and the demo run git; none needs a GitHub client).
  */
 export { didYouMean } from './did-you-mean.js';
 export { HttpError, isJsonContentType, listen, readRequestBody, RequestBodyError, sendAndClose, sendJson } from './http.js';
@@ -16,3 +17,4 @@ export { markdownCode } from './markdown-code.js';
 export { displayPath, isWithin, toPosix } from './paths.js';
 export { isObject } from './is-object.js';
 export { errorCode, pathExists } from './files.js';
+export { buildGitEnv, findCheckoutFolder, gitExitError, isGitMissing, runGit, type GitRun, type RunGitOptions } from './run-git.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GitHostError } from '../../src/errors.js';
-import { buildGitEnv, isGitMissing, runGit } from '../../src/git-host/index.js';
+import { buildGitEnv, isGitMissing, runGit } from '../../src/util/index.js';
 import { createGitRepo, type GitRepo } from '../helpers/git-repo.js';
 
 const repos: GitRepo[] = [];
