@@ -129,8 +129,9 @@ export function readWithFlagd(json: string, data: Record<string, unknown>): Flag
     const parsed = parseWithFlagd(JSON.stringify(top));
     if (!parsed.ok) return whole(json);
     validatedTops.add(topText);
-    const failed = compileFailures(parsed.warnings);
-    others = parsed.warnings.filter((w) => !/flag '(.*)'$/.test(w));
+    const sorted = sortWarnings(parsed.warnings);
+    const failed = sorted.failed;
+    others = sorted.others;
     for (const [content, key] of fresh) {
       const feature = parsed.flags.get(key)!;
       const token = {};
@@ -150,18 +151,29 @@ export function readWithFlagd(json: string, data: Record<string, unknown>): Flag
   return { ok: true, flags: out, warnings: others };
 }
 
-/** Keys of the flags whose targeting flagd-core could not compile (it says so in a warning, and nothing else). */
-function compileFailures(warnings: readonly string[]): Set<string> {
-  return new Set(warnings.map((w) => /flag '(.*)'$/.exec(w)?.[1]).filter((k) => k !== undefined));
+/**
+ * flagd-core's warnings split into the keys of the flags whose targeting it
+ * could not compile (it says so in a warning naming the flag, and nothing
+ * else) and the other warnings, which are the file's.
+ */
+function sortWarnings(warnings: readonly string[]): { failed: Set<string>; others: string[] } {
+  const failed = new Set<string>();
+  const others: string[] = [];
+  for (const warning of warnings) {
+    const key = /flag '(.*)'$/.exec(warning)?.[1];
+    if (key === undefined) others.push(warning);
+    else failed.add(key);
+  }
+  return { failed, others };
 }
 
 function whole(json: string): FlagdRead {
   const parsed = parseWithFlagd(json);
   if (!parsed.ok) return parsed;
-  const failed = compileFailures(parsed.warnings);
+  const { failed, others } = sortWarnings(parsed.warnings);
   const flags = new Map<string, FlagdFlagRead>();
   for (const [key, feature] of parsed.flags) flags.set(key, infoOf(feature, failed.has(key), true, {}));
-  return { ok: true, flags, warnings: parsed.warnings.filter((w) => !/flag '(.*)'$/.test(w)) };
+  return { ok: true, flags, warnings: others };
 }
 
 function infoOf(feature: FeatureFlag, compileFailed: boolean, own: boolean, content: object): FlagdFlagRead {
