@@ -22,14 +22,14 @@ export function collectingLogger(warnings: string[] = []): Logger & { warnings: 
   };
 }
 
-export type FlagdParse = { ok: true; flags: Map<string, FeatureFlag>; warnings: string[] } | { ok: false; error: unknown };
+type FlagdParse = { ok: true; flags: Map<string, FeatureFlag>; warnings: string[] } | { ok: false; error: unknown };
 
 /**
  * Hands a flag file's JSON text to flagd-core's storage with strict
  * validation (its JSON Schema, then its own structure checks), the way flagd
  * itself loads a file. `FlagdCore.setConfigurations` would only log problems.
  */
-export function parseWithFlagd(json: string): FlagdParse {
+function parseWithFlagd(json: string): FlagdParse {
   const logger = collectingLogger();
   const storage = new flagdCore.MemoryStorage(logger);
   try {
