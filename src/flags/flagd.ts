@@ -3,13 +3,21 @@ import type { FeatureFlag } from '@openfeature/flagd-core';
 import type { Logger } from '@openfeature/core';
 import type { FlagdFlag } from './types.js';
 
+type FlagdCore = typeof import('@openfeature/flagd-core');
+
+let loaded: FlagdCore | undefined;
+
 /**
- * flagd-core, loaded with `require`: an `import` of its CommonJS build (the
- * one Node picks either way, so this is the same instance) would also have
- * Node scan that whole bundle for export names on every start of a validate
- * with flags.
+ * flagd-core, loaded on first use: commands that import this module for
+ * something else (init's path filters, plan without flag files) never pay
+ * for it. Loaded with `require`: an `import` of its CommonJS build (the one
+ * Node picks either way, so this is the same instance) would also have Node
+ * scan that whole bundle for export names on every start of a validate with
+ * flags.
  */
-const flagdCore = createRequire(import.meta.url)('@openfeature/flagd-core') as typeof import('@openfeature/flagd-core');
+function flagdCore(): FlagdCore {
+  return (loaded ??= createRequire(import.meta.url)('@openfeature/flagd-core') as FlagdCore);
+}
 
 /** A logger that keeps warnings (flagd-core reports a targeting it cannot compile that way) and drops the rest. */
 export function collectingLogger(warnings: string[] = []): Logger & { warnings: string[] } {
@@ -31,7 +39,7 @@ type FlagdParse = { ok: true; flags: Map<string, FeatureFlag>; warnings: string[
  */
 function parseWithFlagd(json: string): FlagdParse {
   const logger = collectingLogger();
-  const storage = new flagdCore.MemoryStorage(logger);
+  const storage = new (flagdCore().MemoryStorage)(logger);
   try {
     storage.setConfigurations(json, true);
   } catch (error) {
@@ -197,7 +205,7 @@ export function clearFlagdCache(): void {
 
 /** A flagd-core flag built from its definition alone (for a Flag not read by readFlagFile). */
 export function buildFeatureFlag(key: string, definition: FlagdFlag): FeatureFlag {
-  return new flagdCore.FeatureFlag(key, definition as ConstructorParameters<typeof FeatureFlag>[1], collectingLogger());
+  return new (flagdCore().FeatureFlag)(key, definition as ConstructorParameters<typeof FeatureFlag>[1], collectingLogger());
 }
 
 /**
