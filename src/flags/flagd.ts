@@ -3,13 +3,21 @@ import type { FeatureFlag } from '@openfeature/flagd-core';
 import type { Logger } from '@openfeature/core';
 import type { FlagdFlag } from './types.js';
 
+type FlagdCore = typeof import('@openfeature/flagd-core');
+
+let loaded: FlagdCore | undefined;
+
 /**
- * flagd-core, loaded with `require`: an `import` of its CommonJS build (the
- * one Node picks either way, so this is the same instance) would also have
- * Node scan that whole bundle for export names on every start of a validate
- * with flags.
+ * flagd-core, loaded on first use: commands that import this module for
+ * something else (init's path filters, plan without flag files) never pay
+ * for it. Loaded with `require`: an `import` of its CommonJS build (the one
+ * Node picks either way, so this is the same instance) would also have Node
+ * scan that whole bundle for export names on every start of a validate with
+ * flags.
  */
-const flagdCore = createRequire(import.meta.url)('@openfeature/flagd-core') as typeof import('@openfeature/flagd-core');
+function flagdCore(): FlagdCore {
+  return (loaded ??= createRequire(import.meta.url)('@openfeature/flagd-core') as FlagdCore);
+}
 
 /** A logger that keeps warnings (flagd-core reports a targeting it cannot compile that way) and drops the rest. */
 export function collectingLogger(warnings: string[] = []): Logger & { warnings: string[] } {
@@ -22,16 +30,16 @@ export function collectingLogger(warnings: string[] = []): Logger & { warnings: 
   };
 }
 
-export type FlagdParse = { ok: true; flags: Map<string, FeatureFlag>; warnings: string[] } | { ok: false; error: unknown };
+type FlagdParse = { ok: true; flags: Map<string, FeatureFlag>; warnings: string[] } | { ok: false; error: unknown };
 
 /**
  * Hands a flag file's JSON text to flagd-core's storage with strict
  * validation (its JSON Schema, then its own structure checks), the way flagd
  * itself loads a file. `FlagdCore.setConfigurations` would only log problems.
  */
-export function parseWithFlagd(json: string): FlagdParse {
+function parseWithFlagd(json: string): FlagdParse {
   const logger = collectingLogger();
-  const storage = new flagdCore.MemoryStorage(logger);
+  const storage = new (flagdCore().MemoryStorage)(logger);
   try {
     storage.setConfigurations(json, true);
   } catch (error) {
@@ -129,8 +137,9 @@ export function readWithFlagd(json: string, data: Record<string, unknown>): Flag
     const parsed = parseWithFlagd(JSON.stringify(top));
     if (!parsed.ok) return whole(json);
     validatedTops.add(topText);
-    const failed = compileFailures(parsed.warnings);
-    others = parsed.warnings.filter((w) => !/flag '(.*)'$/.test(w));
+    const sorted = sortWarnings(parsed.warnings);
+    const failed = sorted.failed;
+    others = sorted.others;
     for (const [content, key] of fresh) {
       const feature = parsed.flags.get(key)!;
       const token = {};
@@ -150,18 +159,29 @@ export function readWithFlagd(json: string, data: Record<string, unknown>): Flag
   return { ok: true, flags: out, warnings: others };
 }
 
-/** Keys of the flags whose targeting flagd-core could not compile (it says so in a warning, and nothing else). */
-function compileFailures(warnings: readonly string[]): Set<string> {
-  return new Set(warnings.map((w) => /flag '(.*)'$/.exec(w)?.[1]).filter((k) => k !== undefined));
+/**
+ * flagd-core's warnings split into the keys of the flags whose targeting it
+ * could not compile (it says so in a warning naming the flag, and nothing
+ * else) and the other warnings, which are the file's.
+ */
+function sortWarnings(warnings: readonly string[]): { failed: Set<string>; others: string[] } {
+  const failed = new Set<string>();
+  const others: string[] = [];
+  for (const warning of warnings) {
+    const key = /flag '(.*)'$/.exec(warning)?.[1];
+    if (key === undefined) others.push(warning);
+    else failed.add(key);
+  }
+  return { failed, others };
 }
 
 function whole(json: string): FlagdRead {
   const parsed = parseWithFlagd(json);
   if (!parsed.ok) return parsed;
-  const failed = compileFailures(parsed.warnings);
+  const { failed, others } = sortWarnings(parsed.warnings);
   const flags = new Map<string, FlagdFlagRead>();
   for (const [key, feature] of parsed.flags) flags.set(key, infoOf(feature, failed.has(key), true, {}));
-  return { ok: true, flags, warnings: parsed.warnings.filter((w) => !/flag '(.*)'$/.test(w)) };
+  return { ok: true, flags, warnings: others };
 }
 
 function infoOf(feature: FeatureFlag, compileFailed: boolean, own: boolean, content: object): FlagdFlagRead {
@@ -185,7 +205,7 @@ export function clearFlagdCache(): void {
 
 /** A flagd-core flag built from its definition alone (for a Flag not read by readFlagFile). */
 export function buildFeatureFlag(key: string, definition: FlagdFlag): FeatureFlag {
-  return new flagdCore.FeatureFlag(key, definition as ConstructorParameters<typeof FeatureFlag>[1], collectingLogger());
+  return new (flagdCore().FeatureFlag)(key, definition as ConstructorParameters<typeof FeatureFlag>[1], collectingLogger());
 }
 
 /**

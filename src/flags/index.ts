@@ -29,5 +29,3 @@ export { readNewExperimentSettings } from './new-experiment-settings.js';
 export type { WriteExperimentFromFlagOptions, WriteExperimentFromFlagResult } from './write-experiment-from-flag.js';
 export { buildFlagsWithoutExperimentNote, describeFlagsWithoutExperiment, findFlagsWithoutExperiment } from './flags-without-experiment.js';
 export type { FlagsWithoutExperimentOptions } from './flags-without-experiment.js';
-export { buildNewExperiment } from './build-new-experiment.js';
-export type { NewExperiment, NewExperimentOptions } from './build-new-experiment.js';

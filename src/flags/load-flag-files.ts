@@ -8,7 +8,7 @@ import { compileGlob } from './glob.js';
 import type { Glob } from './glob.js';
 import { FLAG_FILE_RULE, readFlagFile } from './read-flag-file.js';
 import type { FlagFile, FlagSet } from './types.js';
-import { isWithin } from '../util/index.js';
+import { errorCode, isWithin } from '../util/index.js';
 
 export interface LoadFlagFilesOptions {
   /** the folder holding eppo-gitops.yaml; globs start here and files must stay inside it */
@@ -58,7 +58,7 @@ export async function loadFlagFiles(options: LoadFlagFilesOptions): Promise<Flag
   try {
     realRoot = await realpath(options.root);
   } catch (error) {
-    problems.push(configProblem(-1, `cannot read the folder ${options.root} (${code(error)})`));
+    problems.push(configProblem(-1, `cannot read the folder ${options.root} (${errorCode(error)})`));
     return buildFlagSet([], problems);
   }
   const found = new Set<string>();
@@ -120,7 +120,7 @@ async function walk(folder: string, rel: string, ancestors: string[], w: Walk): 
   try {
     entries = await readdir(folder, { withFileTypes: true });
   } catch (error) {
-    w.problems.push(w.fileProblem(rel === '' ? '.' : rel, `cannot read the folder (${code(error)})`));
+    w.problems.push(w.fileProblem(rel === '' ? '.' : rel, `cannot read the folder (${errorCode(error)})`));
     return;
   }
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -141,7 +141,7 @@ async function walk(folder: string, rel: string, ancestors: string[], w: Walk): 
       } catch (error) {
         if (!isDir && w.globs.some((g) => g.matches(path))) {
           const loop = (error as NodeJS.ErrnoException).code === 'ELOOP';
-          w.problems.push(w.fileProblem(path, loop ? 'symlink loop: the link points back to itself; remove or fix the link' : `the link leads nowhere (${code(error)}); remove or fix it`));
+          w.problems.push(w.fileProblem(path, loop ? 'symlink loop: the link points back to itself; remove or fix the link' : `the link leads nowhere (${errorCode(error)}); remove or fix it`));
         }
         continue;
       }
@@ -181,14 +181,8 @@ function readBounded(path: string, buffer: Uint8Array): Uint8Array | string {
     }
     return buffer.subarray(0, length);
   } catch (error) {
-    return `cannot read the file (${code(error)}); check that it exists and is readable`;
+    return `cannot read the file (${errorCode(error)}); check that it exists and is readable`;
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
-}
-
-
-function code(error: unknown): string {
-  const e = error as NodeJS.ErrnoException;
-  return e.code ?? e.message;
 }

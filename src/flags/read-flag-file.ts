@@ -41,12 +41,9 @@ const definitions = new WeakMap<object, FlagdFlag>();
 /** Flag contents (FlagdFlagRead.content) whose fractionals name only the flag's variants: that depends on the content alone. */
 const namesOnlyVariants = new WeakSet<object>();
 
-/** flagd-core's own flag objects, kept beside the plain `Flag`s so a file is parsed once. */
-const evaluators = new WeakMap<Flag, FeatureFlag>();
-
-/** The flagd-core flag read together with `flag`, if `flag` came from readFlagFile. */
+/** The flagd-core flag read together with `flag`, if `flag` came from readFlagFile (so a file is parsed once). */
 export function featureFlagOf(flag: Flag): FeatureFlag | undefined {
-  return evaluators.get(flag);
+  return ReadFlag.featureOf(flag);
 }
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
@@ -169,8 +166,8 @@ export function readFlagFile(file: string, input: Uint8Array | string): FlagFile
       definition,
       flagPosition,
       feature.content,
+      feature.feature,
     );
-    if (feature.feature !== undefined) evaluators.set(flag, feature.feature);
     flags.push(flag);
   }
   problems.sort((a, b) => a.line - b.line || a.col - b.col);
@@ -188,6 +185,7 @@ export function readFlagFile(file: string, input: Uint8Array | string): FlagFile
 class ReadFlag implements Flag {
   readonly #locate: (key: string) => SourcePos;
   readonly #content: object;
+  readonly #feature: FeatureFlag | undefined;
   #position: SourcePos | undefined;
 
   constructor(
@@ -201,14 +199,21 @@ class ReadFlag implements Flag {
     public definition: FlagdFlag,
     locate: (key: string) => SourcePos,
     content: object,
+    feature: FeatureFlag | undefined,
   ) {
     this.#locate = locate;
     this.#content = content;
+    this.#feature = feature;
   }
 
   /** See contentOf. */
   static contentOf(flag: Flag): object | undefined {
     return #content in flag ? (flag as ReadFlag).#content : undefined;
+  }
+
+  /** See featureFlagOf. */
+  static featureOf(flag: Flag): FeatureFlag | undefined {
+    return #feature in flag ? (flag as ReadFlag).#feature : undefined;
   }
 
   get position(): SourcePos {

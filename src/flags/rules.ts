@@ -219,12 +219,10 @@ export const FLAG_RULES: readonly FlagRule[] = [flagMissing, flagDisabled, flagV
  */
 export function checkFlags(definitions: readonly Definition[], flags: FlagSet, options: FlagCheckOptions): Problem[] {
   const splits = new Map<Flag, ServedSplit>();
+  let closestKey: ((key: string) => string | undefined) | undefined;
   const context: FlagRuleContext = {
     closestFlag(key) {
-      // Only keys of a length within reach are compared: a repository may hold thousands of flags.
-      const reach = Math.max(2, Math.floor(key.length / 3));
-      const candidates = [...flags.byKey.keys()].filter((k) => Math.abs(k.length - key.length) <= reach);
-      const found = didYouMean(key, candidates);
+      const found = (closestKey ??= buildClosestKey(flags.byKey.keys()))(key);
       return found === undefined ? undefined : flags.byKey.get(found);
     },
     options,
@@ -248,4 +246,40 @@ export function checkFlags(definitions: readonly Definition[], flags: FlagSet, o
     }
   }
   return problems;
+}
+
+/** Buckets of the letter counts compared before an edit distance (character codes folded onto them). */
+const LETTER_BUCKETS = 32;
+
+/**
+ * didYouMean over many keys: a repository may hold thousands of flags, and
+ * every experiment without one asks (an edit distance each made five thousand
+ * of them take minutes). Only keys that can be within didYouMean's reach
+ * (max(2, a third of the length)) are compared with it: their lengths differ
+ * by at most the reach, and their letter counts by at most twice the reach,
+ * as one edit changes those by 2 at most. The same answer as didYouMean over
+ * every key of a length within reach.
+ */
+function buildClosestKey(keys: Iterable<string>): (key: string) => string | undefined {
+  const index = [...keys].map((key) => ({ key, counts: letterCounts(key) }));
+  return (key) => {
+    const reach = Math.max(2, Math.floor(key.length / 3));
+    const counts = letterCounts(key);
+    const candidates: string[] = [];
+    for (const entry of index) {
+      if (Math.abs(entry.key.length - key.length) > reach) continue;
+      let differ = 0;
+      for (let i = 0; i < LETTER_BUCKETS && differ <= 2 * reach; i++) differ += Math.abs(counts[i]! - entry.counts[i]!);
+      if (differ <= 2 * reach) candidates.push(entry.key);
+    }
+    return didYouMean(key, candidates);
+  };
+}
+
+/** How many characters of `key` (case aside, as didYouMean compares) fall in each bucket. */
+function letterCounts(key: string): Int32Array {
+  const counts = new Int32Array(LETTER_BUCKETS);
+  const lower = key.toLowerCase();
+  for (let i = 0; i < lower.length; i++) counts[lower.charCodeAt(i) % LETTER_BUCKETS]!++;
+  return counts;
 }

@@ -179,7 +179,7 @@ export async function initProject(options: InitOptions): Promise<InitResult> {
     const initWrote = (ref: ActionRef, globs?: readonly string[]) => workflows(ref, globs).find((w) => w.name === name)?.text;
     const retarget = given !== undefined && before !== undefined && renderActionRef(before) !== renderActionRef(given) ? `the action ${uses[0]} → ${renderActionRef(given)}` : undefined;
     // Still exactly what init wrote for the old reference: the new one, header link included.
-    if (given !== undefined && before !== undefined && current === initWrote(before)) return { action: 'updated', text, note: `the action ${uses[0]} → ${renderActionRef(given)}` };
+    if (retarget !== undefined && current === initWrote(before!)) return { action: 'updated', text, note: retarget };
     // Exactly what init wrote while eppo-gitops.yaml named no flag files: only the settings changed, so it is still init's.
     if (settings.config.flags !== undefined && current === initWrote(before ?? action, DEFAULT_FLAG_FILES)) {
       const filters = `its path filters, written for the flag files init suggests (${DEFAULT_FLAG_FILES.join(', ')}), now follow flags.files in ${CONFIG_FILE}`;
