@@ -14,12 +14,12 @@ export interface FlagPaths {
 
 /**
  * Splits the paths given to `validate` (relative to `root`, or absolute) into
- * the flag files that `flags.files` names and the rest (definitions, or
+ * the flag files that `flags.files` names (`matches`: buildFlagFileMatcher) and the rest (definitions, or
  * folders of them), so a pre-commit hook or a user can pass a flag file and
  * have it checked as one. Pure.
  */
-export function selectFlagPaths(options: { root: string; paths: readonly string[]; files: readonly string[] }): FlagPaths {
-  const matches = buildFlagFileMatcher(options.files);
+export function selectFlagPaths(options: { root: string; paths: readonly string[]; matches: (path: string) => boolean }): FlagPaths {
+  const { matches } = options;
   const flagFiles: string[] = [];
   const others: string[] = [];
   for (const path of options.paths) {

@@ -164,7 +164,7 @@ async function loadChosenDefinitions(state: StageState, source: FolderSource): P
   const flags = state.config.flags;
   const flagModule = flags === undefined ? undefined : await import('../flags/index.js');
   const configured = flagModule === undefined || flags === undefined ? () => false : flagModule.buildFlagFileMatcher(flags.files);
-  const split = flagModule === undefined || flags === undefined ? { flagFiles: [], others: paths } : flagModule.selectFlagPaths({ root: cwd, paths, files: flags.files });
+  const split = flagModule === undefined || flags === undefined ? { flagFiles: [], others: paths } : flagModule.selectFlagPaths({ root: cwd, paths, matches: configured });
   const unconfigured: Problem[] = [];
   const others: string[] = [];
   for (const path of split.others) {
